@@ -1,0 +1,351 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Where bytes come from: a file descriptor in production, memory in tests.
+public protocol ByteSource {
+    /// Reads up to `count` bytes into `buffer`; returns 0 at end of input.
+    mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
+}
+
+/// Reads from an open file descriptor it does not own.
+public struct FileDescriptorSource: ByteSource {
+    public let fd: Int32
+    public let path: String
+
+    public init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer, count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw ChurnError.io(path: path, operation: "read", errno: errno)
+        }
+    }
+}
+
+/// Serves bytes from an array; for tests and small in-memory inputs.
+public struct MemorySource: ByteSource {
+    private let bytes: [UInt8]
+    private var offset = 0
+    private let chunk: Int
+
+    /// `chunk` caps each read so tests can force records across buffer refills.
+    public init(_ bytes: [UInt8], chunk: Int = .max) {
+        self.bytes = bytes
+        self.chunk = chunk
+    }
+
+    public init(_ text: String, chunk: Int = .max) {
+        self.init(Array(text.utf8), chunk: chunk)
+    }
+
+    public mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        let n = min(count, chunk, bytes.count - offset)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { raw in
+            buffer.copyMemory(from: raw.baseAddress! + offset, byteCount: n)
+        }
+        offset += n
+        return n
+    }
+}
+
+/// Why a record could not be split into fields.
+public enum CSVRecordProblem: Equatable, Sendable {
+    /// The record is longer than the reader's limit; its fields were not kept.
+    case tooLong(bytes: Int)
+    /// The input ended inside a quoted field.
+    case unterminatedQuote
+}
+
+/// A streaming RFC 4180 reader over bytes.
+///
+/// Memory is one buffer that grows only up to `maxRecordBytes`; longer records are skipped and reported,
+/// so a file of any size is read in bounded memory. Each record is first located whole in the buffer
+/// (refilling when it straddles the end), then its quoted fields are unescaped in place. Fields are byte
+/// ranges into the buffer, valid until the next call to `next()`: nothing is allocated per field.
+public struct CSVReader<Source: ByteSource>: ~Copyable {
+    private var source: Source
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private let maxCapacity: Int
+    private var start = 0  // first unconsumed byte
+    private var end = 0  // one past the last byte read
+    private var eof = false
+    private var sawFirstChunk = false
+    private var bomChecked = false
+    private var starts: [Int] = []
+    private var ends: [Int] = []
+    /// Called with every chunk of raw bytes as it is read, e.g. to hash the input in the same pass.
+    private let observer: ((UnsafeRawBufferPointer) -> Void)?
+
+    /// 1-based physical line on which the current record starts.
+    public private(set) var line = 0
+    private var nextLine = 1
+    /// Bytes consumed so far, for progress reports.
+    public private(set) var bytesConsumed = 0
+    /// Set when the current record could not be split into fields.
+    public private(set) var problem: CSVRecordProblem?
+    /// Offset of the first NUL byte in the first chunk read, if any: the input is probably binary.
+    public private(set) var firstNULOffset: Int?
+
+    public init(
+        source: consuming Source,
+        bufferSize: Int = 1 << 20,
+        maxRecordBytes: Int = 1 << 20,
+        observer: ((UnsafeRawBufferPointer) -> Void)? = nil
+    ) {
+        self.source = source
+        self.maxCapacity = max(64, maxRecordBytes)
+        self.capacity = max(64, min(bufferSize, maxCapacity))
+        self.buffer = .allocate(capacity: capacity)
+        self.observer = observer
+        starts.reserveCapacity(64)
+        ends.reserveCapacity(64)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// Number of fields in the current record.
+    public var fieldCount: Int { starts.count }
+
+    /// Calls `body` with the bytes of field `index` of the current record (quotes removed, `""` unescaped).
+    @inline(__always)
+    public func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let s = starts[index]
+        return try body(UnsafeBufferPointer(start: buffer + s, count: ends[index] - s))
+    }
+
+    /// The field as a String (for headers, ids and messages; not for hot loops).
+    public func string(_ index: Int) -> String {
+        withField(index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The fields of the current record as Strings.
+    public func strings() -> [String] {
+        (0..<fieldCount).map { string($0) }
+    }
+
+    /// Advances to the next record, skipping physically empty lines. Returns false at end of input.
+    public mutating func next() throws -> Bool {
+        while true {
+            guard try readRecord() else { return false }
+            if problem == nil, starts.count == 1, starts[0] == ends[0], !recordHadQuotes { continue }
+            return true
+        }
+    }
+
+    private var recordHadQuotes = false
+
+    private enum Scan {
+        case complete(next: Int, newlines: Int, unterminated: Bool)
+        case incomplete
+    }
+
+    private mutating func readRecord() throws -> Bool {
+        problem = nil
+        if !bomChecked {
+            while end - start < 3, try fill() {}
+            if end - start >= 3, buffer[start] == 0xEF, buffer[start + 1] == 0xBB, buffer[start + 2] == 0xBF {
+                start += 3
+                bytesConsumed += 3
+            }
+            bomChecked = true
+        }
+        while true {
+            if start == end, !(try fill()) { return false }
+            switch scan() {
+            case .complete(let next, let newlines, let unterminated):
+                if recordHadQuotes { unquoteFields() }
+                if unterminated { problem = .unterminatedQuote }
+                line = nextLine
+                nextLine += newlines + 1
+                bytesConsumed += next - start
+                start = next
+                return true
+            case .incomplete:
+                if start == 0, end == capacity, capacity >= maxCapacity {
+                    try skipLongRecord()
+                    return true
+                }
+                _ = try fill()  // at end of input, the next scan completes the record
+            }
+        }
+    }
+
+    /// Locates the record at `start` and records its raw field boundaries.
+    @inline(__always)
+    private mutating func scan() -> Scan {
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        recordHadQuotes = false
+        var pos = start
+        var fieldStart = pos
+        var inQuotes = false
+        var newlines = 0
+        let comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), quote = UInt8(ascii: "\"")
+        while pos < end {
+            let byte = buffer[pos]
+            if inQuotes {
+                if byte == quote {
+                    if pos + 1 == end, !eof { return .incomplete }
+                    if pos + 1 < end, buffer[pos + 1] == quote {
+                        pos += 2
+                        continue
+                    }
+                    inQuotes = false
+                } else if byte == lf {
+                    newlines += 1
+                }
+                pos += 1
+                continue
+            }
+            if byte > quote && byte != comma {
+                pos += 1
+                continue
+            }
+            switch byte {
+            case comma:
+                starts.append(fieldStart)
+                ends.append(pos)
+                pos += 1
+                fieldStart = pos
+            case lf:
+                starts.append(fieldStart)
+                ends.append(pos)
+                return .complete(next: pos + 1, newlines: newlines, unterminated: false)
+            case cr:
+                if pos + 1 == end, !eof { return .incomplete }
+                starts.append(fieldStart)
+                ends.append(pos)
+                let next = pos + 1 < end && buffer[pos + 1] == lf ? pos + 2 : pos + 1
+                return .complete(next: next, newlines: newlines, unterminated: false)
+            case quote:
+                inQuotes = true
+                recordHadQuotes = true
+                pos += 1
+            default:
+                pos += 1
+            }
+        }
+        guard eof else { return .incomplete }
+        starts.append(fieldStart)
+        ends.append(end)
+        return .complete(next: end, newlines: newlines, unterminated: inQuotes)
+    }
+
+    /// Removes quoting from every field of the current record, in place.
+    private mutating func unquoteFields() {
+        let quote = UInt8(ascii: "\"")
+        for k in starts.indices {
+            var read = starts[k]
+            let stop = ends[k]
+            var write = read
+            var inQuotes = false
+            while read < stop {
+                let byte = buffer[read]
+                if byte == quote {
+                    if inQuotes, read + 1 < stop, buffer[read + 1] == quote {
+                        buffer[write] = quote
+                        write += 1
+                        read += 2
+                        continue
+                    }
+                    inQuotes.toggle()
+                    read += 1
+                    continue
+                }
+                buffer[write] = byte
+                write += 1
+                read += 1
+            }
+            ends[k] = write
+        }
+    }
+
+    /// Compacts, grows if full, and reads more. Returns false at end of input or when the buffer is full.
+    private mutating func fill() throws -> Bool {
+        if eof { return false }
+        if start > 0 {
+            let pending = end - start
+            if pending > 0 { memmove(buffer, buffer + start, pending) }
+            end = pending
+            start = 0
+        }
+        if end == capacity {
+            guard capacity < maxCapacity else { return false }
+            let grown = min(capacity * 2, maxCapacity)
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            bigger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = bigger
+            capacity = grown
+        }
+        let n = try source.read(into: buffer + end, count: capacity - end)
+        if n == 0 {
+            eof = true
+            return false
+        }
+        if let observer { observer(UnsafeRawBufferPointer(start: buffer + end, count: n)) }
+        if !sawFirstChunk {
+            sawFirstChunk = true
+            if let nul = memchr(buffer + end, 0, n) {
+                firstNULOffset = UnsafeRawPointer(nul) - UnsafeRawPointer(buffer + end)
+            }
+        }
+        end += n
+        return true
+    }
+
+    /// The record at the start of a full buffer is longer than the limit: discard it up to its end,
+    /// following quotes so that an embedded newline does not end it early.
+    private mutating func skipLongRecord() throws {
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        var inQuotes = false
+        var newlines = 0
+        var skipped = 0
+        var pos = 0
+        while true {
+            while pos < end {
+                let byte = buffer[pos]
+                if byte == UInt8(ascii: "\"") {
+                    inQuotes.toggle()
+                } else if byte == UInt8(ascii: "\n") {
+                    if !inQuotes {
+                        skipped += pos + 1
+                        start = pos + 1
+                        finishSkip(skipped: skipped, newlines: newlines)
+                        return
+                    }
+                    newlines += 1
+                }
+                pos += 1
+            }
+            skipped += end
+            start = 0
+            end = 0
+            pos = 0
+            if !(try fill()) {
+                finishSkip(skipped: skipped, newlines: newlines)
+                return
+            }
+        }
+    }
+
+    private mutating func finishSkip(skipped: Int, newlines: Int) {
+        bytesConsumed += skipped
+        line = nextLine
+        nextLine += newlines + 1
+        problem = .tooLong(bytes: skipped)
+    }
+}

@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Parses decimal numbers from bytes without allocating.
+public enum NumberParser {
+    private static let powersOf10: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    /// Parses `[+-]digits[.digits][(e|E)[+-]digits]`, surrounded by optional spaces.
+    /// Returns nil for anything else, including `nan`, `inf` and empty input.
+    ///
+    /// Uses the exact fast path (mantissa below 2^53, power of ten at most 22) and falls back to `strtod`
+    /// on a stack copy for the rare long or extreme numbers, so results are correctly rounded.
+    @inline(__always)
+    public static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0
+        var n = bytes.count
+        while i < n, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
+        while n > i, bytes[n - 1] == 0x20 || bytes[n - 1] == 0x09 { n -= 1 }
+        guard i < n else { return nil }
+        let begin = i
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+            negative = bytes[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var significant = 0
+        var exponent = 0
+        while i < n {
+            let d = bytes[i] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            if significant < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                if mantissa != 0 { significant += 1 }
+            } else {
+                exponent += 1
+            }
+            digits += 1
+            i += 1
+        }
+        if i < n, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < n {
+                let d = bytes[i] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                if significant < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    if mantissa != 0 { significant += 1 }
+                    exponent -= 1
+                }
+                digits += 1
+                i += 1
+            }
+        }
+        guard digits > 0 else { return nil }
+        var explicitExponent = 0
+        if i < n, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            var expNegative = false
+            if i < n, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                expNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var expDigits = 0
+            while i < n {
+                let d = bytes[i] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                if explicitExponent < 100_000 { explicitExponent = explicitExponent * 10 + Int(d) }
+                expDigits += 1
+                i += 1
+            }
+            guard expDigits > 0 else { return nil }
+            if expNegative { explicitExponent = -explicitExponent }
+        }
+        guard i == n else { return nil }
+        exponent += explicitExponent
+        if significant <= 15, mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 {
+                value /= powersOf10[-exponent]
+            } else if exponent > 0 {
+                value *= powersOf10[exponent]
+            }
+            return negative ? -value : value
+        }
+        return slowPath(bytes, from: begin, to: n)
+    }
+
+    private static func slowPath(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Double? {
+        let count = to - from
+        guard count < 512 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { scratch in
+            for k in 0..<count { scratch[k] = CChar(bitPattern: bytes[from + k]) }
+            scratch[count] = 0
+            var endPointer: UnsafeMutablePointer<CChar>?
+            let value = strtod(scratch.baseAddress!, &endPointer)
+            guard endPointer == scratch.baseAddress! + count, value.isFinite else { return nil }
+            return value
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import TOMLKit
+
+extension Config {
+    /// Parses `churnd.toml` text. Unknown keys and wrong types are errors naming the key and its line.
+    public static func parse(toml text: String, file: String) throws -> Config {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ChurnError.config(
+                file: file, line: error.source.begin.line, key: "syntax", message: error.description)
+        }
+        let reader = TOMLConfigReader(text: text, file: file)
+        var config = Config()
+        try reader.checkKeys(table, section: nil, allowed: ["schema", "training", "promotion", "scoring", "paths"])
+        if let section = try reader.section(table, "schema") {
+            try reader.checkKeys(
+                section, section: "schema",
+                allowed: ["id", "label", "positive", "numeric", "categorical", "missing"])
+            try reader.read(section, "schema", "id", into: &config.schema.id)
+            try reader.read(section, "schema", "label", into: &config.schema.label)
+            try reader.read(section, "schema", "positive", into: &config.schema.positive)
+            try reader.read(section, "schema", "numeric", into: &config.schema.numeric)
+            try reader.read(section, "schema", "categorical", into: &config.schema.categorical)
+            try reader.read(section, "schema", "missing", into: &config.schema.missing)
+        }
+        if let section = try reader.section(table, "training") {
+            try reader.checkKeys(
+                section, section: "training",
+                allowed: ["model_name", "seed", "validation_fraction", "test_fraction", "max_missing_fraction"])
+            try reader.read(section, "training", "model_name", into: &config.training.modelName)
+            var seed = Int(config.training.seed)
+            try reader.read(section, "training", "seed", into: &seed, range: 0...Int.max)
+            config.training.seed = UInt64(seed)
+            try reader.read(
+                section, "training", "validation_fraction", into: &config.training.validationFraction, range: 0.01...0.9)
+            try reader.read(section, "training", "test_fraction", into: &config.training.testFraction, range: 0.01...0.9)
+            try reader.read(
+                section, "training", "max_missing_fraction", into: &config.training.maxMissingFraction, range: 0...1)
+            if config.training.validationFraction + config.training.testFraction >= 0.95 {
+                throw reader.error(
+                    "training", "test_fraction", "validation_fraction + test_fraction must leave rows to train on")
+            }
+            if !config.training.modelName.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" })
+                || config.training.modelName.isEmpty
+            {
+                throw reader.error("training", "model_name", "use letters, digits, '_' and '-' only")
+            }
+        }
+        if let section = try reader.section(table, "promotion") {
+            try reader.checkKeys(section, section: "promotion", allowed: ["gate_f1"])
+            try reader.read(section, "promotion", "gate_f1", into: &config.promotion.gateF1, range: 0...1)
+        }
+        if let section = try reader.section(table, "scoring") {
+            try reader.checkKeys(section, section: "scoring", allowed: ["passthrough", "max_record_bytes"])
+            try reader.read(section, "scoring", "passthrough", into: &config.scoring.passthrough)
+            try reader.read(
+                section, "scoring", "max_record_bytes", into: &config.scoring.maxRecordBytes, range: 1024...(1 << 30))
+        }
+        if let section = try reader.section(table, "paths") {
+            try reader.checkKeys(section, section: "paths", allowed: ["watch", "inbox", "outbox", "state"])
+            try reader.read(section, "paths", "watch", into: &config.paths.watch)
+            try reader.read(section, "paths", "inbox", into: &config.paths.inbox)
+            try reader.read(section, "paths", "outbox", into: &config.paths.outbox)
+            try reader.read(section, "paths", "state", into: &config.paths.state)
+        }
+        if let problem = config.schema.problems().first {
+            throw ChurnError.config(file: file, line: nil, key: "schema", message: problem)
+        }
+        return config
+    }
+}
+
+/// Reads typed values out of a TOML table and locates keys in the text for error messages
+/// (TOMLKit does not expose source positions of values).
+struct TOMLConfigReader {
+    let lines: [Substring]
+    let file: String
+
+    init(text: String, file: String) {
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.file = file
+    }
+
+    /// 1-based line where `key` is set inside `[section]` (or at top level), if it can be found.
+    func line(section: String?, key: String) -> Int? {
+        var current: String?
+        for (index, raw) in lines.enumerated() {
+            let text = raw.trimmingSpaces()
+            if text.hasPrefix("[") {
+                let name = text.dropFirst().prefix { $0 != "]" }.trimmingSpaces()
+                current = String(name)
+                if section == nil, String(name) == key { return index + 1 }
+                continue
+            }
+            guard current == section else { continue }
+            let name = text.prefix { $0 != "=" }.trimmingSpaces()
+            if text.contains("="), name == key || name == "\"\(key)\"" { return index + 1 }
+        }
+        return nil
+    }
+
+    func error(_ section: String?, _ key: String, _ message: String) -> ChurnError {
+        let name = section.map { "\($0).\(key)" } ?? key
+        return .config(file: file, line: line(section: section, key: key), key: name, message: message)
+    }
+
+    func checkKeys(_ table: TOMLTable, section: String?, allowed: Set<String>) throws {
+        for key in table.keys.sorted() where !allowed.contains(key) {
+            let choices = allowed.sorted().joined(separator: ", ")
+            throw error(section, key, "unknown key; known keys here: \(choices)")
+        }
+    }
+
+    func section(_ table: TOMLTable, _ name: String) throws -> TOMLTable? {
+        guard let value = table[name] else { return nil }
+        guard let section = value.table else { throw error(nil, name, "expected a table [\(name)]") }
+        return section
+    }
+
+    func read(_ table: TOMLTable, _ section: String, _ key: String, into target: inout String) throws {
+        guard let value = table[key] else { return }
+        guard let string = value.string else { throw error(section, key, "expected a string, found \(value.type)") }
+        target = string
+    }
+
+    func read(_ table: TOMLTable, _ section: String, _ key: String, into target: inout Bool) throws {
+        guard let value = table[key] else { return }
+        guard let bool = value.bool else { throw error(section, key, "expected true or false, found \(value.type)") }
+        target = bool
+    }
+
+    func read(_ table: TOMLTable, _ section: String, _ key: String, into target: inout [String]) throws {
+        guard let value = table[key] else { return }
+        guard let array = value.array else {
+            throw error(section, key, "expected an array of strings, found \(value.type)")
+        }
+        var strings: [String] = []
+        for element in array {
+            guard let string = element.string else {
+                throw error(section, key, "expected an array of strings, found an element of type \(element.type)")
+            }
+            strings.append(string)
+        }
+        target = strings
+    }
+
+    func read(
+        _ table: TOMLTable, _ section: String, _ key: String, into target: inout Int, range: ClosedRange<Int>
+    ) throws {
+        guard let value = table[key] else { return }
+        guard let int = value.int else { throw error(section, key, "expected an integer, found \(value.type)") }
+        guard range.contains(int) else {
+            throw error(section, key, "\(int) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        target = int
+    }
+
+    func read(
+        _ table: TOMLTable, _ section: String, _ key: String, into target: inout Double, range: ClosedRange<Double>
+    ) throws {
+        guard let value = table[key] else { return }
+        guard let number = value.double ?? value.int.map(Double.init) else {
+            throw error(section, key, "expected a number, found \(value.type)")
+        }
+        guard range.contains(number) else {
+            throw error(section, key, "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        target = number
+    }
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> Substring {
+        let scalars = self[...]
+        let start = scalars.firstIndex { $0 != " " && $0 != "\t" && $0 != "\r" } ?? scalars.endIndex
+        let end = scalars.lastIndex { $0 != " " && $0 != "\t" && $0 != "\r" }.map { scalars.index(after: $0) } ?? start
+        return Substring(scalars[start..<Swift.max(start, end)])
+    }
+}

@@ -1,0 +1,46 @@
+/// Everything churnd can be told in `churnd.toml`. Every field has a default, so no file is needed
+/// for the reference churn data.
+public struct Config: Equatable, Sendable {
+    public var schema = Schema()
+    public var training = Training()
+    public var promotion = Promotion()
+    public var scoring = Scoring()
+    public var paths = Paths()
+
+    public init() {}
+
+    public struct Training: Equatable, Sendable {
+        public var modelName = "churn_model"
+        public var seed: UInt64 = 42
+        /// Share of labeled rows held out for threshold tuning and model selection.
+        public var validationFraction = 0.2
+        /// Share of labeled rows held out for the final judgement.
+        public var testFraction = 0.2
+        /// A training file fails validation when any schema column has more missing values than this.
+        public var maxMissingFraction = 0.05
+        public init() {}
+    }
+
+    public struct Promotion: Equatable, Sendable {
+        /// A candidate is eligible for promotion only with test F1 at or above this.
+        public var gateF1 = 0.65
+        public init() {}
+    }
+
+    public struct Scoring: Equatable, Sendable {
+        /// Copy every input column into the scored file as well.
+        public var passthrough = false
+        /// Records longer than this are reported as row errors and skipped.
+        public var maxRecordBytes = 1 << 20
+        public init() {}
+    }
+
+    /// Folders, relative to the root directory unless absolute.
+    public struct Paths: Equatable, Sendable {
+        public var watch = "watch"
+        public var inbox = "inbox"
+        public var outbox = "outbox"
+        public var state = "state"
+        public init() {}
+    }
+}

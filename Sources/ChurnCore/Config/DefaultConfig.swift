@@ -1,0 +1,41 @@
+extension Config {
+    /// The commented file `churnd init` writes. Every key it shows is the default, so the file changes nothing
+    /// until edited; `ConfigTests` checks that it parses to `Config()`.
+    public static let defaultTOML = """
+        # churnd configuration. Every value shown is the default; edit what you need.
+        # Paths are relative to the directory holding this file unless absolute.
+
+        [schema]
+        # Column that identifies a row; copied to outputs. Optional in inputs (row numbers stand in).
+        id = "customer_id"
+        # Column holding the label in training files, and its value(s) meaning the positive class.
+        label = "churn"
+        positive = ["1"]            # e.g. ["yes"], ["Yes"], ["1", "true"]
+        # Feature columns, matched by header name in any order. Extra columns are ignored.
+        numeric = ["tenure_months", "num_complaints", "avg_session_minutes"]
+        categorical = ["plan_type", "region"]
+        # Field values that mean "missing". Note "NA" is a region (North America), not missing.
+        missing = [""]
+
+        [training]
+        model_name = "churn_model"
+        seed = 42                   # the split and everything random in training follow from it
+        validation_fraction = 0.2   # rows for threshold tuning and model selection
+        test_fraction = 0.2         # rows for the final judgement
+        max_missing_fraction = 0.05 # a training file with more missing values in any column is refused
+
+        [promotion]
+        gate_f1 = 0.65              # a candidate needs at least this test F1 to be eligible
+
+        [scoring]
+        passthrough = false         # also copy every input column into the scored file
+        max_record_bytes = 1048576  # longer CSV records are reported as row errors and skipped
+
+        [paths]
+        watch = "watch"             # watch/data: labeled CSVs; watch/logs: prediction logs
+        inbox = "inbox"             # CSVs to score
+        outbox = "outbox"           # scored files and error reports
+        state = "state"             # registry, models, archive, quarantine, reports
+
+        """
+}

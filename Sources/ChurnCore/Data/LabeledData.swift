@@ -1,0 +1,187 @@
+import Crypto
+
+/// Labeled rows held by column, as read from one or more training files.
+public struct LabeledData: Sendable {
+    public let schema: Schema
+    /// One array per numeric feature; NaN marks a missing value.
+    public internal(set) var numeric: [[Double]]
+    /// One array per categorical feature: codes into `levels`, -1 for missing.
+    public internal(set) var categorical: [[Int32]]
+    public internal(set) var levels: [LevelTable]
+    /// 1 for the positive class, 0 otherwise.
+    public internal(set) var labels: [UInt8] = []
+    public internal(set) var files: [InputFile] = []
+
+    public var count: Int { labels.count }
+
+    public init(schema: Schema) {
+        self.schema = schema
+        numeric = Array(repeating: [], count: schema.numeric.count)
+        categorical = Array(repeating: [], count: schema.categorical.count)
+        levels = Array(repeating: LevelTable(), count: schema.categorical.count)
+    }
+}
+
+/// A training input: where it came from and what it held.
+public struct InputFile: Codable, Equatable, Sendable {
+    public var path: String
+    public var sha256: String
+    public var bytes: Int
+    public var rows: Int
+}
+
+/// Why a training file was refused: every problem found, each with its place.
+public struct ValidationFailure: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let problems: [String]
+    /// Problems beyond those listed.
+    public let more: Int
+
+    public var description: String {
+        var text = "\(path): refused for training:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+        if more > 0 { text += "\n  - … and \(more) more problem\(more == 1 ? "" : "s")" }
+        return text
+    }
+}
+
+extension LabeledData {
+    /// Reads one labeled CSV and appends its rows, applying the validation rules of the reference pipeline:
+    /// every schema column present, no column over `maxMissingFraction` missing, numeric fields parse as
+    /// finite numbers, every record well-formed. A file that fails adds nothing and throws
+    /// `ValidationFailure` (or `ChurnError` for a file that is not CSV at all).
+    public mutating func append<Source: ByteSource>(
+        path: String, source: consuming Source, maxMissingFraction: Double, maxRecordBytes: Int = 1 << 20
+    ) throws {
+        var hasher = SHA256()
+        var byteCount = 0
+        var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes) { chunk in
+            hasher.update(bufferPointer: chunk)
+            byteCount += chunk.count
+        }
+        guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
+        if let offset = reader.firstNULOffset {
+            throw ChurnError.badFile(path: path, message: "binary data (NUL byte at offset \(offset)); expected CSV text")
+        }
+        let binding = try HeaderBinding(header: reader.strings(), schema: schema, requireLabel: true, path: path)
+        let missing = ByteStringSet(schema.missing)
+        let positive = ByteStringSet(schema.positive)
+        let fieldCount = binding.header.count
+        let labelIndex = binding.label!
+
+        // Work on copies so a refused file leaves `self` untouched.
+        var numeric = self.numeric
+        var categorical = self.categorical
+        var levels = self.levels
+        var labels = self.labels
+        let startCount = labels.count
+        var missingCounts = [Int](repeating: 0, count: schema.features.count + 1)
+        var problems: [String] = []
+        var problemCount = 0
+        func report(_ problem: String) {
+            problemCount += 1
+            if problems.count < 10 { problems.append(problem) }
+        }
+        let numericNames = schema.numeric
+        let categoricalNames = schema.categorical
+
+        while try reader.next() {
+            let line = reader.line
+            if let problem = reader.problem {
+                report("line \(line): \(Self.describe(problem))")
+                continue
+            }
+            guard reader.fieldCount == fieldCount else {
+                report("line \(line): expected \(fieldCount) fields, found \(reader.fieldCount)")
+                continue
+            }
+            var rowOK = true
+            for (k, index) in binding.numeric.enumerated() {
+                let value: Double = reader.withField(index) { raw in
+                    if missing.contains(FieldCheck.trimmed(raw)) {
+                        missingCounts[k] += 1
+                        return .nan
+                    }
+                    if let number = NumberParser.parseDouble(raw) { return number }
+                    report(
+                        "line \(line), column \(numericNames[k]): \"\(FieldCheck.display(raw))\" is not a number")
+                    rowOK = false
+                    return .nan
+                }
+                numeric[k].append(value)
+            }
+            for (k, index) in binding.categorical.enumerated() {
+                let code: Int32 = reader.withField(index) { raw in
+                    let value = FieldCheck.trimmed(raw)
+                    if missing.contains(value) {
+                        missingCounts[numericNames.count + k] += 1
+                        return -1
+                    }
+                    guard FieldCheck.isValidUTF8(value) else {
+                        report("line \(line), column \(categoricalNames[k]): value is not valid UTF-8")
+                        rowOK = false
+                        return -1
+                    }
+                    return levels[k].code(for: value)
+                }
+                categorical[k].append(code)
+            }
+            let label: UInt8? = reader.withField(labelIndex) { raw in
+                let value = FieldCheck.trimmed(raw)
+                if missing.contains(value) { return nil }
+                return positive.contains(value) ? 1 : 0
+            }
+            guard rowOK, let label else {
+                if rowOK { missingCounts[missingCounts.count - 1] += 1 }
+                // Roll back this row's feature values.
+                for k in numeric.indices { numeric[k].removeLast() }
+                for k in categorical.indices { categorical[k].removeLast() }
+                continue
+            }
+            labels.append(label)
+        }
+        let rows = labels.count - startCount
+        let total = rows + missingCounts[missingCounts.count - 1]
+        if total == 0 { report("no data rows after the header") }
+        if total > 0 {
+            for (k, name) in (schema.features + [schema.label]).enumerated() {
+                let fraction = Double(missingCounts[k]) / Double(total)
+                if fraction > maxMissingFraction {
+                    report(
+                        "column \(name): \(missingCounts[k]) of \(total) values missing "
+                            + "(\(Self.percent(fraction)); the limit is \(Self.percent(maxMissingFraction)))")
+                }
+            }
+        }
+        if problemCount > 0 {
+            throw ValidationFailure(path: path, problems: problems, more: problemCount - problems.count)
+        }
+        self.numeric = numeric
+        self.categorical = categorical
+        self.levels = levels
+        self.labels = labels
+        files.append(InputFile(path: path, sha256: hexString(hasher.finalize()), bytes: byteCount, rows: rows))
+    }
+
+    static func describe(_ problem: CSVRecordProblem) -> String {
+        switch problem {
+        case .tooLong(let bytes): return "record of \(bytes) bytes is longer than the limit; skipped"
+        case .unterminatedQuote: return "quoted field is not closed before the end of the file"
+        }
+    }
+
+    static func percent(_ fraction: Double) -> String {
+        let tenths = (fraction * 1000).rounded()
+        return "\(Int(tenths) / 10).\(Int(tenths) % 10)%"
+    }
+}
+
+/// Lower-case hexadecimal of a digest.
+public func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    let digits = Array("0123456789abcdef".utf8)
+    var bytes: [UInt8] = []
+    for byte in digest {
+        bytes.append(digits[Int(byte >> 4)])
+        bytes.append(digits[Int(byte & 15)])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// Everything needed to score with, judge and trace a trained model, in one self-describing JSON file.
+public struct ModelArtifact: Codable, Equatable, Sendable {
+    /// Version of this file's layout; readers refuse newer ones.
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int
+    public var churndVersion: String
+    public var name: String
+    /// Registry version, once registered.
+    public var version: Int?
+    public var family: String
+    /// Seconds since 1970 when training finished.
+    public var createdAt: Double
+    public var schema: Schema
+    public var preprocessing: Preprocessing
+    public var logistic: LogisticRegression?
+    /// Positive when probability ≥ threshold; tuned for F1 on the validation split.
+    public var threshold: Double
+    /// Judged on the test split.
+    public var metrics: Metrics
+    public var validationF1: Double
+    public var training: TrainingInfo
+    public var featureStatistics: [FeatureStatistics]
+
+    public struct TrainingInfo: Codable, Equatable, Sendable {
+        public var seed: UInt64
+        public var trainRows: Int
+        public var validationRows: Int
+        public var testRows: Int
+        public var seconds: Double
+        public var iterations: Int
+        public var inputs: [InputFile]
+    }
+
+    /// How outputs name this model: the registry version, or a short content id for unregistered files.
+    public func versionLabel(fallback: String) -> String {
+        version.map(String.init) ?? fallback
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    /// Decodes and checks an artifact: known format version, a usable schema, parameters that fit it.
+    public static func decode(_ data: Data, path: String) throws -> ModelArtifact {
+        struct Header: Decodable { var formatVersion: Int? }
+        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw ChurnError.artifact(path: path, message: "not a churnd model file (not JSON)")
+        }
+        guard let format = header.formatVersion else {
+            throw ChurnError.artifact(path: path, message: "not a churnd model file (no formatVersion)")
+        }
+        guard format <= currentFormatVersion else {
+            throw ChurnError.artifact(
+                path: path,
+                message: "model format \(format) was written by a newer churnd; this one reads up to "
+                    + "\(currentFormatVersion): upgrade churnd")
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let artifact: ModelArtifact
+        do {
+            artifact = try decoder.decode(ModelArtifact.self, from: data)
+        } catch {
+            throw ChurnError.artifact(path: path, message: "damaged model file: \(describe(error))")
+        }
+        try artifact.check(path: path)
+        return artifact
+    }
+
+    func check(path: String) throws {
+        if let problem = schema.problems().first { throw ChurnError.artifact(path: path, message: problem) }
+        guard preprocessing.numeric.map(\.name) == schema.numeric,
+            preprocessing.categorical.map(\.name) == schema.categorical
+        else {
+            throw ChurnError.artifact(path: path, message: "preprocessing does not match the model's schema")
+        }
+        switch family {
+        case "logistic_regression":
+            guard let logistic, logistic.coefficients.count == preprocessing.width else {
+                throw ChurnError.artifact(
+                    path: path, message: "logistic regression coefficients do not match the encoded features")
+            }
+        default:
+            throw ChurnError.artifact(path: path, message: "unknown model family \"\(family)\"")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing \(path(context.codingPath + [key]))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at \(path(context.codingPath))"
+        case DecodingError.dataCorrupted(let context):
+            return "corrupted at \(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+}

@@ -1,0 +1,197 @@
+/// Scores CSV rows with a model artifact and writes `.scored.csv` rows and `.errors.csv` rows (SPEC §6).
+///
+/// The linear model is folded into per-column coefficients once, so a row costs one parse of each feature
+/// field, a few multiply-adds, one exponential and the formatting of the output line.
+public struct Scorer: Sendable {
+    public let artifact: ModelArtifact
+    public let versionLabel: String
+    public let passthrough: Bool
+    public let maxRecordBytes: Int
+
+    private let bias: Double
+    private let numericWeights: [Double]  // coefficient / std
+    private let medians: [Double]
+    private let categoricalLevels: [[[UInt8]]]
+    private let categoricalWeights: [[Double]]
+    private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
+
+    public init(artifact: ModelArtifact, versionLabel: String, passthrough: Bool = false, maxRecordBytes: Int = 1 << 20) {
+        self.artifact = artifact
+        self.versionLabel = versionLabel
+        self.passthrough = passthrough
+        self.maxRecordBytes = maxRecordBytes
+        let p = artifact.preprocessing
+        let coefficients = artifact.logistic?.coefficients ?? []
+        var bias = artifact.logistic?.intercept ?? 0
+        var weights: [Double] = []
+        for (k, feature) in p.numeric.enumerated() {
+            let w = coefficients[k] / feature.std
+            weights.append(w)
+            bias -= w * feature.mean
+        }
+        var offset = p.numeric.count
+        var levels: [[[UInt8]]] = []
+        var levelWeights: [[Double]] = []
+        var missing: [Double?] = []
+        for feature in p.categorical {
+            levels.append(feature.levels.map { Array($0.utf8) })
+            levelWeights.append(Array(coefficients[offset..<offset + feature.levels.count]))
+            offset += feature.levels.count
+            if feature.hasMissingLevel {
+                missing.append(coefficients[offset])
+                offset += 1
+            } else {
+                missing.append(nil)
+            }
+        }
+        self.bias = bias
+        self.numericWeights = weights
+        self.medians = p.numeric.map(\.median)
+        self.categoricalLevels = levels
+        self.categoricalWeights = levelWeights
+        self.missingWeights = missing
+    }
+
+    public struct Summary: Equatable, Sendable {
+        public var rows = 0
+        public var scored = 0
+        /// Rows not scored (each has at least one line in the errors file).
+        public var rejected = 0
+        public var errorLines = 0
+    }
+
+    /// Scores every record of `source`. File-level problems (no header, a required column missing, binary
+    /// data) throw `ChurnError` before any output is written; row-level ones go to `errors`.
+    public func score<Source: ByteSource>(
+        path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> Summary {
+        let schema = artifact.schema
+        var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
+        guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
+        if let offset = reader.firstNULOffset {
+            throw ChurnError.badFile(path: path, message: "binary data (NUL byte at offset \(offset)); expected CSV text")
+        }
+        if reader.problem != nil {
+            throw ChurnError.badFile(path: path, message: "the header line cannot be read as CSV")
+        }
+        let header = reader.strings()
+        let headerIsText = (0..<reader.fieldCount).allSatisfy { index in
+            reader.withField(index) { name in FieldCheck.isValidUTF8(name) && !name.contains { $0 < 0x20 && $0 != 0x09 } }
+        }
+        guard headerIsText else {
+            throw ChurnError.badFile(
+                path: path, message: "line 1 is not a CSV header (control characters or invalid UTF-8 in column names)")
+        }
+        let binding = try HeaderBinding(header: header, schema: schema, requireLabel: false, path: path)
+        let missing = ByteStringSet(schema.missing)
+        let fieldCount = header.count
+        let passthroughColumns = passthrough ? header.indices.filter { $0 != binding.id } : []
+
+        try scored.writeField(schema.id)
+        try scored.write(",churn_probability,churn_prediction,model_version")
+        for index in passthroughColumns {
+            try scored.write(byte: UInt8(ascii: ","))
+            try scored.writeField(header[index])
+        }
+        try scored.write(byte: UInt8(ascii: "\n"))
+        try errors.write("line,column,value,reason\n")
+        let version = Array(versionLabel.utf8)
+        let threshold = artifact.threshold
+        var summary = Summary()
+        var rowErrors: [(column: String, value: String, reason: String)] = []
+
+        while try reader.next() {
+            summary.rows += 1
+            if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
+            let line = reader.line
+            rowErrors.removeAll(keepingCapacity: true)
+            if let problem = reader.problem {
+                rowErrors.append(("", "", LabeledData.describe(problem)))
+            } else if reader.fieldCount != fieldCount {
+                rowErrors.append(("", "", "expected \(fieldCount) fields, found \(reader.fieldCount)"))
+            }
+            var z = bias
+            if rowErrors.isEmpty {
+                for (k, index) in binding.numeric.enumerated() {
+                    let value: Double? = reader.withField(index) { raw in
+                        if let number = NumberParser.parseDouble(raw) { return number }
+                        if missing.contains(FieldCheck.trimmed(raw)) { return medians[k] }
+                        let text = FieldCheck.display(raw)
+                        let lower = text.lowercased()
+                        let reason =
+                            ["nan", "inf", "-inf", "+inf", "infinity", "-infinity"].contains(lower)
+                            ? "not a finite number" : "not a number"
+                        rowErrors.append((schema.numeric[k], text, reason))
+                        return nil
+                    }
+                    if let value { z += numericWeights[k] * value }
+                }
+                for (k, index) in binding.categorical.enumerated() {
+                    z += reader.withField(index) { raw -> Double in
+                        let value = FieldCheck.trimmed(raw)
+                        if missing.contains(value) { return missingWeights[k] ?? 0 }
+                        let levels = categoricalLevels[k]
+                        for j in levels.indices where levels[j].count == value.count {
+                            let same = levels[j].withUnsafeBufferPointer {
+                                value.count == 0 || memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0
+                            }
+                            if same { return categoricalWeights[k][j] }
+                        }
+                        if !FieldCheck.isValidUTF8(value) {
+                            rowErrors.append((schema.categorical[k], FieldCheck.display(value), "not valid UTF-8"))
+                        }
+                        return 0  // a level never seen in training: all zeros
+                    }
+                }
+                if let idIndex = binding.id {
+                    reader.withField(idIndex) { raw in
+                        if !FieldCheck.isValidUTF8(raw) {
+                            rowErrors.append((schema.id, FieldCheck.display(raw), "not valid UTF-8"))
+                        }
+                    }
+                }
+            }
+            if !rowErrors.isEmpty {
+                summary.rejected += 1
+                for error in rowErrors {
+                    try errors.write(integer: line)
+                    try errors.write(byte: UInt8(ascii: ","))
+                    try errors.writeField(error.column)
+                    try errors.write(byte: UInt8(ascii: ","))
+                    try errors.writeField(error.value)
+                    try errors.write(byte: UInt8(ascii: ","))
+                    try errors.writeField(error.reason)
+                    try errors.write(byte: UInt8(ascii: "\n"))
+                    summary.errorLines += 1
+                }
+                continue
+            }
+            let probability = Statistics.sigmoid(z)
+            if let idIndex = binding.id {
+                try reader.withField(idIndex) { try scored.writeField($0) }
+            } else {
+                try scored.write(integer: summary.rows)
+            }
+            try scored.write(byte: UInt8(ascii: ","))
+            try scored.write(fixed: probability, decimals: 6)
+            try scored.write(byte: UInt8(ascii: ","))
+            try scored.write(byte: probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            try scored.write(byte: UInt8(ascii: ","))
+            try version.withUnsafeBufferPointer { try scored.write($0) }
+            for index in passthroughColumns {
+                try scored.write(byte: UInt8(ascii: ","))
+                try reader.withField(index) { try scored.writeField($0) }
+            }
+            try scored.write(byte: UInt8(ascii: "\n"))
+            summary.scored += 1
+        }
+        try scored.flush()
+        try errors.flush()
+        return summary
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

@@ -1,0 +1,204 @@
+import ChurnCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// File operations with the guarantees churnd promises: inputs are opened without following links and
+/// must be regular files; outputs appear whole or not at all (temporary name, fsync, rename, fsync dir).
+public enum FileSystem {
+    /// An open input file. Closing is the owner's job (`close()`), so the descriptor can be handed to a reader.
+    public struct InputFile: Sendable {
+        public let fd: Int32
+        public let path: String
+        public let size: Int
+        public let links: Int
+
+        public func close() {
+            Glibc.close(fd)
+        }
+    }
+
+    /// Opens `path` for reading with `O_NOFOLLOW | O_NONBLOCK` (so a FIFO cannot block us) and checks with
+    /// `fstat` that it is a regular file.
+    public static func openInput(_ path: String) throws -> InputFile {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            let code = errno
+            if code == ELOOP { throw ChurnError.badFile(path: path, message: "is a symbolic link; refusing to follow it") }
+            throw ChurnError.io(path: path, operation: "open", errno: code)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw ChurnError.io(path: path, operation: "stat", errno: code)
+        }
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            Glibc.close(fd)
+            let kind =
+                switch type {
+                case S_IFDIR: "a directory"
+                case S_IFIFO: "a FIFO"
+                case S_IFCHR, S_IFBLK: "a device"
+                case S_IFSOCK: "a socket"
+                default: "not a regular file"
+                }
+            throw ChurnError.badFile(path: path, message: "is \(kind), not a regular file")
+        }
+        // Back to blocking reads for a regular file.
+        _ = fcntl(fd, F_SETFL, O_RDONLY)
+        return InputFile(fd: fd, path: path, size: Int(info.st_size), links: Int(info.st_nlink))
+    }
+
+    /// Creates `path` and any missing parents.
+    public static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0, errno != EEXIST {
+                throw ChurnError.io(path: current, operation: "mkdir", errno: errno)
+            }
+        }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Names in a directory, without `.` and `..`, sorted.
+    public static func list(_ directory: String) throws -> [String] {
+        guard let dir = opendir(directory) else { throw ChurnError.io(path: directory, operation: "opendir", errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let file = try openInput(path)
+        defer { Glibc.close(file.fd) }
+        var bytes = [UInt8](repeating: 0, count: file.size)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(file.fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ChurnError.io(path: path, operation: "read", errno: errno)
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        return Array(bytes[0..<offset])
+    }
+
+    public static func fsyncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw ChurnError.io(path: directory, operation: "open", errno: errno) }
+        defer { Glibc.close(fd) }
+        if fsync(fd) != 0 { throw ChurnError.io(path: directory, operation: "fsync", errno: errno) }
+    }
+
+    /// Writes `bytes` to `path` atomically, replacing it if it exists.
+    public static func writeAtomically(_ path: String, bytes: [UInt8]) throws {
+        let (directory, name) = split(path)
+        let file = try PendingFile(directory: directory, name: name)
+        var writer = ByteWriter(fd: file.fd, path: path)
+        try bytes.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.flush()
+        _ = try file.publish(as: name, replacing: true)
+        try fsyncDirectory(directory)
+    }
+
+    /// Directory and last component of a path.
+    public static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+}
+
+/// An output being written under a hidden temporary name in its final directory: `publish` makes it
+/// appear whole under its final name; `discard` (or deinit) removes it.
+public final class PendingFile {
+    public let fd: Int32
+    public let directory: String
+    public let temporaryPath: String
+    private var isOpen = true
+    private var published = false
+    private static let counter = Atomic<Int>(0)
+
+    /// Creates a hidden temporary file in `directory`, named after `name`.
+    public init(directory: String, name: String) throws {
+        self.directory = directory
+        let unique = PendingFile.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        var attempt = 0
+        while true {
+            let candidate = "\(directory)/.\(name).\(getpid()).\(unique).\(attempt).tmp"
+            let fd = Glibc.open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                self.fd = fd
+                temporaryPath = candidate
+                return
+            }
+            if errno != EEXIST || attempt > 100 {
+                throw ChurnError.io(path: candidate, operation: "create", errno: errno)
+            }
+            attempt += 1
+        }
+    }
+
+    deinit {
+        if !published { discard() }
+    }
+
+    /// Flushes the data to disk and closes the file.
+    public func sync() throws {
+        guard isOpen else { return }
+        if fsync(fd) != 0 { throw ChurnError.io(path: temporaryPath, operation: "fsync", errno: errno) }
+        Glibc.close(fd)
+        isOpen = false
+    }
+
+    /// Gives the synced file its final `name`. Without `replacing`, an existing file is never overwritten:
+    /// returns false instead (link() fails on an existing name, an atomic "rename if absent").
+    /// The caller fsyncs the directory once after publishing everything.
+    public func publish(as name: String, replacing: Bool) throws -> Bool {
+        try sync()
+        let target = "\(directory)/\(name)"
+        if replacing {
+            guard rename(temporaryPath, target) == 0 else {
+                throw ChurnError.io(path: target, operation: "rename", errno: errno)
+            }
+        } else {
+            guard link(temporaryPath, target) == 0 else {
+                if errno == EEXIST { return false }
+                throw ChurnError.io(path: target, operation: "link", errno: errno)
+            }
+            unlink(temporaryPath)
+        }
+        published = true
+        return true
+    }
+
+    public func discard() {
+        if isOpen {
+            Glibc.close(fd)
+            isOpen = false
+        }
+        if !published { unlink(temporaryPath) }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// A fresh directory under the system temporary folder, removed when the value is released.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "churnd-test") throws {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/\(label)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Writes `text` to `name` inside the directory and returns its path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Data(text.utf8))
+    }
+
+    @discardableResult
+    public func write(_ name: String, _ data: Data) throws -> String {
+        let file = "\(path)/\(name)"
+        let parent = (file as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    public func read(_ name: String) throws -> String {
+        try String(contentsOfFile: "\(path)/\(name)", encoding: .utf8)
+    }
+
+    public func exists(_ name: String) -> Bool {
+        FileManager.default.fileExists(atPath: "\(path)/\(name)")
+    }
+
+    public func list(_ name: String = "") throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: name.isEmpty ? path : "\(path)/\(name)").sorted()
+    }
+}
