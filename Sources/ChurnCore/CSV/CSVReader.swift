@@ -81,8 +81,9 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
     private var eof = false
     private var sawFirstChunk = false
     private var bomChecked = false
-    private var starts: [Int] = []
-    private var ends: [Int] = []
+    /// Field boundaries of the current record, as offsets into `buffer` (raw storage: this is the hot loop).
+    private var starts: FieldOffsets
+    private var ends: FieldOffsets
     /// Called with every chunk of raw bytes as it is read, e.g. to hash the input in the same pass.
     private let observer: ((UnsafeRawBufferPointer) -> Void)?
 
@@ -107,12 +108,14 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
         self.capacity = max(64, min(bufferSize, maxCapacity))
         self.buffer = .allocate(capacity: capacity)
         self.observer = observer
-        starts.reserveCapacity(64)
-        ends.reserveCapacity(64)
+        starts = FieldOffsets()
+        ends = FieldOffsets()
     }
 
     deinit {
         buffer.deallocate()
+        starts.deallocate()
+        ends.deallocate()
     }
 
     /// Number of fields in the current record.
@@ -185,8 +188,8 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
     /// Locates the record at `start` and records its raw field boundaries.
     @inline(__always)
     private mutating func scan() -> Scan {
-        starts.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        starts.removeAll()
+        ends.removeAll()
         recordHadQuotes = false
         var pos = start
         var fieldStart = pos
@@ -246,7 +249,7 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
     /// Removes quoting from every field of the current record, in place.
     private mutating func unquoteFields() {
         let quote = UInt8(ascii: "\"")
-        for k in starts.indices {
+        for k in 0..<starts.count {
             var read = starts[k]
             let stop = ends[k]
             var write = read
@@ -309,8 +312,8 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
     /// The record at the start of a full buffer is longer than the limit: discard it up to its end,
     /// following quotes so that an embedded newline does not end it early.
     private mutating func skipLongRecord() throws {
-        starts.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        starts.removeAll()
+        ends.removeAll()
         var inQuotes = false
         var newlines = 0
         var skipped = 0
@@ -347,5 +350,47 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
         line = nextLine
         nextLine += newlines + 1
         problem = .tooLong(bytes: skipped)
+    }
+}
+
+/// A growable array of offsets without Swift array bookkeeping (uniqueness and bounds checks per append
+/// cost a quarter of the scan time). Owned and freed by `CSVReader`.
+struct FieldOffsets {
+    private var storage: UnsafeMutablePointer<Int>
+    private var capacity = 64
+    private(set) var count = 0
+
+    init() {
+        storage = .allocate(capacity: 64)
+    }
+
+    func deallocate() {
+        storage.deallocate()
+    }
+
+    @inline(__always)
+    mutating func removeAll() {
+        count = 0
+    }
+
+    @inline(__always)
+    mutating func append(_ value: Int) {
+        if count == capacity { grow() }
+        storage[count] = value
+        count += 1
+    }
+
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<Int>.allocate(capacity: capacity * 2)
+        bigger.update(from: storage, count: count)
+        storage.deallocate()
+        storage = bigger
+        capacity *= 2
+    }
+
+    @inline(__always)
+    subscript(index: Int) -> Int {
+        get { storage[index] }
+        nonmutating set { storage[index] = newValue }
     }
 }

@@ -100,12 +100,17 @@ public struct Scorer: Sendable {
         let threshold = artifact.threshold
         var summary = Summary()
         var rowErrors: [(column: String, value: String, reason: String)] = []
+        // Locals, not properties, inside the loop: no retain/release or exclusivity checks per row.
+        let numericFields = binding.numeric, categoricalFields = binding.categorical
+        let numericWeights = self.numericWeights, medians = self.medians
+        let categoricalLevels = self.categoricalLevels, categoricalWeights = self.categoricalWeights
+        let missingWeights = self.missingWeights
 
         while try reader.next() {
             summary.rows += 1
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
             let line = reader.line
-            rowErrors.removeAll(keepingCapacity: true)
+            if !rowErrors.isEmpty { rowErrors.removeAll(keepingCapacity: true) }
             if let problem = reader.problem {
                 rowErrors.append(("", "", LabeledData.describe(problem)))
             } else if reader.fieldCount != fieldCount {
@@ -113,7 +118,8 @@ public struct Scorer: Sendable {
             }
             var z = bias
             if rowErrors.isEmpty {
-                for (k, index) in binding.numeric.enumerated() {
+                for k in numericFields.indices {
+                    let index = numericFields[k]
                     let value: Double? = reader.withField(index) { raw in
                         if let number = NumberParser.parseDouble(raw) { return number }
                         if missing.contains(FieldCheck.trimmed(raw)) { return medians[k] }
@@ -127,7 +133,8 @@ public struct Scorer: Sendable {
                     }
                     if let value { z += numericWeights[k] * value }
                 }
-                for (k, index) in binding.categorical.enumerated() {
+                for k in categoricalFields.indices {
+                    let index = categoricalFields[k]
                     z += reader.withField(index) { raw -> Double in
                         let value = FieldCheck.trimmed(raw)
                         if missing.contains(value) { return missingWeights[k] ?? 0 }
