@@ -78,16 +78,54 @@ public struct Generator: Sendable {
         }
     }
 
+    /// One generated row; categorical values are indices into `plans` and `regions`.
+    public struct Row: Sendable {
+        public var tenure: Int
+        public var complaints: Int
+        public var session: Double
+        public var plan: Int
+        public var region: Int
+        public var churn: Bool
+    }
+
+    /// Draws rows one at a time from a seeded stream; `write` and simulations share it.
+    public struct Sampler: Sendable {
+        private var random: RandomSource
+        private let generator: Generator
+        private let planCumulative: [Double]
+        private let regionCumulative: [Double]
+        private let premiumIndex: Int, euIndex: Int, afIndex: Int
+
+        public init(_ generator: Generator, seed: UInt64) {
+            self.generator = generator
+            random = RandomSource(seed: seed)
+            planCumulative = Generator.cumulative(generator.plans.map(\.p))
+            regionCumulative = Generator.cumulative(generator.regions.map(\.p))
+            premiumIndex = generator.plans.firstIndex { $0.level == "premium" } ?? -1
+            euIndex = generator.regions.firstIndex { $0.level == "EU" } ?? -1
+            afIndex = generator.regions.firstIndex { $0.level == "AF" } ?? -1
+        }
+
+        public mutating func next() -> Row {
+            let tenure = random.nextInt(in: generator.tenure)
+            let complaints = random.nextPoisson(mean: generator.complaintsMean)
+            let session = min(120, max(1, generator.sessionMean + generator.sessionStd * random.nextNormal()))
+            let plan = random.pick(cumulative: planCumulative)
+            let region = random.pick(cumulative: regionCumulative)
+            var z = 1.2 + 0.55 * Double(complaints) - 0.03 * Double(tenure) - 0.02 * session
+            if plan == premiumIndex { z -= 0.35 }
+            if region == euIndex { z -= 0.05 }
+            if region == afIndex { z += 0.08 }
+            let churn = generator.labeled && random.nextDouble() < 1 / (1 + exp(-z))
+            return Row(tenure: tenure, complaints: complaints, session: session, plan: plan, region: region, churn: churn)
+        }
+    }
+
     /// Writes `rows` rows of CSV with a header. Deterministic for a given seed.
     public func write(rows: Int, seed: UInt64, to writer: inout ByteWriter) throws {
-        var random = RandomSource(seed: seed)
-        let planCumulative = Self.cumulative(plans.map(\.p))
-        let regionCumulative = Self.cumulative(regions.map(\.p))
+        var sampler = Sampler(self, seed: seed)
         let planBytes = plans.map { Array($0.level.utf8) }
         let regionBytes = regions.map { Array($0.level.utf8) }
-        let premiumIndex = plans.firstIndex { $0.level == "premium" } ?? -1
-        let euIndex = regions.firstIndex { $0.level == "EU" } ?? -1
-        let afIndex = regions.firstIndex { $0.level == "AF" } ?? -1
         try writer.write(
             labeled
                 ? "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\n"
@@ -96,31 +134,22 @@ public struct Generator: Sendable {
         var idDigits = [UInt8](repeating: UInt8(ascii: "0"), count: idWidth)
         for _ in 0..<rows {
             Self.increment(&idDigits)
-            let tenure = random.nextInt(in: self.tenure)
-            let complaints = random.nextPoisson(mean: complaintsMean)
-            let session = min(120, max(1, sessionMean + sessionStd * random.nextNormal()))
-            let plan = random.pick(cumulative: planCumulative)
-            let region = random.pick(cumulative: regionCumulative)
+            let row = sampler.next()
             try writer.write(byte: UInt8(ascii: "C"))
             try idDigits.withUnsafeBufferPointer { try writer.write($0) }
             try writer.write(byte: UInt8(ascii: ","))
-            try writer.write(integer: tenure)
+            try writer.write(integer: row.tenure)
             try writer.write(byte: UInt8(ascii: ","))
-            try writer.write(integer: complaints)
+            try writer.write(integer: row.complaints)
             try writer.write(byte: UInt8(ascii: ","))
-            try writer.write(fixed: session, decimals: 2)
+            try writer.write(fixed: row.session, decimals: 2)
             try writer.write(byte: UInt8(ascii: ","))
-            try planBytes[plan].withUnsafeBufferPointer { try writer.write($0) }
+            try planBytes[row.plan].withUnsafeBufferPointer { try writer.write($0) }
             try writer.write(byte: UInt8(ascii: ","))
-            try regionBytes[region].withUnsafeBufferPointer { try writer.write($0) }
+            try regionBytes[row.region].withUnsafeBufferPointer { try writer.write($0) }
             if labeled {
-                var z = 1.2 + 0.55 * Double(complaints) - 0.03 * Double(tenure) - 0.02 * session
-                if plan == premiumIndex { z -= 0.35 }
-                if region == euIndex { z -= 0.05 }
-                if region == afIndex { z += 0.08 }
-                let churn = random.nextDouble() < 1 / (1 + exp(-z))
                 try writer.write(byte: UInt8(ascii: ","))
-                try writer.write(byte: churn ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                try writer.write(byte: row.churn ? UInt8(ascii: "1") : UInt8(ascii: "0"))
             }
             try writer.write(byte: UInt8(ascii: "\n"))
         }

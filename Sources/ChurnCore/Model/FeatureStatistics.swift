@@ -13,6 +13,10 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
     public var max: Double?
     /// Values at quantiles 0, 0.1, …, 1.
     public var deciles: [Double]?
+    /// Upper edges of the drift bins (distinct interior deciles): bins are (-∞, e₀], (e₀, e₁], …, (eₖ, ∞).
+    public var binEdges: [Double]?
+    /// Share of training values in each bin (one more entry than `binEdges`).
+    public var binShares: [Double]?
     // Categorical features: share of each level among non-missing values.
     public var frequencies: [String: Double]?
 
@@ -31,11 +35,20 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
         let n = Double(Swift.max(values.count, 1))
         let mean = values.reduce(0, +) / n
         let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        let deciles = values.isEmpty ? [] : (0...10).map { Statistics.quantile(sorted: values, Double($0) / 10) }
+        // Interior deciles, deduplicated: discrete features (counts, months) get one bin per distinct step.
+        var edges: [Double] = []
+        for edge in deciles.dropFirst().dropLast() where edges.last != edge { edges.append(edge) }
+        var counts = [Double](repeating: 0, count: edges.count + 1)
+        var bin = 0
+        for value in values {
+            while bin < edges.count, value > edges[bin] { bin += 1 }
+            counts[bin] += 1
+        }
         return FeatureStatistics(
             name: name, kind: kind, count: values.count, missing: missing, mean: mean, std: variance.squareRoot(),
-            min: values.first, max: values.last,
-            deciles: values.isEmpty ? [] : (0...10).map { Statistics.quantile(sorted: values, Double($0) / 10) },
-            frequencies: nil)
+            min: values.first, max: values.last, deciles: deciles, binEdges: edges,
+            binShares: counts.map { $0 / n }, frequencies: nil)
     }
 
     public static func categorical(name: String, codes: [Int32], levels: [String], rows: [Int]) -> FeatureStatistics {
@@ -50,6 +63,6 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
         for (level, count) in zip(levels, counts) where count > 0 { frequencies[level] = Double(count) / present }
         return FeatureStatistics(
             name: name, kind: .categorical, count: rows.count - missing, missing: missing, mean: nil, std: nil,
-            min: nil, max: nil, deciles: nil, frequencies: frequencies)
+            min: nil, max: nil, deciles: nil, binEdges: nil, binShares: nil, frequencies: frequencies)
     }
 }

@@ -52,6 +52,22 @@ public struct Scorer: Sendable {
         self.missingWeights = missing
     }
 
+    /// Probability for one row given as values (logged records, simulations). Missing numerics take the
+    /// training median; unknown levels contribute nothing, as in file scoring.
+    public func probability(numeric: [Double?], categorical: [String?]) -> Double {
+        var z = bias
+        for k in numericWeights.indices { z += numericWeights[k] * (numeric[k] ?? medians[k]) }
+        for k in categoricalLevels.indices {
+            guard let level = categorical[k] else {
+                z += missingWeights[k] ?? 0
+                continue
+            }
+            let bytes = Array(level.utf8)
+            if let j = categoricalLevels[k].firstIndex(of: bytes) { z += categoricalWeights[k][j] }
+        }
+        return Statistics.sigmoid(z)
+    }
+
     public struct Summary: Equatable, Sendable {
         public var rows = 0
         public var scored = 0

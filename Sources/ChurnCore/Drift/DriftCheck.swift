@@ -1,0 +1,283 @@
+/// The drift check (SPEC §8): the reference z-score, then distribution tests per feature and for the
+/// predicted probability, combined by a Bonferroni rule so that false alarms stay rare.
+///
+/// Tests, each giving a p-value:
+/// - numeric features and the probability: a z-test of the window mean against the training mean with the
+///   standard error `σ·√(1/n + 1/N)` (the reference formula lacks `√n`), and a chi-squared test of the window
+///   against training counts over training-quantile bins (catches shape changes the mean misses);
+/// - categorical features: a chi-squared test of level counts against training counts, with levels unseen in
+///   training pooled as their own bucket and missing values as another.
+/// An alert fires when any p-value falls below its share of `familyAlpha` (a weighted Bonferroni rule, so
+/// the chance of a false alarm per check stays below `familyAlpha`), or when the reference z-score
+/// `|mean_recent − mean_train| / std_train` reaches `zThreshold` on a numeric feature. The primary tests —
+/// feature means and level mixes, where the shifts that matter show first — get weight 1; the shape tests
+/// (quantile bins) and the tests on the predicted probability get `secondaryWeight`, keeping power where it
+/// counts: measured by `DriftSimulation`, see the `falseAlarmsAreRareAndShiftsAreDetected` test.
+public struct DriftCheck: Sendable {
+    public struct Settings: Codable, Equatable, Sendable {
+        /// Reference rule: alert when |mean_recent − mean_train| / std_train ≥ this.
+        public var zThreshold = 2.5
+        /// Bound on the chance of a false alarm per check, split over the tests by weight (Bonferroni).
+        public var familyAlpha = 0.008
+        /// Weight of the shape and probability tests relative to the primary ones.
+        public var secondaryWeight = 0.25
+        /// Fewer records than this: "not enough data", no alert.
+        public var minRecords = 100
+        public init() {}
+    }
+
+    public let settings: Settings
+
+    public init(settings: Settings = Settings()) {
+        self.settings = settings
+    }
+
+    public struct Test: Codable, Equatable, Sendable {
+        public var feature: String
+        /// "mean", "bins", "levels".
+        public var kind: String
+        public var statistic: Double
+        public var pValue: Double
+        /// Population stability index over the same bins/levels (smoothed), for reading, not for alerting.
+        public var psi: Double?
+        /// Significance level this test was held to.
+        public var alpha: Double = 0
+        public var drifted: Bool
+    }
+
+    public struct FeatureSummary: Codable, Equatable, Sendable {
+        public var feature: String
+        public var kind: FeatureStatistics.Kind
+        public var count: Int
+        /// Reference z-score (numeric only).
+        public var referenceZ: Double?
+        public var trainMean: Double?
+        public var recentMean: Double?
+        /// Training vs recent share per bin (numeric: bin labels; categorical: levels).
+        public var buckets: [String]
+        public var trainShares: [Double]
+        public var recentShares: [Double]
+    }
+
+    public struct Report: Codable, Equatable, Sendable {
+        public var records: Int
+        public var enoughData: Bool
+        public var alert: Bool
+        /// One sentence: the strongest evidence, e.g. "num_complaints mean 1.52 vs 1.20 (z 6.1, p 1e-9)".
+        public var reason: String
+        public var tests: [Test]
+        public var features: [FeatureSummary]
+    }
+
+    /// Runs every test of `window` against `reference` (the serving version's training statistics).
+    public func run(_ window: DriftWindow, reference: [FeatureStatistics]) -> Report {
+        guard window.count >= settings.minRecords else {
+            return Report(
+                records: window.count, enoughData: false, alert: false,
+                reason: "not enough data: \(window.count) records, need \(settings.minRecords)", tests: [],
+                features: [])
+        }
+        var tests: [Test] = []
+        var features: [FeatureSummary] = []
+        var referenceAlerts: [String] = []
+        for stats in reference {
+            switch stats.kind {
+            case .numeric, .probability:
+                let values = stats.kind == .probability ? window.probabilities : window.numeric[stats.name] ?? []
+                guard values.count >= 2 else { continue }
+                let (featureTests, summary) = numericTests(values, stats)
+                tests += featureTests
+                features.append(summary)
+                if stats.kind == .numeric, let z = summary.referenceZ, z >= settings.zThreshold {
+                    referenceAlerts.append(
+                        "\(stats.name): reference z \(format(z, 2)) ≥ \(format(settings.zThreshold, 1))")
+                }
+            case .categorical:
+                guard let levels = window.categorical[stats.name], !levels.isEmpty else { continue }
+                let (test, summary) = categoricalTest(levels, stats)
+                tests.append(test)
+                features.append(summary)
+            }
+        }
+        let weights = tests.map { isPrimary($0, reference) ? 1 : settings.secondaryWeight }
+        let totalWeight = weights.reduce(0, +)
+        for index in tests.indices {
+            tests[index].alpha = totalWeight > 0 ? settings.familyAlpha * weights[index] / totalWeight : 0
+            tests[index].drifted = tests[index].pValue < tests[index].alpha
+        }
+        // Strongest evidence relative to each test's own level.
+        let strongest = tests.min { $0.pValue / max($0.alpha, 1e-300) < $1.pValue / max($1.alpha, 1e-300) }
+        let alert = tests.contains(where: \.drifted) || !referenceAlerts.isEmpty
+        var reason = "no drift"
+        if let first = referenceAlerts.first {
+            reason = first
+        } else if let strongest, strongest.drifted {
+            reason = describe(strongest, features.first { $0.feature == strongest.feature })
+        } else if let strongest {
+            reason = "no drift (smallest p \(formatP(strongest.pValue)) on \(strongest.feature), its threshold \(formatP(strongest.alpha)))"
+        }
+        return Report(
+            records: window.count, enoughData: true, alert: alert, reason: reason, tests: tests, features: features)
+    }
+
+    func isPrimary(_ test: Test, _ reference: [FeatureStatistics]) -> Bool {
+        let kind = reference.first { $0.name == test.feature }?.kind
+        return kind != .probability && test.kind != "bins"
+    }
+
+    func numericTests(_ values: [Double], _ stats: FeatureStatistics) -> ([Test], FeatureSummary) {
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let trainMean = stats.mean ?? 0
+        let trainStd = stats.std ?? 0
+        let trainCount = Double(max(stats.count, 1))
+        var tests: [Test] = []
+        var referenceZ: Double?
+        if trainStd > 0 {
+            referenceZ = abs(mean - trainMean) / trainStd
+            let z = abs(mean - trainMean) / (trainStd * (1 / n + 1 / trainCount).squareRoot())
+            tests.append(
+                Test(feature: stats.name, kind: "mean", statistic: z, pValue: Distributions.normalTwoSided(z), psi: nil,
+                     drifted: false))
+        } else if values.contains(where: { $0 != trainMean }) {
+            // Constant in training, varying now: that is drift, without dividing by zero.
+            tests.append(Test(feature: stats.name, kind: "mean", statistic: .infinity, pValue: 0, psi: nil, drifted: false))
+        }
+        let edges = stats.binEdges ?? []
+        var counts = [Double](repeating: 0, count: edges.count + 1)
+        for value in values { counts[Self.bin(of: value, edges: edges)] += 1 }
+        let trainShares = stats.binShares ?? [1]
+        if trainShares.count == counts.count, counts.count > 1 {
+            let (chi, degrees) = Self.homogeneity(trainShares.map { $0 * trainCount }, counts)
+            tests.append(
+                Test(feature: stats.name, kind: "bins", statistic: chi,
+                     pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees),
+                     psi: Self.psi(expected: trainShares, observed: counts.map { $0 / n }), drifted: false))
+        }
+        let labels = Self.binLabels(edges)
+        let summary = FeatureSummary(
+            feature: stats.name, kind: stats.kind, count: values.count, referenceZ: referenceZ, trainMean: trainMean,
+            recentMean: mean, buckets: labels, trainShares: trainShares.count == counts.count ? trainShares : [],
+            recentShares: counts.map { $0 / n })
+        return (tests, summary)
+    }
+
+    func categoricalTest(_ levels: [String?], _ stats: FeatureStatistics) -> (Test, FeatureSummary) {
+        let frequencies = stats.frequencies ?? [:]
+        let known = frequencies.keys.sorted()
+        var index: [String: Int] = [:]
+        for (k, level) in known.enumerated() { index[level] = k }
+        let unseen = known.count
+        let missing = known.count + 1
+        var counts = [Double](repeating: 0, count: known.count + 2)
+        for level in levels {
+            if let level { counts[index[level] ?? unseen] += 1 } else { counts[missing] += 1 }
+        }
+        let trainCount = Double(stats.count + stats.missing)
+        let presentShare = trainCount > 0 ? Double(stats.count) / trainCount : 1
+        var trainShares = known.map { frequencies[$0]! * presentShare }
+        trainShares.append(0)
+        trainShares.append(trainCount > 0 ? Double(stats.missing) / trainCount : 0)
+        let (chi, degrees) = Self.homogeneity(trainShares.map { $0 * trainCount }, counts)
+        let n = Double(levels.count)
+        let test = Test(
+            feature: stats.name, kind: "levels", statistic: chi,
+            pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees),
+            psi: Self.psi(expected: trainShares, observed: counts.map { $0 / n }), drifted: false)
+        let summary = FeatureSummary(
+            feature: stats.name, kind: .categorical, count: levels.count, referenceZ: nil, trainMean: nil,
+            recentMean: nil, buckets: known + ["<unseen>", "<missing>"], trainShares: trainShares,
+            recentShares: counts.map { $0 / n })
+        return (test, summary)
+    }
+
+    /// Chi-squared test of homogeneity for two rows of counts; buckets empty in both rows are dropped.
+    static func homogeneity(_ a: [Double], _ b: [Double]) -> (statistic: Double, degrees: Int) {
+        let totalA = a.reduce(0, +)
+        let totalB = b.reduce(0, +)
+        let total = totalA + totalB
+        guard totalA > 0, totalB > 0 else { return (0, 0) }
+        var chi = 0.0
+        var used = 0
+        for (x, y) in zip(a, b) where x + y > 0 {
+            used += 1
+            let expectedA = totalA * (x + y) / total
+            let expectedB = totalB * (x + y) / total
+            chi += (x - expectedA) * (x - expectedA) / expectedA + (y - expectedB) * (y - expectedB) / expectedB
+        }
+        return (chi, max(used - 1, 0))
+    }
+
+    /// PSI with empty-bin smoothing (shares floored at 1e-4).
+    static func psi(expected: [Double], observed: [Double]) -> Double {
+        var total = 0.0
+        for (e, o) in zip(expected, observed) where e > 0 || o > 0 {
+            let p = max(e, 1e-4)
+            let q = max(o, 1e-4)
+            total += (q - p) * log(q / p)
+        }
+        return total
+    }
+
+    /// Bins are (-∞, e₀], (e₀, e₁], …, (eₖ, ∞).
+    static func bin(of value: Double, edges: [Double]) -> Int {
+        var lo = 0
+        var hi = edges.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if value <= edges[mid] { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    static func binLabels(_ edges: [Double]) -> [String] {
+        guard !edges.isEmpty else { return ["all"] }
+        var labels = ["≤ \(format(edges[0], 2))"]
+        for k in 1..<max(edges.count, 1) where k < edges.count {
+            labels.append("\(format(edges[k - 1], 2))–\(format(edges[k], 2))")
+        }
+        labels.append("> \(format(edges[edges.count - 1], 2))")
+        return labels
+    }
+
+    func describe(_ test: Test, _ summary: FeatureSummary?) -> String {
+        switch test.kind {
+        case "mean":
+            let recent = summary?.recentMean.map { format($0, 3) } ?? "?"
+            let train = summary?.trainMean.map { format($0, 3) } ?? "?"
+            return "\(test.feature) mean \(recent) vs \(train) in training (z \(format(test.statistic, 1)), p \(formatP(test.pValue)))"
+        case "bins":
+            return "\(test.feature) distribution changed (χ² \(format(test.statistic, 1)), p \(formatP(test.pValue)), "
+                + "PSI \(format(test.psi ?? 0, 2)))"
+        default:
+            return "\(test.feature) level mix changed (χ² \(format(test.statistic, 1)), p \(formatP(test.pValue)), "
+                + "PSI \(format(test.psi ?? 0, 2)))"
+        }
+    }
+}
+
+/// Fixed decimals for messages.
+func format(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return value > 0 ? "∞" : "-∞" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    var fraction = String(Int(scaled) - whole * Int(scale))
+    while fraction.count < decimals { fraction = "0" + fraction }
+    let sign = value < 0 && scaled != 0 ? "-" : ""
+    return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+}
+
+/// A p-value for messages: "0.034" or "3e-9".
+func formatP(_ p: Double) -> String {
+    if p >= 0.001 { return format(p, 3) }
+    if p <= 0 { return "<1e-300" }
+    let exponent = Int(log10(p).rounded(.down))
+    let mantissa = Int((p / pow(10, Double(exponent))).rounded())
+    return "\(mantissa)e\(exponent)"
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
