@@ -1,0 +1,129 @@
+/// Renders a drift report as one self-contained HTML page: inline SVG charts, inline CSS, no scripts and
+/// no network, so it opens the same from a mail attachment as from the state directory.
+public struct DriftReportPage: Sendable {
+    public var report: DriftCheck.Report
+    public var title: String
+    /// What the daemon did about it, e.g. "rolled production back from v4 to v3".
+    public var decision: String
+    /// Human-readable time of the check.
+    public var checkedAt: String
+    public var modelVersion: String
+
+    public init(report: DriftCheck.Report, title: String = "churnd drift report", decision: String, checkedAt: String, modelVersion: String) {
+        self.report = report
+        self.title = title
+        self.decision = decision
+        self.checkedAt = checkedAt
+        self.modelVersion = modelVersion
+    }
+
+    public func html() -> String {
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+            <title>\(escape(title))</title>
+            <style>
+            body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:62rem;padding:0 1rem;color:#1d2430}
+            h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:0 0 .5rem}
+            .meta{color:#5b6472;margin-bottom:1rem}
+            .verdict{padding:.75rem 1rem;border-radius:6px;margin:1rem 0;font-weight:600}
+            .alert{background:#fdecea;border-left:6px solid #c62828}.ok{background:#e8f5e9;border-left:6px solid #2e7d32}
+            .na{background:#f1f3f5;border-left:6px solid #868e96}
+            table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem;font-variant-numeric:tabular-nums}
+            th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e3e6ea}th{color:#5b6472;font-weight:600}
+            td.num{text-align:right}tr.drift td{background:#fff4f4;font-weight:600}
+            .card{border:1px solid #e3e6ea;border-radius:8px;padding:1rem;margin:0 0 1rem}
+            .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 .9rem;vertical-align:-1px}
+            svg text{font:11px system-ui,sans-serif;fill:#5b6472}
+            </style></head><body>
+            <h1>\(escape(title))</h1>
+            <div class="meta">checked \(escape(checkedAt)) · model v\(escape(modelVersion)) · \(report.records) recent records</div>
+
+            """
+        let verdictClass = !report.enoughData ? "na" : (report.alert ? "alert" : "ok")
+        let verdict = !report.enoughData ? "Not enough data" : (report.alert ? "Drift alert" : "No drift")
+        page += "<div class=\"verdict \(verdictClass)\">\(verdict): \(escape(report.reason))<br>"
+        page += "Decision: \(escape(decision))</div>\n"
+        if !report.tests.isEmpty {
+            page += "<h2>Tests</h2><table><tr><th>feature</th><th>test</th><th class=num>statistic</th>"
+            page += "<th class=num>p-value</th><th class=num>threshold</th><th class=num>PSI</th><th>drift</th></tr>\n"
+            for test in report.tests {
+                page += "<tr\(test.drifted ? " class=drift" : "")><td>\(escape(test.feature))</td><td>\(testName(test.kind))</td>"
+                page += "<td class=num>\(format(test.statistic, 2))</td><td class=num>\(formatP(test.pValue))</td>"
+                page += "<td class=num>&lt; \(formatP(test.alpha))</td><td class=num>\(test.psi.map { format($0, 3) } ?? "–")</td>"
+                page += "<td>\(test.drifted ? "yes" : "no")</td></tr>\n"
+            }
+            page += "</table>\n"
+        }
+        for feature in report.features {
+            page += "<div class=card><h2>\(escape(feature.feature))</h2>"
+            var facts: [String] = ["\(feature.count) values"]
+            if let train = feature.trainMean, let recent = feature.recentMean {
+                facts.append("mean \(format(recent, 3)) recent vs \(format(train, 3)) in training")
+            }
+            if let z = feature.referenceZ { facts.append("reference z \(format(z, 2))") }
+            page += "<div class=meta>\(facts.joined(separator: " · "))</div>"
+            page += "<div class=legend><span style=\"background:#4c6ef5\"></span>training"
+            page += "<span style=\"background:#f08c00\"></span>recent</div>"
+            page += chart(feature) + "</div>\n"
+        }
+        page += "</body></html>\n"
+        return page
+    }
+
+    func testName(_ kind: String) -> String {
+        switch kind {
+        case "mean": return "mean (z)"
+        case "bins": return "quantile bins (χ²)"
+        default: return "levels (χ²)"
+        }
+    }
+
+    /// Grouped bars: training and recent share per bucket.
+    func chart(_ feature: DriftCheck.FeatureSummary) -> String {
+        let buckets = feature.buckets.count
+        guard buckets > 0, feature.recentShares.count == buckets else { return "" }
+        let width = 720.0, height = 220.0, left = 40.0, bottom = 46.0, top = 10.0
+        let plotHeight = height - bottom - top
+        let slot = (width - left) / Double(buckets)
+        let bar = max(2, min(28, slot * 0.38))
+        let trainShares = feature.trainShares.count == buckets ? feature.trainShares : Array(repeating: 0, count: buckets)
+        let peak = max((trainShares + feature.recentShares).max() ?? 0, 0.01)
+        var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\" "
+        svg += "aria-label=\"training vs recent distribution of \(escape(feature.feature))\">"
+        for tick in 0...4 {
+            let share = peak * Double(tick) / 4
+            let y = top + plotHeight * (1 - Double(tick) / 4)
+            svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width))\" y1=\"\(format(y, 1))\" y2=\"\(format(y, 1))\" stroke=\"#e3e6ea\"/>"
+            svg += "<text x=\"\(Int(left) - 4)\" y=\"\(format(y + 4, 1))\" text-anchor=\"end\">\(Int((share * 100).rounded()))%</text>"
+        }
+        for k in 0..<buckets {
+            let x = left + slot * Double(k) + slot / 2
+            for (offset, share, color) in [(-bar, trainShares[k], "#4c6ef5"), (0.0, feature.recentShares[k], "#f08c00")] {
+                let h = plotHeight * share / peak
+                svg += "<rect x=\"\(format(x + offset, 1))\" y=\"\(format(top + plotHeight - h, 1))\" width=\"\(format(bar, 1))\" "
+                svg += "height=\"\(format(h, 1))\" fill=\"\(color)\"><title>\(escape(feature.buckets[k])): "
+                svg += "\(format(share * 100, 1))%</title></rect>"
+            }
+            let label = feature.buckets[k].count > 14 ? String(feature.buckets[k].prefix(13)) + "…" : feature.buckets[k]
+            let rotate = buckets > 8 ? " transform=\"rotate(-35 \(format(x, 1)) \(format(height - bottom + 14, 1)))\"" : ""
+            svg += "<text x=\"\(format(x, 1))\" y=\"\(format(height - bottom + 14, 1))\" text-anchor=\"\(buckets > 8 ? "end" : "middle")\"\(rotate)>"
+            svg += "\(escape(label))</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

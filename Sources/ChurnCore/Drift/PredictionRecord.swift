@@ -1,0 +1,226 @@
+import Foundation
+
+/// One line of a prediction log (SPEC §7), compatible with the reference prediction API:
+/// `{"request_id": "...", "model_version": "3", "prediction": 0, "probability": 0.734512, "latency_ms": 1.2,
+///   "features": {"tenure_months": 12, ...}, "ts": 1763856000.0}`, optionally with `"alias"`.
+public struct PredictionRecord: Equatable, Sendable {
+    public enum Value: Equatable, Sendable {
+        case number(Double)
+        case text(String)
+        case missing
+    }
+
+    public var requestID: String
+    public var modelVersion: String
+    public var alias: String?
+    public var prediction: Int
+    public var probability: Double
+    public var latencyMS: Double?
+    public var features: [String: Value]
+    public var timestamp: Double
+
+    public init(
+        requestID: String, modelVersion: String, alias: String? = nil, prediction: Int, probability: Double,
+        latencyMS: Double? = nil, features: [String: Value], timestamp: Double
+    ) {
+        self.requestID = requestID
+        self.modelVersion = modelVersion
+        self.alias = alias
+        self.prediction = prediction
+        self.probability = probability
+        self.latencyMS = latencyMS
+        self.features = features
+        self.timestamp = timestamp
+    }
+
+    /// Why a line was skipped.
+    public enum Problem: Error, Equatable, Sendable {
+        case notJSON
+        case missingField(String)
+        case wrongType(String)
+    }
+
+    /// Parses one line. Feature values keep their JSON type; `null` is missing.
+    public static func parse(_ line: some StringProtocol) throws(Problem) -> PredictionRecord {
+        guard let data = line.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw .notJSON }
+        guard let probability = (object["probability"] as? NSNumber)?.doubleValue, probability.isFinite else {
+            throw object["probability"] == nil ? .missingField("probability") : .wrongType("probability")
+        }
+        guard let features = object["features"] as? [String: Any] else {
+            throw object["features"] == nil ? .missingField("features") : .wrongType("features")
+        }
+        var values: [String: Value] = [:]
+        for (name, raw) in features {
+            switch raw {
+            case let string as String: values[name] = .text(string)
+            case let number as NSNumber:
+                values[name] = .number(number.doubleValue)
+            case is NSNull: values[name] = .missing
+            default: throw .wrongType("features.\(name)")
+            }
+        }
+        let version: String
+        switch object["model_version"] {
+        case let string as String: version = string
+        case let number as NSNumber: version = number.stringValue
+        default: version = ""
+        }
+        return PredictionRecord(
+            requestID: object["request_id"] as? String ?? "", modelVersion: version, alias: object["alias"] as? String,
+            prediction: (object["prediction"] as? NSNumber)?.intValue ?? (probability >= 0.5 ? 1 : 0),
+            probability: probability, latencyMS: (object["latency_ms"] as? NSNumber)?.doubleValue, features: values,
+            timestamp: (object["ts"] as? NSNumber)?.doubleValue ?? 0)
+    }
+
+    /// Appends the record as one JSON line.
+    public func write(to writer: inout ByteWriter) throws {
+        try writer.write("{\"request_id\":")
+        try Self.writeJSONString(requestID, to: &writer)
+        try writer.write(",\"model_version\":")
+        try Self.writeJSONString(modelVersion, to: &writer)
+        if let alias {
+            try writer.write(",\"alias\":")
+            try Self.writeJSONString(alias, to: &writer)
+        }
+        try writer.write(",\"prediction\":")
+        try writer.write(integer: prediction)
+        try writer.write(",\"probability\":")
+        try writer.write(fixed: probability, decimals: 6)
+        if let latencyMS {
+            try writer.write(",\"latency_ms\":")
+            try writer.write(fixed: latencyMS, decimals: 3)
+        }
+        try writer.write(",\"features\":{")
+        for (index, name) in features.keys.sorted().enumerated() {
+            if index > 0 { try writer.write(byte: UInt8(ascii: ",")) }
+            try Self.writeJSONString(name, to: &writer)
+            try writer.write(byte: UInt8(ascii: ":"))
+            switch features[name]! {
+            case .number(let value):
+                if value == value.rounded(), abs(value) < 1e15 {
+                    try writer.write(integer: Int(value))
+                } else {
+                    try writer.write("\(value)")
+                }
+            case .text(let text): try Self.writeJSONString(text, to: &writer)
+            case .missing: try writer.write("null")
+            }
+        }
+        try writer.write("},\"ts\":")
+        try writer.write(fixed: timestamp, decimals: 3)
+        try writer.write("}\n")
+    }
+
+    static func writeJSONString(_ string: String, to writer: inout ByteWriter) throws {
+        try writer.write(byte: UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): try writer.write("\\\"")
+            case UInt8(ascii: "\\"): try writer.write("\\\\")
+            case 0x0A: try writer.write("\\n")
+            case 0x0D: try writer.write("\\r")
+            case 0x09: try writer.write("\\t")
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                try writer.write("\\u00")
+                try writer.write(byte: hex[Int(byte >> 4)])
+                try writer.write(byte: hex[Int(byte & 15)])
+            default: try writer.write(byte: byte)
+            }
+        }
+        try writer.write(byte: UInt8(ascii: "\""))
+    }
+}
+
+/// The last `capacity` usable records per model version, for drift checks: memory stays bounded however
+/// long the logs grow. Records that lack a schema feature or carry the wrong type are counted and skipped.
+public struct PredictionWindows: Sendable {
+    public let schema: Schema
+    public let capacity: Int
+    private var rings: [String: Ring] = [:]
+    /// Lines that were not a usable record, by reason.
+    public private(set) var skipped: [String: Int] = [:]
+
+    struct Ring: Sendable {
+        var records: [PredictionRecord] = []
+        var next = 0
+    }
+
+    public init(schema: Schema, capacity: Int) {
+        self.schema = schema
+        self.capacity = max(1, capacity)
+    }
+
+    /// Parses and keeps one log line.
+    public mutating func ingest(line: some StringProtocol) {
+        guard !line.allSatisfy(\.isWhitespace) else { return }
+        do {
+            try add(PredictionRecord.parse(line))
+        } catch {
+            let reason: String
+            switch error {
+            case .notJSON: reason = "not JSON"
+            case .missingField(let name): reason = "missing \(name)"
+            case .wrongType(let name): reason = "wrong type for \(name)"
+            }
+            skipped[reason, default: 0] += 1
+        }
+    }
+
+    public mutating func add(_ record: PredictionRecord) {
+        for name in schema.numeric {
+            switch record.features[name] {
+            case .number, .missing: continue
+            case .text: skipped["wrong type for features.\(name)", default: 0] += 1
+            case nil: skipped["missing features.\(name)", default: 0] += 1
+            }
+            return
+        }
+        for name in schema.categorical {
+            switch record.features[name] {
+            case .text, .missing: continue
+            case .number:
+                continue  // tolerated for categories: compared by their text
+            case nil: skipped["missing features.\(name)", default: 0] += 1
+            }
+            return
+        }
+        var ring = rings[record.modelVersion] ?? Ring()
+        if ring.records.count < capacity {
+            ring.records.append(record)
+        } else {
+            ring.records[ring.next] = record
+            ring.next = (ring.next + 1) % capacity
+        }
+        rings[record.modelVersion] = ring
+    }
+
+    /// Number of records held for `version`.
+    public func count(version: String) -> Int {
+        rings[version]?.records.count ?? 0
+    }
+
+    /// The held records of `version` as a drift window. Shadow records (`alias` set) are left out unless
+    /// asked for, so a challenger's predictions do not blur the champion's picture.
+    public func window(version: String, includeShadow: Bool = false) -> DriftWindow {
+        var window = DriftWindow()
+        for record in rings[version]?.records ?? [] where includeShadow || record.alias == nil {
+            var numeric: [String: Double?] = [:]
+            for name in schema.numeric {
+                if case .number(let value) = record.features[name] { numeric[name] = value } else { numeric[name] = .some(nil) }
+            }
+            var categorical: [String: String?] = [:]
+            for name in schema.categorical {
+                switch record.features[name] {
+                case .text(let text): categorical[name] = text.trimmingCharacters(in: .whitespaces)
+                case .number(let value): categorical[name] = value == value.rounded() ? String(Int(value)) : String(value)
+                default: categorical[name] = .some(nil)
+                }
+            }
+            window.append(numeric: numeric, categorical: categorical, probability: record.probability)
+        }
+        return window
+    }
+}

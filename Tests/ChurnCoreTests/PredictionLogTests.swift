@@ -1,0 +1,112 @@
+import Testing
+
+@testable import ChurnCore
+
+struct PredictionLogTests {
+    let record = PredictionRecord(
+        requestID: "r\"1", modelVersion: "3", prediction: 1, probability: 0.734512, latencyMS: 1.2,
+        features: [
+            "tenure_months": .number(12), "num_complaints": .number(2), "avg_session_minutes": .number(35.25),
+            "plan_type": .text("basic"), "region": .text("NA"),
+        ], timestamp: 1_763_856_000)
+
+    func line(_ record: PredictionRecord) throws -> String {
+        var bytes: [UInt8] = []
+        var writer = ByteWriter { bytes.append(contentsOf: $0) }
+        try record.write(to: &writer)
+        try writer.flush()
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func writtenLinesParseBackToTheSameRecord() throws {
+        let text = try line(record)
+        #expect(text.hasSuffix("}\n"))
+        #expect(!text.dropLast().contains("\n"))
+        #expect(try PredictionRecord.parse(text) == record)
+    }
+
+    @Test func parsesTheReferenceAPIFormat() throws {
+        let parsed = try PredictionRecord.parse(
+            #"{"request_id": "abc", "model_version": "2", "prediction": 0, "probability": 0.31, "latency_ms": 1.2, "features": {"tenure_months": 12, "region": "EU", "plan_type": null}, "ts": 1763856000.0}"#
+        )
+        #expect(parsed.modelVersion == "2")
+        #expect(parsed.features["tenure_months"] == .number(12))
+        #expect(parsed.features["plan_type"] == .missing)
+    }
+
+    @Test(
+        "bad lines are reported, not fatal",
+        arguments: [
+            ("not json", PredictionRecord.Problem.notJSON), ("{\"features\": {}}", .missingField("probability")),
+            ("{\"probability\": \"high\", \"features\": {}}", .wrongType("probability")),
+            ("{\"probability\": 0.5}", .missingField("features")),
+            ("{\"probability\": 0.5, \"features\": {\"x\": [1]}}", .wrongType("features.x")),
+        ])
+    func badLines(text: String, problem: PredictionRecord.Problem) {
+        #expect(throws: problem) { try PredictionRecord.parse(text) }
+    }
+
+    @Test func windowsKeepTheLastRecordsPerVersionAndCountSkippedLines() throws {
+        var windows = PredictionWindows(schema: .reference, capacity: 3)
+        for k in 0..<5 {
+            var r = record
+            r.probability = Double(k) / 10
+            windows.ingest(line: try line(r))
+        }
+        var other = record
+        other.modelVersion = "4"
+        windows.ingest(line: try line(other))
+        var incomplete = record
+        incomplete.features["region"] = nil
+        windows.ingest(line: try line(incomplete))
+        var wrongType = record
+        wrongType.features["tenure_months"] = .text("twelve")
+        windows.ingest(line: try line(wrongType))
+        windows.ingest(line: "garbage")
+        windows.ingest(line: "   ")
+
+        #expect(windows.count(version: "3") == 3)
+        #expect(windows.count(version: "4") == 1)
+        let window = windows.window(version: "3")
+        #expect(window.count == 3)
+        #expect(Set(window.probabilities) == [0.2, 0.3, 0.4])
+        #expect(window.categorical["region"] == ["NA", "NA", "NA"])
+        #expect(windows.skipped == ["missing features.region": 1, "wrong type for features.tenure_months": 1, "not JSON": 1])
+    }
+
+    @Test func shadowRecordsStayOutOfTheChampionsWindow() throws {
+        var windows = PredictionWindows(schema: .reference, capacity: 10)
+        var shadow = record
+        shadow.alias = "challenger"
+        windows.add(record)
+        windows.add(shadow)
+        #expect(windows.window(version: "3").count == 1)
+        #expect(windows.window(version: "3", includeShadow: true).count == 2)
+    }
+}
+
+struct DriftReportPageTests {
+    @Test func rendersEveryFeatureAsInlineSVGWithoutScripts() throws {
+        var data = LabeledData(schema: .reference)
+        try data.append(path: "g", source: MemorySource(try generate(rows: 3000, seed: 1)), maxMissingFraction: 0)
+        let artifact = try Trainer(config: Config()).train(data, now: 0, elapsed: { 0 }).artifact
+        var shifted = Generator()
+        shifted.labeled = false
+        try shifted.apply(shift: "num_complaints=2.5")
+        let window = DriftSimulation.window(
+            shifted, rows: 500, seed: 5, scorer: Scorer(artifact: artifact, versionLabel: "1"))
+        let report = DriftCheck().run(window, reference: artifact.featureStatistics)
+        #expect(report.alert)
+        let html = DriftReportPage(
+            report: report, decision: "rolled production back from v2 to v1 <test>", checkedAt: "2026-11-23 12:00",
+            modelVersion: "2"
+        ).html()
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(html.components(separatedBy: "<svg").count - 1 == report.features.count)
+        for feature in Schema.reference.features + ["probability"] { #expect(html.contains("<h2>\(feature)</h2>")) }
+        #expect(html.contains("&lt;test&gt;"))
+        #expect(html.contains("Drift alert"))
+    }
+}
