@@ -1,0 +1,57 @@
+import ChurnCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Prediction logs on disk: every `*.log` / `*.jsonl` in a folder, read line by line in bounded memory.
+public enum PredictionLogFiles {
+    public static func isLog(_ name: String) -> Bool {
+        DataFiles.isCandidate(name) && (name.hasSuffix(".log") || name.hasSuffix(".jsonl"))
+    }
+
+    /// Log files in `directory`, oldest first (by modification time, then name), so later lines win.
+    public static func list(in directory: String) throws -> [String] {
+        guard FileSystem.isDirectory(directory) else { return [] }
+        let names = try FileSystem.list(directory).filter(isLog)
+        let dated = names.map { name -> (String, Int) in
+            var info = stat()
+            let path = "\(directory)/\(name)"
+            return (path, lstat(path, &info) == 0 ? Int(info.st_mtim.tv_sec) : 0)
+        }
+        return dated.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.map(\.0)
+    }
+
+    /// Feeds every complete line of `path` to `body`; a partial last line (still being written) is left out.
+    /// Returns the offset just past the last complete line, so a follower can resume there.
+    @discardableResult
+    public static func forEachLine(in path: String, from offset: Int = 0, _ body: (Substring) -> Void) throws -> Int {
+        let file = try FileSystem.openInput(path)
+        defer { file.close() }
+        if offset > 0, lseek(file.fd, off_t(offset), SEEK_SET) < 0 {
+            throw ChurnError.io(path: path, operation: "seek", errno: errno)
+        }
+        var source = FileDescriptorSource(fd: file.fd, path: path)
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { chunk.deallocate() }
+        var pending: [UInt8] = []
+        var consumed = offset
+        while true {
+            let n = try source.read(into: chunk, count: 1 << 16)
+            if n == 0 { break }
+            let bytes = UnsafeRawBufferPointer(start: chunk, count: n)
+            var lineStart = 0
+            for index in 0..<n where bytes[index] == 0x0A {
+                pending.append(contentsOf: bytes[lineStart..<index])
+                consumed += pending.count + 1
+                body(Substring(String(decoding: pending, as: UTF8.self)))
+                pending.removeAll(keepingCapacity: true)
+                lineStart = index + 1
+            }
+            pending.append(contentsOf: bytes[lineStart..<n])
+            // A single line longer than 1 MiB is not a prediction record: drop it rather than grow without bound.
+            if pending.count > 1 << 20 { pending.removeAll() }
+        }
+        return consumed
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import ChurnCore
+import ChurnStore
+import Foundation
+
+struct Drift: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check recent predictions for drift against the model's training statistics.",
+        discussion: """
+            Reads the last --last-n records of the model's version from every *.log / *.jsonl in watch/logs,
+            runs the reference z-score and the distribution tests, writes state/reports/drift-<time>.json and,
+            with --html or on an alert, an HTML page. --simulate instead measures the alert rule on generated
+            data: false alarms without drift and detection for each shift of issue 6.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Model artifact whose training statistics are the reference.")
+    var model: String?
+
+    @Option(name: .long, help: "Records per check (default 500).")
+    var lastN: Int = 500
+
+    @Option(name: .long, help: "Also write the report as an HTML page here.")
+    var html: String?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Flag(help: "Measure false alarms and detection on generated windows instead of reading logs.")
+    var simulate = false
+
+    @Option(name: .long, help: "Windows per scenario with --simulate.")
+    var windows: Int = 1000
+
+    @Option(name: .long, help: "Seed for --simulate.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard lastN >= 10 else { throw ValidationError("--last-n must be at least 10") }
+        guard windows >= 1 else { throw ValidationError("--windows must be at least 1") }
+        if !simulate, model == nil { throw ValidationError("name the reference model with --model FILE") }
+    }
+
+    func run() throws {
+        if simulate { return try runSimulation() }
+        let config = try common.load()
+        guard let model else { return }
+        let artifact = try ModelArtifact.decode(Data(try FileSystem.readAll(model)), path: model)
+        var windows = PredictionWindows(schema: artifact.schema, capacity: lastN)
+        let logs = common.resolve(config.paths.watch) + "/logs"
+        for path in try PredictionLogFiles.list(in: logs) {
+            try PredictionLogFiles.forEachLine(in: path) { windows.ingest(line: $0) }
+        }
+        let version = artifact.versionLabel(fallback: "unregistered")
+        let report = DriftCheck().run(windows.window(version: version), reference: artifact.featureStatistics)
+        let reports = common.resolve(config.paths.state) + "/reports"
+        try FileSystem.makeDirectory(reports)
+        let stamp = Self.stamp(Date())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let data = try encoder.encode(report)
+        try FileSystem.writeAtomically("\(reports)/drift-\(stamp).json", bytes: Array(data))
+        let decision = report.alert ? "alert only (checked from the command line; the daemon acts on alerts)" : "none"
+        if let path = html ?? (report.alert ? "\(reports)/drift-\(stamp).html" : nil) {
+            let page = DriftReportPage(report: report, decision: decision, checkedAt: stamp, modelVersion: version)
+            try FileSystem.writeAtomically(path, bytes: Array(page.html().utf8))
+            if !json { print("report page → \(path)") }
+        }
+        if json {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of v\(version))")
+            for (reason, count) in windows.skipped.sorted(by: { $0.key < $1.key }) {
+                print("  skipped \(count) log line\(count == 1 ? "" : "s"): \(reason)")
+            }
+        }
+        if report.alert { throw CommandFailure(message: "") }
+    }
+
+    func runSimulation() throws {
+        var simulation = DriftSimulation()
+        simulation.windowSize = lastN
+        let rates = try simulation.run(windows: windows, seed: seed)
+        print("drift rule on generated windows of \(lastN) records, \(windows) windows per scenario (seed \(seed))")
+        print("scenario".padding(toLength: 34, withPad: " ", startingAt: 0) + "  alerts   rate     reference z ≥ 2.5")
+        for rate in rates {
+            let share = fixed(rate.rate * 100, 2) + "%"
+            let reference = fixed(Double(rate.referenceAlerts) / Double(rate.windows) * 100, 2) + "%"
+            print(
+                rate.scenario.padding(toLength: 34, withPad: " ", startingAt: 0)
+                    + "  \(String(rate.alerts).leftPad(6))   \(share.leftPad(7))  \(reference.leftPad(7))")
+        }
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
