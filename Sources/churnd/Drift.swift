@@ -56,7 +56,8 @@ struct Drift: ParsableCommand {
         let report = DriftCheck().run(windows.window(version: version), reference: artifact.featureStatistics)
         let reports = common.resolve(config.paths.state) + "/reports"
         try FileSystem.makeDirectory(reports)
-        let stamp = Self.stamp(Date())
+        let now = Date()
+        let stamp = Self.stamp(now, format: "yyyyMMdd'T'HHmmss'Z'")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -65,14 +66,16 @@ struct Drift: ParsableCommand {
         try FileSystem.writeAtomically("\(reports)/drift-\(stamp).json", bytes: Array(data))
         let decision = report.alert ? "alert only (checked from the command line; the daemon acts on alerts)" : "none"
         if let path = html ?? (report.alert ? "\(reports)/drift-\(stamp).html" : nil) {
-            let page = DriftReportPage(report: report, decision: decision, checkedAt: stamp, modelVersion: version)
+            let page = DriftReportPage(
+                report: report, decision: decision, checkedAt: Self.stamp(now, format: "yyyy-MM-dd HH:mm:ss 'UTC'"),
+                modelVersion: version)
             try FileSystem.writeAtomically(path, bytes: Array(page.html().utf8))
             if !json { print("report page → \(path)") }
         }
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of v\(version))")
+            print("\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of \(Int(version) != nil ? "v" + version : version))")
             for (reason, count) in windows.skipped.sorted(by: { $0.key < $1.key }) {
                 print("  skipped \(count) log line\(count == 1 ? "" : "s"): \(reason)")
             }
@@ -95,11 +98,11 @@ struct Drift: ParsableCommand {
         }
     }
 
-    static func stamp(_ date: Date) -> String {
+    static func stamp(_ date: Date, format: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        formatter.dateFormat = format
         return formatter.string(from: date)
     }
 }

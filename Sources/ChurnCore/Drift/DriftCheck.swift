@@ -230,14 +230,25 @@ public struct DriftCheck: Sendable {
         return lo
     }
 
+    /// Labels for the bins: `≤ 7`, `7–13` (meaning above 7 up to 13), `> 53`; a bin holding one integer
+    /// (counts, months) is labeled by that integer.
     static func binLabels(_ edges: [Double]) -> [String] {
         guard !edges.isEmpty else { return ["all"] }
-        var labels = ["≤ \(format(edges[0], 2))"]
+        var labels = ["≤ \(compact(edges[0]))"]
         for k in 1..<max(edges.count, 1) where k < edges.count {
-            labels.append("\(format(edges[k - 1], 2))–\(format(edges[k], 2))")
+            let (lo, hi) = (edges[k - 1], edges[k])
+            labels.append(lo == lo.rounded() && hi == lo + 1 ? compact(hi) : "\(compact(lo))–\(compact(hi))")
         }
-        labels.append("> \(format(edges[edges.count - 1], 2))")
+        labels.append("> \(compact(edges[edges.count - 1]))")
         return labels
+    }
+
+    /// A number with at most two decimals and no trailing zeros.
+    static func compact(_ value: Double) -> String {
+        var text = format(value, 2)
+        while text.contains("."), text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     func describe(_ test: Test, _ summary: FeatureSummary?) -> String {

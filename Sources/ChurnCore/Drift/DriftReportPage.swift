@@ -17,6 +17,11 @@ public struct DriftReportPage: Sendable {
         self.modelVersion = modelVersion
     }
 
+    /// "v3" for registry versions, the label itself otherwise.
+    var versionName: String {
+        Int(modelVersion) != nil ? "v\(modelVersion)" : modelVersion
+    }
+
     public func html() -> String {
         var page = """
             <!DOCTYPE html>
@@ -37,7 +42,7 @@ public struct DriftReportPage: Sendable {
             svg text{font:11px system-ui,sans-serif;fill:#5b6472}
             </style></head><body>
             <h1>\(escape(title))</h1>
-            <div class="meta">checked \(escape(checkedAt)) · model v\(escape(modelVersion)) · \(report.records) recent records</div>
+            <div class="meta">checked \(escape(checkedAt)) · model \(escape(versionName)) · \(report.records) recent records</div>
 
             """
         let verdictClass = !report.enoughData ? "na" : (report.alert ? "alert" : "ok")
@@ -83,7 +88,7 @@ public struct DriftReportPage: Sendable {
     func chart(_ feature: DriftCheck.FeatureSummary) -> String {
         let buckets = feature.buckets.count
         guard buckets > 0, feature.recentShares.count == buckets else { return "" }
-        let width = 720.0, height = 220.0, left = 40.0, bottom = 46.0, top = 10.0
+        let width = 720.0, height = 230.0, left = 64.0, bottom = 56.0, top = 10.0
         let plotHeight = height - bottom - top
         let slot = (width - left) / Double(buckets)
         let bar = max(2, min(28, slot * 0.38))
