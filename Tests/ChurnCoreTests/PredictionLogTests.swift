@@ -110,3 +110,38 @@ struct DriftReportPageTests {
         #expect(html.contains("Drift alert"))
     }
 }
+
+struct PredictionSamplerTests {
+    func sample(rows: Int, capacity: Int, seed: UInt64) -> [String] {
+        var sampler = PredictionSampler(capacity: capacity, seed: seed)
+        for k in 0..<rows {
+            if let slot = sampler.offer() {
+                sampler.keep(
+                    PredictionRecord(requestID: "\(k)", modelVersion: "1", prediction: 0, probability: 0, features: [:], timestamp: 0),
+                    at: slot)
+            }
+        }
+        return sampler.records.map(\.requestID)
+    }
+
+    @Test func keepsEveryRowOfASmallFile() {
+        #expect(sample(rows: 5, capacity: 10, seed: 1) == ["0", "1", "2", "3", "4"])
+    }
+
+    @Test func keepsAtMostCapacityRowsAndRepeatsForASeed() {
+        let first = sample(rows: 10_000, capacity: 100, seed: 3)
+        #expect(first.count == 100)
+        #expect(Set(first).count == 100)
+        #expect(first == sample(rows: 10_000, capacity: 100, seed: 3))
+        #expect(sample(rows: 100, capacity: 0, seed: 3).isEmpty)
+    }
+
+    @Test func everyRowIsEquallyLikelyToBeKept() {
+        // 2,000 samples of 10 out of 100 rows: each row should be kept about 200 times.
+        var counts = [Int](repeating: 0, count: 100)
+        for seed in 0..<2000 {
+            for id in sample(rows: 100, capacity: 10, seed: UInt64(seed)) { counts[Int(id)!] += 1 }
+        }
+        #expect(counts.min()! > 140 && counts.max()! < 260, "\(counts.min()!)…\(counts.max()!)")
+    }
+}
