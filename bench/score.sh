@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Scoring benchmark: churnd score vs pandas+sklearn vs polars, whole process.
+#
+#   bench/score.sh
+#
+# Environment overrides:
+#   CHURND=/path   use this binary instead of `swift build -c release --product churnd`
+#   ROWS           rows to score in the head-to-head      (default 1000000)
+#   BIG_ROWS       rows for churnd's memory-scaling run   (default 5000000)
+#   TRAIN_ROWS     labeled rows the models are trained on (default 200000)
+#   RUNS           timed runs per tool, median is taken   (default 3)
+#   COMPARE_ROWS   rows checked for churnd/pandas agreement (default 10000)
+#   FRESH=1        regenerate the data files in bench/out/ instead of reusing them
+#   STRICT=1       exit 1 if a target is missed
+set -euo pipefail
+
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ROWS="${ROWS:-1000000}"
+BIG_ROWS="${BIG_ROWS:-5000000}"
+TRAIN_ROWS="${TRAIN_ROWS:-200000}"
+COMPARE_ROWS="${COMPARE_ROWS:-10000}"
+
+require_gnu_time
+mkdir -p "$OUT_DIR"
+setup_venv
+build_churnd
+
+# --- data -------------------------------------------------------------------
+TRAIN_CSV="$OUT_DIR/labeled-$TRAIN_ROWS-s1.csv"
+SCORE_CSV="$OUT_DIR/unlabeled-$ROWS-s2.csv"
+BIG_CSV="$OUT_DIR/unlabeled-$BIG_ROWS-s3.csv"
+gen_data "$TRAIN_CSV" "$TRAIN_ROWS" 1
+gen_data "$SCORE_CSV" "$ROWS" 2 --unlabeled
+gen_data "$BIG_CSV" "$BIG_ROWS" 3 --unlabeled
+
+# --- models: both trained on the same file and the same split --------------
+MODEL_DIR="$OUT_DIR/score-model-churnd"
+SPLIT_CSV="$OUT_DIR/score-split-$TRAIN_ROWS.csv"
+SK_MODEL="$OUT_DIR/score-model-sklearn.pkl"
+note "training churnd model on $(basename "$TRAIN_CSV")"
+rm -rf "$MODEL_DIR"
+mkdir -p "$MODEL_DIR"
+"$CHURND" train --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
+    >"$OUT_DIR/score-train-churnd.json"
+[[ -s "$MODEL_DIR/model.json" ]] || die "churnd train did not write $MODEL_DIR/model.json"
+note "training sklearn pipeline on the same split"
+# A tight lbfgs tolerance: sklearn's default (1e-4) stops before the optimum
+# (one-hot weights off by ~0.03), which would blur the agreement check below.
+"$PY" "$BENCH_DIR/baseline_train_sklearn.py" "$TRAIN_CSV" --split "$SPLIT_CSV" --tol 1e-8 \
+    --model-out "$SK_MODEL" >"$OUT_DIR/score-train-sklearn.json"
+# One-time export of the pipeline's parameters for the polars scorer, so its
+# timed runs do not pay for importing sklearn (see baseline_score_polars.py).
+"$PY" "$BENCH_DIR/baseline_score_polars.py" --export "$SK_MODEL"
+
+# --- timed runs -------------------------------------------------------------
+stem() { local b; b="$(basename "$1")"; echo "${b%.csv}"; }
+CH_OUT="$OUT_DIR/scored-churnd"
+CH_BIG_OUT="$OUT_DIR/scored-churnd-big"
+PD_OUT="$OUT_DIR/scored-pandas.csv"
+PL_OUT="$OUT_DIR/scored-polars.csv"
+CH_SCORED="$CH_OUT/$(stem "$SCORE_CSV").scored.csv"
+CH_BIG_SCORED="$CH_BIG_OUT/$(stem "$BIG_CSV").scored.csv"
+
+note "timing ($RUNS runs each, median)"
+measure "churnd $ROWS" "$CH_OUT" "$CHURND" score "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$CH_OUT"
+CH_WALL=$M_WALL CH_RSS=$M_RSS_KB
+measure "pandas+sklearn $ROWS" "$PD_OUT" "$PY" "$BENCH_DIR/baseline_score_pandas.py" "$SK_MODEL" "$SCORE_CSV" "$PD_OUT"
+PD_WALL=$M_WALL PD_RSS=$M_RSS_KB
+measure "polars $ROWS" "$PL_OUT" "$PY" "$BENCH_DIR/baseline_score_polars.py" "$SK_MODEL" "$SCORE_CSV" "$PL_OUT"
+PL_WALL=$M_WALL PL_RSS=$M_RSS_KB
+measure "churnd $BIG_ROWS" "$CH_BIG_OUT" "$CHURND" score "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$CH_BIG_OUT"
+CHB_WALL=$M_WALL CHB_RSS=$M_RSS_KB
+
+# --- sanity: every output complete, churnd agrees with sklearn -------------
+for f in "$CH_SCORED:$ROWS" "$PD_OUT:$ROWS" "$PL_OUT:$ROWS" "$CH_BIG_SCORED:$BIG_ROWS"; do
+    path="${f%:*}" want="${f##*:}"
+    [[ -s "$path" ]] || die "missing output $path"
+    got=$(($(wc -l <"$path") - 1))
+    ((got == want)) || die "$path has $got data rows, expected $want"
+done
+AGREE=$("$PY" "$BENCH_DIR/compare_scores.py" "$CH_SCORED" "$PD_OUT" --rows "$COMPARE_ROWS")
+AGREE_PL=$("$PY" "$BENCH_DIR/compare_scores.py" "$PL_OUT" "$PD_OUT" --rows "$COMPARE_ROWS")
+
+# --- report -----------------------------------------------------------------
+mib() { fmt '%.1f' "$(calc "$1 / 1024")"; }
+row() { # tool rows wall rss_kb
+    printf '%-16s %10s %9.3f %14s %10s\n' "$1" "$2" "$3" \
+        "$(fmt '%.0f' "$(calc "$2 / $3")")" "$(mib "$4")"
+}
+echo
+echo "Scoring benchmark (whole process: start, read CSV, score, write CSV, exit)"
+echo "machine: $(nproc) cores, $(uname -sr); median of $RUNS runs; models trained on $TRAIN_ROWS rows"
+echo
+printf '%-16s %10s %9s %14s %10s\n' tool rows "wall s" "rows/s" "peak MiB"
+printf '%-16s %10s %9s %14s %10s\n' ---- ---- ------ ------ --------
+row churnd "$ROWS" "$CH_WALL" "$CH_RSS"
+row pandas+sklearn "$ROWS" "$PD_WALL" "$PD_RSS"
+row polars "$ROWS" "$PL_WALL" "$PL_RSS"
+row churnd "$BIG_ROWS" "$CHB_WALL" "$CHB_RSS"
+echo
+VS_PD=$(calc "$PD_WALL / $CH_WALL")
+VS_PL=$(calc "$PL_WALL / $CH_WALL")
+RSS_GROWTH=$(calc "$CHB_RSS / $CH_RSS")
+echo "speed ratio (baseline wall / churnd wall), $ROWS rows:"
+echo "  churnd vs pandas+sklearn: $(fmt '%.1f' "$VS_PD")x   (peak RSS $(mib "$CH_RSS") vs $(mib "$PD_RSS") MiB)"
+echo "  churnd vs polars:         $(fmt '%.1f' "$VS_PL")x   (peak RSS $(mib "$CH_RSS") vs $(mib "$PL_RSS") MiB)"
+echo "churnd peak RSS $BIG_ROWS vs $ROWS rows: $(mib "$CHB_RSS") vs $(mib "$CH_RSS") MiB ($(fmt '%.2f' "$RSS_GROWTH")x)"
+echo
+echo "agreement, first $COMPARE_ROWS rows (models trained separately on the same split):"
+echo "  churnd vs pandas+sklearn: $AGREE"
+echo "  polars vs pandas+sklearn: $AGREE_PL"
+echo
+echo "targets:"
+CH_RPS=$(calc "$ROWS / $CH_WALL")
+check "churnd >= 3,000,000 rows/s ($ROWS rows)" "$CH_RPS >= 3000000" "$(fmt '%.0f' "$CH_RPS") rows/s"
+check "churnd >= 15x pandas+sklearn" "$VS_PD >= 15" "$(fmt '%.1f' "$VS_PD")x"
+check "churnd >= 3x polars" "$VS_PL >= 3" "$(fmt '%.1f' "$VS_PL")x"
+check "churnd peak RSS <= 64 MiB ($BIG_ROWS rows)" "$CHB_RSS <= 64 * 1024" "$(mib "$CHB_RSS") MiB"
+check "churnd peak RSS $BIG_ROWS same as $ROWS (<=1.10x)" "$RSS_GROWTH <= 1.10" "$(fmt '%.2f' "$RSS_GROWTH")x"
+finish
