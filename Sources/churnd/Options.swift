@@ -25,24 +25,7 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// "1,234,567".
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out += "," }
-        out.append(character)
-    }
-    return value < 0 ? "-" + out : out
-}
+func grouped(_ value: Int) -> String { NumberFormat.grouped(value) }
 
 /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
-func fixed(_ value: Double, _ decimals: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale)
-    var fraction = String(Int(scaled) - whole * Int(scale))
-    while fraction.count < decimals { fraction = "0" + fraction }
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
-}
+func fixed(_ value: Double, _ decimals: Int) -> String { NumberFormat.fixed(value, decimals) }
