@@ -115,10 +115,3 @@ struct TrainSummary: Encodable {
         self.refused = refused
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
-    }
-}
