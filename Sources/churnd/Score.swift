@@ -19,15 +19,35 @@ struct Score: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output directory (default: the configured outbox).")
     var output: String?
 
-    @Option(name: .long, help: "Model artifact (model.json) to score with.")
-    var model: String
+    @Option(name: .long, help: "Model artifact (model.json) to score with, instead of a registered version.")
+    var model: String?
+
+    @Option(name: .long, help: "Score with the version at this alias (default: production).")
+    var alias: String?
+
+    @Option(name: .long, help: "Score with this registered version.")
+    var version: Int?
 
     @Flag(help: "Also copy every input column into the scored file.")
     var passthrough = false
 
+    func validate() throws {
+        if [model != nil, alias != nil, version != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("choose one of --model, --alias and --version")
+        }
+        if let alias, !AliasName.isValid(alias) { throw ValidationError(RegistryError.invalidAlias(alias).description) }
+    }
+
     func run() throws {
         let config = try common.load()
-        let artifact = try ModelArtifact.decode(Data(try FileSystem.readAll(model)), path: model)
+        let artifact: ModelArtifact
+        if let model {
+            artifact = try ModelArtifact.decode(Data(try FileSystem.readAll(model)), path: model)
+        } else if let version {
+            artifact = try common.lifecycle(config: config).loadArtifact(version: version)
+        } else {
+            artifact = try common.lifecycle(config: config).loadServing(alias: alias ?? AliasName.production).artifact
+        }
         let directory = output ?? common.resolve(config.paths.outbox)
         try FileSystem.makeDirectory(directory)
         let scorer = Scorer(
@@ -39,7 +59,8 @@ struct Score: ParsableCommand {
         progress?.finish()
         switch outcome {
         case .scored(let summary, let scoredPath, let errorsPath):
-            var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows → \(scoredPath)"
+            let with = artifact.version.map { " with v\($0)" } ?? ""
+            var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows\(with) → \(scoredPath)"
             if let errorsPath {
                 text += "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
             }
