@@ -21,8 +21,9 @@ demo:
 	$(BIN) gen-data --rows 50000 --seed 1 -o watch/data/sample.csv
 	$(BIN) train
 	$(BIN) gen-data --rows 10000 --seed 2 --unlabeled -o inbox/customers.csv
-	$(BIN) score inbox/customers.csv --model state/model/model.json
-	@echo "scored file: outbox/customers.scored.csv"
+	$(BIN) score inbox/customers.csv
+	$(BIN) status
+	@echo "scored file: outbox/customers.scored.csv (newest outbox/customers*.scored.csv when run again)"
 
 test: deps
 	$(SWIFT) build --build-tests

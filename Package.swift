@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         .target(
@@ -20,7 +21,14 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "ChurnStore", dependencies: ["ChurnCore"]),
+        .target(
+            name: "ChurnStore",
+            dependencies: [
+                "ChurnCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "churnd",
             dependencies: [
@@ -36,8 +44,12 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "ChurnStoreTests",
+            dependencies: ["ChurnCore", "ChurnStore", "ChurnTestKit"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ChurnCore", "ChurnTestKit"]
+            dependencies: ["ChurnCore", "ChurnStore", "ChurnTestKit"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnCore
+import ChurnStore
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +12,10 @@ struct Churnd: AsyncParsableCommand {
         commandName: "churnd",
         abstract: "Keeps a churn model trained, judged and serving.",
         version: churndVersion,
-        subcommands: [Init.self, GenData.self, Train.self, Score.self, Drift.self]
+        subcommands: [
+            Init.self, GenData.self, Train.self, Score.self, Models.self, Promote.self, Rollback.self, History.self,
+            Status.self, Drift.self,
+        ]
     )
 
     /// Exit codes per SPEC §9: 0 ok, 1 failure, 2 usage.
@@ -26,6 +30,12 @@ struct Churnd: AsyncParsableCommand {
         } catch let error as ChurnError {
             printError(error.description)
             Glibc.exit(error.isUsage ? 2 : 1)
+        } catch let error as RegistryError {
+            printError(error.description)
+            Glibc.exit(error.isUsage ? 2 : 1)
+        } catch let error as Trainer.Failure {
+            printError(error.description)
+            Glibc.exit(1)
         } catch let error as ValidationFailure {
             printError(error.description)
             Glibc.exit(1)

@@ -15,8 +15,8 @@ struct Drift: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Model artifact whose training statistics are the reference.")
-    var model: String?
+    /// The reference: the serving version's training statistics unless another model is named.
+    @OptionGroup var choice: ModelChoice
 
     @Option(name: .long, help: "Records per check (default 500).")
     var lastN: Int = 500
@@ -39,14 +39,12 @@ struct Drift: ParsableCommand {
     func validate() throws {
         guard lastN >= 10 else { throw ValidationError("--last-n must be at least 10") }
         guard windows >= 1 else { throw ValidationError("--windows must be at least 1") }
-        if !simulate, model == nil { throw ValidationError("name the reference model with --model FILE") }
     }
 
     func run() throws {
         if simulate { return try runSimulation() }
         let config = try common.load()
-        guard let model else { return }
-        let artifact = try ModelArtifact.decode(Data(try FileSystem.readAll(model)), path: model)
+        let artifact = try choice.load(common: common, config: config)
         var windows = PredictionWindows(schema: artifact.schema, capacity: lastN)
         let logs = common.resolve(config.paths.watch) + "/logs"
         for path in try PredictionLogFiles.list(in: logs) {

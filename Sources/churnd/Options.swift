@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChurnCore
 import ChurnStore
+import Foundation
 
 /// Options every command that reads the configuration shares.
 struct CommonOptions: ParsableArguments {
@@ -25,24 +26,34 @@ struct CommonOptions: ParsableArguments {
 }
 
 /// "1,234,567".
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out += "," }
-        out.append(character)
-    }
-    return value < 0 ? "-" + out : out
-}
+func grouped(_ value: Int) -> String { NumberFormat.grouped(value) }
 
 /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
-func fixed(_ value: Double, _ decimals: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale)
-    var fraction = String(Int(scaled) - whole * Int(scale))
-    while fraction.count < decimals { fraction = "0" + fraction }
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+func fixed(_ value: Double, _ decimals: Int) -> String { NumberFormat.fixed(value, decimals) }
+
+/// Which model a command works with: a registered version by alias (default `production`) or number,
+/// or an artifact file.
+struct ModelChoice: ParsableArguments {
+    @Option(name: .long, help: "Model artifact (model.json) to use instead of a registered version.")
+    var model: String?
+
+    @Option(name: .long, help: "Use the version at this alias (default: production).")
+    var alias: String?
+
+    @Option(name: .long, help: "Use this registered version.")
+    var version: Int?
+
+    func validate() throws {
+        if [model != nil, alias != nil, version != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("choose one of --model, --alias and --version")
+        }
+        if let alias, !AliasName.isValid(alias) { throw ValidationError(RegistryError.invalidAlias(alias).description) }
+    }
+
+    func load(common: CommonOptions, config: Config) throws -> ModelArtifact {
+        if let model { return try ModelArtifact.decode(Data(try FileSystem.readAll(model)), path: model) }
+        let lifecycle = try common.lifecycle(config: config)
+        if let version { return try lifecycle.loadArtifact(version: version) }
+        return try lifecycle.loadServing(alias: alias ?? AliasName.production).artifact
+    }
 }

@@ -19,15 +19,14 @@ struct Score: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output directory (default: the configured outbox).")
     var output: String?
 
-    @Option(name: .long, help: "Model artifact (model.json) to score with.")
-    var model: String
+    @OptionGroup var choice: ModelChoice
 
     @Flag(help: "Also copy every input column into the scored file.")
     var passthrough = false
 
     func run() throws {
         let config = try common.load()
-        let artifact = try ModelArtifact.decode(Data(try FileSystem.readAll(model)), path: model)
+        let artifact = try choice.load(common: common, config: config)
         let directory = output ?? common.resolve(config.paths.outbox)
         try FileSystem.makeDirectory(directory)
         let scorer = Scorer(
@@ -39,7 +38,8 @@ struct Score: ParsableCommand {
         progress?.finish()
         switch outcome {
         case .scored(let summary, let scoredPath, let errorsPath):
-            var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows → \(scoredPath)"
+            let with = artifact.version.map { " with v\($0)" } ?? ""
+            var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows\(with) → \(scoredPath)"
             if let errorsPath {
                 text += "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
             }

@@ -5,14 +5,15 @@ import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a logistic-regression model on labeled CSVs and write its artifact.")
+        abstract: "Train a model on labeled CSVs, register it when it passes the gate, promote it when it beats "
+            + "the serving one.")
 
     @OptionGroup var common: CommonOptions
 
     @Option(name: .long, parsing: .upToNextOption, help: "Labeled CSV files (default: every *.csv in watch/data).")
     var data: [String] = []
 
-    @Option(name: .long, help: "Directory for model.json (default: STATE/model).")
+    @Option(name: .long, help: "Also write a copy of the model artifact to DIR/model.json.")
     var out: String?
 
     @Option(name: .long, help: "Also write the split as CSV (row,split) for comparisons with other tools.")
@@ -23,38 +24,37 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let started = ContinuousClock.now
         let files = try data.isEmpty ? DataFiles.list(in: common.resolve(config.paths.watch) + "/data") : data
         guard !files.isEmpty else {
             throw ChurnError.usage(
                 "no training data: put labeled CSVs in \(common.resolve(config.paths.watch))/data or pass --data FILE "
                     + "(churnd gen-data --rows 50000 -o watch/data/sample.csv makes some)")
         }
-        let (dataset, refusals) = try DataFiles.load(files, config: config)
-        for refusal in refusals { printError(refusal) }
-        guard dataset.count > 0 else { throw CommandFailure(message: "no usable training data") }
-
-        let result = try Trainer(config: config).train(
-            dataset, now: Date().timeIntervalSince1970,
-            elapsed: { (ContinuousClock.now - started).seconds })
-        let directory = common.resolve(out ?? "\(config.paths.state)/model")
-        try FileSystem.makeDirectory(directory)
-        let artifactPath = "\(directory)/model.json"
-        try FileSystem.writeAtomically(artifactPath, bytes: Array(try result.artifact.encoded()))
-        if let writeSplit { try write(split: result.split, rows: dataset.count, to: writeSplit) }
-
+        let lifecycle = try common.lifecycle(config: config)
+        let outcome = try lifecycle.train(files: files, actor: commandLineActor)
+        for refusal in outcome.refusedFiles { printError(refusal) }
+        var exported: String?
+        if let out {
+            let directory = common.resolve(out)
+            try FileSystem.makeDirectory(directory)
+            exported = "\(directory)/model.json"
+            try FileSystem.writeAtomically("\(directory)/model.json", bytes: Array(try outcome.artifact.encoded()))
+        }
+        if let writeSplit {
+            let rows = outcome.artifact.training.trainRows + outcome.artifact.training.validationRows
+                + outcome.artifact.training.testRows
+            try write(split: outcome.split, rows: rows, to: writeSplit)
+        }
         if json {
-            let summary = TrainSummary(result: result, artifactPath: artifactPath, refused: refusals)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printJSON(TrainSummary(outcome: outcome, exported: exported))
         } else {
-            print(describe(result, artifactPath: artifactPath, gate: config.promotion.gateF1))
+            print(describe(outcome, gate: config.promotion.gateF1, exported: exported))
         }
     }
 
-    func describe(_ result: Trainer.Result, artifactPath: String, gate: Double) -> String {
-        let a = result.artifact
+    func describe(_ outcome: ModelLifecycle.TrainingOutcome, gate: Double, exported: String?) -> String {
+        let a = outcome.artifact
+        let eligible = outcome.decision != .refused
         let m = a.metrics
         let t = a.training
         let rows = t.trainRows + t.validationRows + t.testRows
@@ -71,9 +71,10 @@ struct Train: ParsableCommand {
               confusion  TP \(grouped(m.truePositives)) · FP \(grouped(m.falsePositives)) \
             · TN \(grouped(m.trueNegatives)) · FN \(grouped(m.falseNegatives))
               baselines  all-positive F1 \(fixed(m.f1AllPositive, 4)) · all-negative F1 0
-              gate       F1 \(fixed(m.f1, 4)) \(result.eligible ? "≥" : "<") \(fixed(gate, 2)) → \
-            \(result.eligible ? "eligible" : "not eligible")
-              model      \(artifactPath)
+              gate       F1 \(fixed(m.f1, 4)) \(eligible ? "≥" : "<") \(fixed(gate, 2)) → \
+            \(eligible ? "eligible" : "not eligible")
+              model      \(outcome.artifactPath ?? "not registered")\(exported.map { " (copy: \($0))" } ?? "")
+            \(outcome.summary)
             """
     }
 
@@ -97,28 +98,36 @@ struct TrainSummary: Encodable {
     var metrics: Metrics
     var eligible: Bool
     var seconds: Double
-    var artifact: String
+    /// The registered artifact; nil when the candidate was refused.
+    var artifact: String?
+    var exported: String?
     var inputs: [InputFile]
     var refused: [String]
+    var decision: String
+    var summary: String
+    var version: Int?
+    var championVersion: Int?
+    var runId: Int64?
+    var verdict: Verdict
 
-    init(result: Trainer.Result, artifactPath: String, refused: [String]) {
-        let a = result.artifact
+    init(outcome: ModelLifecycle.TrainingOutcome, exported: String?) {
+        let a = outcome.artifact
         family = a.family
         rows = ["train": a.training.trainRows, "validation": a.training.validationRows, "test": a.training.testRows]
         threshold = a.threshold
         validationF1 = a.validationF1
         metrics = a.metrics
-        eligible = result.eligible
+        eligible = outcome.decision != .refused
         seconds = a.training.seconds
-        artifact = artifactPath
+        artifact = outcome.artifactPath
+        self.exported = exported
         inputs = a.training.inputs
-        self.refused = refused
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) * 1e-18
+        refused = outcome.refusedFiles
+        decision = outcome.decision.rawValue
+        summary = outcome.summary
+        version = outcome.version
+        championVersion = outcome.championVersion
+        runId = outcome.run.id
+        verdict = outcome.verdict
     }
 }

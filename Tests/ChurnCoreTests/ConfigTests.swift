@@ -24,12 +24,26 @@ struct ConfigTests {
         #expect(config.training.seed == 9)
     }
 
+    @Test func promotionKeysOverrideDefaults() throws {
+        let config = try Config.parse(
+            toml: "[promotion]\nmin_f1_gain = 0.01\nconfidence = 0.95\nbootstrap_resamples = 2000\nbootstrap_max_rows = 5000\n",
+            file: "c.toml")
+        #expect(config.promotion.minF1Gain == 0.01)
+        #expect(config.promotion.confidence == 0.95)
+        #expect(config.promotion.bootstrapResamples == 2000)
+        #expect(config.promotion.bootstrapMaxRows == 5000)
+        #expect(config.promotion.gateF1 == 0.65)
+    }
+
     @Test(
         "errors name the key and the line",
         arguments: [
             ("[schema]\nlabel = \"x\"\ncolour = 1\n", "c.toml:3: schema.colour: unknown key"),
             ("[training]\n\nseed = \"nine\"\n", "c.toml:3: training.seed: expected an integer, found string"),
             ("[promotion]\ngate_f1 = 2.0\n", "c.toml:2: promotion.gate_f1: 2.0 is out of range"),
+            ("[promotion]\n\nconfidence = 1.5\n", "c.toml:3: promotion.confidence: 1.5 is out of range"),
+            ("[promotion]\nbootstrap_resamples = 10\n", "c.toml:2: promotion.bootstrap_resamples: 10 is out of range"),
+            ("[promotion]\nmin_gain = 0.1\n", "c.toml:2: promotion.min_gain: unknown key"),
             ("[schema]\nnumeric = [1, 2]\n", "c.toml:2: schema.numeric: expected an array of strings"),
             ("[nonsense]\n", "c.toml:1: nonsense: unknown key"),
             ("[schema\n", "c.toml:1: syntax"),

@@ -1,4 +1,5 @@
 import Foundation
+import ChurnCore
 
 /// A fresh directory under the system temporary folder, removed when the value is released.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -39,5 +40,17 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     public func list(_ name: String = "") throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: name.isEmpty ? path : "\(path)/\(name)").sorted()
+    }
+}
+
+extension TemporaryDirectory {
+    /// Writes `rows` rows of reference churn data (the generator behind `churnd gen-data`) and returns the path.
+    @discardableResult
+    public func generate(_ name: String, rows: Int, seed: UInt64) throws -> String {
+        var bytes: [UInt8] = []
+        var writer = ByteWriter { bytes.append(contentsOf: $0) }
+        try Generator().write(rows: rows, seed: seed, to: &writer)
+        try writer.flush()
+        return try write(name, Data(bytes))
     }
 }

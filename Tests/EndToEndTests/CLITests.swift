@@ -17,16 +17,18 @@ struct CLITests {
         let metrics = summary["metrics"] as! [String: Any]
         #expect((metrics["f1"] as! Double) > 0.68)
         #expect(summary["eligible"] as! Bool)
-        #expect(dir.exists("state/model/model.json"))
+        #expect(summary["decision"] as? String == "promoted")
+        #expect(summary["version"] as? Int == 1)
+        #expect(dir.exists("state/models/churn_model/1/model.json"))
 
         #expect(try Churnd.run(["gen-data", "--rows", "500", "--seed", "5", "--unlabeled", "-o", "inbox/c.csv"], in: dir.path).status == 0)
-        let score = try Churnd.run(["score", "inbox/c.csv", "--model", "state/model/model.json"], in: dir.path)
+        let score = try Churnd.run(["score", "inbox/c.csv"], in: dir.path)
         #expect(score.status == 0, "\(score.stderr)")
         let input = csvRows(try dir.read("inbox/c.csv"))
         let output = csvRows(try dir.read("outbox/c.scored.csv"))
         #expect(output.first == ["customer_id", "churn_probability", "churn_prediction", "model_version"])
         #expect(output.count == input.count)
-        let model = try JSONSerialization.jsonObject(with: Data(try dir.read("state/model/model.json").utf8)) as! [String: Any]
+        let model = try JSONSerialization.jsonObject(with: Data(try dir.read("state/models/churn_model/1/model.json").utf8)) as! [String: Any]
         let threshold = model["threshold"] as! Double
         for (inRow, outRow) in zip(input.dropFirst(), output.dropFirst()) {
             #expect(outRow[0] == inRow[0])
@@ -34,12 +36,12 @@ struct CLITests {
             #expect(p > 0 && p < 1)
             #expect(outRow[1].split(separator: ".").last?.count == 6)
             #expect(outRow[2] == (p >= threshold ? "1" : "0"))
-            #expect(outRow[3] == "unregistered")
+            #expect(outRow[3] == "1")
         }
         #expect(!dir.exists("outbox/c.errors.csv"))
 
-        // Scoring again never overwrites: the next suffix is used.
-        #expect(try Churnd.run(["score", "inbox/c.csv", "--model", "state/model/model.json"], in: dir.path).status == 0)
+        // Scoring again never overwrites: the next suffix is used. A model file outside the registry still scores.
+        #expect(try Churnd.run(["score", "inbox/c.csv", "--model", "state/models/churn_model/1/model.json"], in: dir.path).status == 0)
         #expect(try dir.read("outbox/c-1.scored.csv") == dir.read("outbox/c.scored.csv"))
         #expect(try dir.list("outbox").filter { $0.hasPrefix(".") }.isEmpty)
     }

@@ -48,8 +48,18 @@ extension Config {
             }
         }
         if let section = try reader.section(table, "promotion") {
-            try reader.checkKeys(section, section: "promotion", allowed: ["gate_f1"])
+            try reader.checkKeys(
+                section, section: "promotion",
+                allowed: ["gate_f1", "min_f1_gain", "confidence", "bootstrap_resamples", "bootstrap_max_rows"])
             try reader.read(section, "promotion", "gate_f1", into: &config.promotion.gateF1, range: 0...1)
+            try reader.read(section, "promotion", "min_f1_gain", into: &config.promotion.minF1Gain, range: 0...1)
+            try reader.read(section, "promotion", "confidence", into: &config.promotion.confidence, range: 0...1)
+            try reader.read(
+                section, "promotion", "bootstrap_resamples", into: &config.promotion.bootstrapResamples,
+                range: 100...100_000)
+            try reader.read(
+                section, "promotion", "bootstrap_max_rows", into: &config.promotion.bootstrapMaxRows,
+                range: 1_000...100_000_000)
         }
         if let section = try reader.section(table, "scoring") {
             try reader.checkKeys(section, section: "scoring", allowed: ["passthrough", "max_record_bytes"])

@@ -24,6 +24,14 @@ public struct Config: Equatable, Sendable {
     public struct Promotion: Equatable, Sendable {
         /// A candidate is eligible for promotion only with test F1 at or above this.
         public var gateF1 = 0.65
+        /// An eligible candidate replaces the champion only when its F1 on the same test rows is higher by this much.
+        public var minF1Gain = 0.005
+        /// ... and the candidate's F1 is higher in at least this share of paired bootstrap resamples.
+        public var confidence = 0.90
+        public var bootstrapResamples = 1000
+        /// Each resample draws at most this many rows (an m-out-of-n bootstrap above it: slightly
+        /// conservative, and it bounds the cost on very large test splits).
+        public var bootstrapMaxRows = 100_000
         public init() {}
     }
 

@@ -25,7 +25,15 @@ extension Config {
         max_missing_fraction = 0.05 # a training file with more missing values in any column is refused
 
         [promotion]
+        # A new model (the candidate) is registered as a version when its test F1 passes the gate. It replaces
+        # the serving one (the champion, alias "production") only when, on the candidate's test rows, its F1
+        # beats the champion's by min_f1_gain AND it wins in at least `confidence` of the paired bootstrap
+        # resamples of those rows: noise then rarely swaps champions back and forth.
         gate_f1 = 0.65              # a candidate needs at least this test F1 to be eligible
+        min_f1_gain = 0.005         # smallest F1 gain over the champion worth a promotion
+        confidence = 0.90           # share of bootstrap resamples in which the candidate must win (0: no check)
+        bootstrap_resamples = 1000  # paired resamples of the test rows (seeded by training.seed)
+        bootstrap_max_rows = 100000 # rows drawn per resample at most (bounds the cost on huge test splits)
 
         [scoring]
         passthrough = false         # also copy every input column into the scored file

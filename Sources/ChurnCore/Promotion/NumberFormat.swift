@@ -1,0 +1,39 @@
+/// Number formatting for messages, independent of the locale: "3,000", "0.7312", "97%".
+public enum NumberFormat {
+    /// Thousands separated by commas: "1,234,567".
+    public static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out += "," }
+            out.append(character)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
+    public static func fixed(_ value: Double, _ decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int(scaled / scale)
+        var fraction = String(Int(scaled) - whole * Int(scale))
+        while fraction.count < decimals { fraction = "0" + fraction }
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    }
+
+    /// A share as a whole percentage, rounded down so "100%" is never claimed for less than all.
+    public static func percent(_ share: Double) -> String {
+        "\(Int((share * 100 + 1e-9).rounded(.down)))%"
+    }
+
+    /// Versions as "1–4" when consecutive, else "1, 2, 5"; "none" when empty.
+    public static func versions(_ versions: [Int]) -> String {
+        let sorted = versions.sorted()
+        guard let first = sorted.first, let last = sorted.last else { return "none" }
+        if sorted.count == 1 { return "\(first)" }
+        if last - first + 1 == sorted.count { return "\(first)–\(last)" }
+        return sorted.map(String.init).joined(separator: ", ")
+    }
+}

@@ -1,0 +1,85 @@
+/// What the promotion policy decided about a candidate, with the numbers behind it.
+public struct Verdict: Codable, Equatable, Sendable {
+    public enum Decision: String, Codable, Sendable {
+        /// Eligible and now serving.
+        case promoted
+        /// Eligible and registered, but the champion keeps serving.
+        case kept
+        /// Below the gate: not registered.
+        case refused
+    }
+
+    public enum Reason: String, Codable, Sendable {
+        case firstEligible = "first_eligible"
+        case beatsChampion = "beats_champion"
+        case belowGate = "below_gate"
+        case gainTooSmall = "gain_too_small"
+        case notConfident = "not_confident"
+        case championIncomparable = "champion_incomparable"
+    }
+
+    public var decision: Decision
+    public var reason: Reason
+    /// Candidate F1 on its test rows.
+    public var candidateF1: Double
+    /// Test rows both models were judged on.
+    public var rows: Int
+    /// Champion F1 on the candidate's test rows; nil without a champion.
+    public var championF1: Double?
+    public var gain: Double?
+    /// Share of bootstrap resamples in which the candidate's F1 was higher.
+    public var winShare: Double?
+    public var resamples: Int?
+    /// Rows drawn per resample.
+    public var bootstrapRows: Int?
+    public var gateF1: Double
+    public var minF1Gain: Double
+    public var confidence: Double
+
+    public init(
+        decision: Decision, reason: Reason, candidateF1: Double, rows: Int, gateF1: Double, minF1Gain: Double,
+        confidence: Double
+    ) {
+        self.decision = decision
+        self.reason = reason
+        self.candidateF1 = candidateF1
+        self.rows = rows
+        self.gateF1 = gateF1
+        self.minF1Gain = minF1Gain
+        self.confidence = confidence
+    }
+
+    /// The decision and its reason in one sentence, e.g. "promoted v4 to production: F1 0.7312 vs 0.7120 on
+    /// 3,000 test rows, gain holds in 97% of 1,000 bootstrap resamples".
+    /// - Parameters:
+    ///   - candidate: the candidate's registry version (nil when it was refused and never registered).
+    ///   - champion: the version serving at `alias` when the candidate was judged.
+    public func sentence(candidate: Int?, champion: Int?, alias: String = "production") -> String {
+        typealias F = NumberFormat
+        let name = candidate.map { "v\($0)" } ?? "the candidate"
+        let rowsText = "\(F.grouped(rows)) test row\(rows == 1 ? "" : "s")"
+        let championName = champion.map { "v\($0)" } ?? "the champion"
+        let versus = "F1 \(F.fixed(candidateF1, 4)) vs \(F.fixed(championF1 ?? 0, 4)) on \(rowsText)"
+        let bootstrap = "\(F.percent(winShare ?? 0)) of \(F.grouped(resamples ?? 0)) bootstrap resamples"
+        switch reason {
+        case .firstEligible:
+            return "promoted \(name) to \(alias): first eligible version, test F1 \(F.fixed(candidateF1, 4)) "
+                + "≥ gate \(F.fixed(gateF1, 2)) on \(rowsText)"
+        case .beatsChampion:
+            return "promoted \(name) to \(alias): \(versus), gain holds in \(bootstrap)"
+        case .belowGate:
+            let serving = champion.map { "\(alias) stays at v\($0)" } ?? "\(alias) has no version yet"
+            return "refused \(name): test F1 \(F.fixed(candidateF1, 4)) on \(rowsText) is below the gate "
+                + "\(F.fixed(gateF1, 2)); \(serving)"
+        case .gainTooSmall:
+            return "kept \(championName) in \(alias): \(name) has \(versus), a gain of \(F.fixed(gain ?? 0, 4)), "
+                + "below the \(F.fixed(minF1Gain, 4)) required"
+        case .notConfident:
+            return "kept \(championName) in \(alias): \(name) has \(versus), but the gain holds in only \(bootstrap) "
+                + "(\(F.percent(confidence)) required)"
+        case .championIncomparable:
+            return "kept \(championName) in \(alias): it was trained on a different schema, so \(name) cannot be "
+                + "compared on the same rows; promote \(name) by hand if the new schema is intended"
+        }
+    }
+}

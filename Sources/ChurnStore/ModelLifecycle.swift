@@ -1,0 +1,164 @@
+import ChurnCore
+import Foundation
+
+/// Train → judge → register → promote, and the alias operations around it: the one entry point the CLI and
+/// the daemon share. Safe to use from several threads and processes at once (the registry serialises writes).
+public struct ModelLifecycle: Sendable {
+    public let config: Config
+    public let registry: Registry
+
+    public var modelName: String { config.training.modelName }
+
+    /// Opens the registry under the configured state directory, resolved against `root`.
+    public init(root: String, config: Config, artifactWriter: ArtifactStore.Writer? = nil) throws {
+        self.config = config
+        let state = config.paths.state
+        let stateDirectory = state.hasPrefix("/") ? state : (root == "." ? state : "\(root)/\(state)")
+        self.registry = try Registry(stateDirectory: stateDirectory, artifactWriter: artifactWriter)
+    }
+
+    /// What became of a training run.
+    public struct TrainingOutcome: Sendable {
+        public var decision: Verdict.Decision
+        public var verdict: Verdict
+        /// The registered version (promoted or kept); nil when refused by the gate.
+        public var version: Int?
+        /// The version serving when the candidate was judged.
+        public var championVersion: Int?
+        public var run: TrainingRunRecord
+        /// The decision and its reason in one sentence.
+        public var summary: String
+        public var artifact: ModelArtifact
+        public var split: Split
+        /// Where the artifact is stored (nil when not registered).
+        public var artifactPath: String?
+        /// Files refused by validation, with the reasons; the others were trained on.
+        public var refusedFiles: [String]
+    }
+
+    /// Trains on `files`, records the run and, when the candidate passes the gate, registers it as a version
+    /// and promotes it to `production` when it beats the champion (SPEC §5). A run that fails is recorded
+    /// with its error before the error is rethrown.
+    public func train(files: [String], actor: AuditActor) throws -> TrainingOutcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let startedAt = Date().timeIntervalSince1970
+        var run = TrainingRunRecord(
+            id: nil, modelName: modelName, startedAt: startedAt, finishedAt: startedAt, seconds: 0, actor: actor,
+            outcome: .failed, reason: "", version: nil, championVersion: nil, rows: nil,
+            parameters: .init(config: config), metrics: nil, verdict: nil, inputs: [], refusedFiles: [],
+            churndVersion: churndVersion)
+        let finish = { (run: inout TrainingRunRecord) in
+            run.finishedAt = Date().timeIntervalSince1970
+            run.seconds = (clock.now - started).seconds
+        }
+        do {
+            let (data, refused) = try DataFiles.load(files, config: config)
+            run.refusedFiles = refused
+            run.inputs = data.files
+            run.rows = data.count
+            guard data.count > 0 else {
+                throw ChurnError.badFile(
+                    path: files.count == 1 ? files[0] : "training data",
+                    message: "no usable training data: every file was refused")
+            }
+            let result = try Trainer(config: config).train(
+                data, now: Date().timeIntervalSince1970, elapsed: { (clock.now - started).seconds })
+            run.metrics = result.artifact.metrics
+            return try judgeAndRegister(result, data: data, run: &run, finish: finish)
+        } catch {
+            finish(&run)
+            run.outcome = .failed
+            run.reason = "\(error)"
+            // The original error matters more than a failure to record it (e.g. on a full disk).
+            _ = try? registry.record(run)
+            throw error
+        }
+    }
+
+    private func judgeAndRegister(
+        _ result: Trainer.Result, data: LabeledData, run: inout TrainingRunRecord,
+        finish: (inout TrainingRunRecord) -> Void
+    ) throws -> TrainingOutcome {
+        let alias = AliasName.production
+        let labels = result.split.test.map { data.labels[$0] }
+        let candidate = PromotionPolicy.Predictions(
+            probabilities: result.testProbabilities, threshold: result.artifact.threshold)
+        let policy = PromotionPolicy(config: config)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let championVersion = try registry.aliasVersion(model: modelName, alias: alias)
+            var verdict: Verdict
+            if let championVersion {
+                let champion = try loadArtifact(version: championVersion)
+                if let predictions = Self.predictions(of: champion, on: data, rows: result.split.test) {
+                    verdict = policy.judge(labels: labels, candidate: candidate, champion: predictions)
+                } else {
+                    verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
+                    if verdict.decision != .refused {
+                        verdict = policy.incomparable(candidateF1: verdict.candidateF1, rows: labels.count)
+                    }
+                }
+            } else {
+                verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
+            }
+            run.verdict = verdict
+            run.championVersion = championVersion
+            if verdict.decision == .refused {
+                finish(&run)
+                run.outcome = .refused
+                run.reason = verdict.sentence(candidate: nil, champion: championVersion, alias: alias)
+                let recorded = try registry.record(run)
+                return outcome(verdict, run: recorded, result: result, artifactPath: nil)
+            }
+            finish(&run)
+            do {
+                let registration = try registry.register(
+                    result.artifact, run: run, alias: alias, expectedChampion: championVersion,
+                    promote: verdict.decision == .promoted, actor: run.actor,
+                    reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
+                var artifact = result.artifact
+                artifact.version = registration.version.version
+                var outcome = outcome(
+                    verdict, run: registration.run, result: result,
+                    artifactPath: registry.artifacts.path(registration.version.artifactPath))
+                outcome.artifact = artifact
+                return outcome
+            } catch RegistryError.championChanged where attempt < 5 {
+                continue  // someone moved production while we judged: judge against the new champion
+            }
+        }
+    }
+
+    private func outcome(
+        _ verdict: Verdict, run: TrainingRunRecord, result: Trainer.Result, artifactPath: String?
+    ) -> TrainingOutcome {
+        TrainingOutcome(
+            decision: verdict.decision, verdict: verdict, version: run.version, championVersion: run.championVersion,
+            run: run, summary: run.reason, artifact: result.artifact, split: result.split, artifactPath: artifactPath,
+            refusedFiles: run.refusedFiles)
+    }
+
+    /// The champion's probabilities on the candidate's rows, at the champion's threshold; nil when it was
+    /// trained on other feature columns and cannot be applied to these rows.
+    static func predictions(of champion: ModelArtifact, on data: LabeledData, rows: [Int])
+        -> PromotionPolicy.Predictions?
+    {
+        guard let logistic = champion.logistic,
+            champion.preprocessing.numeric.map(\.name) == data.schema.numeric,
+            champion.preprocessing.categorical.map(\.name) == data.schema.categorical
+        else { return nil }
+        let width = champion.preprocessing.width
+        let x = champion.preprocessing.encode(data, rows: rows)
+        return .init(probabilities: logistic.predict(x: x, width: width), threshold: champion.threshold)
+    }
+}
+
+extension Duration {
+    /// Seconds as a Double.
+    public var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+}

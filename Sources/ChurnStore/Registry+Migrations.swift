@@ -1,0 +1,106 @@
+import ChurnCore
+import GRDB
+
+extension Registry {
+    /// Named, append-only migrations: never edit or reorder one that shipped; add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-versions-runs-aliases-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE model_version (
+                        model_name TEXT NOT NULL,
+                        version INTEGER NOT NULL CHECK (version >= 1),
+                        family TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        registered_at REAL NOT NULL,
+                        artifact_path TEXT NOT NULL,
+                        artifact_sha256 TEXT NOT NULL CHECK (length(artifact_sha256) = 64),
+                        artifact_bytes INTEGER NOT NULL,
+                        threshold REAL NOT NULL,
+                        f1 REAL NOT NULL,
+                        roc_auc REAL,
+                        metrics TEXT NOT NULL,            -- JSON
+                        train_rows INTEGER NOT NULL,
+                        validation_rows INTEGER NOT NULL,
+                        test_rows INTEGER NOT NULL,
+                        training TEXT NOT NULL,           -- JSON: seed, rows, seconds, inputs with SHA-256
+                        feature_statistics TEXT NOT NULL, -- JSON, for drift checks
+                        churnd_version TEXT NOT NULL,
+                        PRIMARY KEY (model_name, version)
+                    );
+                    CREATE TABLE training_run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL NOT NULL,
+                        seconds REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        outcome TEXT NOT NULL CHECK (outcome IN ('promoted', 'kept', 'refused', 'failed')),
+                        reason TEXT NOT NULL,
+                        version INTEGER,
+                        champion_version INTEGER,
+                        rows INTEGER,
+                        parameters TEXT NOT NULL,         -- JSON
+                        metrics TEXT,                     -- JSON
+                        verdict TEXT,                     -- JSON
+                        inputs TEXT NOT NULL,             -- JSON: path, bytes, rows, SHA-256 of each file
+                        refused_files TEXT NOT NULL,      -- JSON
+                        churnd_version TEXT NOT NULL,
+                        FOREIGN KEY (model_name, version) REFERENCES model_version (model_name, version)
+                    );
+                    CREATE INDEX training_run_by_model ON training_run (model_name, id);
+                    CREATE TABLE alias (
+                        model_name TEXT NOT NULL,
+                        name TEXT NOT NULL CHECK (name <> '' AND name NOT GLOB '*[^A-Za-z0-9_-]*'),
+                        version INTEGER NOT NULL,
+                        moved_at REAL NOT NULL,
+                        PRIMARY KEY (model_name, name),
+                        FOREIGN KEY (model_name, version) REFERENCES model_version (model_name, version)
+                    );
+                    CREATE TABLE alias_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        alias TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        from_version INTEGER,
+                        to_version INTEGER NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('promote', 'rollback')),
+                        actor TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        FOREIGN KEY (model_name, to_version) REFERENCES model_version (model_name, version)
+                    );
+                    CREATE INDEX alias_event_by_alias ON alias_event (model_name, alias, id);
+                    -- The audit log is append-only.
+                    CREATE TRIGGER alias_event_no_update BEFORE UPDATE ON alias_event
+                    BEGIN SELECT RAISE(ABORT, 'the alias audit log is append-only'); END;
+                    CREATE TRIGGER alias_event_no_delete BEFORE DELETE ON alias_event
+                    BEGIN SELECT RAISE(ABORT, 'the alias audit log is append-only'); END;
+                    """)
+        }
+        return migrator
+    }
+
+    /// Applies missing migrations; refuses a registry that a newer churnd has migrated further.
+    func migrate() throws {
+        let migrator = Self.migrator
+        let known = migrator.migrations.last ?? ""
+        func checkNotNewer(_ db: Database) throws {
+            let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+            if !unknown.isEmpty { throw RegistryError.newerSchema(path: path, unknown: unknown, known: known) }
+        }
+        let complete = try read { db in
+            try checkNotNewer(db)
+            return try migrator.hasCompletedMigrations(db)
+        }
+        guard !complete else { return }
+        try withMigrationLock {
+            do {
+                try pool.read { db in try checkNotNewer(db) }
+                try migrator.migrate(pool)
+            } catch let error as DatabaseError {
+                throw Self.translate(error, path: path)
+            }
+        }
+    }
+}

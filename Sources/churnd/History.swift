@@ -1,0 +1,52 @@
+import ArgumentParser
+import ChurnCore
+import ChurnStore
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The audit log of alias moves, newest first: time, alias, from → to, kind, actor, reason.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Only this alias (default: every alias).")
+    var alias: String?
+
+    @Option(help: "At most this many moves.")
+    var limit: Int?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        if let alias, !AliasName.isValid(alias) {
+            throw ValidationError(RegistryError.invalidAlias(alias).description)
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more") }
+    }
+
+    func run() throws {
+        let lifecycle = try common.lifecycle(config: try common.load())
+        let events = try lifecycle.history(alias: alias, limit: limit)
+        if json {
+            struct Output: Encodable {
+                var model: String
+                var events: [AliasEventJSON]
+            }
+            try printJSON(Output(model: lifecycle.modelName, events: events.map(AliasEventJSON.init)))
+            return
+        }
+        guard !events.isEmpty else {
+            print("no alias moves yet for \(lifecycle.modelName): train a model (churnd train) to get one")
+            return
+        }
+        var rows = [["TIME", "ALIAS", "MOVE", "KIND", "ACTOR", "REASON"]]
+        for event in events {
+            let from = event.fromVersion.map { "v\($0)" } ?? "–"
+            rows.append([
+                timestamp(event.at), event.alias, "\(from) → v\(event.toVersion)", event.kind.rawValue,
+                event.actor.name, event.reason,
+            ])
+        }
+        print(table(rows))
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import ChurnCore
+import ChurnStore
+
+struct Models: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List registered model versions with their test metrics and aliases; * marks the serving one.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    struct VersionJSON: Encodable {
+        var version: Int
+        var family: String
+        var createdAt: String
+        var f1: Double
+        var rocAUC: Double?
+        var threshold: Double
+        var trainRows: Int
+        var testRows: Int
+        var aliases: [String]
+        var serving: Bool
+        var artifact: String
+        var sha256: String
+    }
+
+    func run() throws {
+        let lifecycle = try common.lifecycle(config: try common.load())
+        let model = lifecycle.modelName
+        let versions = try lifecycle.registry.versions(model: model)
+        let aliases = try lifecycle.registry.aliases(model: model)
+        let serving = aliases.first { $0.name == AliasName.production }?.version
+        func names(_ version: Int) -> [String] { aliases.filter { $0.version == version }.map(\.name) }
+        if json {
+            struct Output: Encodable {
+                var model: String
+                var serving: Int?
+                var versions: [VersionJSON]
+            }
+            try printJSON(
+                Output(
+                    model: model, serving: serving,
+                    versions: versions.map { v in
+                        VersionJSON(
+                            version: v.version, family: v.family, createdAt: timestamp(v.createdAt, iso: true),
+                            f1: v.f1, rocAUC: v.rocAuc, threshold: v.threshold, trainRows: v.trainRows,
+                            testRows: v.testRows, aliases: names(v.version), serving: v.version == serving,
+                            artifact: lifecycle.registry.artifacts.path(v.artifactPath), sha256: v.artifactSha256)
+                    }))
+            return
+        }
+        guard !versions.isEmpty else {
+            print("no versions of \(model) yet: train one with churnd train (labeled CSVs in watch/data)")
+            return
+        }
+        var rows = [["", "VERSION", "FAMILY", "CREATED", "TEST F1", "AUC", "THRESHOLD", "TRAIN ROWS", "ALIASES"]]
+        for v in versions {
+            rows.append([
+                v.version == serving ? "*" : "", "\(v.version)", v.family, timestamp(v.createdAt), fixed(v.f1, 4),
+                v.rocAuc.map { fixed($0, 4) } ?? "n/a", fixed(v.threshold, 4), grouped(v.trainRows),
+                names(v.version).joined(separator: ", "),
+            ])
+        }
+        print(table(rows))
+        print(serving.map { "* serving: v\($0) (production)" } ?? "nothing serving yet: churnd promote VERSION")
+    }
+}

@@ -1,0 +1,109 @@
+import ChurnCore
+import ChurnStore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension CommonOptions {
+    /// The registry and training lifecycle for this root and configuration.
+    func lifecycle(config: Config) throws -> ModelLifecycle {
+        try ModelLifecycle(root: root, config: config)
+    }
+}
+
+/// The actor recorded for CLI actions: the login name when known ("user:alice").
+var commandLineActor: AuditActor {
+    let environment = ProcessInfo.processInfo.environment
+    if let login = environment["USER"] ?? environment["LOGNAME"], !login.isEmpty { return .user(login) }
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return .user(String(cString: name)) }
+    return .user
+}
+
+/// "2026-11-23 16:23:05Z" for people, "2026-11-23T16:23:05Z" for `--json`.
+func timestamp(_ seconds: Double, iso: Bool = false) -> String {
+    var time = time_t(seconds.rounded(.down))
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    let date = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
+    let clock = "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+    return "\(date)\(iso ? "T" : " ")\(clock)Z"
+}
+
+/// Prints a value as pretty, key-sorted JSON on standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Left-aligned columns separated by two spaces.
+func table(_ rows: [[String]]) -> String {
+    guard let width = rows.map(\.count).max() else { return "" }
+    var widths = [Int](repeating: 0, count: width)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ").trimmingTrailingSpaces()
+    }.joined(separator: "\n")
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}
+
+/// One audited alias move, as `--json` shows it.
+struct AliasEventJSON: Encodable {
+    var id: Int64?
+    var time: String
+    var alias: String
+    var from: Int?
+    var to: Int
+    var kind: String
+    var actor: String
+    var reason: String
+
+    init(_ event: AliasEventRecord) {
+        id = event.id
+        time = timestamp(event.at, iso: true)
+        alias = event.alias
+        from = event.fromVersion
+        to = event.toVersion
+        kind = event.kind.rawValue
+        actor = event.actor.name
+        reason = event.reason
+    }
+}
+
+/// The result of `promote` or `rollback`, as `--json` shows it.
+struct AliasChangeJSON: Encodable {
+    var alias: String
+    var version: Int
+    var moved: Bool
+    var event: AliasEventJSON?
+
+    init(_ change: Registry.AliasChange) {
+        alias = change.alias
+        version = change.version
+        moved = change.move != nil
+        event = change.move.map(AliasEventJSON.init)
+    }
+}
+
+/// The sentence `promote` and `rollback` print.
+func describe(_ change: Registry.AliasChange, verb: String) -> String {
+    guard let move = change.move else {
+        return "\(change.alias) already points at v\(change.version); nothing changed"
+    }
+    let from = move.fromVersion.map { "from v\($0) " } ?? ""
+    return "\(verb) \(change.alias) \(from)to v\(move.toVersion) (audit #\(move.id ?? 0), \(move.actor): \(move.reason))"
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import ChurnCore
+import ChurnStore
+
+struct Promote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Point an alias (default: production) at a model version; audited.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Argument(help: "Version to promote (see churnd models).")
+    var version: Int
+
+    @Option(help: "Alias to move: letters, digits, '_' and '-'.")
+    var alias: String = AliasName.production
+
+    @Option(help: "Why, for the audit log (default: \"promoted by hand\").")
+    var reason: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard AliasName.isValid(alias) else { throw ValidationError(RegistryError.invalidAlias(alias).description) }
+    }
+
+    func run() throws {
+        let lifecycle = try common.lifecycle(config: try common.load())
+        let change = try lifecycle.promote(version: version, alias: alias, actor: commandLineActor, reason: reason)
+        if json { try printJSON(AliasChangeJSON(change)) } else { print(describe(change, verb: "moved")) }
+    }
+}

@@ -1,0 +1,142 @@
+import ChurnCore
+import ChurnTestKit
+import Foundation
+import Testing
+
+@testable import ChurnStore
+
+/// Training, judging, registering and promoting against real SQLite files in temporary directories.
+@Suite(.serialized)
+struct ModelLifecycleTests {
+    static func lifecycle(_ dir: TemporaryDirectory, config: Config = Config()) throws -> ModelLifecycle {
+        try ModelLifecycle(root: dir.path, config: config)
+    }
+
+    @Test func theFirstEligibleModelIsPromotedAndItsArtifactStored() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let lifecycle = try Self.lifecycle(dir)
+        let outcome = try lifecycle.train(files: [file], actor: .user)
+        #expect(outcome.decision == .promoted)
+        #expect(outcome.version == 1)
+        #expect(outcome.summary.hasPrefix("promoted v1 to production: first eligible version, test F1 0."))
+        #expect(try lifecycle.servingVersion() == 1)
+        #expect(dir.exists("state/registry.sqlite"))
+        #expect(dir.exists("state/models/churn_model/1/model.json"))
+        let artifact = try lifecycle.loadArtifact(version: 1)
+        #expect(artifact.version == 1)
+        let record = try lifecycle.registry.version(model: "churn_model", 1)
+        #expect(record.artifactSha256 == ArtifactStore.sha256(Array(try dir.read("state/models/churn_model/1/model.json").utf8)))
+        #expect(record.trainRows + record.validationRows + record.testRows == 3000)
+        #expect(record.training.inputs.first?.sha256.count == 64)
+        let run = try #require(try lifecycle.registry.runs(model: "churn_model").first)
+        #expect(run.outcome == .promoted)
+        #expect(run.version == 1)
+        #expect(run.reason == outcome.summary)
+        #expect(run.inputs.count == 1)
+        #expect(run.parameters.minF1Gain == 0.005)
+        let event = try #require(try lifecycle.history().first)
+        #expect(event.fromVersion == nil && event.toVersion == 1 && event.actor == .user && event.kind == .promote)
+    }
+
+    @Test func theSameDataAgainIsRegisteredButNotPromoted() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let lifecycle = try Self.lifecycle(dir)
+        _ = try lifecycle.train(files: [file], actor: .daemon)
+        let second = try lifecycle.train(files: [file], actor: .daemon)
+        #expect(second.decision == .kept)
+        #expect(second.version == 2)
+        #expect(second.verdict.reason == .gainTooSmall)
+        #expect(second.summary.hasPrefix("kept v1 in production: v2 has F1"))
+        #expect(try lifecycle.servingVersion() == 1)
+        #expect(try lifecycle.history().count == 1)
+        #expect(try lifecycle.registry.runs(model: "churn_model").map(\.outcome) == [.kept, .promoted])
+    }
+
+    @Test func aCandidateBelowTheGateIsRecordedButNotRegistered() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 2000, seed: 2)
+        var config = Config()
+        config.promotion.gateF1 = 0.99
+        let lifecycle = try Self.lifecycle(dir, config: config)
+        let outcome = try lifecycle.train(files: [file], actor: .user)
+        #expect(outcome.decision == .refused)
+        #expect(outcome.version == nil)
+        #expect(outcome.summary.contains("is below the gate 0.99; production has no version yet"))
+        #expect(try lifecycle.registry.versions(model: "churn_model").isEmpty)
+        #expect(try lifecycle.registry.runs(model: "churn_model").first?.outcome == .refused)
+        #expect(!dir.exists("state/models/churn_model/1"))
+    }
+
+    @Test func aFailedRunIsRecordedWithItsReason() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("tiny.csv", rows: 20, seed: 3)
+        let lifecycle = try Self.lifecycle(dir)
+        #expect(throws: Trainer.Failure.tooFewRows(20)) { try lifecycle.train(files: [file], actor: .user) }
+        let run = try #require(try lifecycle.registry.runs(model: "churn_model").first)
+        #expect(run.outcome == .failed)
+        #expect(run.reason.contains("only 20 labeled rows"))
+        #expect(run.rows == 20)
+    }
+
+    @Test func aDiskFullWhileWritingTheArtifactRegistersNothingAndLeavesNothing() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 2000, seed: 4)
+        // The seam: the real atomic writer's temporary file gets half the bytes, then the disk is "full".
+        let lifecycle = try ModelLifecycle(root: dir.path, config: Config()) { path, bytes in
+            let (directory, name) = FileSystem.split(path)
+            let pending = try PendingFile(directory: directory, name: name)
+            var writer = ByteWriter(fd: pending.fd, path: pending.temporaryPath)
+            try bytes[..<(bytes.count / 2)].withUnsafeBufferPointer { try writer.write($0) }
+            try writer.flush()
+            throw ChurnError.io(path: pending.temporaryPath, operation: "write", errno: ENOSPC)
+        }
+        #expect(throws: ChurnError.self) { try lifecycle.train(files: [file], actor: .daemon) }
+        #expect(try lifecycle.registry.versions(model: "churn_model").isEmpty)
+        #expect(try lifecycle.servingVersion() == nil)
+        #expect(try dir.list("state/models/churn_model").isEmpty)
+        let run = try #require(try lifecycle.registry.runs(model: "churn_model").first)
+        #expect(run.outcome == .failed)
+        #expect(run.reason.contains("No space left on device"))
+        // Once there is space again, the same number is used and nothing of the failed attempt shows.
+        let healthy = try Self.lifecycle(dir)
+        #expect(try healthy.train(files: [file], actor: .daemon).version == 1)
+        #expect(try dir.list("state/models/churn_model/1") == ["model.json"])
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aRealFullFileSystemRegistersNothing() throws {
+        // A 4 KiB tmpfs under state/models: the artifact does not fit. Needs root (mount); skipped otherwise.
+        guard getuid() == 0 else { return }
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 2000, seed: 4)
+        let models = "\(dir.path)/state/models"
+        try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
+        guard mount("tmpfs", models, "tmpfs", 0, "size=4k") == 0 else { return }
+        defer { umount(models) }
+        let lifecycle = try Self.lifecycle(dir)
+        do {
+            _ = try lifecycle.train(files: [file], actor: .daemon)
+            Issue.record("expected the artifact write to fail")
+        } catch let error as ChurnError {
+            #expect(error.isNoSpace, "\(error)")
+        }
+        #expect(try lifecycle.registry.versions(model: "churn_model").isEmpty)
+        #expect(try dir.list("state/models/churn_model").isEmpty)
+    }
+
+    @Test func aChangedSchemaKeepsTheChampion() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 3000, seed: 5)
+        let lifecycle = try Self.lifecycle(dir)
+        _ = try lifecycle.train(files: [file], actor: .user)
+        var config = Config()
+        config.schema.numeric = ["tenure_months", "num_complaints"]
+        let narrower = try Self.lifecycle(dir, config: config)
+        let outcome = try narrower.train(files: [file], actor: .user)
+        #expect(outcome.decision == .kept)
+        #expect(outcome.summary.contains("trained on a different schema"))
+        #expect(try narrower.servingVersion() == 1)
+    }
+}
