@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -21,11 +23,28 @@ let package = Package(
             ]
         ),
         .target(name: "ChurnStore", dependencies: ["ChurnCore"]),
+        .systemLibrary(name: "CInotifyTools"),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "ChurnDaemon",
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                "CInotifyTools",
+                "CSystemd",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "churnd",
             dependencies: [
                 "ChurnCore",
                 "ChurnStore",
+                "ChurnDaemon",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -34,6 +53,10 @@ let package = Package(
             name: "ChurnCoreTests",
             dependencies: ["ChurnCore", "ChurnTestKit"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ChurnDaemonTests",
+            dependencies: ["ChurnDaemon", "ChurnCore", "ChurnStore", "ChurnTestKit"]
         ),
         .testTarget(
             name: "EndToEndTests",

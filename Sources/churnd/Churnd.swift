@@ -11,7 +11,7 @@ struct Churnd: AsyncParsableCommand {
         commandName: "churnd",
         abstract: "Keeps a churn model trained, judged and serving.",
         version: churndVersion,
-        subcommands: [Init.self, GenData.self, Train.self, Score.self]
+        subcommands: [Init.self, GenData.self, Train.self, Score.self, Run.self]
     )
 
     /// Exit codes per SPEC §9: 0 ok, 1 failure, 2 usage.
