@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChurnDaemonTests",
-            dependencies: ["ChurnDaemon", "ChurnCore", "ChurnStore", "ChurnTestKit"]
+            dependencies: ["ChurnDaemon", "ChurnCore", "ChurnStore", "ChurnTestKit", "CInotifyTools"]
         ),
         .testTarget(
             name: "EndToEndTests",
