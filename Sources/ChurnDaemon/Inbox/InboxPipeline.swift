@@ -121,8 +121,10 @@ actor InboxPipeline {
         case .outputFailed(let claimed, let error):
             queue.putBack(.init(.claimed(claimed), size: item.size))
             let message = error.description
-            if lastOutputError != message {
-                lastOutputError = message
+            // Once per kind of failure, not per file: the path differs for every file.
+            let kind = if case .io(_, _, let code) = error { "errno \(code)" } else { message }
+            if lastOutputError != kind {
+                lastOutputError = kind
                 logger.error(
                     "cannot write outputs; the input is kept and retried",
                     metadata: ["file": "\(ClaimID.parse(fileName: claimed)?.original ?? claimed)", "error": "\(message)"])
