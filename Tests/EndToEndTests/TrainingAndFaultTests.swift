@@ -103,3 +103,16 @@ struct TmpfsMount {
         return process.terminationStatus
     }
 }
+
+/// `polling = true`: no inotify; the periodic scan finds files once they stopped changing.
+@Suite(.serialized)
+struct PollingTests {
+    @Test func pollingModeScoresSettledFiles() throws {
+        let fixture = try DaemonFixture(config: "polling = true\npoll_interval_seconds = 0.2\n")
+        let daemon = try fixture.start()
+        #expect(daemon.log.contains("mode=polling"))
+        try dropFile("\(fixture.root)/inbox/a.csv", try DaemonFixture.unlabeled(rows: 30))
+        try eventually("scored by polling", timeout: 10) { fixture.scored() == ["a.scored.csv"] }
+        #expect(try daemon.stop() == 0)
+    }
+}
