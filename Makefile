@@ -1,10 +1,12 @@
-# churnd: `make run` sets up and runs the main job in this checkout; `make test` runs every test.
+# churnd: `make run` sets up this checkout and runs the daemon on it; `make test` runs every test.
 SWIFT ?= swift
 BIN := .build/debug/churnd
 
-.PHONY: run test deps build release demo clean
+.PHONY: run test deps build release demo setup install bench clean
 
-run: deps build demo
+# The main job: the daemon on this checkout (embedded defaults, file-based model), trained on sample data.
+run: deps build setup
+	$(BIN) run
 
 deps:
 	@scripts/install-deps
@@ -15,19 +17,24 @@ build:
 release:
 	$(SWIFT) build -c release --product churnd
 
-# The main job on the embedded default: sample data in watch/data, a trained model, a scored inbox file.
-demo:
+# Folders, config and labeled sample data in watch/data (the daemon trains on it at start).
+setup:
 	$(BIN) init .
-	$(BIN) gen-data --rows 50000 --seed 1 -o watch/data/sample.csv
-	$(BIN) train
-	$(BIN) gen-data --rows 10000 --seed 2 --unlabeled -o inbox/customers.csv
-	$(BIN) score inbox/customers.csv
-	$(BIN) status
-	@echo "scored file: outbox/customers.scored.csv (newest outbox/customers*.scored.csv when run again)"
+	@[ -e watch/data/sample.csv ] || $(BIN) gen-data --rows 50000 --seed 1 -o watch/data/sample.csv
+
+# The tour in one go: daemon up, one file dropped, its scored file waited for, daemon stopped.
+demo: build
+	B=$(BIN) scripts/demo
 
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --no-parallel
+
+install:
+	scripts/install
+
+bench: release
+	bench/latency.sh
 
 clean:
 	rm -rf .build state outbox/*.csv inbox/*.csv watch/data/*.csv

@@ -161,8 +161,24 @@ public final class PendingFile {
         }
     }
 
+    /// Creates (or truncates) the hidden temporary file `directory/temporaryName`: for writers that need a
+    /// name they can find again after a crash (the daemon puts its claim id in it).
+    public init(directory: String, temporaryName: String) throws {
+        self.directory = directory
+        temporaryPath = "\(directory)/\(temporaryName)"
+        let fd = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ChurnError.io(path: temporaryPath, operation: "create", errno: errno) }
+        self.fd = fd
+    }
+
     deinit {
         if !published { discard() }
+    }
+
+    /// Syncs the file and leaves it under its temporary name for a later step to publish.
+    public func keep() throws {
+        try sync()
+        published = true
     }
 
     /// Flushes the data to disk and closes the file.

@@ -17,6 +17,12 @@ public struct ModelLifecycle: Sendable {
         self.registry = try Registry(stateDirectory: stateDirectory, artifactWriter: artifactWriter)
     }
 
+    /// A lifecycle on an open registry, e.g. with a reloaded configuration.
+    public init(config: Config, registry: Registry) {
+        self.config = config
+        self.registry = registry
+    }
+
     /// What became of a training run.
     public struct TrainingOutcome: Sendable {
         public var decision: Verdict.Decision

@@ -6,6 +6,7 @@ public struct Config: Equatable, Sendable {
     public var promotion = Promotion()
     public var scoring = Scoring()
     public var paths = Paths()
+    public var daemon = Daemon()
 
     public init() {}
 

@@ -45,5 +45,14 @@ extension Config {
         outbox = "outbox"           # scored files and error reports
         state = "state"             # registry, models, archive, quarantine, reports
 
+        [daemon]
+        workers = 0                 # files scored in parallel; 0 = number of CPU cores (at least 2)
+        quiet_seconds = 5           # training starts this long after the last new file in watch/data
+        max_quiet_seconds = 60      # ... but at most this long after the first one of a burst
+        scan_interval_seconds = 60  # reconciliation scan of inbox/ for anything inotify missed
+        polling = false             # true: poll instead of inotify (needed on NFS, CIFS, FUSE)
+        poll_interval_seconds = 2   # scan interval when polling
+        shutdown_grace_seconds = 10 # on SIGTERM, files in hand get this long to finish, then wait for the next start
+
         """
 }

@@ -1,0 +1,42 @@
+import TOMLKit
+
+extension Config {
+    /// How `churnd run` schedules its work (the `[daemon]` section).
+    public struct Daemon: Equatable, Sendable {
+        /// Files scored in parallel; 0 means the number of CPU cores (at least 2).
+        public var workers = 0
+        /// Training starts this long after the last new labeled file...
+        public var quietSeconds = 5.0
+        /// ...but no later than this after the first file of a burst.
+        public var maxQuietSeconds = 60.0
+        /// Reconciliation scan of the inbox, for anything the watcher missed.
+        public var scanIntervalSeconds = 60.0
+        /// Poll the folders instead of using inotify (network and FUSE file systems).
+        public var polling = false
+        public var pollIntervalSeconds = 2.0
+        /// On SIGTERM, files in hand get this long to finish; after that they are left for the next start.
+        public var shutdownGraceSeconds = 10.0
+        public init() {}
+    }
+}
+
+extension TOMLConfigReader {
+    func readDaemon(_ section: TOMLTable, into daemon: inout Config.Daemon) throws {
+        try checkKeys(
+            section, section: "daemon",
+            allowed: [
+                "workers", "quiet_seconds", "max_quiet_seconds", "scan_interval_seconds", "polling",
+                "poll_interval_seconds", "shutdown_grace_seconds",
+            ])
+        try read(section, "daemon", "workers", into: &daemon.workers, range: 0...256)
+        try read(section, "daemon", "quiet_seconds", into: &daemon.quietSeconds, range: 0...3600)
+        try read(section, "daemon", "max_quiet_seconds", into: &daemon.maxQuietSeconds, range: 0...86400)
+        try read(section, "daemon", "scan_interval_seconds", into: &daemon.scanIntervalSeconds, range: 0.1...86400)
+        try read(section, "daemon", "polling", into: &daemon.polling)
+        try read(section, "daemon", "poll_interval_seconds", into: &daemon.pollIntervalSeconds, range: 0.1...3600)
+        try read(section, "daemon", "shutdown_grace_seconds", into: &daemon.shutdownGraceSeconds, range: 0...3600)
+        if daemon.maxQuietSeconds < daemon.quietSeconds {
+            throw error("daemon", "max_quiet_seconds", "must be at least quiet_seconds (\(daemon.quietSeconds))")
+        }
+    }
+}

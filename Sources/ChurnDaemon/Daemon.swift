@@ -1,0 +1,138 @@
+import ChurnCore
+import ChurnStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// `churnd run`: sets up the folders, the watches, recovery and the start-up scan, then runs every loop as a
+/// `Service` in one `ServiceGroup` (SIGTERM/SIGINT: graceful shutdown; SIGHUP: reload the configuration).
+public struct Daemon: Sendable {
+    public var root: String
+    public var configPath: String?
+    public var registry: (any ModelRegistry)?
+    public var logger: Logger
+
+    /// - Parameters:
+    ///   - configPath: the configuration file; nil for `ROOT/churnd.toml` when present, else the defaults.
+    ///   - registry: nil for the SQLite registry under the configured state directory.
+    public init(root: String, configPath: String?, registry: (any ModelRegistry)? = nil, logger: Logger) {
+        self.root = root
+        self.configPath = configPath
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let settings = Settings(try loadConfig())
+        let config = settings.current
+        let paths = DaemonPaths(root: root, config: config)
+        try prepare(paths, polling: config.daemon.polling)
+        let registry = try self.registry ?? RegistryModels(root: root, config: { settings.current })
+        let status = DaemonStatus()
+        let models = ModelCache(registry: registry, scoring: .init(config.scoring))
+        let publisher = Publisher(outbox: paths.outbox)
+        let workers = config.daemon.workers > 0 ? config.daemon.workers : max(2, System.coreCount)
+        let pipeline = InboxPipeline(
+            job: InboxJob(paths: paths, models: models, publisher: publisher), workers: workers, logger: logger,
+            status: status)
+        let training = TrainingService(
+            paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
+        let scanner = InboxScanner(inbox: paths.inbox)
+        let scan = ScanService(scanner: scanner, pipeline: pipeline) {
+            let daemon = settings.current.daemon
+            return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
+        }
+        var services: [any Service] = [PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training]
+        var heartbeats = [training.heartbeat, scan.heartbeat]
+
+        // Watches first, then what is already there: nothing dropped in between is missed.
+        if !config.daemon.polling {
+            let watcher = InotifyWatcher(
+                folders: [
+                    .init(path: paths.inbox, role: .inbox), .init(path: paths.data, role: .data),
+                    .init(path: paths.logs, role: .logs),
+                ], heartbeat: Heartbeat(name: "inotify"))
+            try await watcher.start()
+            services.append(
+                WatcherService(watcher: watcher, pipeline: pipeline, training: training, scanner: scanner, logger: logger))
+            heartbeats.append(watcher.heartbeat)
+        }
+        let report = try Recovery(paths: paths, publisher: publisher).run()
+        if report.published + report.discarded + report.unfinished.count > 0 {
+            logger.notice(
+                "recovered after an interrupted run",
+                metadata: [
+                    "published": "\(report.published)", "rescoring": "\(report.unfinished.count)",
+                    "discarded": "\(report.discarded)",
+                ])
+        }
+        for name in report.unfinished { await pipeline.offer(claimed: name) }
+        let present = scanner.scan()
+        await pipeline.offer(names: present)
+        await training.startUp()
+        status.update { $0.serving = try? registry.servingVersion() }
+        logger.info(
+            "watching", metadata: ["inbox": "\(paths.inbox)", "files": "\(present.count)", "workers": "\(workers)",
+                "mode": "\(config.daemon.polling ? "polling" : "inotify")"])
+
+        let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config in
+            models.update(scoring: .init(config.scoring))
+            training.reconfigure(config.daemon)
+        }
+        let supervisor = SupervisorService(
+            registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
+            heartbeats: heartbeats, logger: logger)
+        services += [scan, reload, supervisor]
+        // Shutdown runs in reverse order: the supervisor says STOPPING=1 first, the pipeline drains last.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: Logger(label: "churnd.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
+        try await group.run()
+    }
+
+    private func loadConfig() throws -> Config {
+        let path = configPath ?? "\(root)/churnd.toml"
+        guard configPath != nil || FileSystem.exists(path) else { return Config() }
+        let bytes = try FileSystem.readAll(path)
+        return try Config.parse(toml: String(decoding: bytes, as: UTF8.self), file: path)
+    }
+
+    /// Creates missing folders and refuses folders inotify cannot watch, or that cannot be renamed between.
+    private func prepare(_ paths: DaemonPaths, polling: Bool) throws {
+        for folder in paths.all { try FileSystem.makeDirectory(folder) }
+        if !polling {
+            for folder in [paths.inbox, paths.data, paths.logs] {
+                if let kind = FileSystemKind.unwatchable(at: folder) {
+                    throw DaemonError.unwatchableFileSystem(path: folder, kind: kind)
+                }
+            }
+        }
+        for (a, b) in [(paths.inbox, paths.processing), (paths.processing, paths.archive), (paths.data, paths.quarantine)]
+        where System.device(of: a) != System.device(of: b) {
+            throw DaemonError.differentFileSystems(a, b)
+        }
+    }
+}
+
+extension ModelCache.Scoring {
+    init(_ scoring: Config.Scoring) {
+        self.init(passthrough: scoring.passthrough, maxRecordBytes: scoring.maxRecordBytes)
+    }
+}
+
+/// The configuration in force; SIGHUP replaces it.
+final class Settings: Sendable {
+    private let value: Mutex<Config>
+
+    init(_ config: Config) {
+        value = Mutex(config)
+    }
+
+    var current: Config { value.withLock { $0 } }
+
+    func replace(_ config: Config) {
+        value.withLock { $0 = config }
+    }
+}

@@ -1,0 +1,137 @@
+import ChurnCore
+import ChurnStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One inbox file from claim to archive, run on a worker thread (blocking I/O).
+///
+/// Crash safety: the input is claimed by renaming it to `processing/<claim>.<name>`; outputs are staged as
+/// synced hidden files carrying the claim id; moving the input out of `processing/` is the commit; only then
+/// are the outputs linked to their public names. At start, `Recovery` publishes the staged outputs of committed
+/// claims and re-scores the uncommitted ones, so every input ends with exactly one set of outputs.
+struct InboxJob: Sendable {
+    let paths: DaemonPaths
+    let models: ModelCache
+    let publisher: Publisher
+
+    enum Result: Sendable {
+        /// The file was gone before it could be claimed (claimed by an earlier offer, or removed).
+        case gone
+        case noModel
+        case quarantined(name: String, reason: String)
+        case scored(name: String, summary: Scorer.Summary, version: Int, milliseconds: Double, output: String)
+        case refused(name: String, reason: String, report: String)
+        /// The outputs could not be written (e.g. disk full): the input stays claimed for a later retry.
+        case outputFailed(claimed: String, error: ChurnError)
+        case failed(name: String, error: String)
+    }
+
+    func process(_ source: WorkQueue.Source) -> Result {
+        let started = monotonicSeconds()
+        let model: (version: Int, scorer: Scorer)
+        do {
+            guard let current = try models.current() else { return .noModel }
+            model = current
+        } catch {
+            return .failed(name: "(model)", error: "\(error)")
+        }
+        let claimed: String
+        switch source {
+        case .inbox(let name):
+            let claimedName = ClaimID.next().fileName(for: name)
+            if rename("\(paths.inbox)/\(name)", "\(paths.processing)/\(claimedName)") != 0 {
+                let code = errno
+                if code == ENOENT { return .gone }
+                let error = ChurnError.io(path: "\(paths.inbox)/\(name)", operation: "claim (rename)", errno: code)
+                return .failed(name: name, error: error.description)
+            }
+            claimed = claimedName
+        case .claimed(let name):
+            claimed = name
+        }
+        guard let (claim, original) = ClaimID.parse(fileName: claimed) else {
+            return .failed(name: claimed, error: "not a claimed file name")
+        }
+        let claimedPath = "\(paths.processing)/\(claimed)"
+        if let reason = Self.refusal(ofEntryAt: claimedPath) {
+            do {
+                try quarantine(claimed: claimed, reason: reason)
+                return .quarantined(name: original, reason: reason)
+            } catch {
+                return .failed(name: original, error: "\(error)")
+            }
+        }
+        let stem = ScoreJob.stem(of: original)
+        let staged: ScoreJob.Staged
+        do {
+            staged = try ScoreJob(scorer: model.scorer).stage(
+                inputPath: claimedPath, stem: stem, outputDirectory: paths.outbox, tag: claim.text)
+        } catch let error as ChurnError {
+            for kind in ScoreJob.outputKinds {
+                unlink("\(paths.outbox)/\(ScoreJob.stagedName(tag: claim.text, kind: kind, stem: stem))")
+            }
+            return .outputFailed(claimed: claimed, error: error)
+        } catch {
+            return .failed(name: original, error: "\(error)")
+        }
+        do {
+            // Commit: the input leaves processing/. Staged names must be durable first.
+            try FileSystem.fsyncDirectory(paths.outbox)
+            let destination = isScored(staged) ? paths.archive : paths.quarantine
+            guard rename(claimedPath, "\(destination)/\(claimed)") == 0 else {
+                throw ChurnError.io(path: claimedPath, operation: "rename", errno: errno)
+            }
+            try FileSystem.fsyncDirectory(destination)
+            let published = try publisher.publish(stem: stem, files: staged.files)
+            let milliseconds = (monotonicSeconds() - started) * 1000
+            switch staged.result {
+            case .scored(let summary):
+                return .scored(
+                    name: original, summary: summary, version: model.version, milliseconds: milliseconds,
+                    output: published.last ?? "")
+            case .refused(let reason):
+                return .refused(name: original, reason: reason, report: published.last ?? "")
+            }
+        } catch let error as ChurnError {
+            return .outputFailed(claimed: claimed, error: error)
+        } catch {
+            return .failed(name: original, error: "\(error)")
+        }
+    }
+
+    private func isScored(_ staged: ScoreJob.Staged) -> Bool {
+        if case .scored = staged.result { return true }
+        return false
+    }
+
+    /// Why an entry in `processing/` must not be opened: anything but a regular file with one link.
+    static func refusal(ofEntryAt path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            return info.st_nlink > 1
+                ? "has \(info.st_nlink) hard links: another name could change it while it is scored" : nil
+        case S_IFLNK: return "is a symbolic link; churnd never follows links in the inbox"
+        case S_IFDIR: return "is a directory; drop files, not folders"
+        case S_IFIFO: return "is a FIFO; churnd only reads regular files"
+        case S_IFCHR, S_IFBLK: return "is a device; churnd only reads regular files"
+        case S_IFSOCK: return "is a socket; churnd only reads regular files"
+        default: return "is not a regular file"
+        }
+    }
+
+    /// Moves a claimed entry to `quarantine/` next to a `.reason.txt` saying why.
+    func quarantine(claimed: String, reason: String) throws {
+        let original = ClaimID.parse(fileName: claimed)?.original ?? claimed
+        try FileSystem.writeAtomically(
+            "\(paths.quarantine)/\(claimed).reason.txt",
+            bytes: Array("\(original) \(reason). It was moved here and not read.\n".utf8))
+        guard rename("\(paths.processing)/\(claimed)", "\(paths.quarantine)/\(claimed)") == 0 else {
+            throw ChurnError.io(path: "\(paths.processing)/\(claimed)", operation: "rename", errno: errno)
+        }
+        try FileSystem.fsyncDirectory(paths.quarantine)
+    }
+}

@@ -1,0 +1,167 @@
+import ChurnCore
+import ChurnStore
+import Dispatch
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Schedules inbox files onto worker threads: claims, scores, publishes, archives (`InboxJob`), several at
+/// once. Waits (logged once) while no model serves, and retries with backoff while the outbox is full.
+actor InboxPipeline {
+    private let job: InboxJob
+    private let lanes: [DispatchQueue]
+    private let logger: Logger
+    private let status: DaemonStatus
+    private var queue: WorkQueue
+    private var accepting = true
+    private var waitingForModel = false
+    private var pausedUntil: Double?
+    private var retryDelay = 0.5
+    private var lastOutputError: String?
+
+    init(job: InboxJob, workers: Int, logger: Logger, status: DaemonStatus) {
+        self.job = job
+        self.queue = WorkQueue(slots: workers)
+        self.lanes = (0..<max(1, workers)).map { DispatchQueue(label: "churnd.score.\($0)") }
+        self.logger = logger
+        self.status = status
+    }
+
+    /// A name seen in the inbox (event or scan). Ignored for hidden and partial names.
+    func offer(name: String) {
+        guard DataFiles.isCandidate(name), !name.contains("/") else { return }
+        var info = stat()
+        guard lstat("\(job.paths.inbox)/\(name)", &info) == 0 else { return }
+        queue.add(.init(.inbox(name), size: Int(info.st_size)))
+        pump()
+    }
+
+    func offer(names: [String]) {
+        for name in names { offer(name: name) }
+    }
+
+    /// A file already in `processing/`, left by a crash or waiting for space.
+    func offer(claimed name: String) {
+        var info = stat()
+        guard lstat("\(job.paths.processing)/\(name)", &info) == 0 else { return }
+        queue.add(.init(.claimed(name), size: Int(info.st_size)))
+        pump()
+    }
+
+    /// Called when the serving version may have changed.
+    func modelChanged() {
+        if waitingForModel {
+            waitingForModel = false
+            logger.info("production model available, scoring waiting files", metadata: ["waiting": "\(queue.waitingCount)"])
+        }
+        pump()
+    }
+
+    /// Stops claiming new files; files in hand go on.
+    func stopAccepting() {
+        accepting = false
+    }
+
+    /// Stops claiming and waits up to `grace` seconds for the files in hand. Returns how many are left
+    /// (they stay in `processing/` and are finished at the next start).
+    func drain(grace: Double) async -> Int {
+        accepting = false
+        let deadline = monotonicSeconds() + grace
+        while queue.runningCount > 0, monotonicSeconds() < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return queue.runningCount
+    }
+
+    var isIdle: Bool { queue.isIdle }
+
+    private func pump() {
+        defer { publishStatus() }
+        guard accepting, !waitingForModel else { return }
+        if let pausedUntil, monotonicSeconds() < pausedUntil { return }
+        pausedUntil = nil
+        while let (slot, item) = queue.next() {
+            let job = self.job
+            let lane = lanes[slot]
+            Task {
+                let result = (try? await Blocking.run(on: lane) { job.process(item.source) }) ?? .gone
+                self.finished(slot: slot, item: item, result: result)
+            }
+        }
+    }
+
+    private func finished(slot: Int, item: WorkQueue.Item, result: InboxJob.Result) {
+        let again = queue.finish(slot: slot)
+        switch result {
+        case .gone:
+            break
+        case .noModel:
+            queue.putBack(item)
+            if !waitingForModel {
+                waitingForModel = true
+                logger.notice("no production model yet: inbox files wait until one is promoted")
+            }
+        case .quarantined(let name, let reason):
+            logger.warning("file quarantined", metadata: ["file": "\(name)", "reason": "\(reason)"])
+        case .scored(let name, let summary, let version, let milliseconds, let output):
+            recovered()
+            logger.info(
+                "file scored",
+                metadata: [
+                    "file": "\(name)", "rows": "\(summary.rows)", "errors": "\(summary.rejected)",
+                    "ms": "\(Int(milliseconds.rounded()))", "version": "\(version)",
+                    "output": "\(FileSystem.split(output).name)",
+                ])
+        case .refused(let name, let reason, let report):
+            recovered()
+            logger.warning(
+                "file refused", metadata: ["file": "\(name)", "reason": "\(reason)", "report": "\(report)"])
+        case .outputFailed(let claimed, let error):
+            queue.putBack(.init(.claimed(claimed), size: item.size))
+            let message = error.description
+            // Once per kind of failure, not per file: the path differs for every file.
+            let kind = if case .io(_, _, let code) = error { "errno \(code)" } else { message }
+            if lastOutputError != kind {
+                lastOutputError = kind
+                logger.error(
+                    "cannot write outputs; the input is kept and retried",
+                    metadata: ["file": "\(ClaimID.parse(fileName: claimed)?.original ?? claimed)", "error": "\(message)"])
+            }
+            pausedUntil = monotonicSeconds() + retryDelay
+            retryDelay = min(retryDelay * 2, 5)
+            status.update { $0.waitingForSpace = error.isNoSpace }
+            let delay = retryDelay
+            Task {
+                try? await Task.sleep(for: .seconds(delay))
+                self.pumpAfterPause()
+            }
+        case .failed(let name, let error):
+            logger.error("file failed", metadata: ["file": "\(name)", "error": "\(error)"])
+        }
+        if let again { queue.add(again) }
+        pump()
+    }
+
+    private func pumpAfterPause() {
+        pump()
+    }
+
+    private func recovered() {
+        guard lastOutputError != nil else { return }
+        lastOutputError = nil
+        retryDelay = 0.5
+        status.update { $0.waitingForSpace = false }
+        logger.notice("outputs can be written again")
+    }
+
+    private func publishStatus() {
+        let running = queue.runningCount
+        let waiting = queue.waitingCount
+        status.update {
+            $0.inProgress = running
+            $0.waiting = waiting
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ChurnCore
+
+/// What the daemon needs from the model registry, and nothing more: which version serves, its artifact, and
+/// a way to run one training + judgement. The daemon never reads registry storage itself, so the file-based
+/// stand-in below and the SQLite registry are interchangeable.
+public protocol ModelRegistry: Sendable {
+    /// Version serving under `production` now, or nil. Called about once a second and before each file: must be cheap.
+    func servingVersion() throws -> Int?
+    /// The artifact of a version (verified).
+    func artifact(version: Int) throws -> ModelArtifact
+    /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
+    /// (e.g. "promoted v4 …").
+    func train(files: [String]) throws -> String
+}

@@ -1,0 +1,30 @@
+import ChurnCore
+import ChurnStore
+
+/// The daemon's view of the SQLite registry: the serving version is one indexed read, artifacts are
+/// SHA-verified on load (the `ModelCache` loads each version once), and training goes through the same
+/// `ModelLifecycle` as `churnd train`, with the configuration current at the time of the run.
+public struct RegistryModels: ModelRegistry {
+    private let lifecycle: ModelLifecycle
+    private let config: @Sendable () -> Config
+
+    public init(root: String, config: @escaping @Sendable () -> Config) throws {
+        self.lifecycle = try ModelLifecycle(root: root, config: config())
+        self.config = config
+    }
+
+    public func servingVersion() throws -> Int? {
+        try lifecycle.servingVersion()
+    }
+
+    public func artifact(version: Int) throws -> ModelArtifact {
+        try lifecycle.loadArtifact(version: version)
+    }
+
+    public func train(files: [String]) throws -> String {
+        let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
+        let outcome = try current.train(files: files, actor: .daemon)
+        let refused = outcome.refusedFiles.count
+        return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
+    }
+}

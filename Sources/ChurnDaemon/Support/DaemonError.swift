@@ -1,0 +1,26 @@
+import ChurnCore
+
+/// Why the daemon cannot start or go on; each message says what to do.
+public enum DaemonError: Error, CustomStringConvertible, Equatable {
+    /// A watched folder is on a file system whose changes inotify cannot see.
+    case unwatchableFileSystem(path: String, kind: String)
+    /// Claiming renames files between these folders, so they must share a file system.
+    case differentFileSystems(String, String)
+    case watcher(String)
+    case registry(String)
+
+    public var description: String {
+        switch self {
+        case .unwatchableFileSystem(let path, let kind):
+            return "\(path) is on \(kind), where inotify does not see changes made by other machines; "
+                + "move it to a local file system or set `polling = true` in the [daemon] section of churnd.toml"
+        case .differentFileSystems(let a, let b):
+            return "\(a) and \(b) are on different file systems: churnd claims files by renaming them, "
+                + "so put both folders on the same file system"
+        case .watcher(let message):
+            return "watching failed: \(message)"
+        case .registry(let message):
+            return "model registry: \(message)"
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ChurnCore
+
+/// Every folder the daemon uses, resolved against the root directory.
+public struct DaemonPaths: Equatable, Sendable {
+    public var root: String
+    public var inbox: String
+    public var outbox: String
+    public var data: String
+    public var logs: String
+    public var state: String
+
+    public init(root: String, config: Config) {
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
+        }
+        self.root = root
+        inbox = resolve(config.paths.inbox)
+        outbox = resolve(config.paths.outbox)
+        data = resolve(config.paths.watch) + "/data"
+        logs = resolve(config.paths.watch) + "/logs"
+        state = resolve(config.paths.state)
+    }
+
+    /// Claimed inputs being scored: `<claim>.<name>`.
+    public var processing: String { "\(state)/processing" }
+    /// Scored inputs: `<claim>.<name>`.
+    public var archive: String { "\(state)/archive" }
+    /// Refused inputs and training files, each with a `.reason.txt`.
+    public var quarantine: String { "\(state)/quarantine" }
+
+    /// Folders created at start.
+    public var all: [String] { [inbox, outbox, data, logs, state, processing, archive, quarantine] }
+}

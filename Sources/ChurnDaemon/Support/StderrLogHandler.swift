@@ -1,0 +1,70 @@
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One line per event on standard error. Under systemd (JOURNAL_STREAM set) each line starts with its
+/// syslog priority (`<6>`) so journald files it right and adds its own timestamp; elsewhere lines carry a
+/// UTC timestamp and the level.
+public struct StderrLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let journald: Bool
+
+    public init(label: String, level: Logger.Level = .info, journald: Bool? = nil) {
+        self.logLevel = level
+        self.journald = journald ?? (getenv("JOURNAL_STREAM") != nil)
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = journald ? "<\(Self.priority(event.level))>" : "\(Self.timestamp()) \(event.level) "
+        line += "\(event.message)"
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            let text = "\(value)"
+            let quoted = text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
+            line += " \(key)=" + (quoted ? "\"\(text.replacingQuotes())\"" : text)
+        }
+        line += "\n"
+        line.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+
+    /// syslog priorities as sd-daemon(3) defines the prefixes.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let millis = Int(now.tv_nsec / 1_000_000)
+        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
+    }
+}
+
+extension String {
+    fileprivate func replacingQuotes() -> String {
+        var out = ""
+        for character in self { out += character == "\"" ? "\\\"" : String(character) }
+        return out
+    }
+}

@@ -1,0 +1,40 @@
+import CSystemd
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The daemon's side of systemd's notify protocol (sd_notify(3)), through libsystemd. Without NOTIFY_SOCKET
+/// every call does nothing.
+public struct SystemdNotifier: Sendable {
+    public init() {}
+
+    public var isEnabled: Bool { getenv("NOTIFY_SOCKET") != nil }
+
+    public func ready() { send("READY=1") }
+    public func stopping() { send("STOPPING=1") }
+    public func watchdog() { send("WATCHDOG=1") }
+    public func reloading() { send("RELOADING=1") }
+
+    public func status(_ text: String) {
+        send("STATUS=" + text.replacingNewlines())
+    }
+
+    /// Half the watchdog timeout systemd set for us (WATCHDOG_USEC), or nil when there is no watchdog.
+    public var watchdogPingInterval: Double? {
+        var microseconds: UInt64 = 0
+        guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
+        return Double(microseconds) / 2_000_000
+    }
+
+    private func send(_ state: String) {
+        guard isEnabled else { return }
+        _ = sd_notify(0, state)
+    }
+}
+
+extension String {
+    fileprivate func replacingNewlines() -> String {
+        String(map { $0.isNewline ? " " : $0 })
+    }
+}

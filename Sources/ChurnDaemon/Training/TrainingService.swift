@@ -1,0 +1,130 @@
+import ChurnCore
+import ChurnStore
+import Dispatch
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Retrains when labeled files arrive in `watch/data/`: validates each new file (a file that fails is moved to
+/// quarantine with a report and triggers nothing), then runs the registry's training per `RetrainSchedule`.
+/// Training runs on its own thread; scoring goes on meanwhile.
+final class TrainingService: Service {
+    private let paths: DaemonPaths
+    private let registry: any ModelRegistry
+    private let config: @Sendable () -> Config
+    private let logger: Logger
+    private let status: DaemonStatus
+    private let schedule: Mutex<RetrainSchedule>
+    private let validation = DispatchQueue(label: "churnd.validate")
+    private let training = DispatchQueue(label: "churnd.train")
+    let heartbeat = Heartbeat(name: "training")
+
+    init(
+        paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger,
+        status: DaemonStatus
+    ) {
+        self.paths = paths
+        self.registry = registry
+        self.config = config
+        self.logger = logger
+        self.status = status
+        let daemon = config().daemon
+        schedule = Mutex(RetrainSchedule(quiet: daemon.quietSeconds, maxWait: daemon.maxQuietSeconds))
+    }
+
+    /// Applies a reloaded configuration to the next bursts.
+    func reconfigure(_ daemon: Config.Daemon) {
+        schedule.withLock {
+            $0.quiet = daemon.quietSeconds
+            $0.maxWait = max(daemon.quietSeconds, daemon.maxQuietSeconds)
+        }
+    }
+
+    /// Start-up: train at once when data exists and no model serves, or some data file is newer than it.
+    func startUp() async {
+        let files = (try? DataFiles.list(in: paths.data)) ?? []
+        guard !files.isEmpty else { return }
+        let registry = self.registry
+        let stale: Bool = (try? await Blocking.run(on: validation) {
+            guard let version = try registry.servingVersion() else { return true }
+            let created = try registry.artifact(version: version).createdAt
+            return files.contains { path in
+                var info = stat()
+                return stat(path, &info) == 0 && Double(info.st_mtim.tv_sec) > created
+            }
+        }) ?? true
+        if stale {
+            logger.info("training data newer than the serving model: training now", metadata: ["files": "\(files.count)"])
+            schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
+        }
+    }
+
+    /// A complete file appeared in `watch/data/` (name relative to it).
+    func fileArrived(_ name: String) {
+        guard name.lowercased().hasSuffix(".csv"), !name.contains("/") else { return }
+        let path = "\(paths.data)/\(name)"
+        let config = self.config
+        let paths = self.paths
+        validation.async { [self] in
+            do {
+                let (_, refused) = try DataFiles.load([path], config: config())
+                if let reason = refused.first {
+                    let claimed = ClaimID.next().fileName(for: name)
+                    try FileSystem.writeAtomically(
+                        "\(paths.quarantine)/\(claimed).reason.txt", bytes: Array("\(reason)\n".utf8))
+                    if rename(path, "\(paths.quarantine)/\(claimed)") != 0 {
+                        throw ChurnError.io(path: path, operation: "rename", errno: errno)
+                    }
+                    logger.warning(
+                        "training file refused, moved to quarantine; it does not trigger training",
+                        metadata: ["file": "\(name)", "reason": "\(reason)"])
+                    return
+                }
+                schedule.withLock { $0.fileArrived(at: monotonicSeconds()) }
+                logger.info("training file accepted", metadata: ["file": "\(name)"])
+            } catch {
+                logger.error("cannot validate training file", metadata: ["file": "\(name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            heartbeat.beat()
+            let now = monotonicSeconds()
+            if schedule.withLock({ $0.startIfDue(at: now) }) {
+                await trainOnce()
+                schedule.withLock { $0.trainingFinished() }
+                continue
+            }
+            let wait = min(1.0, max(0.02, (schedule.withLock { $0.deadline } ?? now + 1) - now))
+            await sleepUnlessShuttingDown(seconds: wait)
+        }
+    }
+
+    private func trainOnce() async {
+        let files = (try? DataFiles.list(in: paths.data)) ?? []
+        guard !files.isEmpty else { return }
+        logger.info("training started", metadata: ["files": "\(files.count)"])
+        status.update { $0.training = true }
+        let started = monotonicSeconds()
+        let registry = self.registry
+        let outcome: String
+        do {
+            outcome = try await Blocking.run(on: training) { try registry.train(files: files) }
+        } catch {
+            outcome = "failed: \(error)"
+        }
+        let seconds = Int((monotonicSeconds() - started).rounded())
+        logger.info("training finished", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
+        let word = outcome.hasPrefix("promoted") ? outcome.split(separator: ":").first.map(String.init) ?? outcome : "no promotion"
+        status.update {
+            $0.training = false
+            $0.lastTraining = "\(clockTime()) \(word)"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Logging
+import ServiceLifecycle
+
+/// Routes the watcher's events: inbox files to the pipeline, labeled files to training, rescans to a scan.
+final class WatcherService: Service {
+    private let watcher: InotifyWatcher
+    private let pipeline: InboxPipeline
+    private let training: TrainingService
+    private let scanner: InboxScanner
+    private let logger: Logger
+
+    init(
+        watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, scanner: InboxScanner,
+        logger: Logger
+    ) {
+        self.watcher = watcher
+        self.pipeline = pipeline
+        self.training = training
+        self.scanner = scanner
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            for await event in watcher.events {
+                switch event {
+                case .file(.inbox, let name):
+                    await pipeline.offer(name: name)
+                case .file(.data, let name):
+                    training.fileArrived(name)
+                case .file(.logs, let name):
+                    logger.debug("prediction log changed", metadata: ["file": "\(name)"])
+                case .rescan(let reason):
+                    logger.notice("watches set again, rescanning", metadata: ["reason": "\(reason)"])
+                    await pipeline.offer(names: scanner.scan())
+                }
+            }
+        } onGracefulShutdown: { [watcher] in
+            watcher.stop()
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ChurnCore
+
+/// Scoring in two steps for callers that must publish exactly once across crashes (the daemon): `stage`
+/// writes and syncs every output under a hidden name that carries the caller's tag; publishing is theirs.
+extension ScoreJob {
+    /// Synced outputs under temporary names in the output directory, in publication order.
+    public struct Staged: Sendable {
+        public enum Result: Equatable, Sendable {
+            case scored(Scorer.Summary)
+            case refused(reason: String)
+        }
+
+        public var result: Result
+        /// Temporary paths with the kind of output each becomes (`errors.csv`, `scored.csv`, `error.txt`).
+        public var files: [(temporaryPath: String, kind: String)]
+    }
+
+    /// Output kinds in the order they are published: a reader that waits for `scored.csv` finds
+    /// `errors.csv` already there.
+    public static let outputKinds = ["errors.csv", "scored.csv", "error.txt"]
+
+    /// The hidden temporary name of one output of a tagged job: `.<tag>.<kind>.<stem>.tmp`.
+    public static func stagedName(tag: String, kind: String, stem: String) -> String {
+        ".\(tag).\(kind).\(stem).tmp"
+    }
+
+    /// Scores `inputPath` into synced temporary files named after `tag` and `stem`. Throws only for failures
+    /// of the output side (disk full, permissions); then no temporary file is left behind.
+    public func stage(inputPath: String, stem: String, outputDirectory: String, tag: String) throws -> Staged {
+        let input: FileSystem.InputFile
+        do {
+            input = try FileSystem.openInput(inputPath)
+        } catch let error as ChurnError {
+            if case .io = error, !FileSystem.exists(inputPath) { throw error }
+            return try stageRefusal(stem: stem, outputDirectory: outputDirectory, tag: tag, reason: error.description)
+        }
+        defer { input.close() }
+        let scoredFile = try PendingFile(
+            directory: outputDirectory, temporaryName: Self.stagedName(tag: tag, kind: "scored.csv", stem: stem))
+        let errorsFile = try PendingFile(
+            directory: outputDirectory, temporaryName: Self.stagedName(tag: tag, kind: "errors.csv", stem: stem))
+        var scored = ByteWriter(fd: scoredFile.fd, path: scoredFile.temporaryPath)
+        var errors = ByteWriter(fd: errorsFile.fd, path: errorsFile.temporaryPath)
+        let summary: Scorer.Summary
+        do {
+            summary = try scorer.score(
+                path: inputPath, source: FileDescriptorSource(fd: input.fd, path: inputPath), scored: &scored,
+                errors: &errors, progress: nil)
+        } catch let error as ChurnError {
+            if case .io(let path, _, _) = error, path != inputPath { throw error }
+            scoredFile.discard()
+            errorsFile.discard()
+            return try stageRefusal(stem: stem, outputDirectory: outputDirectory, tag: tag, reason: error.description)
+        }
+        var files: [(String, String)] = []
+        if summary.errorLines > 0 {
+            try errorsFile.keep()
+            files.append((errorsFile.temporaryPath, "errors.csv"))
+        } else {
+            errorsFile.discard()
+        }
+        try scoredFile.keep()
+        files.append((scoredFile.temporaryPath, "scored.csv"))
+        return Staged(result: .scored(summary), files: files)
+    }
+
+    private func stageRefusal(stem: String, outputDirectory: String, tag: String, reason: String) throws -> Staged {
+        let report = try PendingFile(
+            directory: outputDirectory, temporaryName: Self.stagedName(tag: tag, kind: "error.txt", stem: stem))
+        var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
+        try writer.write("could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n")
+        try writer.flush()
+        try report.keep()
+        return Staged(result: .refused(reason: reason), files: [(report.temporaryPath, "error.txt")])
+    }
+}

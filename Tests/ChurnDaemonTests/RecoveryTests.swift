@@ -1,0 +1,70 @@
+import ChurnStore
+import ChurnTestKit
+import Foundation
+import Testing
+
+@testable import ChurnDaemon
+
+/// Claim/recovery logic on a real folder, without the daemon.
+struct RecoveryTests {
+    private func setUp() throws -> (TemporaryDirectory, DaemonPaths) {
+        let dir = try TemporaryDirectory("churnd-recovery")
+        let paths = DaemonPaths(root: dir.path, config: .init())
+        for folder in paths.all { try FileSystem.makeDirectory(folder) }
+        return (dir, paths)
+    }
+
+    @discardableResult
+    private func stage(_ dir: TemporaryDirectory, claim: ClaimID, kind: String, stem: String, _ text: String) throws -> String {
+        try dir.write("outbox/\(ScoreJob.stagedName(tag: claim.text, kind: kind, stem: stem))", text)
+    }
+
+    @Test func committedClaimsArePublishedAndUncommittedOnesRescored() throws {
+        let (dir, paths) = try setUp()
+        let committed = ClaimID.next()
+        let open = ClaimID.next()
+        try stage(dir, claim: committed, kind: "errors.csv", stem: "a", "errors")
+        try stage(dir, claim: committed, kind: "scored.csv", stem: "a", "scored")
+        try stage(dir, claim: open, kind: "scored.csv", stem: "b", "half")
+        try dir.write("state/processing/\(open.fileName(for: "b.csv"))", "input")
+        try dir.write("state/archive/\(committed.fileName(for: "a.csv"))", "input")
+
+        let report = try Recovery(paths: paths, publisher: Publisher(outbox: paths.outbox)).run()
+        #expect(report.published == 1 && report.discarded == 1)
+        #expect(report.unfinished == [open.fileName(for: "b.csv")])
+        #expect(try dir.list("outbox") == ["a.errors.csv", "a.scored.csv"])
+        #expect(try dir.read("outbox/a.scored.csv") == "scored")
+    }
+
+    @Test func publishingAgainAfterACrashMidwayAddsNoDuplicate() throws {
+        let (dir, paths) = try setUp()
+        try dir.write("outbox/a.scored.csv", "someone else's")
+        let claim = ClaimID.next()
+        let errors = try stage(dir, claim: claim, kind: "errors.csv", stem: "a", "errors")
+        let scored = try stage(dir, claim: claim, kind: "scored.csv", stem: "a", "scored")
+        // A first attempt linked errors.csv under the first free suffix, then died.
+        #expect(link(errors, "\(paths.outbox)/a-1.errors.csv") == 0)
+
+        let published = try Publisher(outbox: paths.outbox).publish(
+            stem: "a", files: [(errors, "errors.csv"), (scored, "scored.csv")])
+        #expect(published.map { FileSystem.split($0).name } == ["a-1.errors.csv", "a-1.scored.csv"])
+        #expect(try dir.list("outbox") == ["a-1.errors.csv", "a-1.scored.csv", "a.scored.csv"])
+    }
+
+    @Test func onlyRegularSingleLinkFilesMayBeOpened() throws {
+        let (dir, _) = try setUp()
+        let file = try dir.write("f.csv", "x")
+        #expect(InboxJob.refusal(ofEntryAt: file) == nil)
+        symlink(file, "\(dir.path)/l.csv")
+        #expect(InboxJob.refusal(ofEntryAt: "\(dir.path)/l.csv")?.contains("symbolic link") == true)
+        link(file, "\(dir.path)/h.csv")
+        #expect(InboxJob.refusal(ofEntryAt: file)?.contains("hard links") == true)
+    }
+
+    @Test func networkAndFuseFileSystemsAreRecognised() {
+        #expect(FileSystemKind.name(ofMagic: 0x6969) == "NFS")
+        #expect(FileSystemKind.name(ofMagic: 0x6573_5546) == "FUSE")
+        #expect(FileSystemKind.name(ofMagic: 0xFF53_4D42) == "CIFS")
+        #expect(FileSystemKind.name(ofMagic: 0xEF53) == nil)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `churnd run` child process on a temporary root, with its standard error in `ROOT/daemon.log`.
+public final class DaemonProcess: @unchecked Sendable {
+    public let process = Process()
+    public let root: String
+    public let logPath: String
+
+    /// Starts `churnd run --root ROOT ARGS`. `environment` is added to a clean copy of ours (systemd
+    /// variables removed, so a test run under systemd does not leak them).
+    public init(root: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.root = root
+        logPath = "\(root)/daemon.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Churnd.binary)
+        process.arguments = ["run", "--root", root] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        var env = ProcessInfo.processInfo.environment
+        for key in ["NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS"] {
+            env[key] = nil
+        }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+
+    public var log: String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    public func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Sends SIGKILL and waits for the process to be gone.
+    public func killHard() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` seconds; returns the exit status.
+    @discardableResult
+    public func stop(timeout: Double = 20) throws -> Int32 {
+        signal(SIGTERM)
+        try eventually("churnd exits after SIGTERM", timeout: timeout) { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Waits until the log says the daemon is ready.
+    public func waitReady(timeout: Double = 30) throws {
+        try eventually("churnd is ready\n\(log)", timeout: timeout) {
+            guard self.process.isRunning else { throw WaitFailure(message: "churnd exited early:\n\(self.log)") }
+            return self.log.contains(" ready ") || self.log.contains(">ready ")
+        }
+    }
+}
+
+public struct WaitFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds, failing after `timeout` seconds with `what` in the message.
+public func eventually(_ what: @autoclosure () -> String, timeout: Double, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(10_000)
+    }
+    if try condition() { return }
+    throw WaitFailure(message: "timed out after \(timeout) s waiting until: \(what())")
+}
+
+/// Writes `text` to `path` atomically from the outside: a hidden temporary name, then rename (IN_MOVED_TO).
+public func dropFile(_ path: String, _ text: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).part")
+    try Data(text.utf8).write(to: temporary)
+    guard rename(temporary.path, path) == 0 else { throw WaitFailure(message: "rename to \(path) failed") }
+}

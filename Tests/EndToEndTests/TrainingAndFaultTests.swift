@@ -1,0 +1,118 @@
+import ChurnTestKit
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Retraining triggered by `watch/data/`, and the outbox running out of space.
+@Suite(.serialized)
+struct TrainingAndFaultTests {
+    @Test func aBurstOfLabeledFilesMakesOneTrainingRunThatPromotes() throws {
+        let fixture = try DaemonFixture(model: false)
+        let daemon = try fixture.start()
+        for seed in 1...3 {
+            try Churnd.run(["gen-data", "--rows", "3000", "--seed", "\(seed)", "-o", "watch/data/d\(seed).csv"], in: fixture.root)
+        }
+        try eventually("training finished", timeout: 30) { daemon.log.contains("training finished") }
+        #expect(daemon.log.components(separatedBy: "training started").count == 2)
+        #expect(daemon.log.contains("promoted v1"))
+        try dropFile("\(fixture.root)/inbox/a.csv", try DaemonFixture.unlabeled(rows: 10))
+        try eventually("scored with the new model", timeout: 10) { fixture.scored() == ["a.scored.csv"] }
+        #expect(try daemon.stop() == 0)
+        #expect(daemon.log.components(separatedBy: "training started").count == 2)
+    }
+
+    @Test func aTrainingFileThatFailsValidationIsReportedAndTriggersNothing() throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        try dropFile(
+            "\(fixture.root)/watch/data/bad.csv",
+            "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\nC1,ten,1,3.5,basic,EU,1\n")
+        try eventually("refusal reported", timeout: 10) { daemon.log.contains("training file refused") }
+        #expect(daemon.log.contains("is not a number"))
+        #expect(try fixture.dir.list("state/quarantine").contains { $0.hasSuffix("bad.csv.reason.txt") })
+        #expect(!fixture.dir.exists("watch/data/bad.csv"))
+        usleep(2_500_000)  // longer than max_quiet_seconds: a run would have started by now
+        #expect(!daemon.log.contains("training started"))
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test(.enabled(if: TmpfsMount.permitted, "mounting a tmpfs is not permitted here"))
+    func aFullOutboxKeepsInputsLogsOnceAndResumesWhenSpaceReturns() throws {
+        let fixture = try DaemonFixture()
+        let outbox = "\(fixture.root)/outbox"
+        let mount = try TmpfsMount(at: outbox, size: "64k")
+        defer { mount.unmount() }
+        let daemon = try fixture.start()
+        let csv = try DaemonFixture.unlabeled(rows: 4000)
+        try dropFile("\(fixture.root)/inbox/a.csv", csv)
+        try dropFile("\(fixture.root)/inbox/b.csv", csv)
+        try eventually("error logged", timeout: 10) { daemon.log.contains("cannot write outputs") }
+        usleep(1_500_000)  // several retries happen meanwhile
+        #expect(daemon.log.components(separatedBy: "cannot write outputs").count == 2, "logged once")
+        #expect(fixture.outbox().filter { !$0.hasPrefix(".") }.isEmpty)
+        #expect(fixture.count("state/processing") + fixture.count("inbox") >= 2, "inputs kept")
+
+        try mount.resize("16m")
+        try eventually("both scored once space returns", timeout: 20) { fixture.scored().count == 2 }
+        #expect(daemon.log.contains("outputs can be written again"))
+        #expect(try daemon.stop() == 0)
+        #expect(fixture.outbox().filter { $0.hasPrefix(".") }.isEmpty)
+    }
+}
+
+/// A small tmpfs mounted for one test (needs root and a mount-capable namespace).
+struct TmpfsMount {
+    let path: String
+
+    static let permitted: Bool = {
+        guard getuid() == 0, let dir = try? TemporaryDirectory("churnd-mount") else { return false }
+        guard run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", dir.path]) == 0 else { return false }
+        _ = run(["umount", dir.path])
+        return true
+    }()
+
+    init(at path: String, size: String) throws {
+        self.path = path
+        guard Self.run(["mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]) == 0 else {
+            throw WaitFailure(message: "mount tmpfs on \(path) failed")
+        }
+    }
+
+    func resize(_ size: String) throws {
+        guard Self.run(["mount", "-o", "remount,size=\(size)", path]) == 0 else {
+            throw WaitFailure(message: "remount \(path) failed")
+        }
+    }
+
+    func unmount() {
+        _ = Self.run(["umount", "-l", path])
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// `polling = true`: no inotify; the periodic scan finds files once they stopped changing.
+@Suite(.serialized)
+struct PollingTests {
+    @Test func pollingModeScoresSettledFiles() throws {
+        let fixture = try DaemonFixture(config: "polling = true\npoll_interval_seconds = 0.2\n")
+        let daemon = try fixture.start()
+        #expect(daemon.log.contains("mode=polling"))
+        try dropFile("\(fixture.root)/inbox/a.csv", try DaemonFixture.unlabeled(rows: 30))
+        try eventually("scored by polling", timeout: 10) { fixture.scored() == ["a.scored.csv"] }
+        #expect(try daemon.stop() == 0)
+    }
+}
