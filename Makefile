@@ -4,7 +4,8 @@ BIN := .build/debug/churnd
 
 .PHONY: run test deps build release demo setup install bench clean
 
-# The main job: the daemon on this checkout (embedded defaults, file-based model), trained on sample data.
+# The main job: the daemon on this checkout (embedded defaults: SQLite registry, ./watch, ./inbox, ./outbox),
+# trained on sample data at start.
 run: deps build setup
 	$(BIN) run
 
