@@ -38,13 +38,16 @@ public struct Daemon: Sendable {
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
+        let drift = DriftService(
+            paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
         let scanner = InboxScanner(inbox: paths.inbox)
         let scan = ScanService(scanner: scanner, pipeline: pipeline) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
         var services: [any Service] = [PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training]
-        var heartbeats = [training.heartbeat, scan.heartbeat]
+        services.append(drift)
+        var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.
         if !config.daemon.polling {
@@ -55,7 +58,9 @@ public struct Daemon: Sendable {
                 ], heartbeat: Heartbeat(name: "inotify"))
             try await watcher.start()
             services.append(
-                WatcherService(watcher: watcher, pipeline: pipeline, training: training, scanner: scanner, logger: logger))
+                WatcherService(
+                    watcher: watcher, pipeline: pipeline, training: training, drift: drift, scanner: scanner,
+                    logger: logger))
             heartbeats.append(watcher.heartbeat)
         }
         let report = try Recovery(paths: paths, publisher: publisher).run()

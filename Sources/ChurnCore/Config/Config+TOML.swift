@@ -12,7 +12,7 @@ extension Config {
         }
         let reader = TOMLConfigReader(text: text, file: file)
         var config = Config()
-        try reader.checkKeys(table, section: nil, allowed: ["schema", "training", "promotion", "scoring", "paths", "daemon"])
+        try reader.checkKeys(table, section: nil, allowed: ["schema", "training", "promotion", "scoring", "paths", "daemon", "drift"])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
                 section, section: "schema",
@@ -73,6 +73,9 @@ extension Config {
             try reader.read(section, "paths", "inbox", into: &config.paths.inbox)
             try reader.read(section, "paths", "outbox", into: &config.paths.outbox)
             try reader.read(section, "paths", "state", into: &config.paths.state)
+        }
+        if let section = try reader.section(table, "drift") {
+            try reader.readDrift(section, into: &config.drift)
         }
         if let section = try reader.section(table, "daemon") {
             try reader.readDaemon(section, into: &config.daemon)

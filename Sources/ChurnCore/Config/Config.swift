@@ -7,6 +7,7 @@ public struct Config: Equatable, Sendable {
     public var scoring = Scoring()
     public var paths = Paths()
     public var daemon = Daemon()
+    public var drift = Drift()
 
     public init() {}
 

@@ -54,5 +54,16 @@ extension Config {
         poll_interval_seconds = 2   # scan interval when polling
         shutdown_grace_seconds = 10 # on SIGTERM, files in hand get this long to finish, then wait for the next start
 
+        [drift]
+        interval_seconds = 300      # scheduled checks; `churnd drift` checks on demand
+        last_n = 500                # records per check: the serving version's last logged predictions
+        policy = "rollback"         # on an alert: "rollback" (and retrain on new data), "retrain", or "alert" only
+        z_threshold = 2.5           # reference rule: |mean recent - mean training| / std training
+        false_alarm_rate = 0.008    # bound on false alarms per check, shared by the distribution tests
+        min_records = 100           # fewer records: "not enough data", no alert
+        sample_rows_per_file = 10000 # rows of each scored file logged for drift (uniform sample); 0 = off
+        log_file = "churnd-predictions.jsonl" # the daemon's prediction log in watch/logs
+        log_max_bytes = 67108864    # rotate the log past this size (64 MiB)
+
         """
 }

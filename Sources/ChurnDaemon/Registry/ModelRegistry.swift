@@ -11,4 +11,7 @@ public protocol ModelRegistry: Sendable {
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …").
     func train(files: [String]) throws -> String
+    /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
+    /// Returns the versions it moved from and to.
+    func rollback(reason: String) throws -> (from: Int, to: Int)
 }

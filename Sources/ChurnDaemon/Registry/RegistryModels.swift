@@ -27,4 +27,10 @@ public struct RegistryModels: ModelRegistry {
         let refused = outcome.refusedFiles.count
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
+
+    public func rollback(reason: String) throws -> (from: Int, to: Int) {
+        let from = try lifecycle.servingVersion()
+        let change = try lifecycle.rollback(actor: .daemon, reason: reason)
+        return (from ?? change.version, change.version)
+    }
 }

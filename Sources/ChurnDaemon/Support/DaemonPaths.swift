@@ -28,6 +28,11 @@ public struct DaemonPaths: Equatable, Sendable {
     /// Refused inputs and training files, each with a `.reason.txt`.
     public var quarantine: String { "\(state)/quarantine" }
 
+    /// Drift reports: `drift-<time>.json`, and `.html` for alerts.
+    public var reports: String { "\(state)/reports" }
+    /// What the drift monitor last did about an alert, so a restart does not act on it again.
+    public var driftState: String { "\(state)/drift-state.json" }
+
     /// Folders created at start.
     public var all: [String] { [inbox, outbox, data, logs, state, processing, archive, quarantine] }
 }

@@ -63,6 +63,12 @@ final class TrainingService: Service {
         }
     }
 
+    /// Asks for a training run as soon as the current one (if any) is done, e.g. after a drift alert.
+    func requestRun(reason: String) {
+        logger.info("training requested", metadata: ["reason": "\(reason)"])
+        schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
+    }
+
     /// A complete file appeared in `watch/data/` (name relative to it).
     func fileArrived(_ name: String) {
         guard name.lowercased().hasSuffix(".csv"), !name.contains("/") else { return }

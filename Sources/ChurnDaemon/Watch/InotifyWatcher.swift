@@ -138,7 +138,7 @@ struct WatchLoop {
             let (parent, name) = FileSystem.split(folder.path)
             if !paths.contains(parent) { parents[parent, default: []].insert(name) }
             guard FileSystem.isDirectory(folder.path) else { continue }
-            guard let wd = add(folder.path, mask: WatchClassifier.folderMask) else {
+            guard let wd = add(folder.path, mask: WatchClassifier.mask(for: folder.role)) else {
                 return "\(folder.path): \(describe(inotifytools_error()))"
             }
             table[wd] = .folder(folder.role, path: folder.path, prefix: "")
@@ -160,7 +160,7 @@ struct WatchLoop {
     mutating func addSubdirectory(_ name: String, parentWD: Int32) {
         guard case .folder(let role, let path, let prefix) = table[parentWD] else { return }
         let subdirectory = "\(path)/\(name)"
-        guard FileSystem.isDirectory(subdirectory), let wd = add(subdirectory, mask: WatchClassifier.folderMask) else {
+        guard FileSystem.isDirectory(subdirectory), let wd = add(subdirectory, mask: WatchClassifier.mask(for: role)) else {
             return
         }
         table[wd] = .folder(role, path: subdirectory, prefix: "\(prefix)\(name)/")

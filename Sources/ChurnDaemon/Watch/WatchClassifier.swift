@@ -27,6 +27,11 @@ public enum WatchClassifier {
     /// Events asked for on watched folders. IN_CREATE only tells about subdirectories and entries that are
     /// complete when created (symlinks, FIFOs, devices); a regular file is never taken on IN_CREATE.
     static let folderMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+    /// The events to ask for on a folder of `role`. Prediction logs are appended to by writers that keep them
+    /// open, so their folders also report writes (IN_MODIFY); the others only report complete files.
+    static func mask(for role: WatchRole) -> UInt32 {
+        role == .logs ? folderMask | UInt32(IN_MODIFY) : folderMask
+    }
     /// Events asked for on the parents of watched folders: a folder (re)appearing there.
     static let parentMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
@@ -49,6 +54,7 @@ public enum WatchClassifier {
             return role == .inbox ? .file(name) : .ignore  // the inbox quarantines folders dropped into it
         }
         if arrived { return .file(name) }
+        if role == .logs, mask & UInt32(IN_MODIFY) != 0 { return .file(name) }
         if created, !entryIsRegularFile() { return .file(name) }
         return .ignore
     }

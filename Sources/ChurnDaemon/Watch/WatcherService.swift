@@ -1,21 +1,24 @@
 import Logging
 import ServiceLifecycle
 
-/// Routes the watcher's events: inbox files to the pipeline, labeled files to training, rescans to a scan.
+/// Routes the watcher's events: inbox files to the pipeline, labeled files to training, prediction-log changes
+/// to drift monitoring, rescans to a scan.
 final class WatcherService: Service {
     private let watcher: InotifyWatcher
     private let pipeline: InboxPipeline
     private let training: TrainingService
+    private let drift: DriftService
     private let scanner: InboxScanner
     private let logger: Logger
 
     init(
-        watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, scanner: InboxScanner,
-        logger: Logger
+        watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, drift: DriftService,
+        scanner: InboxScanner, logger: Logger
     ) {
         self.watcher = watcher
         self.pipeline = pipeline
         self.training = training
+        self.drift = drift
         self.scanner = scanner
         self.logger = logger
     }
@@ -28,11 +31,12 @@ final class WatcherService: Service {
                     await pipeline.offer(name: name)
                 case .file(.data, let name):
                     training.fileArrived(name)
-                case .file(.logs, let name):
-                    logger.debug("prediction log changed", metadata: ["file": "\(name)"])
+                case .file(.logs, _):
+                    drift.logsChanged()
                 case .rescan(let reason):
                     logger.notice("watches set again, rescanning", metadata: ["reason": "\(reason)"])
                     await pipeline.offer(names: scanner.scan())
+                    drift.logsChanged()
                 }
             }
         } onGracefulShutdown: { [watcher] in

@@ -1,0 +1,200 @@
+import ChurnCore
+import ChurnStore
+import Crypto
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Drift monitoring in the daemon (SPEC §8): follows the prediction logs as they change, checks the serving
+/// version's last `last_n` records on a schedule, writes a report for every check (JSON; HTML on alerts) and
+/// responds to alerts per the configured policy through `DriftResponse`.
+final class DriftService: Service {
+    private let paths: DaemonPaths
+    private let registry: any ModelRegistry
+    private let config: @Sendable () -> Config
+    private let training: TrainingService
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "churnd.drift")
+    private let dirty = Atomic<Bool>(true)
+    private let state: Mutex<State>
+    let heartbeat = Heartbeat(name: "drift")
+
+    private struct State: Sendable {
+        var follower: PredictionLogFollower
+        var response: DriftResponse
+    }
+
+    init(
+        paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config,
+        training: TrainingService, logger: Logger
+    ) {
+        self.paths = paths
+        self.registry = registry
+        self.config = config
+        self.training = training
+        self.logger = logger
+        let current = config()
+        let response = (try? JSONDecoder().decode(DriftResponse.self, from: Data(FileSystem.readAll(paths.driftState))))
+            ?? DriftResponse()
+        state = Mutex(
+            State(
+                follower: PredictionLogFollower(directory: paths.logs, schema: current.schema, lastN: current.drift.lastN),
+                response: response))
+    }
+
+    /// A file in `watch/logs` changed: read it before the next check (and soon, to keep memory flat).
+    func logsChanged() {
+        dirty.store(true, ordering: .relaxed)
+    }
+
+    func run() async throws {
+        var next = monotonicSeconds() + config().drift.intervalSeconds
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            heartbeat.beat()
+            let now = monotonicSeconds()
+            if now >= next {
+                try? await Blocking.run(on: queue) { [self] in check() }
+                next = monotonicSeconds() + config().drift.intervalSeconds
+            } else if dirty.exchange(false, ordering: .relaxed) {
+                try? await Blocking.run(on: queue) { [self] in sync() }
+            }
+            await sleepUnlessShuttingDown(seconds: min(1, max(0.05, next - monotonicSeconds())))
+        }
+    }
+
+    private func sync() {
+        let current = config()
+        state.withLock { state in
+            if state.follower.windows.capacity != current.drift.lastN || state.follower.windows.schema != current.schema {
+                state.follower = PredictionLogFollower(
+                    directory: paths.logs, schema: current.schema, lastN: current.drift.lastN)
+            }
+            state.follower.sync()
+        }
+    }
+
+    /// One scheduled check; runs on `queue`.
+    func check() {
+        sync()
+        let settings = config().drift
+        do {
+            guard let version = try registry.servingVersion() else {
+                logger.debug("drift check skipped: no production model yet")
+                return
+            }
+            let artifact = try registry.artifact(version: version)
+            let (window, skipped) = state.withLock {
+                ($0.follower.windows.window(version: String(version)), $0.follower.windows.skipped)
+            }
+            let report = DriftCheck(settings: settings.checkSettings).run(window, reference: artifact.featureStatistics)
+            let hasNewData = report.alert && settings.policy != .alert && newData(since: artifact)
+            let action = state.withLock {
+                $0.response.decide(alert: report.alert, serving: version, policy: settings.policy, hasNewData: hasNewData)
+            }
+            let decision = respond(action, report: report, version: version)
+            try writeReports(report, version: version, decision: decision, skipped: skipped)
+        } catch {
+            logger.error("drift check failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Carries out the action; returns the decision in words for the report and the log.
+    private func respond(_ action: DriftResponse.Action, report: DriftCheck.Report, version: Int) -> String {
+        let metadata: Logger.Metadata = ["version": "\(version)", "records": "\(report.records)", "reason": "\(report.reason)"]
+        switch action {
+        case .none:
+            logger.debug("drift check: no alert", metadata: metadata)
+            return report.enoughData ? "none" : "none (not enough data)"
+        case .holdOff(let since):
+            logger.info("drift alert persists; already acted while v\(since) serves, holding off", metadata: metadata)
+            return "none: already acted on this alert; waiting for a new version"
+        case .alertOnly:
+            logger.warning("drift alert", metadata: metadata)
+            remember(actedWhileServing: version)
+            return "alert only (policy \"\(config().drift.policy.rawValue)\")"
+        case .retrain:
+            logger.warning("drift alert: retraining on new data", metadata: metadata)
+            training.requestRun(reason: "drift alert")
+            remember(actedWhileServing: version)
+            return "retraining on new data"
+        case .rollback(let retrain):
+            var words: String
+            do {
+                let (from, to) = try registry.rollback(reason: "drift alert: \(report.reason)")
+                words = "rolled production back from v\(from) to v\(to)"
+                logger.warning("drift alert: \(words)", metadata: metadata)
+                remember(actedWhileServing: to)
+            } catch {
+                words = "could not roll back: \(error)"
+                logger.error("drift alert: \(words)", metadata: metadata)
+                remember(actedWhileServing: version)
+            }
+            if retrain {
+                training.requestRun(reason: "drift alert")
+                words += "; retraining on new data"
+            }
+            return words
+        }
+    }
+
+    private func remember(actedWhileServing version: Int) {
+        let response = state.withLock {
+            $0.response.acted(nowServing: version)
+            return $0.response
+        }
+        do {
+            try FileSystem.writeAtomically(paths.driftState, bytes: Array(try JSONEncoder().encode(response)))
+        } catch {
+            logger.error("cannot save drift state", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// True when `watch/data` holds a file the serving version was not trained on (by SHA-256).
+    private func newData(since artifact: ModelArtifact) -> Bool {
+        let known = Set(artifact.training.inputs.map(\.sha256))
+        for path in (try? DataFiles.list(in: paths.data)) ?? [] {
+            guard let bytes = try? FileSystem.readAll(path) else { continue }
+            if !known.contains(hexString(SHA256.hash(data: bytes))) { return true }
+        }
+        return false
+    }
+
+    private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, skipped: [String: Int]) throws {
+        let now = Date()
+        let stamp = Self.format(now, "yyyyMMdd'T'HHmmss.SSS'Z'")
+        try FileSystem.makeDirectory(paths.reports)
+        let record = DriftRecord(
+            checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision, skippedLines: skipped,
+            report: report)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try FileSystem.writeAtomically("\(paths.reports)/drift-\(stamp).json", bytes: Array(try encoder.encode(record)))
+        if report.alert {
+            let page = DriftReportPage(
+                report: report, decision: decision, checkedAt: Self.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
+                modelVersion: String(version))
+            try FileSystem.writeAtomically("\(paths.reports)/drift-\(stamp).html", bytes: Array(page.html().utf8))
+        }
+    }
+
+    static func format(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}
+
+/// One recorded check: when, against which version, what was decided, and the full statistics.
+struct DriftRecord: Codable {
+    var checkedAt: Double
+    var modelVersion: Int
+    var decision: String
+    var skippedLines: [String: Int]
+    var report: DriftCheck.Report
+}

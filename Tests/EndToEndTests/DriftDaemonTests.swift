@@ -1,0 +1,72 @@
+import ChurnCore
+import ChurnTestKit
+import Foundation
+import Testing
+
+/// Issue 6's end-to-end proof: with v1 then v2 promoted, drifted predictions appended to watch/logs make the
+/// daemon roll production back to v1 within one (shortened) check interval, with the statistic in the audit
+/// reason, exactly once for the alert, and start a retraining run on the new data.
+@Suite(.serialized)
+struct DriftDaemonTests {
+    func json(_ result: Churnd.Result) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    }
+
+    func daemonRollbacks(_ root: String) throws -> [[String: Any]] {
+        let history = try json(try Churnd.run(["history", "--json"], in: root))
+        return (history["events"] as! [[String: Any]]).filter {
+            $0["kind"] as? String == "rollback" && $0["actor"] as? String == "daemon"
+        }
+    }
+
+    @Test func aDriftAlertRollsProductionBackOnceAndStartsRetraining() throws {
+        // Given v1 and then v2 in production, and labeled data in watch/data that v2 was not trained on
+        // (older than v2, so the daemon does not retrain at start).
+        let fixture = try DaemonFixture(
+            config: "[drift]\ninterval_seconds = 1\nlast_n = 400\nmin_records = 100\nsample_rows_per_file = 0\n")
+        let root = fixture.root
+        try Churnd.run(["gen-data", "--rows", "3000", "--seed", "8", "-o", "watch/data/new.csv"], in: root)
+        try Churnd.run(["gen-data", "--rows", "2000", "--seed", "5", "-o", "v2.csv"], in: root)
+        #expect(try Churnd.run(["train", "--data", "v2.csv"], in: root).status == 0)
+        #expect(try Churnd.run(["promote", "2", "--reason", "second model"], in: root).status == 0)
+        let v2 = try ModelArtifact.decode(
+            Data(try fixture.dir.read("state/models/churn_model/2/model.json").utf8), path: "v2")
+
+        let daemon = try fixture.start()
+        // Predictions like the training data: checks run, no alert.
+        var plain = Generator()
+        plain.labeled = false
+        try writePredictionLog("\(root)/watch/logs/calm.jsonl", generator: plain, rows: 400, seed: 11, artifact: v2)
+        try eventually("a calm check", timeout: 20) { (try? fixture.dir.list("state/reports"))?.isEmpty == false }
+        #expect(try daemonRollbacks(root).isEmpty)
+
+        // When drifted predictions of v2 arrive,
+        var shifted = plain
+        try shifted.apply(shift: "num_complaints=2.4")
+        try writePredictionLog("\(root)/watch/logs/drifted.jsonl", generator: shifted, rows: 400, seed: 12, artifact: v2)
+
+        // then production goes back to v1, audited by the daemon with the statistic,
+        try eventually("rollback to v1", timeout: 20) {
+            try json(try Churnd.run(["status", "--json"], in: root))["serving"] as? Int == 1
+        }
+        let rollbacks = try daemonRollbacks(root)
+        #expect(rollbacks.count == 1)
+        let reason = rollbacks.first?["reason"] as? String ?? ""
+        #expect(reason.hasPrefix("drift alert: num_complaints"), "\(reason)")
+        #expect(reason.contains("p "), "\(reason)")
+        #expect(rollbacks.first?["from"] as? Int == 2)
+
+        // a retraining run starts on the new data,
+        try eventually("retraining", timeout: 30) { daemon.log.contains("training started") }
+        #expect(daemon.log.contains("training requested"))
+
+        // the alert's page is written, and later checks do not roll back again.
+        let reportsAtRollback = try fixture.dir.list("state/reports").count
+        try eventually("three more checks", timeout: 30) {
+            try fixture.dir.list("state/reports").filter { $0.hasSuffix(".json") }.count >= reportsAtRollback + 3
+        }
+        #expect(try fixture.dir.list("state/reports").contains { $0.hasSuffix(".html") })
+        #expect(try daemonRollbacks(root).count == 1)
+        #expect(try daemon.stop() == 0)
+    }
+}
