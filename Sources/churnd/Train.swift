@@ -3,9 +3,21 @@ import ChurnCore
 import ChurnStore
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a logistic-regression model on labeled CSVs and write its artifact.")
+        abstract: "Train every configured model family on labeled CSVs and write the best one's artifact.",
+        discussion: """
+            Each family (training.families: logistic_regression, xgboost) is trained on the same split and its \
+            threshold tuned on validation; the best validation F1 becomes the candidate in DIR/model.json. For an \
+            xgboost candidate the booster is also written as DIR/model.xgb.json, XGBoost's own JSON model format: \
+            in Python, xgboost.Booster(model_file="model.xgb.json") predicts the same probabilities on rows encoded \
+            as the artifact's "preprocessing" describes (numerics imputed and standardised, one-hot categoricals, \
+            columns named as in booster.feature_names).
+            """)
 
     @OptionGroup var common: CommonOptions
 
@@ -41,6 +53,15 @@ struct Train: ParsableCommand {
         try FileSystem.makeDirectory(directory)
         let artifactPath = "\(directory)/model.json"
         try FileSystem.writeAtomically(artifactPath, bytes: Array(try result.artifact.encoded()))
+        let boosterPath = "\(directory)/model.xgb.json"
+        if let xgboost = result.artifact.xgboost {
+            try FileSystem.writeAtomically(boosterPath, bytes: Array(xgboost.booster.utf8))
+        } else if FileSystem.exists(boosterPath) {
+            // A booster left from an earlier xgboost candidate would not match this model.
+            guard unlink(boosterPath) == 0 || errno == ENOENT else {
+                throw ChurnError.io(path: boosterPath, operation: "unlink", errno: errno)
+            }
+        }
         if let writeSplit { try write(split: result.split, rows: dataset.count, to: writeSplit) }
 
         if json {
@@ -59,9 +80,20 @@ struct Train: ParsableCommand {
         let t = a.training
         let rows = t.trainRows + t.validationRows + t.testRows
         let fileCount = t.inputs.count
+        let steps = a.family == ModelFamily.xgboost.rawValue ? "boosting rounds kept" : "Newton iterations"
+        var families = ""
+        if !result.alternatives.isEmpty {
+            let lines = [(a.family, a.validationF1, m.f1, t.fitSeconds ?? t.seconds, "chosen")]
+                + result.alternatives.map { ($0.family, $0.validationF1, $0.metrics.f1, $0.seconds, "") }
+            families = lines.map { family, validation, test, seconds, note in
+                let name = family.padding(toLength: 20, withPad: " ", startingAt: 0)
+                return "\n  family     \(name) validation F1 \(fixed(validation, 4)) · test F1 \(fixed(test, 4)) · "
+                    + "\(fixed(seconds, 2)) s" + (note.isEmpty ? "" : " · \(note)")
+            }.joined()
+        }
         return """
             trained \(a.family) on \(grouped(rows)) rows from \(fileCount) file\(fileCount == 1 ? "" : "s") \
-            in \(fixed(t.seconds, 2)) s (\(t.iterations) Newton iterations)
+            in \(fixed(t.seconds, 2)) s (\(t.iterations) \(steps))\(families)
               split      train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · \
             test \(grouped(t.testRows)) (stratified, seed \(t.seed))
               threshold  \(fixed(a.threshold, 4)) (best F1 on validation: \(fixed(a.validationF1, 4)))
@@ -100,6 +132,7 @@ struct TrainSummary: Encodable {
     var artifact: String
     var inputs: [InputFile]
     var refused: [String]
+    var alternatives: [ModelArtifact.Alternative]
 
     init(result: Trainer.Result, artifactPath: String, refused: [String]) {
         let a = result.artifact
@@ -113,6 +146,7 @@ struct TrainSummary: Encodable {
         artifact = artifactPath
         inputs = a.training.inputs
         self.refused = refused
+        alternatives = a.alternatives ?? []
     }
 }
 
