@@ -177,6 +177,10 @@ struct TOMLConfigReader {
             ])
         try read(table, "xgboost", "nthread", into: &x.nthread, range: 0...1024)
         try read(table, "xgboost", "tree_method", into: &x.treeMethod)
+        let methods = ["hist", "approx", "exact", "auto"]
+        guard methods.contains(x.treeMethod) else {
+            throw error("xgboost", "tree_method", "\"\(x.treeMethod)\" is not one of \(methods.joined(separator: ", "))")
+        }
         try read(table, "xgboost", "max_depth", into: &x.maxDepth, range: 1...32)
         try read(table, "xgboost", "eta", into: &x.eta, range: 0.0001...1)
         try read(table, "xgboost", "rounds", into: &x.rounds, range: 1...100_000)
