@@ -79,6 +79,18 @@ struct ModelSelectionTests {
         #expect(result.artifact.training.iterations == model.bestIteration + 1)
     }
 
+    @Test func earlyStoppingOffKeepsEveryRound() throws {
+        var config = Self.config()
+        config.training.families = [.xgboost]
+        config.xgboost.rounds = 15
+        config.xgboost.earlyStoppingRounds = 0
+        let result = try Trainer(config: config).train(
+            try Self.data(rows: 2000, seed: 3, interaction: false), now: 0, elapsed: { 0 })
+        let model = try #require(result.artifact.xgboost)
+        #expect(model.bestIteration == 14 && model.roundsTrained == 15)
+        #expect(try XGBoostBooster(json: model.booster, nthread: 1).rounds() == 15)
+    }
+
     @Test func aSingleClassTrainingSetFailsWithAMessage() throws {
         var data = LabeledData(schema: .reference)
         var csv = "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\n"

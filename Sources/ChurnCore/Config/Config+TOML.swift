@@ -184,7 +184,7 @@ struct TOMLConfigReader {
         try read(table, "xgboost", "max_depth", into: &x.maxDepth, range: 1...32)
         try read(table, "xgboost", "eta", into: &x.eta, range: 0.0001...1)
         try read(table, "xgboost", "rounds", into: &x.rounds, range: 1...100_000)
-        try read(table, "xgboost", "early_stopping_rounds", into: &x.earlyStoppingRounds, range: 1...100_000)
+        try read(table, "xgboost", "early_stopping_rounds", into: &x.earlyStoppingRounds, range: 0...100_000)
         try read(table, "xgboost", "min_child_weight", into: &x.minChildWeight, range: 0...1e9)
         try read(table, "xgboost", "subsample", into: &x.subsample, range: 0.01...1)
         try read(table, "xgboost", "colsample_bytree", into: &x.colsampleBytree, range: 0.01...1)

@@ -33,6 +33,7 @@ public struct Config: Equatable, Sendable {
         public var maxDepth = 6
         public var eta = 0.1
         public var rounds = 300
+        /// Stop when validation log loss has not improved for this many rounds; 0 keeps every round.
         public var earlyStoppingRounds = 20
         public var minChildWeight = 1.0
         public var subsample = 1.0

@@ -34,7 +34,7 @@ extension Config {
         max_depth = 6
         eta = 0.1                   # learning rate
         rounds = 300                # at most this many trees ...
-        early_stopping_rounds = 20  # ... stopping when validation log loss has not improved for this many
+        early_stopping_rounds = 20  # ... stopping when validation log loss has not improved for this many (0: never)
         min_child_weight = 1.0
         subsample = 1.0
         colsample_bytree = 1.0

@@ -6,7 +6,8 @@
 /// `preprocessing` (`churnd train` also writes it next to the artifact as `model.xgb.json`).
 public struct XGBoostModel: Codable, Equatable, Sendable {
     public var booster: String
-    /// Zero-based round with the lowest validation log loss; the booster holds rounds `0...bestIteration`.
+    /// Zero-based round with the lowest validation log loss (the last round when early stopping is off); the
+    /// booster holds rounds `0...bestIteration`.
     public var bestIteration: Int
     /// Rounds trained before early stopping ended training.
     public var roundsTrained: Int
@@ -59,8 +60,13 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
                 throw XGBoostError(
                     operation: "training round \(round)", message: "validation log loss is \(loss); check the parameters")
             }
-            if loss < best.loss { best = (round, loss) }
             round += 1
+            // early_stopping_rounds = 0 keeps every round (a model of exactly `rounds` trees).
+            if settings.earlyStoppingRounds == 0 {
+                best = (round - 1, loss)
+                continue
+            }
+            if loss < best.loss { best = (round - 1, loss) }
             if round - 1 - best.round >= settings.earlyStoppingRounds { break }
         }
         let kept = try booster.sliced(rounds: best.round + 1)
