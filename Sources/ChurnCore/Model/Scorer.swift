@@ -231,7 +231,7 @@ public struct Scorer: Sendable {
                 for index in passthroughColumns { reader.withField(index) { batch?.keep(field: $0) } }
                 batch?.add(features: row, rowNumber: summary.rows)
                 summary.scored += 1
-                if batch?.isFull == true { try batch?.flush(into: &scored) }
+                if batch?.isFull == true { try batch?.submit(writingPreviousTo: &scored) }
                 continue
             }
             let probability = Statistics.sigmoid(z)
@@ -253,7 +253,7 @@ public struct Scorer: Sendable {
             try scored.write(byte: UInt8(ascii: "\n"))
             summary.scored += 1
         }
-        try batch?.flush(into: &scored)
+        try batch?.finish(into: &scored)
         try scored.flush()
         try errors.flush()
         return summary
