@@ -23,7 +23,11 @@ struct ModelSelectionTests {
     @Test func bothFamiliesTrainOnTheSameSplitAndTheOtherIsReported() throws {
         let data = try Self.data(rows: 5000, seed: 8, interaction: false)
         var clock = 0.0
-        let result = try Trainer(config: Self.config()).train(data, now: 0, elapsed: { clock += 1; return clock })
+        let result = try Trainer(config: Self.config()).train(
+            data, now: 0,
+            elapsed: {
+                clock += 1; return clock
+            })
         #expect(result.alternatives.count == 1)
         let families = Set([result.artifact.family] + result.alternatives.map(\.family))
         #expect(families == ["logistic_regression", "xgboost"])

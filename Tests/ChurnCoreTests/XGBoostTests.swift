@@ -24,7 +24,8 @@ struct XGBoostTests {
     static func fixtureData() throws -> LabeledData {
         var data = LabeledData(schema: .reference)
         try data.append(
-            path: "sklearn_lr_train.csv", source: MemorySource(Array(LogisticRegressionTests.fixture("sklearn_lr_train.csv"))),
+            path: "sklearn_lr_train.csv",
+            source: MemorySource(Array(LogisticRegressionTests.fixture("sklearn_lr_train.csv"))),
             maxMissingFraction: 0.05)
         return data
     }
@@ -106,6 +107,19 @@ struct XGBoostTests {
         }
         artifact.xgboost = nil
         #expect(throws: ChurnError.self) { try ModelArtifact.decode(try artifact.encoded(), path: "m.json") }
+        // A scorer given such an artifact in memory refuses the file before writing anything.
+        let scorer = Scorer(artifact: artifact, versionLabel: "1")
+        #expect(scorer.probability(numeric: [1, 1, 1], categorical: [nil, nil]).isNaN)
+        var scored = ByteWriter { _ in Issue.record("nothing should be written") }
+        var errors = ByteWriter { _ in Issue.record("nothing should be written") }
+        let csv = "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region\nC1,1,1,1,basic,EU\n"
+        do {
+            _ = try scorer.score(
+                path: "in.csv", source: MemorySource(Array(csv.utf8)), scored: &scored, errors: &errors)
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)" == "in.csv: cannot score with this xgboost model: the artifact holds no booster")
+        }
     }
 
     @Test func libraryErrorsBecomeTrimmedFailures() throws {
@@ -116,7 +130,8 @@ struct XGBoostTests {
         let labels = (0..<100).map { UInt8($0 % 2) }
         #expect(throws: XGBoostError.self) {
             _ = try XGBoostModel.fit(
-                train: x, trainLabels: labels, validation: x, validationLabels: labels, width: 2, featureNames: ["a", "b"],
+                train: x, trainLabels: labels, validation: x, validationLabels: labels, width: 2,
+                featureNames: ["a", "b"],
                 featureTypes: ["q", "q"], settings: settings, seed: 1, nthread: 1)
         }
         do {

@@ -19,7 +19,8 @@ struct XGBoostCLITests {
         #expect(summary["family"] as? String == "xgboost")
         let alternatives = summary["alternatives"] as! [[String: Any]]
         #expect(alternatives.map { $0["family"] as? String } == ["logistic_regression"])
-        let model = try JSONSerialization.jsonObject(with: Data(try dir.read("state/model/model.json").utf8)) as! [String: Any]
+        let model =
+            try JSONSerialization.jsonObject(with: Data(try dir.read("state/model/model.json").utf8)) as! [String: Any]
         let xgboost = model["xgboost"] as! [String: Any]
         #expect(try dir.read("state/model/model.xgb.json") == xgboost["booster"] as! String)
         #expect((xgboost["bestIteration"] as! Int) >= 0)
@@ -28,9 +29,12 @@ struct XGBoostCLITests {
         #expect(text.stdout.contains("boosting rounds kept"))
         #expect(text.stdout.contains("family     logistic_regression"))
 
-        try dir.write("inbox/c.csv", "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region\n"
-            + "C1,3,2,30.5,premium,AF\nC2,x,1,20,basic,EU\nC3,40,0,50,basic,ZZ\n")
-        let score = try Churnd.run(["score", "inbox/c.csv", "--model", "state/model/model.json", "--passthrough"], in: dir.path)
+        try dir.write(
+            "inbox/c.csv",
+            "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region\n"
+                + "C1,3,2,30.5,premium,AF\nC2,x,1,20,basic,EU\nC3,40,0,50,basic,ZZ\n")
+        let score = try Churnd.run(
+            ["score", "inbox/c.csv", "--model", "state/model/model.json", "--passthrough"], in: dir.path)
         #expect(score.status == 0, "\(score.stderr)")
         let output = csvRows(try dir.read("outbox/c.scored.csv"))
         #expect(output.map { $0[0] } == ["customer_id", "C1", "C3"])

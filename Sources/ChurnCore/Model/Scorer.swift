@@ -31,8 +31,13 @@ public struct Scorer: Sendable {
         self.passthrough = passthrough
         self.maxRecordBytes = maxRecordBytes
         self.layout = EncodedLayout(artifact.preprocessing)
-        if let xgboost = artifact.xgboost, artifact.family == ModelFamily.xgboost.rawValue {
-            trees = Result { () throws(XGBoostError) in try XGBoostBooster(json: xgboost.booster, nthread: nthread) }
+        if artifact.family == ModelFamily.xgboost.rawValue {
+            trees = Result { () throws(XGBoostError) in
+                guard let xgboost = artifact.xgboost else {
+                    throw XGBoostError(operation: "loading the model", message: "the artifact holds no booster")
+                }
+                return try XGBoostBooster(json: xgboost.booster, nthread: nthread)
+            }
         } else {
             trees = nil
         }

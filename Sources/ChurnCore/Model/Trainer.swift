@@ -67,7 +67,9 @@ public struct Trainer: Sendable {
     public func train(_ data: LabeledData, now: Double, elapsed: () -> Double) throws -> Result {
         guard data.count >= 50 else { throw Failure.tooFewRows(data.count) }
         let positives = data.labels.reduce(0) { $0 + Int($1) }
-        guard positives > 0, positives < data.count else { throw Failure.oneClass(positives: positives, rows: data.count) }
+        guard positives > 0, positives < data.count else {
+            throw Failure.oneClass(positives: positives, rows: data.count)
+        }
         let split = Split(
             labels: data.labels, validationFraction: training.validationFraction,
             testFraction: training.testFraction, seed: training.seed)
@@ -108,7 +110,8 @@ public struct Trainer: Sendable {
                 featureStatistics: statistics + [.probability(fitted.validation)])
             results.append(
                 FamilyResult(
-                    artifact: artifact, testProbabilities: fitted.test, eligible: metrics.f1 >= gateF1, seconds: seconds))
+                    artifact: artifact, testProbabilities: fitted.test, eligible: metrics.f1 >= gateF1, seconds: seconds
+                ))
         }
         let total = elapsed()
         for index in results.indices { results[index].artifact.training.seconds = total }
@@ -151,7 +154,8 @@ public struct Trainer: Sendable {
             let (model, report) = LogisticRegression.fit(x: e.train, width: e.width, labels: e.trainLabels)
             return Fitted(
                 logistic: model, xgboost: nil, iterations: report.iterations,
-                validation: model.predict(x: e.validation, width: e.width), test: model.predict(x: e.test, width: e.width))
+                validation: model.predict(x: e.validation, width: e.width),
+                test: model.predict(x: e.test, width: e.width))
         case .xgboost:
             do throws(XGBoostError) {
                 let (model, booster) = try XGBoostModel.fit(

@@ -57,7 +57,8 @@ final class XGBoostMatrix {
         var out: DMatrixHandle?
         let status = values.withUnsafeBufferPointer { buffer -> Int32 in
             let address = UInt(bitPattern: buffer.baseAddress)
-            let interface = "{\"data\": [\(address), true], \"shape\": [\(rows), \(width)], \"typestr\": \"<f8\", \"version\": 3}"
+            let interface =
+                "{\"data\": [\(address), true], \"shape\": [\(rows), \(width)], \"typestr\": \"<f8\", \"version\": 3}"
             return XGDMatrixCreateFromDense(interface, "{\"missing\": NaN, \"nthread\": \(nthread)}", &out)
         }
         guard status == 0, let out else { throw XGBoostError.last("copying \(rows) rows into a DMatrix") }
@@ -104,7 +105,9 @@ public final class XGBoostBooster: @unchecked Sendable {
         guard XGBoosterCreate(nil, 0, &out) == 0, let out else { throw XGBoostError.last("creating a booster") }
         handle = out
         var bytes = Array(json.utf8)
-        let status = bytes.withUnsafeMutableBytes { XGBoosterLoadModelFromBuffer(handle, $0.baseAddress, UInt64($0.count)) }
+        let status = bytes.withUnsafeMutableBytes {
+            XGBoosterLoadModelFromBuffer(handle, $0.baseAddress, UInt64($0.count))
+        }
         guard status == 0 else { throw XGBoostError.last("loading the booster JSON") }
         guard XGBoosterSetParam(handle, "nthread", String(max(1, nthread))) == 0 else {
             throw XGBoostError.last("setting nthread")
@@ -135,12 +138,16 @@ public final class XGBoostBooster: @unchecked Sendable {
         return result
     }
 
-    /// A new booster holding only the trees of rounds `0..<rounds`.
-    func sliced(rounds: Int) throws(XGBoostError) -> XGBoostBooster {
+    /// A new booster holding only the trees of rounds `0..<rounds`, predicting with `nthread` threads.
+    func sliced(rounds: Int, nthread: Int) throws(XGBoostError) -> XGBoostBooster {
         var out: BoosterHandle?
         let status = lock.withLock { _ in XGBoosterSlice(handle, 0, Int32(rounds), 1, &out) }
         guard status == 0, let out else { throw XGBoostError.last("keeping the first \(rounds) rounds") }
-        return XGBoostBooster(handle: out)
+        let booster = XGBoostBooster(handle: out)
+        guard XGBoosterSetParam(out, "nthread", String(max(1, nthread))) == 0 else {
+            throw XGBoostError.last("setting nthread")
+        }
+        return booster
     }
 
     /// Names (and XGBoost types: "q" quantitative, "i" indicator) shown to Python users of the saved model.
@@ -191,7 +198,8 @@ public final class XGBoostBooster: @unchecked Sendable {
         guard rows > 0 else { return }
         precondition(features.count >= rows * width && output.count >= rows)
         let address = UInt(bitPattern: features.baseAddress)
-        let interface = "{\"data\": [\(address), true], \"shape\": [\(rows), \(width)], \"typestr\": \"<f4\", \"version\": 3}"
+        let interface =
+            "{\"data\": [\(address), true], \"shape\": [\(rows), \(width)], \"typestr\": \"<f4\", \"version\": 3}"
         // Every key: XGBoost 1.7 rejects a predict configuration with a key missing.
         let config =
             "{\"type\": 0, \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, "

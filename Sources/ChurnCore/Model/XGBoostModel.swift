@@ -58,7 +58,8 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
             }
             guard loss.isFinite else {
                 throw XGBoostError(
-                    operation: "training round \(round)", message: "validation log loss is \(loss); check the parameters")
+                    operation: "training round \(round)",
+                    message: "validation log loss is \(loss); check the parameters")
             }
             round += 1
             // early_stopping_rounds = 0 keeps every round (a model of exactly `rounds` trees).
@@ -69,7 +70,7 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
             if loss < best.loss { best = (round - 1, loss) }
             if round - 1 - best.round >= settings.earlyStoppingRounds { break }
         }
-        let kept = try booster.sliced(rounds: best.round + 1)
+        let kept = try booster.sliced(rounds: best.round + 1, nthread: threads)
         try kept.setFeatures(names: featureNames, types: featureTypes)
         let model = XGBoostModel(
             booster: try kept.json(), bestIteration: best.round, roundsTrained: round,
