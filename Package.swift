@@ -16,9 +16,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
+        .systemLibrary(
+            name: "CXGBoost",
+            pkgConfig: "xgboost",
+            providers: [.apt(["libxgboost-dev"])]
+        ),
         .target(
             name: "ChurnCore",
             dependencies: [
+                "CXGBoost",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]

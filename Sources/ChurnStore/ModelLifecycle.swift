@@ -98,7 +98,7 @@ public struct ModelLifecycle: Sendable {
             var verdict: Verdict
             if let championVersion {
                 let champion = try loadArtifact(version: championVersion)
-                if let predictions = Self.predictions(of: champion, on: data, rows: result.split.test) {
+                if let predictions = try Self.predictions(of: champion, on: data, rows: result.split.test) {
                     verdict = policy.judge(labels: labels, candidate: candidate, champion: predictions)
                 } else {
                     verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
@@ -148,16 +148,11 @@ public struct ModelLifecycle: Sendable {
 
     /// The champion's probabilities on the candidate's rows, at the champion's threshold; nil when it was
     /// trained on other feature columns and cannot be applied to these rows.
-    static func predictions(of champion: ModelArtifact, on data: LabeledData, rows: [Int])
+    static func predictions(of champion: ModelArtifact, on data: LabeledData, rows: [Int]) throws
         -> PromotionPolicy.Predictions?
     {
-        guard let logistic = champion.logistic,
-            champion.preprocessing.numeric.map(\.name) == data.schema.numeric,
-            champion.preprocessing.categorical.map(\.name) == data.schema.categorical
-        else { return nil }
-        let width = champion.preprocessing.width
-        let x = champion.preprocessing.encode(data, rows: rows)
-        return .init(probabilities: logistic.predict(x: x, width: width), threshold: champion.threshold)
+        guard let probabilities = try champion.predict(data, rows: rows, nthread: 2) else { return nil }
+        return .init(probabilities: probabilities, threshold: champion.threshold)
     }
 }
 

@@ -39,6 +39,9 @@ struct Churnd: AsyncParsableCommand {
         } catch let error as ValidationFailure {
             printError(error.description)
             Glibc.exit(1)
+        } catch let error as Trainer.Failure {
+            printError(error.description)
+            Glibc.exit(1)
         } catch let error as CommandFailure {
             if !error.message.isEmpty { printError(error.message) }
             Glibc.exit(1)

@@ -20,6 +20,12 @@ struct GenData: ParsableCommand {
     @Flag(help: "Leave out the churn label (data to score).")
     var unlabeled = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Add an interaction a linear model cannot express: premium customers with tenure under 12 months "
+                + "churn far more (trees should beat logistic regression on such data)."))
+    var interaction = false
+
     @Option(
         help: ArgumentHelp(
             "Shift a distribution to produce drift, e.g. num_complaints=1.5, tenure_months=1..47, "
@@ -36,6 +42,7 @@ struct GenData: ParsableCommand {
     func run() throws {
         var generator = Generator()
         generator.labeled = !unlabeled
+        generator.interaction = interaction
         for item in shift { try generator.apply(shift: item) }
         guard let output else {
             var writer = ByteWriter(fd: STDOUT_FILENO, path: "<stdout>")

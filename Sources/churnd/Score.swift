@@ -31,7 +31,8 @@ struct Score: ParsableCommand {
         try FileSystem.makeDirectory(directory)
         let scorer = Scorer(
             artifact: artifact, versionLabel: artifact.versionLabel(fallback: "unregistered"),
-            passthrough: passthrough || config.scoring.passthrough, maxRecordBytes: config.scoring.maxRecordBytes)
+            passthrough: passthrough || config.scoring.passthrough, maxRecordBytes: config.scoring.maxRecordBytes,
+            nthread: config.xgboost.threads(cores: ProcessInfo.processInfo.activeProcessorCount))
         let progress = ProgressLine(label: ScoreJob.stem(of: input))
         let outcome = try ScoreJob(scorer: scorer).run(
             inputPath: input, outputDirectory: directory, progress: progress.map { line in { line.update($0, of: $1) } })

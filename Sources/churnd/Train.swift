@@ -3,10 +3,22 @@ import ChurnCore
 import ChurnStore
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model on labeled CSVs, register it when it passes the gate, promote it when it beats "
-            + "the serving one.")
+        abstract: "Train every configured model family on labeled CSVs, register the best when it passes the gate, "
+            + "promote it when it beats the serving one.",
+        discussion: """
+            Each family (training.families: logistic_regression, xgboost) is trained on the same split and its \
+            threshold tuned on validation; the best validation F1 becomes the candidate. With --out DIR a copy of \
+            the artifact goes to DIR/model.json, and for an xgboost candidate the booster to DIR/model.xgb.json, \
+            XGBoost's own JSON model format: in Python, xgboost.Booster(model_file="model.xgb.json") predicts the \
+            same probabilities on rows encoded as the artifact's "preprocessing" describes (numerics imputed and \
+            standardised, one-hot categoricals, columns named as in booster.feature_names).
+            """)
 
     @OptionGroup var common: CommonOptions
 
@@ -39,6 +51,15 @@ struct Train: ParsableCommand {
             try FileSystem.makeDirectory(directory)
             exported = "\(directory)/model.json"
             try FileSystem.writeAtomically("\(directory)/model.json", bytes: Array(try outcome.artifact.encoded()))
+            let boosterPath = "\(directory)/model.xgb.json"
+            if let xgboost = outcome.artifact.xgboost {
+                try FileSystem.writeAtomically(boosterPath, bytes: Array(xgboost.booster.utf8))
+            } else if FileSystem.exists(boosterPath) {
+                // A booster left from an earlier xgboost candidate would not match this model.
+                guard unlink(boosterPath) == 0 || errno == ENOENT else {
+                    throw ChurnError.io(path: boosterPath, operation: "unlink", errno: errno)
+                }
+            }
         }
         if let writeSplit {
             let rows = outcome.artifact.training.trainRows + outcome.artifact.training.validationRows
@@ -59,9 +80,20 @@ struct Train: ParsableCommand {
         let t = a.training
         let rows = t.trainRows + t.validationRows + t.testRows
         let fileCount = t.inputs.count
+        let steps = a.family == ModelFamily.xgboost.rawValue ? "boosting rounds kept" : "Newton iterations"
+        var families = ""
+        if let alternatives = a.alternatives, !alternatives.isEmpty {
+            let lines = [(a.family, a.validationF1, m.f1, t.fitSeconds ?? t.seconds, "chosen")]
+                + alternatives.map { ($0.family, $0.validationF1, $0.metrics.f1, $0.seconds, "") }
+            families = lines.map { family, validation, test, seconds, note in
+                let name = family.padding(toLength: 20, withPad: " ", startingAt: 0)
+                return "\n  family     \(name) validation F1 \(fixed(validation, 4)) · test F1 \(fixed(test, 4)) · "
+                    + "\(fixed(seconds, 2)) s" + (note.isEmpty ? "" : " · \(note)")
+            }.joined()
+        }
         return """
             trained \(a.family) on \(grouped(rows)) rows from \(fileCount) file\(fileCount == 1 ? "" : "s") \
-            in \(fixed(t.seconds, 2)) s (\(t.iterations) Newton iterations)
+            in \(fixed(t.seconds, 2)) s (\(t.iterations) \(steps))\(families)
               split      train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · \
             test \(grouped(t.testRows)) (stratified, seed \(t.seed))
               threshold  \(fixed(a.threshold, 4)) (best F1 on validation: \(fixed(a.validationF1, 4)))
@@ -109,6 +141,7 @@ struct TrainSummary: Encodable {
     var championVersion: Int?
     var runId: Int64?
     var verdict: Verdict
+    var alternatives: [ModelArtifact.Alternative]
 
     init(outcome: ModelLifecycle.TrainingOutcome, exported: String?) {
         let a = outcome.artifact
@@ -129,5 +162,6 @@ struct TrainSummary: Encodable {
         championVersion = outcome.championVersion
         runId = outcome.run.id
         verdict = outcome.verdict
+        alternatives = a.alternatives ?? []
     }
 }

@@ -58,6 +58,7 @@ struct LogisticRegressionTests {
         try data.append(path: "fixture", source: MemorySource(Array(csv)), maxMissingFraction: 0.05)
         var config = Config()
         config.training.seed = 3
+        config.training.families = [.logisticRegression]
         let result = try Trainer(config: config).train(data, now: 0, elapsed: { 0 })
         let scorer = Scorer(artifact: result.artifact, versionLabel: "7")
         var scored: [UInt8] = []

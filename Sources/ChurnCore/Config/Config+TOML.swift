@@ -12,7 +12,9 @@ extension Config {
         }
         let reader = TOMLConfigReader(text: text, file: file)
         var config = Config()
-        try reader.checkKeys(table, section: nil, allowed: ["schema", "training", "promotion", "scoring", "paths", "daemon", "drift"])
+        try reader.checkKeys(
+            table, section: nil,
+            allowed: ["schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift"])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
                 section, section: "schema",
@@ -27,7 +29,9 @@ extension Config {
         if let section = try reader.section(table, "training") {
             try reader.checkKeys(
                 section, section: "training",
-                allowed: ["model_name", "seed", "validation_fraction", "test_fraction", "max_missing_fraction"])
+                allowed: [
+                    "model_name", "seed", "validation_fraction", "test_fraction", "max_missing_fraction", "families",
+                ])
             try reader.read(section, "training", "model_name", into: &config.training.modelName)
             var seed = Int(config.training.seed)
             try reader.read(section, "training", "seed", into: &seed, range: 0...Int.max)
@@ -37,6 +41,7 @@ extension Config {
             try reader.read(section, "training", "test_fraction", into: &config.training.testFraction, range: 0.01...0.9)
             try reader.read(
                 section, "training", "max_missing_fraction", into: &config.training.maxMissingFraction, range: 0...1)
+            try reader.read(section, "training", "families", into: &config.training.families)
             if config.training.validationFraction + config.training.testFraction >= 0.95 {
                 throw reader.error(
                     "training", "test_fraction", "validation_fraction + test_fraction must leave rows to train on")
@@ -46,6 +51,9 @@ extension Config {
             {
                 throw reader.error("training", "model_name", "use letters, digits, '_' and '-' only")
             }
+        }
+        if let section = try reader.section(table, "xgboost") {
+            try reader.readXGBoost(section, into: &config.xgboost)
         }
         if let section = try reader.section(table, "promotion") {
             try reader.checkKeys(
@@ -159,6 +167,46 @@ struct TOMLConfigReader {
             strings.append(string)
         }
         target = strings
+    }
+
+    func read(_ table: TOMLTable, _ section: String, _ key: String, into target: inout [ModelFamily]) throws {
+        guard table[key] != nil else { return }
+        var names: [String] = []
+        try read(table, section, key, into: &names)
+        let known = ModelFamily.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        var families: [ModelFamily] = []
+        for name in names {
+            guard let family = ModelFamily(rawValue: name) else {
+                throw error(section, key, "unknown model family \"\(name)\"; known families: \(known)")
+            }
+            if !families.contains(family) { families.append(family) }
+        }
+        guard !families.isEmpty else { throw error(section, key, "name at least one model family: \(known)") }
+        target = families
+    }
+
+    func readXGBoost(_ table: TOMLTable, into x: inout Config.XGBoost) throws {
+        try checkKeys(
+            table, section: "xgboost",
+            allowed: [
+                "nthread", "tree_method", "max_depth", "eta", "rounds", "early_stopping_rounds", "min_child_weight",
+                "subsample", "colsample_bytree", "lambda", "max_bin",
+            ])
+        try read(table, "xgboost", "nthread", into: &x.nthread, range: 0...1024)
+        try read(table, "xgboost", "tree_method", into: &x.treeMethod)
+        let methods = ["hist", "approx", "exact", "auto"]
+        guard methods.contains(x.treeMethod) else {
+            throw error("xgboost", "tree_method", "\"\(x.treeMethod)\" is not one of \(methods.joined(separator: ", "))")
+        }
+        try read(table, "xgboost", "max_depth", into: &x.maxDepth, range: 1...32)
+        try read(table, "xgboost", "eta", into: &x.eta, range: 0.0001...1)
+        try read(table, "xgboost", "rounds", into: &x.rounds, range: 1...100_000)
+        try read(table, "xgboost", "early_stopping_rounds", into: &x.earlyStoppingRounds, range: 0...100_000)
+        try read(table, "xgboost", "min_child_weight", into: &x.minChildWeight, range: 0...1e9)
+        try read(table, "xgboost", "subsample", into: &x.subsample, range: 0.01...1)
+        try read(table, "xgboost", "colsample_bytree", into: &x.colsampleBytree, range: 0.01...1)
+        try read(table, "xgboost", "lambda", into: &x.lambda, range: 0...1e9)
+        try read(table, "xgboost", "max_bin", into: &x.maxBin, range: 2...65_536)
     }
 
     func read(

@@ -3,6 +3,7 @@
 public struct Config: Equatable, Sendable {
     public var schema = Schema()
     public var training = Training()
+    public var xgboost = XGBoost()
     public var promotion = Promotion()
     public var scoring = Scoring()
     public var paths = Paths()
@@ -20,7 +21,31 @@ public struct Config: Equatable, Sendable {
         public var testFraction = 0.2
         /// A training file fails validation when any schema column has more missing values than this.
         public var maxMissingFraction = 0.05
+        /// Model families trained on every run; the best on validation F1 becomes the candidate.
+        public var families: [ModelFamily] = [.logisticRegression, .xgboost]
         public init() {}
+    }
+
+    /// Gradient-boosted trees (XGBoost). Defaults suit 1k..10M rows: histogram trees of depth 6, learning rate
+    /// 0.1, up to 300 rounds, stopping 20 rounds after the validation log loss last improved.
+    public struct XGBoost: Equatable, Sendable {
+        /// Threads for training and scoring; 0 means one per core.
+        public var nthread = 0
+        public var treeMethod = "hist"
+        public var maxDepth = 6
+        public var eta = 0.1
+        public var rounds = 300
+        /// Stop when validation log loss has not improved for this many rounds; 0 keeps every round.
+        public var earlyStoppingRounds = 20
+        public var minChildWeight = 1.0
+        public var subsample = 1.0
+        public var colsampleBytree = 1.0
+        public var lambda = 1.0
+        public var maxBin = 256
+        public init() {}
+
+        /// `nthread`, with 0 resolved to `cores`.
+        public func threads(cores: Int) -> Int { nthread > 0 ? nthread : max(1, cores) }
     }
 
     public struct Promotion: Equatable, Sendable {
@@ -53,4 +78,10 @@ public struct Config: Equatable, Sendable {
         public var state = "state"
         public init() {}
     }
+}
+
+/// A kind of model churnd can train.
+public enum ModelFamily: String, CaseIterable, Codable, Sendable {
+    case logisticRegression = "logistic_regression"
+    case xgboost = "xgboost"
 }

@@ -23,6 +23,23 @@ extension Config {
         validation_fraction = 0.2   # rows for threshold tuning and model selection
         test_fraction = 0.2         # rows for the final judgement
         max_missing_fraction = 0.05 # a training file with more missing values in any column is refused
+        # Model families trained on every run, on the same split; the best validation F1 is the candidate,
+        # the others are reported. Known: "logistic_regression", "xgboost".
+        families = ["logistic_regression", "xgboost"]
+
+        [xgboost]
+        # Gradient-boosted trees through XGBoost's C library (parameter names as in XGBoost).
+        nthread = 0                 # threads for training and scoring; 0 = one per core
+        tree_method = "hist"
+        max_depth = 6
+        eta = 0.1                   # learning rate
+        rounds = 300                # at most this many trees ...
+        early_stopping_rounds = 20  # ... stopping when validation log loss has not improved for this many (0: never)
+        min_child_weight = 1.0
+        subsample = 1.0
+        colsample_bytree = 1.0
+        lambda = 1.0                # L2 regularisation of leaf weights
+        max_bin = 256
 
         [promotion]
         # A new model (the candidate) is registered as a version when its test F1 passes the gate. It replaces

@@ -11,6 +11,11 @@ public struct Generator: Sendable {
     public var plans: [(level: String, p: Double)] = [("basic", 0.72), ("premium", 0.28)]
     public var regions: [(level: String, p: Double)] = [("NA", 0.25), ("EU", 0.30), ("AF", 0.25), ("AS", 0.20)]
     public var labeled = true
+    /// Adds effects a linear model on these features cannot express: each complaint weighs far more in AF
+    /// and far less in EU (num_complaints × region), and premium customers in their first year churn far more
+    /// (plan_type × tenure < 12). `interactionStrength` scales both.
+    public var interaction = false
+    public var interactionStrength = 1.0
 
     public init() {}
 
@@ -116,6 +121,12 @@ public struct Generator: Sendable {
             if plan == premiumIndex { z -= 0.35 }
             if region == euIndex { z -= 0.05 }
             if region == afIndex { z += 0.08 }
+            if generator.interaction {
+                let s = generator.interactionStrength
+                if region == afIndex { z += s * 1.0 * Double(complaints) }
+                if region == euIndex { z -= s * 0.9 * Double(complaints) }
+                if plan == premiumIndex, tenure < 12 { z += s * 3.0 }
+            }
             let churn = generator.labeled && random.nextDouble() < 1 / (1 + exp(-z))
             return Row(tenure: tenure, complaints: complaints, session: session, plan: plan, region: region, churn: churn)
         }

@@ -39,7 +39,10 @@ public struct DriftSimulation: Sendable {
         try Generator().write(rows: trainingRows, seed: seed, to: &writer)
         var data = LabeledData(schema: .reference)
         try data.append(path: "simulation", source: MemorySource(bytes), maxMissingFraction: 0)
-        let artifact = try Trainer(config: Config()).train(data, now: 0, elapsed: { 0 }).artifact
+        // The reference model of the calibration is the logistic regression.
+        var config = Config()
+        config.training.families = [.logisticRegression]
+        let artifact = try Trainer(config: config).train(data, now: 0, elapsed: { 0 }).artifact
         let scorer = Scorer(artifact: artifact, versionLabel: "simulation")
         let check = DriftCheck(settings: settings)
 

@@ -16,6 +16,8 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var schema: Schema
     public var preprocessing: Preprocessing
     public var logistic: LogisticRegression?
+    /// The booster and its early-stopping record when `family` is "xgboost".
+    public var xgboost: XGBoostModel?
     /// Positive when probability ≥ threshold; tuned for F1 on the validation split.
     public var threshold: Double
     /// Judged on the test split.
@@ -23,6 +25,19 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     public var validationF1: Double
     public var training: TrainingInfo
     public var featureStatistics: [FeatureStatistics]
+    /// The other families trained on the same split and not chosen (absent in older artifacts).
+    public var alternatives: [Alternative]?
+
+    /// A family that competed for this run, with what it scored.
+    public struct Alternative: Codable, Equatable, Sendable {
+        public var family: String
+        public var validationF1: Double
+        public var threshold: Double
+        /// Test-split metrics at `threshold`.
+        public var metrics: Metrics
+        /// Seconds to fit, tune and test this family.
+        public var seconds: Double
+    }
 
     public struct TrainingInfo: Codable, Equatable, Sendable {
         public var seed: UInt64
@@ -30,8 +45,11 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         public var validationRows: Int
         public var testRows: Int
         public var seconds: Double
+        /// Newton iterations (logistic regression) or boosting rounds kept (xgboost).
         public var iterations: Int
         public var inputs: [InputFile]
+        /// Seconds spent fitting, tuning and testing this family alone (absent in older artifacts).
+        public var fitSeconds: Double? = nil
     }
 
     /// How outputs name this model: the registry version, or a short content id for unregistered files.
@@ -88,8 +106,24 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
                 throw ChurnError.artifact(
                     path: path, message: "logistic regression coefficients do not match the encoded features")
             }
+        case "xgboost":
+            guard let xgboost else {
+                throw ChurnError.artifact(path: path, message: "family is xgboost but the file holds no booster")
+            }
+            let features: Int
+            do throws(XGBoostError) {
+                features = try XGBoostBooster(json: xgboost.booster, nthread: 1).featureCount()
+            } catch {
+                throw ChurnError.artifact(path: path, message: "the xgboost booster cannot be loaded: \(error.message)")
+            }
+            guard features == preprocessing.width else {
+                throw ChurnError.artifact(
+                    path: path,
+                    message: "the xgboost booster expects \(features) features; the preprocessing makes \(preprocessing.width)")
+            }
         default:
-            throw ChurnError.artifact(path: path, message: "unknown model family \"\(family)\"")
+            throw ChurnError.artifact(
+                path: path, message: "unknown model family \"\(family)\"; this churnd knows logistic_regression, xgboost")
         }
     }
 

@@ -1,7 +1,8 @@
 /// Scores CSV rows with a model artifact and writes `.scored.csv` rows and `.errors.csv` rows (SPEC §6).
 ///
 /// The linear model is folded into per-column coefficients once, so a row costs one parse of each feature
-/// field, a few multiply-adds, one exponential and the formatting of the output line.
+/// field, a few multiply-adds, one exponential and the formatting of the output line. XGBoost models encode
+/// each row into a batch of `batchRows` rows that the booster predicts at once (`Scorer+XGBoost.swift`).
 public struct Scorer: Sendable {
     public let artifact: ModelArtifact
     public let versionLabel: String
@@ -14,14 +15,35 @@ public struct Scorer: Sendable {
     private let categoricalLevels: [[[UInt8]]]
     private let categoricalWeights: [[Double]]
     private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
+    /// The loaded booster of an xgboost artifact, or why it could not be loaded.
+    let trees: Result<XGBoostBooster, XGBoostError>?
+    let layout: EncodedLayout
+    /// Rows encoded before the booster predicts them together.
+    public var batchRows = 65_536
 
-    public init(artifact: ModelArtifact, versionLabel: String, passthrough: Bool = false, maxRecordBytes: Int = 1 << 20) {
+    /// - Parameter nthread: threads XGBoost predicts with (xgboost artifacts only).
+    public init(
+        artifact: ModelArtifact, versionLabel: String, passthrough: Bool = false, maxRecordBytes: Int = 1 << 20,
+        nthread: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         self.artifact = artifact
         self.versionLabel = versionLabel
         self.passthrough = passthrough
         self.maxRecordBytes = maxRecordBytes
+        self.layout = EncodedLayout(artifact.preprocessing)
+        if artifact.family == ModelFamily.xgboost.rawValue {
+            trees = Result { () throws(XGBoostError) in
+                guard let xgboost = artifact.xgboost else {
+                    throw XGBoostError(operation: "loading the model", message: "the artifact holds no booster")
+                }
+                return try XGBoostBooster(json: xgboost.booster, nthread: nthread)
+            }
+        } else {
+            trees = nil
+        }
         let p = artifact.preprocessing
-        let coefficients = artifact.logistic?.coefficients ?? []
+        // Trees use none of the folded weights; zeros keep the folding below uniform.
+        let coefficients = artifact.logistic?.coefficients ?? [Double](repeating: 0, count: p.width)
         var bias = artifact.logistic?.intercept ?? 0
         var weights: [Double] = []
         for (k, feature) in p.numeric.enumerated() {
@@ -55,6 +77,7 @@ public struct Scorer: Sendable {
     /// Probability for one row given as values (logged records, simulations). Missing numerics take the
     /// training median; unknown levels contribute nothing, as in file scoring.
     public func probability(numeric: [Double?], categorical: [String?]) -> Double {
+        if trees != nil { return treeProbability(numeric: numeric, categorical: categorical) }
         var z = bias
         for k in numericWeights.indices { z += numericWeights[k] * (numeric[k] ?? medians[k]) }
         for k in categoricalLevels.indices {
@@ -121,6 +144,11 @@ public struct Scorer: Sendable {
         let numericWeights = self.numericWeights, medians = self.medians
         let categoricalLevels = self.categoricalLevels, categoricalWeights = self.categoricalWeights
         let missingWeights = self.missingWeights
+        var batch = try treeBatch(path: path, hasID: binding.id != nil, passthroughCount: passthroughColumns.count)
+        let useTrees = batch != nil
+        let means = layout.means, scales = layout.scales
+        let levelColumns = layout.levelColumns, missingColumns = layout.missingColumns
+        var row = [Float](repeating: 0, count: layout.width)
 
         while try reader.next() {
             summary.rows += 1
@@ -133,6 +161,7 @@ public struct Scorer: Sendable {
                 rowErrors.append(("", "", "expected \(fieldCount) fields, found \(reader.fieldCount)"))
             }
             var z = bias
+            if useTrees { for j in row.indices { row[j] = 0 } }
             if rowErrors.isEmpty {
                 for k in numericFields.indices {
                     let index = numericFields[k]
@@ -147,24 +176,35 @@ public struct Scorer: Sendable {
                         rowErrors.append((schema.numeric[k], text, reason))
                         return nil
                     }
-                    if let value { z += numericWeights[k] * value }
+                    if let value {
+                        if useTrees { row[k] = Float((value - means[k]) * scales[k]) } else { z += numericWeights[k] * value }
+                    }
                 }
                 for k in categoricalFields.indices {
                     let index = categoricalFields[k]
-                    z += reader.withField(index) { raw -> Double in
+                    // The level's index, -1 for a level never seen in training, -2 for a missing value.
+                    let level = reader.withField(index) { raw -> Int in
                         let value = FieldCheck.trimmed(raw)
-                        if missing.contains(value) { return missingWeights[k] ?? 0 }
+                        if missing.contains(value) { return -2 }
                         let levels = categoricalLevels[k]
                         for j in levels.indices where levels[j].count == value.count {
                             let same = levels[j].withUnsafeBufferPointer {
                                 value.count == 0 || memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0
                             }
-                            if same { return categoricalWeights[k][j] }
+                            if same { return j }
                         }
                         if !FieldCheck.isValidUTF8(value) {
                             rowErrors.append((schema.categorical[k], FieldCheck.display(value), "not valid UTF-8"))
                         }
-                        return 0  // a level never seen in training: all zeros
+                        return -1  // a level never seen in training: all zeros
+                    }
+                    if useTrees {
+                        let column = level >= 0 ? levelColumns[k] + level : (level == -2 ? missingColumns[k] : -1)
+                        if column >= 0 { row[column] = 1 }
+                    } else if level >= 0 {
+                        z += categoricalWeights[k][level]
+                    } else if level == -2 {
+                        z += missingWeights[k] ?? 0
                     }
                 }
                 if let idIndex = binding.id {
@@ -190,6 +230,15 @@ public struct Scorer: Sendable {
                 }
                 continue
             }
+            if batch != nil {
+                // Keep what the output line needs from this record; the booster predicts the batch later.
+                if let idIndex = binding.id { reader.withField(idIndex) { batch?.keep(field: $0) } }
+                for index in passthroughColumns { reader.withField(index) { batch?.keep(field: $0) } }
+                batch?.add(features: row, rowNumber: summary.rows)
+                summary.scored += 1
+                if batch?.isFull == true { try batch?.submit(writingPreviousTo: &scored) }
+                continue
+            }
             let probability = Statistics.sigmoid(z)
             if let idIndex = binding.id {
                 try reader.withField(idIndex) { try scored.writeField($0) }
@@ -209,6 +258,7 @@ public struct Scorer: Sendable {
             try scored.write(byte: UInt8(ascii: "\n"))
             summary.scored += 1
         }
+        try batch?.finish(into: &scored)
         try scored.flush()
         try errors.flush()
         return summary
@@ -218,3 +268,4 @@ public struct Scorer: Sendable {
 #if canImport(Glibc)
     import Glibc
 #endif
+import Foundation

@@ -1,26 +1,51 @@
-/// Trains a logistic-regression candidate from labeled data (SPEC §4). Pure: data and time in, artifact out.
+import Foundation
+
+/// Trains every configured model family on one split and keeps the best on validation F1 as the candidate
+/// (SPEC §4). Pure apart from XGBoost's threads: data and time in, artifacts out.
 public struct Trainer: Sendable {
     public var schema: Schema
     public var training: Config.Training
+    public var xgboost: Config.XGBoost
     public var gateF1: Double
+    /// Threads XGBoost uses when `xgboost.nthread` is 0.
+    public var cores: Int
 
-    public init(config: Config) {
+    public init(config: Config, cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.schema = config.schema
         self.training = config.training
+        self.xgboost = config.xgboost
         self.gateF1 = config.promotion.gateF1
+        self.cores = cores
+    }
+
+    /// One family's outcome on the run's split: a complete artifact, so any family can be registered.
+    public struct FamilyResult: Sendable {
+        public var artifact: ModelArtifact
+        public var testProbabilities: [Double]
+        public var eligible: Bool
+        /// Seconds to fit, tune and test this family alone.
+        public var seconds: Double
+
+        public var family: String { artifact.family }
+        public var validationF1: Double { artifact.validationF1 }
+        public var metrics: Metrics { artifact.metrics }
     }
 
     /// The outcome of one run, with the split kept so a champion can be judged on the same rows.
     public struct Result: Sendable {
+        /// The candidate: the family with the best validation F1.
         public var artifact: ModelArtifact
         public var split: Split
         public var testProbabilities: [Double]
         public var eligible: Bool
+        /// The families not chosen, in configuration order, trained on the same split.
+        public var alternatives: [FamilyResult]
     }
 
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case tooFewRows(Int)
         case oneClass(positives: Int, rows: Int)
+        case xgboost(XGBoostError)
 
         public var description: String {
             switch self {
@@ -30,30 +55,31 @@ public struct Trainer: Sendable {
                 return positives == 0
                     ? "no positive labels among \(rows) rows: check schema.positive"
                     : "every one of \(rows) rows is positive: need both classes"
+            case .xgboost(let error):
+                return "\(error) (check [xgboost] in churnd.toml, or leave \"xgboost\" out of training.families)"
             }
         }
     }
 
     /// - Parameters:
     ///   - now: seconds since 1970 when training finished (passed in: the core reads no clock).
-    ///   - elapsed: wall seconds the caller measured for loading and fitting.
+    ///   - elapsed: wall seconds since the caller started loading; read before and after each family.
     public func train(_ data: LabeledData, now: Double, elapsed: () -> Double) throws -> Result {
         guard data.count >= 50 else { throw Failure.tooFewRows(data.count) }
         let positives = data.labels.reduce(0) { $0 + Int($1) }
-        guard positives > 0, positives < data.count else { throw Failure.oneClass(positives: positives, rows: data.count) }
+        guard positives > 0, positives < data.count else {
+            throw Failure.oneClass(positives: positives, rows: data.count)
+        }
         let split = Split(
             labels: data.labels, validationFraction: training.validationFraction,
             testFraction: training.testFraction, seed: training.seed)
         let preprocessing = Preprocessing.fit(data, rows: split.train)
-        let width = preprocessing.width
-        let (model, report) = LogisticRegression.fit(
-            x: preprocessing.encode(data, rows: split.train), width: width, labels: split.train.map { data.labels[$0] })
-        let validationProbabilities = model.predict(x: preprocessing.encode(data, rows: split.validation), width: width)
-        let (threshold, validationF1) = Metrics.bestF1Threshold(
-            probabilities: validationProbabilities, labels: split.validation.map { data.labels[$0] })
-        let testProbabilities = model.predict(x: preprocessing.encode(data, rows: split.test), width: width)
-        let metrics = Metrics(
-            probabilities: testProbabilities, labels: split.test.map { data.labels[$0] }, threshold: threshold)
+        let encoded = Encoded(
+            width: preprocessing.width,
+            train: preprocessing.encode(data, rows: split.train), trainLabels: split.train.map { data.labels[$0] },
+            validation: preprocessing.encode(data, rows: split.validation),
+            validationLabels: split.validation.map { data.labels[$0] },
+            test: preprocessing.encode(data, rows: split.test), testLabels: split.test.map { data.labels[$0] })
 
         var statistics: [FeatureStatistics] = []
         for (k, name) in schema.numeric.enumerated() {
@@ -63,17 +89,87 @@ public struct Trainer: Sendable {
             statistics.append(
                 .categorical(name: name, codes: data.categorical[k], levels: data.levels[k].levels, rows: split.train))
         }
-        statistics.append(.probability(validationProbabilities))
 
-        let artifact = ModelArtifact(
-            formatVersion: ModelArtifact.currentFormatVersion, churndVersion: churndVersion, name: training.modelName,
-            version: nil, family: "logistic_regression", createdAt: now, schema: schema,
-            preprocessing: preprocessing, logistic: model, threshold: threshold, metrics: metrics,
-            validationF1: validationF1,
-            training: .init(
-                seed: training.seed, trainRows: split.train.count, validationRows: split.validation.count,
-                testRows: split.test.count, seconds: elapsed(), iterations: report.iterations, inputs: data.files),
-            featureStatistics: statistics)
-        return Result(artifact: artifact, split: split, testProbabilities: testProbabilities, eligible: metrics.f1 >= gateF1)
+        var results: [FamilyResult] = []
+        for family in training.families {
+            let started = elapsed()
+            let fitted = try fit(family, encoded, preprocessing: preprocessing)
+            let (threshold, validationF1) = Metrics.bestF1Threshold(
+                probabilities: fitted.validation, labels: encoded.validationLabels)
+            let metrics = Metrics(probabilities: fitted.test, labels: encoded.testLabels, threshold: threshold)
+            let seconds = elapsed() - started
+            let artifact = ModelArtifact(
+                formatVersion: ModelArtifact.currentFormatVersion, churndVersion: churndVersion,
+                name: training.modelName, version: nil, family: family.rawValue, createdAt: now, schema: schema,
+                preprocessing: preprocessing, logistic: fitted.logistic, xgboost: fitted.xgboost, threshold: threshold,
+                metrics: metrics, validationF1: validationF1,
+                training: .init(
+                    seed: training.seed, trainRows: split.train.count, validationRows: split.validation.count,
+                    testRows: split.test.count, seconds: 0, iterations: fitted.iterations, inputs: data.files,
+                    fitSeconds: seconds),
+                featureStatistics: statistics + [.probability(fitted.validation)])
+            results.append(
+                FamilyResult(
+                    artifact: artifact, testProbabilities: fitted.test, eligible: metrics.f1 >= gateF1, seconds: seconds
+                ))
+        }
+        let total = elapsed()
+        for index in results.indices { results[index].artifact.training.seconds = total }
+
+        // Best validation F1; on a tie the family listed first (the simpler one by default) wins.
+        var chosen = 0
+        for index in results.indices where results[index].validationF1 > results[chosen].validationF1 { chosen = index }
+        var winner = results.remove(at: chosen)
+        if !results.isEmpty {
+            winner.artifact.alternatives = results.map {
+                .init(
+                    family: $0.family, validationF1: $0.validationF1, threshold: $0.artifact.threshold,
+                    metrics: $0.metrics, seconds: $0.seconds)
+            }
+        }
+        return Result(
+            artifact: winner.artifact, split: split, testProbabilities: winner.testProbabilities,
+            eligible: winner.eligible, alternatives: results)
+    }
+
+    /// The encoded splits every family trains and is judged on.
+    struct Encoded {
+        var width: Int
+        var train: [Double], trainLabels: [UInt8]
+        var validation: [Double], validationLabels: [UInt8]
+        var test: [Double], testLabels: [UInt8]
+    }
+
+    struct Fitted {
+        var logistic: LogisticRegression?
+        var xgboost: XGBoostModel?
+        var iterations: Int
+        var validation: [Double]
+        var test: [Double]
+    }
+
+    func fit(_ family: ModelFamily, _ e: Encoded, preprocessing: Preprocessing) throws -> Fitted {
+        switch family {
+        case .logisticRegression:
+            let (model, report) = LogisticRegression.fit(x: e.train, width: e.width, labels: e.trainLabels)
+            return Fitted(
+                logistic: model, xgboost: nil, iterations: report.iterations,
+                validation: model.predict(x: e.validation, width: e.width),
+                test: model.predict(x: e.test, width: e.width))
+        case .xgboost:
+            do throws(XGBoostError) {
+                let (model, booster) = try XGBoostModel.fit(
+                    train: e.train, trainLabels: e.trainLabels, validation: e.validation,
+                    validationLabels: e.validationLabels, width: e.width, featureNames: preprocessing.featureNames,
+                    featureTypes: XGBoostModel.featureTypes(preprocessing), settings: xgboost, seed: training.seed,
+                    nthread: xgboost.threads(cores: cores))
+                return Fitted(
+                    logistic: nil, xgboost: model, iterations: model.bestIteration + 1,
+                    validation: try booster.predict(e.validation, width: e.width),
+                    test: try booster.predict(e.test, width: e.width))
+            } catch {
+                throw Failure.xgboost(error)
+            }
+        }
     }
 }

@@ -1,0 +1,80 @@
+/// Where each feature lands in the encoded row, and the numbers that encode numerics, precomputed from a
+/// `Preprocessing` so the scorer encodes exactly as `Preprocessing.encode` does.
+struct EncodedLayout: Sendable {
+    var width: Int
+    var medians: [Double]
+    var means: [Double]
+    /// 1 / std, multiplied as in `Preprocessing.encode` so trees see bit-identical feature values.
+    var scales: [Double]
+    /// Column of each categorical feature's first level.
+    var levelColumns: [Int]
+    /// Column of each categorical feature's "missing" level, or -1 when it has none.
+    var missingColumns: [Int]
+    var levels: [[String]]
+
+    init(_ p: Preprocessing) {
+        width = p.width
+        medians = p.numeric.map(\.median)
+        means = p.numeric.map(\.mean)
+        scales = p.numeric.map { 1 / $0.std }
+        var offset = p.numeric.count
+        levelColumns = []
+        missingColumns = []
+        for feature in p.categorical {
+            levelColumns.append(offset)
+            offset += feature.levels.count
+            missingColumns.append(feature.hasMissingLevel ? offset : -1)
+            offset += feature.hasMissingLevel ? 1 : 0
+        }
+        levels = p.categorical.map(\.levels)
+    }
+
+    /// One encoded row from values: missing numerics take the median, unknown levels are all zeros.
+    func encode(numeric: [Double?], categorical: [String?]) -> [Float] {
+        var row = [Float](repeating: 0, count: width)
+        for k in means.indices { row[k] = Float(((numeric[k] ?? medians[k]) - means[k]) * scales[k]) }
+        for k in levelColumns.indices {
+            guard let level = categorical[k] else {
+                if missingColumns[k] >= 0 { row[missingColumns[k]] = 1 }
+                continue
+            }
+            if let j = levels[k].firstIndex(of: level) { row[levelColumns[k] + j] = 1 }
+        }
+        return row
+    }
+}
+
+extension Scorer {
+    /// The batch an xgboost artifact scores through, nil for other families. Throws when the booster did not
+    /// load, before any output is written.
+    func treeBatch(path: String, hasID: Bool, passthroughCount: Int) throws -> TreeBatch? {
+        switch trees {
+        case nil:
+            return nil
+        case .failure(let error):
+            throw ChurnError.artifact(path: path, message: "cannot score with this xgboost model: \(error.message)")
+        case .success(let booster):
+            return TreeBatch(
+                booster: booster, width: layout.width, capacity: max(1, batchRows), hasID: hasID,
+                passthroughCount: passthroughCount,
+                threshold: artifact.threshold, version: Array(versionLabel.utf8))
+        }
+    }
+
+    /// Probability of one row for an xgboost artifact; NaN when the booster could not be loaded or predict.
+    func treeProbability(numeric: [Double?], categorical: [String?]) -> Double {
+        guard case .success(let booster) = trees else { return .nan }
+        let row = layout.encode(numeric: numeric, categorical: categorical)
+        var output: [Float] = [.nan]
+        do {
+            try row.withUnsafeBufferPointer { input throws(XGBoostError) in
+                try output.withUnsafeMutableBufferPointer { out throws(XGBoostError) in
+                    try booster.predict(input, rows: 1, width: layout.width, into: out)
+                }
+            }
+        } catch {
+            return .nan
+        }
+        return Double(output[0])
+    }
+}

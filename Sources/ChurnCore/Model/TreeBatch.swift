@@ -1,0 +1,150 @@
+import Dispatch
+import Synchronization
+
+/// Encoded rows waiting for the booster, with the fields their output lines repeat (id, passthrough columns)
+/// kept as raw bytes.
+///
+/// Scoring is pipelined: a full batch is predicted on a serial queue (XGBoost's own threads) while the scoring
+/// thread parses the next one; its lines are written, in input order, when the next batch is handed over or
+/// at `finish`. At most two batches are alive, so memory stays bounded whatever the file size.
+struct TreeBatch {
+    let booster: XGBoostBooster
+    let width: Int
+    let capacity: Int
+    let hasID: Bool
+    let passthroughCount: Int
+    let threshold: Double
+    let version: [UInt8]
+
+    /// The rows of one batch: encoded features for the booster, what their output lines need for the writer.
+    struct Rows {
+        var features: [Float] = []
+        var rowNumbers: [Int] = []
+        var bytes: [UInt8] = []
+        var fieldEnds: [Int] = []
+
+        mutating func clear() {
+            features.removeAll(keepingCapacity: true)
+            rowNumbers.removeAll(keepingCapacity: true)
+            bytes.removeAll(keepingCapacity: true)
+            fieldEnds.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Where the prediction queue leaves a batch's probabilities.
+    final class Outcome: Sendable {
+        let value = Mutex<Result<[Float], XGBoostError>?>(nil)
+    }
+
+    private var current = Rows()
+    private var spare = Rows()
+    private var inFlight: (rows: Rows, outcome: Outcome)?
+    private let queue = DispatchQueue(label: "churnd.xgboost.predict")
+
+    init(
+        booster: XGBoostBooster, width: Int, capacity: Int, hasID: Bool, passthroughCount: Int, threshold: Double,
+        version: [UInt8]
+    ) {
+        self.booster = booster
+        self.width = width
+        self.capacity = capacity
+        self.hasID = hasID
+        self.passthroughCount = passthroughCount
+        self.threshold = threshold
+        self.version = version
+        current.features.reserveCapacity(capacity * width)
+        current.rowNumbers.reserveCapacity(capacity)
+    }
+
+    var isFull: Bool { current.rowNumbers.count >= capacity }
+
+    /// Keeps one raw field of the current record (call before `add`).
+    mutating func keep(field: UnsafeBufferPointer<UInt8>) {
+        current.bytes.append(contentsOf: field)
+        current.fieldEnds.append(current.bytes.count)
+    }
+
+    mutating func add(features row: [Float], rowNumber: Int) {
+        current.features.append(contentsOf: row)
+        current.rowNumbers.append(rowNumber)
+    }
+
+    /// Writes the batch in flight, if any, then starts predicting the current one in the background.
+    mutating func submit(writingPreviousTo scored: inout ByteWriter) throws {
+        try drain(into: &scored)
+        guard !current.rowNumbers.isEmpty else { return }
+        let outcome = Outcome()
+        // The closure gets its own reference to the features (arrays are values); the next batch fills `spare`.
+        let features = current.features, rows = current.rowNumbers.count, width = self.width
+        let booster = self.booster
+        queue.async {
+            var probabilities = [Float](repeating: 0, count: rows)
+            let result = Result { () throws(XGBoostError) -> [Float] in
+                try features.withUnsafeBufferPointer { input throws(XGBoostError) in
+                    try probabilities.withUnsafeMutableBufferPointer { out throws(XGBoostError) in
+                        try booster.predict(input, rows: rows, width: width, into: out)
+                    }
+                }
+                return probabilities
+            }
+            outcome.value.withLock { $0 = result }
+        }
+        inFlight = (current, outcome)
+        swap(&current, &spare)
+        current.clear()
+    }
+
+    /// Predicts and writes everything still waiting.
+    mutating func finish(into scored: inout ByteWriter) throws {
+        try submit(writingPreviousTo: &scored)
+        try drain(into: &scored)
+    }
+
+    /// Waits for the batch in flight and writes its lines.
+    private mutating func drain(into scored: inout ByteWriter) throws {
+        guard let (rows, outcome) = inFlight else { return }
+        inFlight = nil
+        queue.sync {}  // the serial queue has run the batch's prediction once this returns
+        let result = outcome.value.withLock { $0 }
+        let probabilities: [Float]
+        switch result {
+        case .success(let values):
+            probabilities = values
+        case .failure(let error):
+            throw ChurnError.internalInconsistency(
+                "xgboost could not score a batch of \(rows.rowNumbers.count) rows: \(error.message)")
+        case nil:
+            throw ChurnError.internalInconsistency("xgboost prediction finished without a result")
+        }
+        try write(rows, probabilities, into: &scored)
+        spare = rows
+        spare.clear()
+    }
+
+    private func write(_ rows: Rows, _ probabilities: [Float], into scored: inout ByteWriter) throws {
+        var field = 0
+        var start = 0
+        try rows.bytes.withUnsafeBufferPointer { raw in
+            func nextField() throws {
+                try scored.writeField(UnsafeBufferPointer(rebasing: raw[start..<rows.fieldEnds[field]]))
+                start = rows.fieldEnds[field]
+                field += 1
+            }
+            for i in rows.rowNumbers.indices {
+                let probability = Double(probabilities[i])
+                if hasID { try nextField() } else { try scored.write(integer: rows.rowNumbers[i]) }
+                try scored.write(byte: UInt8(ascii: ","))
+                try scored.write(fixed: probability, decimals: 6)
+                try scored.write(byte: UInt8(ascii: ","))
+                try scored.write(byte: probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                try scored.write(byte: UInt8(ascii: ","))
+                try version.withUnsafeBufferPointer { try scored.write($0) }
+                for _ in 0..<passthroughCount {
+                    try scored.write(byte: UInt8(ascii: ","))
+                    try nextField()
+                }
+                try scored.write(byte: UInt8(ascii: "\n"))
+            }
+        }
+    }
+}
