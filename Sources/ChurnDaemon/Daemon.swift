@@ -34,7 +34,12 @@ public struct Daemon: Sendable {
         let publisher = Publisher(outbox: paths.outbox)
         let workers = config.daemon.workers > 0 ? config.daemon.workers : max(2, System.coreCount)
         let pipeline = InboxPipeline(
-            job: InboxJob(paths: paths, models: models, publisher: publisher), workers: workers, logger: logger,
+            job: InboxJob(
+                paths: paths, models: models, publisher: publisher,
+                predictionLog: PredictionLogWriter(
+                    directory: paths.logs, fileName: config.drift.logFile, maxBytes: { settings.current.drift.logMaxBytes },
+                    logger: logger),
+                sampleRows: { settings.current.drift.sampleRowsPerFile }), workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)

@@ -13,6 +13,8 @@ extension ScoreJob {
         public var result: Result
         /// Temporary paths with the kind of output each becomes (`errors.csv`, `scored.csv`, `error.txt`).
         public var files: [(temporaryPath: String, kind: String)]
+        /// A uniform sample of the scored rows as prediction-log records (empty unless asked for).
+        public var predictions: [PredictionRecord] = []
     }
 
     /// Output kinds in the order they are published: a reader that waits for `scored.csv` finds
@@ -24,9 +26,13 @@ extension ScoreJob {
         ".\(tag).\(kind).\(stem).tmp"
     }
 
-    /// Scores `inputPath` into synced temporary files named after `tag` and `stem`. Throws only for failures
-    /// of the output side (disk full, permissions); then no temporary file is left behind.
-    public func stage(inputPath: String, stem: String, outputDirectory: String, tag: String) throws -> Staged {
+    /// Scores `inputPath` into synced temporary files named after `tag` and `stem`, keeping up to `sampleRows`
+    /// scored rows as prediction-log records stamped `timestamp`. Throws only for failures of the output side
+    /// (disk full, permissions); then no temporary file is left behind.
+    public func stage(
+        inputPath: String, stem: String, outputDirectory: String, tag: String, sampleRows: Int = 0,
+        timestamp: Double = 0
+    ) throws -> Staged {
         let input: FileSystem.InputFile
         do {
             input = try FileSystem.openInput(inputPath)
@@ -42,10 +48,11 @@ extension ScoreJob {
         var scored = ByteWriter(fd: scoredFile.fd, path: scoredFile.temporaryPath)
         var errors = ByteWriter(fd: errorsFile.fd, path: errorsFile.temporaryPath)
         let summary: Scorer.Summary
+        var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(tag))
         do {
             summary = try scorer.score(
                 path: inputPath, source: FileDescriptorSource(fd: input.fd, path: inputPath), scored: &scored,
-                errors: &errors, progress: nil)
+                errors: &errors, progress: nil, sample: &sample, timestamp: timestamp)
         } catch let error as ChurnError {
             if case .io(let path, _, _) = error, path != inputPath { throw error }
             scoredFile.discard()
@@ -61,7 +68,12 @@ extension ScoreJob {
         }
         try scoredFile.keep()
         files.append((scoredFile.temporaryPath, "scored.csv"))
-        return Staged(result: .scored(summary), files: files)
+        return Staged(result: .scored(summary), files: files, predictions: sample.records)
+    }
+
+    /// A stable seed from a job's tag (FNV-1a), so re-scoring the same claim logs the same rows.
+    static func seed(_ tag: String) -> UInt64 {
+        tag.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     private func stageRefusal(stem: String, outputDirectory: String, tag: String, reason: String) throws -> Staged {

@@ -145,3 +145,53 @@ struct PredictionSamplerTests {
         #expect(counts.min()! > 140 && counts.max()! < 260, "\(counts.min()!)…\(counts.max()!)")
     }
 }
+
+/// The sample a scorer keeps for the prediction log matches what it wrote to the scored file.
+struct ScorerSamplingTests {
+    func scoreWithSample(_ artifact: ModelArtifact, csv: [UInt8], capacity: Int) throws -> (scored: [String: Double], sample: [PredictionRecord]) {
+        var scoredBytes: [UInt8] = []
+        var errorBytes: [UInt8] = []
+        var scored = ByteWriter { scoredBytes.append(contentsOf: $0) }
+        var errors = ByteWriter { errorBytes.append(contentsOf: $0) }
+        var sample = PredictionSampler(capacity: capacity, seed: 1)
+        _ = try Scorer(artifact: artifact, versionLabel: "5").score(
+            path: "x", source: MemorySource(csv), scored: &scored, errors: &errors, progress: nil, sample: &sample,
+            timestamp: 42)
+        var probabilities: [String: Double] = [:]
+        for line in String(decoding: scoredBytes, as: UTF8.self).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            probabilities[String(fields[0])] = Double(fields[1])!
+        }
+        return (probabilities, sample.records)
+    }
+
+    @Test(arguments: [ModelFamily.logisticRegression, .xgboost])
+    func sampledRecordsCarryTheScoredProbabilityAndTheFeatures(family: ModelFamily) throws {
+        var data = LabeledData(schema: .reference)
+        try data.append(path: "g", source: MemorySource(try generate(rows: 3000, seed: 4)), maxMissingFraction: 0)
+        var config = Config()
+        config.training.families = [family]
+        let artifact = try Trainer(config: config).train(data, now: 0, elapsed: { 0 }).artifact
+        var unlabeled = Generator()
+        unlabeled.labeled = false
+        var csv = try generate(unlabeled, rows: 400, seed: 9)
+        csv += Array("C9999998,,1,30,basic,EU\nC9999999,bad,1,30,basic,EU\n".utf8)  // a missing value, an error row
+        let (scored, sample) = try scoreWithSample(artifact, csv: csv, capacity: 50)
+        #expect(sample.count == 50)
+        #expect(Set(sample.map(\.requestID)).count == 50)
+        for record in sample {
+            let expected = try #require(scored[record.requestID])
+            #expect(abs(record.probability - expected) <= 5e-7, "\(record.requestID)")
+            #expect(record.prediction == (record.probability >= artifact.threshold ? 1 : 0))
+            #expect(record.modelVersion == "5" && record.timestamp == 42)
+            #expect(Set(record.features.keys) == Set(Schema.reference.features))
+        }
+        #expect(!sample.contains { $0.requestID == "C9999999" })
+
+        let everything = try scoreWithSample(artifact, csv: csv, capacity: 1000).sample
+        #expect(everything.count == 401)
+        let missing = try #require(everything.first { $0.requestID == "C9999998" })
+        #expect(missing.features["tenure_months"] == .missing)
+        #expect(missing.features["region"] == .text("EU"))
+    }
+}

@@ -69,4 +69,24 @@ struct DriftDaemonTests {
         #expect(try daemonRollbacks(root).count == 1)
         #expect(try daemon.stop() == 0)
     }
+
+    @Test func theDaemonLogsASampleOfWhatItScores() throws {
+        let fixture = try DaemonFixture(config: "[drift]\nsample_rows_per_file = 100\n")
+        let daemon = try fixture.start()
+        try dropFile("\(fixture.root)/inbox/batch.csv", try DaemonFixture.unlabeled(rows: 300))
+        try eventually("batch scored", timeout: 20) { fixture.scored() == ["batch.scored.csv"] }
+        let log = "watch/logs/churnd-predictions.jsonl"
+        try eventually("log written", timeout: 10) {
+            ((try? fixture.dir.read(log)) ?? "").split(separator: "\n").count == 100
+        }
+        var scored: [String: String] = [:]
+        for row in csvRows(try fixture.dir.read("outbox/batch.scored.csv")).dropFirst() { scored[row[0]] = row[1] }
+        for line in try fixture.dir.read(log).split(separator: "\n") {
+            let record = try PredictionRecord.parse(line)
+            #expect(record.modelVersion == "1")
+            #expect(scored[record.requestID].flatMap(Double.init).map { abs($0 - record.probability) < 1e-6 } == true)
+            #expect(record.features.count == Schema.reference.features.count)
+        }
+        #expect(try daemon.stop() == 0)
+    }
 }

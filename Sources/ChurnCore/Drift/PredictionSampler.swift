@@ -28,4 +28,9 @@ public struct PredictionSampler: Sendable {
     public mutating func keep(_ record: PredictionRecord, at slot: Int) {
         if slot == records.count { records.append(record) } else { records[slot] = record }
     }
+
+    /// Edits the kept records in place (the scorer fills in probabilities once it has them).
+    public mutating func update(_ change: (inout [PredictionRecord]) -> Void) {
+        change(&records)
+    }
 }

@@ -105,6 +105,19 @@ public struct Scorer: Sendable {
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)? = nil
     ) throws -> Summary {
+        var none = PredictionSampler(capacity: 0, seed: 0)
+        return try score(
+            path: path, source: source, scored: &scored, errors: &errors, progress: progress, sample: &none, timestamp: 0)
+    }
+
+    /// Scores like `score(path:source:scored:errors:progress:)` and also offers every scored row to `sample`,
+    /// which keeps a uniform sample as prediction-log records (SPEC §7) stamped with `timestamp`. Kept rows
+    /// carry their parsed values; their probabilities are computed together at the end (one booster call for
+    /// trees), so the rows not kept cost one random draw each.
+    public func score<Source: ByteSource>(
+        path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
+        progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
+    ) throws -> Summary {
         let schema = artifact.schema
         var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
         guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
@@ -149,6 +162,9 @@ public struct Scorer: Sendable {
         let means = layout.means, scales = layout.scales
         let levelColumns = layout.levelColumns, missingColumns = layout.missingColumns
         var row = [Float](repeating: 0, count: layout.width)
+        let sampling = sample.capacity > 0
+        var parsed = [Double?](repeating: nil, count: numericFields.count)
+        var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
 
         while try reader.next() {
             summary.rows += 1
@@ -166,8 +182,14 @@ public struct Scorer: Sendable {
                 for k in numericFields.indices {
                     let index = numericFields[k]
                     let value: Double? = reader.withField(index) { raw in
-                        if let number = NumberParser.parseDouble(raw) { return number }
-                        if missing.contains(FieldCheck.trimmed(raw)) { return medians[k] }
+                        if let number = NumberParser.parseDouble(raw) {
+                            parsed[k] = number
+                            return number
+                        }
+                        if missing.contains(FieldCheck.trimmed(raw)) {
+                            parsed[k] = nil  // logged as missing; scored with the training median
+                            return medians[k]
+                        }
                         let text = FieldCheck.display(raw)
                         let lower = text.lowercased()
                         let reason =
@@ -230,7 +252,28 @@ public struct Scorer: Sendable {
                 }
                 continue
             }
-            if batch != nil {
+            if sampling, let slot = sample.offer() {
+                let levels: [String?] = categoricalFields.map { index in
+                    reader.withField(index) { raw in
+                        let value = FieldCheck.trimmed(raw)
+                        return missing.contains(value) ? nil : String(decoding: value, as: UTF8.self)
+                    }
+                }
+                let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                var features: [String: PredictionRecord.Value] = [:]
+                for (k, name) in schema.numeric.enumerated() { features[name] = parsed[k].map { .number($0) } ?? .missing }
+                for (k, name) in schema.categorical.enumerated() { features[name] = levels[k].map { .text($0) } ?? .missing }
+                let record = PredictionRecord(
+                    requestID: id, modelVersion: versionLabel, prediction: 0, probability: .nan, features: features,
+                    timestamp: timestamp)
+                if slot == sampledValues.count {
+                    sampledValues.append((parsed, levels))
+                } else {
+                    sampledValues[slot] = (parsed, levels)
+                }
+                sample.keep(record, at: slot)
+            }
+            if useTrees {
                 // Keep what the output line needs from this record; the booster predicts the batch later.
                 if let idIndex = binding.id { reader.withField(idIndex) { batch?.keep(field: $0) } }
                 for index in passthroughColumns { reader.withField(index) { batch?.keep(field: $0) } }
@@ -261,7 +304,37 @@ public struct Scorer: Sendable {
         try batch?.finish(into: &scored)
         try scored.flush()
         try errors.flush()
+        if !sampledValues.isEmpty {
+            let probabilities = self.probabilities(of: sampledValues)
+            sample.update { records in
+                for index in records.indices {
+                    records[index].probability = probabilities[index]
+                    records[index].prediction = probabilities[index] >= threshold ? 1 : 0
+                }
+            }
+        }
         return summary
+    }
+
+    /// Probabilities of rows given as values: one pass for a logistic model, one booster call for trees.
+    public func probabilities(of rows: [(numeric: [Double?], categorical: [String?])]) -> [Double] {
+        guard case .success(let booster) = trees else {
+            return rows.map { probability(numeric: $0.numeric, categorical: $0.categorical) }
+        }
+        var input: [Float] = []
+        input.reserveCapacity(rows.count * layout.width)
+        for row in rows { input += layout.encode(numeric: row.numeric, categorical: row.categorical) }
+        var output = [Float](repeating: .nan, count: rows.count)
+        do {
+            try input.withUnsafeBufferPointer { features throws(XGBoostError) in
+                try output.withUnsafeMutableBufferPointer { out throws(XGBoostError) in
+                    try booster.predict(features, rows: rows.count, width: layout.width, into: out)
+                }
+            }
+        } catch {
+            return [Double](repeating: .nan, count: rows.count)
+        }
+        return output.map(Double.init)
     }
 }
 

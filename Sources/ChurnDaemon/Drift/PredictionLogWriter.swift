@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnStore
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,28 +11,40 @@ import Synchronization
 /// written with one `write` on an `O_APPEND` descriptor, so lines from parallel workers never interleave.
 /// Past `maxBytes` the log is renamed to `<log_file>.1` (no longer a followed name; the previous `.1` is
 /// replaced) and a new one is started.
+/// A failure to log does not fail the scored file: it is logged once, until logging works again.
 final class PredictionLogWriter: Sendable {
     let path: String
-    private let maxBytes: Mutex<Int>
+    private let maxBytes: @Sendable () -> Int
     private let lock = Mutex(())
+    private let failing = Atomic<Bool>(false)
+    private let logger: Logger
 
-    init(directory: String, fileName: String, maxBytes: Int) {
+    /// - Parameter maxBytes: read at each append, so a reloaded configuration applies.
+    init(directory: String, fileName: String, maxBytes: @escaping @Sendable () -> Int, logger: Logger) {
         path = "\(directory)/\(fileName)"
-        self.maxBytes = Mutex(maxBytes)
+        self.maxBytes = maxBytes
+        self.logger = logger
     }
 
-    func update(maxBytes: Int) {
-        self.maxBytes.withLock { $0 = maxBytes }
+    /// Appends `records` as JSON lines; a failure is logged (once until a later append succeeds).
+    func append(_ records: [PredictionRecord]) {
+        do {
+            try appendLines(records)
+            if failing.exchange(false, ordering: .relaxed) { logger.notice("prediction log writable again") }
+        } catch {
+            if !failing.exchange(true, ordering: .relaxed) {
+                logger.error("cannot append to the prediction log", metadata: ["file": "\(path)", "error": "\(error)"])
+            }
+        }
     }
 
-    /// Appends `records` as JSON lines.
-    func append(_ records: [PredictionRecord]) throws {
+    private func appendLines(_ records: [PredictionRecord]) throws {
         guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         var writer = ByteWriter(capacity: 1 << 16) { bytes.append(contentsOf: $0) }
         for record in records { try record.write(to: &writer) }
         try writer.flush()
-        let limit = maxBytes.withLock { $0 }
+        let limit = maxBytes()
         try lock.withLock { _ in
             var info = stat()
             if stat(path, &info) == 0, Int(info.st_size) + bytes.count > limit, info.st_size > 0 {

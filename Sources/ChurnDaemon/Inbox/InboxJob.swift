@@ -1,5 +1,6 @@
 import ChurnCore
 import ChurnStore
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -15,6 +16,10 @@ struct InboxJob: Sendable {
     let paths: DaemonPaths
     let models: ModelCache
     let publisher: Publisher
+    /// Where a sample of each scored file goes for drift monitoring; nil when logging is off.
+    var predictionLog: PredictionLogWriter? = nil
+    /// Rows sampled per file (`[drift] sample_rows_per_file`, read per file so a reload applies).
+    var sampleRows: @Sendable () -> Int = { 0 }
 
     enum Result: Sendable {
         /// The file was gone before it could be claimed (claimed by an earlier offer, or removed).
@@ -67,7 +72,8 @@ struct InboxJob: Sendable {
         let staged: ScoreJob.Staged
         do {
             staged = try ScoreJob(scorer: model.scorer).stage(
-                inputPath: claimedPath, stem: stem, outputDirectory: paths.outbox, tag: claim.text)
+                inputPath: claimedPath, stem: stem, outputDirectory: paths.outbox, tag: claim.text,
+                sampleRows: predictionLog == nil ? 0 : sampleRows(), timestamp: Date().timeIntervalSince1970)
         } catch let error as ChurnError {
             for kind in ScoreJob.outputKinds {
                 unlink("\(paths.outbox)/\(ScoreJob.stagedName(tag: claim.text, kind: kind, stem: stem))")
@@ -86,6 +92,8 @@ struct InboxJob: Sendable {
             try FileSystem.fsyncDirectory(destination)
             let published = try publisher.publish(stem: stem, files: staged.files)
             let milliseconds = (monotonicSeconds() - started) * 1000
+            // After the outputs: the log feeds drift monitoring and is not part of the file's guarantees.
+            predictionLog?.append(staged.predictions)
             switch staged.result {
             case .scored(let summary):
                 return .scored(
