@@ -57,7 +57,8 @@ struct TrainingAndFaultTests {
 
         try mount.resize("16m")
         try eventually("both scored once space returns", timeout: 20) { fixture.scored().count == 2 }
-        #expect(daemon.log.contains("outputs can be written again"))
+        // Logged when the worker reports back, just after the outputs appear.
+        try eventually("recovery logged", timeout: 10) { daemon.log.contains("outputs can be written again") }
         #expect(try daemon.stop() == 0)
         #expect(fixture.outbox().filter { $0.hasPrefix(".") }.isEmpty)
     }
