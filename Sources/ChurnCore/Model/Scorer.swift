@@ -183,11 +183,11 @@ public struct Scorer: Sendable {
                     let index = numericFields[k]
                     let value: Double? = reader.withField(index) { raw in
                         if let number = NumberParser.parseDouble(raw) {
-                            parsed[k] = number
+                            if sampling { parsed[k] = number }
                             return number
                         }
                         if missing.contains(FieldCheck.trimmed(raw)) {
-                            parsed[k] = nil  // logged as missing; scored with the training median
+                            if sampling { parsed[k] = nil }  // logged as missing; scored with the training median
                             return medians[k]
                         }
                         let text = FieldCheck.display(raw)
