@@ -9,7 +9,7 @@ if [ -z "$CHURND" ]; then
     swift build -c release --product churnd >/dev/null
     CHURND=.build/release/churnd
 fi
-for last_n in 500 200 1000; do
-    "$CHURND" drift --simulate --windows "$windows" --last-n "$last_n" --seed 2026
+for last_n in 500 200 1000; do  # the default, a small and a large window
+    for seed in 2026 7 99; do "$CHURND" drift --simulate --windows "$windows" --last-n "$last_n" --seed "$seed"; done
     echo
 done

@@ -18,8 +18,8 @@ struct Drift: ParsableCommand {
     /// The reference: the serving version's training statistics unless another model is named.
     @OptionGroup var choice: ModelChoice
 
-    @Option(name: .long, help: "Records per check (default 500).")
-    var lastN: Int = 500
+    @Option(name: .long, help: "Records per check (default: [drift] last_n, 500).")
+    var lastN: Int?
 
     @Option(name: .long, help: "Also write the report as an HTML page here.")
     var html: String?
@@ -37,7 +37,7 @@ struct Drift: ParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard lastN >= 10 else { throw ValidationError("--last-n must be at least 10") }
+        if let lastN, lastN < 10 { throw ValidationError("--last-n must be at least 10") }
         guard windows >= 1 else { throw ValidationError("--windows must be at least 1") }
     }
 
@@ -45,13 +45,16 @@ struct Drift: ParsableCommand {
         if simulate { return try runSimulation() }
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
-        var windows = PredictionWindows(schema: artifact.schema, capacity: lastN)
+        var windows = PredictionWindows(schema: artifact.schema, capacity: lastN ?? config.drift.lastN)
         let logs = common.resolve(config.paths.watch) + "/logs"
         for path in try PredictionLogFiles.list(in: logs) {
             try PredictionLogFiles.forEachLine(in: path) { windows.ingest(line: $0) }
         }
         let version = artifact.versionLabel(fallback: "unregistered")
-        let report = DriftCheck().run(windows.window(version: version), reference: artifact.featureStatistics)
+        var settings = config.drift.checkSettings
+        settings.minRecords = min(settings.minRecords, lastN ?? config.drift.lastN)
+        let report = DriftCheck(settings: settings).run(
+            windows.window(version: version), reference: artifact.featureStatistics)
         let reports = common.resolve(config.paths.state) + "/reports"
         try FileSystem.makeDirectory(reports)
         let now = Date()
@@ -82,10 +85,14 @@ struct Drift: ParsableCommand {
     }
 
     func runSimulation() throws {
+        let config = try common.load()
         var simulation = DriftSimulation()
-        simulation.windowSize = lastN
+        simulation.settings = config.drift.checkSettings
+        simulation.windowSize = lastN ?? config.drift.lastN
         let rates = try simulation.run(windows: windows, seed: seed)
-        print("drift rule on generated windows of \(lastN) records, \(windows) windows per scenario (seed \(seed))")
+        print(
+            "drift rule on generated windows of \(simulation.windowSize) records, \(windows) windows per scenario (seed \(seed), "
+                + "false_alarm_rate \(simulation.settings.familyAlpha))")
         print("scenario".padding(toLength: 34, withPad: " ", startingAt: 0) + "  alerts   rate     reference z ≥ 2.5")
         for rate in rates {
             let share = fixed(rate.rate * 100, 2) + "%"

@@ -21,7 +21,7 @@ extension Config {
         /// Reference rule: alert when |mean_recent − mean_train| / std_train reaches this.
         public var zThreshold = 2.5
         /// Bound on the chance of a false alarm per check (split over the distribution tests).
-        public var falseAlarmRate = 0.008
+        public var falseAlarmRate = 0.006
         /// Fewer records than this: "not enough data", no alert.
         public var minRecords = 100
         /// Rows of each scored file written to the prediction log (a uniform sample); 0 turns logging off.

@@ -76,7 +76,7 @@ extension Config {
         last_n = 500                # records per check: the serving version's last logged predictions
         policy = "rollback"         # on an alert: "rollback" (and retrain on new data), "retrain", or "alert" only
         z_threshold = 2.5           # reference rule: |mean recent - mean training| / std training
-        false_alarm_rate = 0.008    # bound on false alarms per check, shared by the distribution tests
+        false_alarm_rate = 0.006    # bound on false alarms per check, shared by the distribution tests
         min_records = 100           # fewer records: "not enough data", no alert
         sample_rows_per_file = 10000 # rows of each scored file logged for drift (uniform sample); 0 = off
         log_file = "churnd-predictions.jsonl" # the daemon's prediction log in watch/logs

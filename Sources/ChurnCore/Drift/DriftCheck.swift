@@ -18,7 +18,7 @@ public struct DriftCheck: Sendable {
         /// Reference rule: alert when |mean_recent − mean_train| / std_train ≥ this.
         public var zThreshold = 2.5
         /// Bound on the chance of a false alarm per check, split over the tests by weight (Bonferroni).
-        public var familyAlpha = 0.008
+        public var familyAlpha = 0.006
         /// Weight of the shape and probability tests relative to the primary ones.
         public var secondaryWeight = 0.25
         /// Fewer records than this: "not enough data", no alert.
