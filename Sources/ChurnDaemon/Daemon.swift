@@ -32,9 +32,14 @@ public struct Daemon: Sendable {
         let status = DaemonStatus()
         let models = ModelCache(registry: registry, scoring: .init(config.scoring))
         let publisher = Publisher(outbox: paths.outbox)
+        let archiver = Archiver(paths: paths) { [logger] what, error in
+            logger.error(
+                "cannot archive published inputs; the next start finishes them",
+                metadata: ["file": "\(what)", "error": "\(error)"])
+        }
         let workers = config.daemon.workers > 0 ? config.daemon.workers : max(2, System.coreCount)
         let pipeline = InboxPipeline(
-            job: InboxJob(paths: paths, models: models, publisher: publisher), workers: workers, logger: logger,
+            job: InboxJob(paths: paths, models: models, publisher: publisher, archiver: archiver), workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
