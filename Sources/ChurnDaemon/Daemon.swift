@@ -72,6 +72,8 @@ public struct Daemon: Sendable {
                     "discarded": "\(report.discarded)",
                 ])
         }
+        // Load the serving model now rather than on the first file, which would wait for it.
+        _ = try? models.current()
         for name in report.unfinished { await pipeline.offer(claimed: name) }
         let present = scanner.scan()
         await pipeline.offer(names: present)
