@@ -43,8 +43,9 @@ public struct Daemon: Sendable {
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
-        let scanner = InboxScanner(inbox: paths.inbox)
-        let scan = ScanService(scanner: scanner, pipeline: pipeline) {
+        let scanner = FolderScanner(folder: paths.inbox)
+        let dataScan = config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
+        let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }

@@ -115,4 +115,25 @@ struct PollingTests {
         try eventually("scored by polling", timeout: 10) { fixture.scored() == ["a.scored.csv"] }
         #expect(try daemon.stop() == 0)
     }
+
+    @Test func pollingModeRetrainsOnNewLabeledFiles() throws {
+        let fixture = try DaemonFixture(model: false, config: "polling = true\npoll_interval_seconds = 0.2\n")
+        try Churnd.run(["gen-data", "--rows", "2000", "--seed", "7", "-o", "old.csv"], in: fixture.root)
+        #expect(rename("\(fixture.root)/old.csv", "\(fixture.root)/watch/data/old.csv") == 0)
+        try Churnd.run(["train", "--data", "watch/data/old.csv"], in: fixture.root)
+        // Given a daemon whose model is newer than the data there: nothing to train at start.
+        let daemon = try fixture.start()
+        #expect(daemon.log.contains("mode=polling"))
+        #expect(!daemon.log.contains("training started"))
+
+        // When a labeled file arrives, without inotify, one run trains on it.
+        try Churnd.run(["gen-data", "--rows", "2000", "--seed", "8", "-o", "new.csv"], in: fixture.root)
+        #expect(rename("\(fixture.root)/new.csv", "\(fixture.root)/watch/data/new.csv") == 0)
+        try eventually("training finished after polling found new.csv", timeout: 30) {
+            daemon.log.contains("training finished")
+        }
+        #expect(daemon.log.contains("training file accepted") && daemon.log.contains("file=new.csv"))
+        #expect(daemon.log.components(separatedBy: "training started").count == 2)
+        #expect(try daemon.stop() == 0)
+    }
 }

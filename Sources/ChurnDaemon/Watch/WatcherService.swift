@@ -6,11 +6,11 @@ final class WatcherService: Service {
     private let watcher: InotifyWatcher
     private let pipeline: InboxPipeline
     private let training: TrainingService
-    private let scanner: InboxScanner
+    private let scanner: FolderScanner
     private let logger: Logger
 
     init(
-        watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, scanner: InboxScanner,
+        watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, scanner: FolderScanner,
         logger: Logger
     ) {
         self.watcher = watcher
