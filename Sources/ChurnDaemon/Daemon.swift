@@ -78,6 +78,7 @@ public struct Daemon: Sendable {
         for name in report.unfinished { await pipeline.offer(claimed: name) }
         let present = scanner.scan()
         await pipeline.offer(names: present)
+        await training.loadLastTraining()
         await training.startUp()
         status.update { $0.serving = try? registry.servingVersion() }
         logger.info(

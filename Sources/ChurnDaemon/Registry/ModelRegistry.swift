@@ -19,10 +19,48 @@ public protocol ModelRegistry: Sendable {
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …").
     func train(files: [String]) throws -> String
+    /// The latest recorded training run, by anyone (the daemon or `churnd train`), for the status line; nil
+    /// when there was none or the registry does not keep runs.
+    func lastTraining() throws -> TrainingNote?
+}
+
+/// What the status line says about a training run.
+public struct TrainingNote: Equatable, Sendable {
+    public enum Outcome: String, Sendable {
+        case promoted, kept, refused, failed
+    }
+
+    public var outcome: Outcome
+    /// The version the run registered (promoted or kept).
+    public var version: Int?
+    /// The version serving when the run judged its candidate.
+    public var champion: Int?
+    /// Seconds since 1970.
+    public var finishedAt: Double
+
+    public init(outcome: Outcome, version: Int?, champion: Int?, finishedAt: Double) {
+        self.outcome = outcome
+        self.version = version
+        self.champion = champion
+        self.finishedAt = finishedAt
+    }
+
+    /// "promoted v4", "kept v3 over v5", "refused: below the F1 gate", "failed".
+    public var summary: String {
+        switch outcome {
+        case .promoted: return version.map { "promoted v\($0)" } ?? "promoted"
+        case .kept:
+            let champion = champion.map { "v\($0)" } ?? "the champion"
+            return version.map { "kept \(champion) over v\($0)" } ?? "kept \(champion)"
+        case .refused: return "refused: below the F1 gate"
+        case .failed: return "failed"
+        }
+    }
 }
 
 extension ModelRegistry {
     public func changeStamp() -> [FileStamp]? { nil }
+    public func lastTraining() throws -> TrainingNote? { nil }
 }
 
 /// Identity, size and modification time of a file (all zero when it does not exist).

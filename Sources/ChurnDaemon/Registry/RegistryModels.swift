@@ -31,6 +31,13 @@ public struct RegistryModels: ModelRegistry {
         try lifecycle.loadArtifact(version: version)
     }
 
+    public func lastTraining() throws -> TrainingNote? {
+        guard let run = try lifecycle.status().lastRun, let outcome = TrainingNote.Outcome(rawValue: run.outcome.rawValue)
+        else { return nil }
+        return TrainingNote(
+            outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)
+    }
+
     public func train(files: [String]) throws -> String {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
         let outcome = try current.train(files: files, actor: .daemon)
