@@ -84,9 +84,11 @@ struct InboxJob: Sendable {
             return .failed(name: original, error: "\(error)")
         }
         do {
-            // The one fsync between staging and publishing (besides each staged file's own, in `stage`): the staged
-            // names must be durable before a public link can be, or after a power cut a public output could survive
-            // without the staged name that ties it to this claim, and recovery would score the input again.
+            // Two fsyncs before the outputs are public. Each staged file's own (in `stage`): a public name must
+            // never show a partial file after a power cut. And this one: the staged names must be durable before a
+            // public link can be, or a public output could survive without the staged name that ties it to this
+            // claim, and recovery would score the input again. (The claim rename needs none of its own: a claim
+            // lost to a power cut leaves the input in the inbox, to be scored from the start.)
             try FileSystem.fsyncDirectory(paths.outbox)
             // Commit: the outputs become public. Archiving the input and removing the staged names is batched.
             let published = try publisher.linkStaged(stem: stem, files: staged.files)
