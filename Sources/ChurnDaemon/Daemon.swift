@@ -32,21 +32,27 @@ public struct Daemon: Sendable {
         let status = DaemonStatus()
         let models = ModelCache(registry: registry, scoring: .init(config.scoring))
         let publisher = Publisher(outbox: paths.outbox)
+        let archiver = Archiver(paths: paths) { [logger] what, error in
+            logger.error(
+                "cannot archive published inputs; the next start finishes them",
+                metadata: ["file": "\(what)", "error": "\(error)"])
+        }
         let workers = config.daemon.workers > 0 ? config.daemon.workers : max(2, System.coreCount)
         let pipeline = InboxPipeline(
             job: InboxJob(
-                paths: paths, models: models, publisher: publisher,
+                paths: paths, models: models, publisher: publisher, archiver: archiver,
                 predictionLog: PredictionLogWriter(
-                    directory: paths.logs, fileName: config.drift.logFile, maxBytes: { settings.current.drift.logMaxBytes },
-                    logger: logger),
+                    directory: paths.logs, fileName: config.drift.logFile,
+                    maxBytes: { settings.current.drift.logMaxBytes }, logger: logger),
                 sampleRows: { settings.current.drift.sampleRowsPerFile }), workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
         let drift = DriftService(
             paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
-        let scanner = InboxScanner(inbox: paths.inbox)
-        let scan = ScanService(scanner: scanner, pipeline: pipeline) {
+        let scanner = FolderScanner(folder: paths.inbox)
+        let dataScan = config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
+        let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
@@ -77,9 +83,12 @@ public struct Daemon: Sendable {
                     "discarded": "\(report.discarded)",
                 ])
         }
+        // Load the serving model now rather than on the first file, which would wait for it.
+        _ = try? models.current()
         for name in report.unfinished { await pipeline.offer(claimed: name) }
         let present = scanner.scan()
         await pipeline.offer(names: present)
+        await training.loadLastTraining()
         await training.startUp()
         status.update { $0.serving = try? registry.servingVersion() }
         logger.info(

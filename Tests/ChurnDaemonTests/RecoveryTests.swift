@@ -36,6 +36,58 @@ struct RecoveryTests {
         #expect(try dir.read("outbox/a.scored.csv") == "scored")
     }
 
+    @Test func aClaimLinkedBeforeTheCrashIsFinishedNotScoredAgain() throws {
+        let (dir, paths) = try setUp()
+        let claim = ClaimID.next()
+        let errors = try stage(dir, claim: claim, kind: "errors.csv", stem: "a", "errors")
+        try stage(dir, claim: claim, kind: "scored.csv", stem: "a", "scored")
+        try dir.write("state/processing/\(claim.fileName(for: "a.csv"))", "input")
+        // The crash came after the commit (the first link) and before the archiver ran.
+        #expect(link(errors, "\(paths.outbox)/a.errors.csv") == 0)
+
+        let report = try Recovery(paths: paths, publisher: Publisher(outbox: paths.outbox)).run()
+        #expect(report == .init(unfinished: [], published: 1, discarded: 0))
+        #expect(try dir.list("outbox") == ["a.errors.csv", "a.scored.csv"])
+        #expect(try dir.read("outbox/a.scored.csv") == "scored")
+        #expect(try dir.list("state/processing").isEmpty)
+        #expect(try dir.list("state/archive") == [claim.fileName(for: "a.csv")])
+    }
+
+    @Test func aRefusedClaimLinkedBeforeTheCrashEndsInQuarantine() throws {
+        let (dir, paths) = try setUp()
+        let claim = ClaimID.next()
+        let report = try stage(dir, claim: claim, kind: "error.txt", stem: "b", "could not score")
+        try dir.write("state/processing/\(claim.fileName(for: "b.csv"))", "input")
+        #expect(link(report, "\(paths.outbox)/b.error.txt") == 0)
+
+        #expect(try Recovery(paths: paths, publisher: Publisher(outbox: paths.outbox)).run().published == 1)
+        #expect(try dir.list("outbox") == ["b.error.txt"])
+        #expect(try dir.list("state/quarantine") == [claim.fileName(for: "b.csv")])
+    }
+
+    @Test func archiverMovesInputsAndRemovesStagedNamesInOneBatch() async throws {
+        let (dir, paths) = try setUp()
+        let archiver = Archiver(paths: paths) { what, error in Issue.record("\(what): \(error)") }
+        for (index, stem) in ["a", "b", "c"].enumerated() {
+            let claim = ClaimID.next()
+            let staged = try stage(dir, claim: claim, kind: "scored.csv", stem: stem, "scored")
+            try dir.write("state/processing/\(claim.fileName(for: "\(stem).csv"))", "input")
+            _ = try Publisher(outbox: paths.outbox).linkStaged(stem: stem, files: [(staged, "scored.csv")])
+            archiver.add(
+                .init(
+                    claimed: claim.fileName(for: "\(stem).csv"),
+                    destination: index == 2 ? paths.quarantine : paths.archive, staged: [staged]))
+        }
+        await archiver.finishPending()
+        #expect(try dir.list("outbox") == ["a.scored.csv", "b.scored.csv", "c.scored.csv"])
+        #expect(try dir.list("state/processing").isEmpty)
+        #expect(fixtureCount(dir, "state/archive") == 2 && fixtureCount(dir, "state/quarantine") == 1)
+    }
+
+    private func fixtureCount(_ dir: TemporaryDirectory, _ folder: String) -> Int {
+        ((try? dir.list(folder)) ?? []).count
+    }
+
     @Test func publishingAgainAfterACrashMidwayAddsNoDuplicate() throws {
         let (dir, paths) = try setUp()
         try dir.write("outbox/a.scored.csv", "someone else's")

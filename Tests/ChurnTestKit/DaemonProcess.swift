@@ -88,6 +88,16 @@ public func eventually(_ what: @autoclosure () -> String, timeout: Double, _ con
     throw WaitFailure(message: "timed out after \(timeout) s waiting until: \(what())")
 }
 
+/// Checks that `condition` keeps holding for `duration` seconds (polled every 10 ms), failing at the first
+/// moment it does not: for asserting that something does not happen, where there is no event to wait for.
+public func holds(_ what: @autoclosure () -> String, for duration: Double, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(duration)
+    repeat {
+        guard try condition() else { throw WaitFailure(message: "no longer true: \(what())") }
+        usleep(10_000)
+    } while Date() < deadline
+}
+
 /// Writes `text` to `path` atomically from the outside: a hidden temporary name, then rename (IN_MOVED_TO).
 public func dropFile(_ path: String, _ text: String) throws {
     let url = URL(fileURLWithPath: path)

@@ -36,6 +36,8 @@ struct SystemdTests {
         let lastPing = try #require(messages.lastIndex(of: "WATCHDOG=1"))
         #expect(ready < firstPing && lastPing < stopping, "order: \(messages)")
         #expect(messages.contains { $0.hasPrefix("STATUS=serving v1 · ") }, "\(messages)")
+        // The fixture's model was trained by `churnd train` before the daemon started: the registry knows it.
+        #expect(messages.contains { $0.hasPrefix("STATUS=") && $0.hasSuffix(" promoted v1") }, "\(messages)")
     }
 
     @Test func journaldLinesCarryPriorities() throws {

@@ -24,6 +24,39 @@ struct TrainingAndFaultTests {
         #expect(daemon.log.components(separatedBy: "training started").count == 2)
     }
 
+    @Test func labeledFilesArrivingDuringARunMakeExactlyOneMoreRun() throws {
+        // Given a daemon busy with a start-up run on a training file large enough to take a few seconds.
+        let fixture = try DaemonFixture(model: false)
+        try Churnd.run(["gen-data", "--rows", "150000", "--seed", "1", "-o", "big.csv"], in: fixture.root)
+        #expect(rename("\(fixture.root)/big.csv", "\(fixture.root)/watch/data/big.csv") == 0)
+        let daemon = try fixture.start()
+        try eventually("the first run started", timeout: 30) { daemon.log.contains("training started") }
+
+        // When two labeled files arrive while it runs.
+        for seed in [2, 3] {
+            try Churnd.run(["gen-data", "--rows", "2000", "--seed", "\(seed)", "-o", "new\(seed).csv"], in: fixture.root)
+            #expect(rename("\(fixture.root)/new\(seed).csv", "\(fixture.root)/watch/data/new\(seed).csv") == 0)
+        }
+        try eventually("both files accepted", timeout: 30) {
+            daemon.log.components(separatedBy: "training file accepted").count == 3
+        }
+        try #require(!daemon.log.contains("training finished"), "the first run ended before the files arrived")
+
+        // Then exactly one more run follows the first, on all three files, and no third one.
+        try eventually("two runs finished", timeout: 120) {
+            daemon.log.components(separatedBy: "training finished").count == 3
+        }
+        let runs = { daemon.log.components(separatedBy: "training started").count - 1 }
+        #expect(runs() == 2)
+        #expect(daemon.log.contains("training started files=3"))
+        // A third run would start within max_quiet_seconds (2 s) of the second one's end.
+        try holds("no third run", for: 3) { runs() == 2 }
+        let status = try Churnd.run(["status", "--json"], in: fixture.root)
+        let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        #expect((json?["runs"] as? [String: Int])?["total"] == 2)
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func aTrainingFileThatFailsValidationIsReportedAndTriggersNothing() throws {
         let fixture = try DaemonFixture()
         let daemon = try fixture.start()
@@ -114,6 +147,27 @@ struct PollingTests {
         #expect(daemon.log.contains("mode=polling"))
         try dropFile("\(fixture.root)/inbox/a.csv", try DaemonFixture.unlabeled(rows: 30))
         try eventually("scored by polling", timeout: 10) { fixture.scored() == ["a.scored.csv"] }
+        #expect(try daemon.stop() == 0)
+    }
+
+    @Test func pollingModeRetrainsOnNewLabeledFiles() throws {
+        let fixture = try DaemonFixture(model: false, config: "polling = true\npoll_interval_seconds = 0.2\n")
+        try Churnd.run(["gen-data", "--rows", "2000", "--seed", "7", "-o", "old.csv"], in: fixture.root)
+        #expect(rename("\(fixture.root)/old.csv", "\(fixture.root)/watch/data/old.csv") == 0)
+        try Churnd.run(["train", "--data", "watch/data/old.csv"], in: fixture.root)
+        // Given a daemon whose model is newer than the data there: nothing to train at start.
+        let daemon = try fixture.start()
+        #expect(daemon.log.contains("mode=polling"))
+        #expect(!daemon.log.contains("training started"))
+
+        // When a labeled file arrives, without inotify, one run trains on it.
+        try Churnd.run(["gen-data", "--rows", "2000", "--seed", "8", "-o", "new.csv"], in: fixture.root)
+        #expect(rename("\(fixture.root)/new.csv", "\(fixture.root)/watch/data/new.csv") == 0)
+        try eventually("training finished after polling found new.csv", timeout: 30) {
+            daemon.log.contains("training finished")
+        }
+        #expect(daemon.log.contains("training file accepted") && daemon.log.contains("file=new.csv"))
+        #expect(daemon.log.components(separatedBy: "training started").count == 2)
         #expect(try daemon.stop() == 0)
     }
 }

@@ -9,13 +9,15 @@ import Foundation
 /// One inbox file from claim to archive, run on a worker thread (blocking I/O).
 ///
 /// Crash safety: the input is claimed by renaming it to `processing/<claim>.<name>`; outputs are staged as
-/// synced hidden files carrying the claim id; moving the input out of `processing/` is the commit; only then
-/// are the outputs linked to their public names. At start, `Recovery` publishes the staged outputs of committed
-/// claims and re-scores the uncommitted ones, so every input ends with exactly one set of outputs.
+/// synced hidden files carrying the claim id; linking them to their public names is the commit (a staged file
+/// with a second link shows its claim was published). The `Archiver` then moves the input out of `processing/`
+/// and removes the staged names, in batches. At start, `Recovery` finishes published claims and re-scores the
+/// others, so every input ends with exactly one set of outputs.
 struct InboxJob: Sendable {
     let paths: DaemonPaths
     let models: ModelCache
     let publisher: Publisher
+    let archiver: Archiver
     /// Where a sample of each scored file goes for drift monitoring; nil when logging is off.
     var predictionLog: PredictionLogWriter? = nil
     /// Rows sampled per file (`[drift] sample_rows_per_file`, read per file so a reload applies).
@@ -28,6 +30,8 @@ struct InboxJob: Sendable {
         case quarantined(name: String, reason: String)
         case scored(name: String, summary: Scorer.Summary, version: Int, milliseconds: Double, output: String)
         case refused(name: String, reason: String, report: String)
+        /// Outputs linked by an earlier attempt were published in full now.
+        case published(name: String, output: String)
         /// The outputs could not be written (e.g. disk full): the input stays claimed for a later retry.
         case outputFailed(claimed: String, error: ChurnError)
         case failed(name: String, error: String)
@@ -69,6 +73,9 @@ struct InboxJob: Sendable {
             }
         }
         let stem = ScoreJob.stem(of: original)
+        if case .claimed = source, let published = finishPublished(claim: claim, claimed: claimed, stem: stem) {
+            return published
+        }
         let staged: ScoreJob.Staged
         do {
             staged = try ScoreJob(scorer: model.scorer).stage(
@@ -83,14 +90,18 @@ struct InboxJob: Sendable {
             return .failed(name: original, error: "\(error)")
         }
         do {
-            // Commit: the input leaves processing/. Staged names must be durable first.
+            // Two fsyncs before the outputs are public. Each staged file's own (in `stage`): a public name must
+            // never show a partial file after a power cut. And this one: the staged names must be durable before a
+            // public link can be, or a public output could survive without the staged name that ties it to this
+            // claim, and recovery would score the input again. (The claim rename needs none of its own: a claim
+            // lost to a power cut leaves the input in the inbox, to be scored from the start.)
             try FileSystem.fsyncDirectory(paths.outbox)
-            let destination = isScored(staged) ? paths.archive : paths.quarantine
-            guard rename(claimedPath, "\(destination)/\(claimed)") == 0 else {
-                throw ChurnError.io(path: claimedPath, operation: "rename", errno: errno)
-            }
-            try FileSystem.fsyncDirectory(destination)
-            let published = try publisher.publish(stem: stem, files: staged.files)
+            // Commit: the outputs become public. Archiving the input and removing the staged names is batched.
+            let published = try publisher.linkStaged(stem: stem, files: staged.files)
+            archiver.add(
+                .init(
+                    claimed: claimed, destination: isScored(staged) ? paths.archive : paths.quarantine,
+                    staged: staged.files.map(\.temporaryPath)))
             let milliseconds = (monotonicSeconds() - started) * 1000
             // After the outputs: the log feeds drift monitoring and is not part of the file's guarantees.
             predictionLog?.append(staged.predictions)
@@ -102,6 +113,29 @@ struct InboxJob: Sendable {
             case .refused(let reason):
                 return .refused(name: original, reason: reason, report: published.last ?? "")
             }
+        } catch let error as ChurnError {
+            return .outputFailed(claimed: claimed, error: error)
+        } catch {
+            return .failed(name: original, error: "\(error)")
+        }
+    }
+
+    /// A claim retried after its publication failed midway (e.g. disk full while linking) is published already:
+    /// its staged outputs must be linked as they are, never staged again (that would rewrite public files).
+    private func finishPublished(claim: ClaimID, claimed: String, stem: String) -> Result? {
+        let files = ScoreJob.outputKinds.map {
+            (temporaryPath: "\(paths.outbox)/\(ScoreJob.stagedName(tag: claim.text, kind: $0, stem: stem))", kind: $0)
+        }.filter { FileSystem.exists($0.temporaryPath) }
+        guard files.contains(where: { Publisher.isLinked($0.temporaryPath) }) else { return nil }
+        let original = ClaimID.parse(fileName: claimed)?.original ?? claimed
+        do {
+            let published = try publisher.linkStaged(stem: stem, files: files)
+            let refused = files.contains { $0.kind == "error.txt" }
+            archiver.add(
+                .init(
+                    claimed: claimed, destination: refused ? paths.quarantine : paths.archive,
+                    staged: files.map(\.temporaryPath)))
+            return .published(name: original, output: published.last ?? "")
         } catch let error as ChurnError {
             return .outputFailed(claimed: claimed, error: error)
         } catch {

@@ -72,6 +72,7 @@ actor InboxPipeline {
         while queue.runningCount > 0, monotonicSeconds() < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
+        await job.archiver.finishPending()
         return queue.runningCount
     }
 
@@ -114,6 +115,10 @@ actor InboxPipeline {
                     "ms": "\(Int(milliseconds.rounded()))", "version": "\(version)",
                     "output": "\(FileSystem.split(output).name)",
                 ])
+        case .published(let name, let output):
+            recovered()
+            logger.info(
+                "file published after a retry", metadata: ["file": "\(name)", "output": "\(FileSystem.split(output).name)"])
         case .refused(let name, let reason, let report):
             recovered()
             logger.warning(

@@ -21,7 +21,17 @@ struct Publisher: Sendable {
     /// `stem`, or `stem-N` for the first N free for every kind. Returns the published paths.
     @discardableResult
     func publish(stem: String, files: [(temporaryPath: String, kind: String)]) throws -> [String] {
-        let published: [String] = try Self.naming.withLock { _ in
+        let published = try linkStaged(stem: stem, files: files)
+        // The links must be durable before the staged names go: otherwise a power cut could take both.
+        try FileSystem.fsyncDirectory(outbox)
+        for (temporary, _) in files { unlink(temporary) }
+        return published
+    }
+
+    /// Links each staged file to `<base>.<kind>` and nothing more: the staged names stay, so a later step (or
+    /// recovery) can tell that this claim was published. Idempotent. Returns the published paths.
+    func linkStaged(stem: String, files: [(temporaryPath: String, kind: String)]) throws -> [String] {
+        try Self.naming.withLock { _ in
             var base = files.lazy.compactMap { self.linkedBase(of: $0.temporaryPath, stem: stem, kind: $0.kind) }.first
             var suffix = 0
             while true {
@@ -53,9 +63,12 @@ struct Publisher: Sendable {
                 suffix += 1
             }
         }
-        try FileSystem.fsyncDirectory(outbox)
-        for (temporary, _) in files { unlink(temporary) }
-        return published
+    }
+
+    /// Whether an earlier attempt already linked this staged file to a public name (the claim is committed).
+    static func isLinked(_ staged: String) -> Bool {
+        var info = stat()
+        return lstat(staged, &info) == 0 && info.st_nlink > 1
     }
 
     /// The base name under which an earlier attempt already published this staged file, if it did.

@@ -1,11 +1,19 @@
 import ChurnCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the daemon needs from the model registry, and nothing more: which version serves, its artifact, and
 /// a way to run one training + judgement. The daemon never reads registry storage itself, so the file-based
 /// stand-in below and the SQLite registry are interchangeable.
 public protocol ModelRegistry: Sendable {
-    /// Version serving under `production` now, or nil. Called about once a second and before each file: must be cheap.
+    /// Version serving under `production` now, or nil. Called about once a second, and before a file when
+    /// `changeStamp()` cannot rule out a change: must be cheap.
     func servingVersion() throws -> Int?
+    /// A value that changes whenever the registry's storage changes, much cheaper to get than
+    /// `servingVersion()`; nil when the registry cannot tell (then every file asks `servingVersion()`).
+    func changeStamp() -> [FileStamp]?
     /// The artifact of a version (verified).
     func artifact(version: Int) throws -> ModelArtifact
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
@@ -14,4 +22,63 @@ public protocol ModelRegistry: Sendable {
     /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
+    /// The latest recorded training run, by anyone (the daemon or `churnd train`), for the status line; nil
+    /// when there was none or the registry does not keep runs.
+    func lastTraining() throws -> TrainingNote?
+}
+
+/// What the status line says about a training run.
+public struct TrainingNote: Equatable, Sendable {
+    public enum Outcome: String, Sendable {
+        case promoted, kept, refused, failed
+    }
+
+    public var outcome: Outcome
+    /// The version the run registered (promoted or kept).
+    public var version: Int?
+    /// The version serving when the run judged its candidate.
+    public var champion: Int?
+    /// Seconds since 1970.
+    public var finishedAt: Double
+
+    public init(outcome: Outcome, version: Int?, champion: Int?, finishedAt: Double) {
+        self.outcome = outcome
+        self.version = version
+        self.champion = champion
+        self.finishedAt = finishedAt
+    }
+
+    /// "promoted v4", "kept v3 over v5", "refused: below the F1 gate", "failed".
+    public var summary: String {
+        switch outcome {
+        case .promoted: return version.map { "promoted v\($0)" } ?? "promoted"
+        case .kept:
+            let champion = champion.map { "v\($0)" } ?? "the champion"
+            return version.map { "kept \(champion) over v\($0)" } ?? "kept \(champion)"
+        case .refused: return "refused: below the F1 gate"
+        case .failed: return "failed"
+        }
+    }
+}
+
+extension ModelRegistry {
+    public func changeStamp() -> [FileStamp]? { nil }
+    public func lastTraining() throws -> TrainingNote? { nil }
+}
+
+/// Identity, size and modification time of a file (all zero when it does not exist).
+public struct FileStamp: Equatable, Sendable {
+    public var device: UInt64 = 0
+    public var inode: UInt64 = 0
+    public var size: Int64 = 0
+    public var modified: Int64 = 0
+
+    public init(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
 }

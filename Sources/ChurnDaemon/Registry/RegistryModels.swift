@@ -1,7 +1,8 @@
 import ChurnCore
 import ChurnStore
 
-/// The daemon's view of the SQLite registry: the serving version is one indexed read, artifacts are
+/// The daemon's view of the SQLite registry: the serving version is one indexed read (skipped while the
+/// database files are unchanged, see `changeStamp()`), artifacts are
 /// SHA-verified on load (the `ModelCache` loads each version once), and training goes through the same
 /// `ModelLifecycle` as `churnd train`, with the configuration current at the time of the run.
 public struct RegistryModels: ModelRegistry {
@@ -17,8 +18,24 @@ public struct RegistryModels: ModelRegistry {
         try lifecycle.servingVersion()
     }
 
+    /// The database file and its write-ahead log: every commit appends to the log (or, after a checkpoint,
+    /// rewrites it from the start), so a commit changes the log's size or modification time. The time has the
+    /// kernel's coarse granularity, so two commits a few milliseconds apart may leave the same stamp when the
+    /// second one rewrites a restarted log; `ModelCache` asks `servingVersion()` at least once a second anyway.
+    public func changeStamp() -> [FileStamp]? {
+        let path = lifecycle.registry.path
+        return [FileStamp(path: path), FileStamp(path: path + "-wal")]
+    }
+
     public func artifact(version: Int) throws -> ModelArtifact {
         try lifecycle.loadArtifact(version: version)
+    }
+
+    public func lastTraining() throws -> TrainingNote? {
+        guard let run = try lifecycle.status().lastRun, let outcome = TrainingNote.Outcome(rawValue: run.outcome.rawValue)
+        else { return nil }
+        return TrainingNote(
+            outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)
     }
 
     public func train(files: [String]) throws -> String {

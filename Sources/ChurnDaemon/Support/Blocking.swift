@@ -24,6 +24,13 @@ public func monotonicSeconds() -> Double {
     return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }
 
+/// Seconds since 1970 on the wall clock.
+func wallSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
+
 /// Sleeps, but wakes at once when graceful shutdown begins (or the task is cancelled).
 func sleepUnlessShuttingDown(seconds: Double) async {
     guard !Task.isShuttingDownGracefully else { return }

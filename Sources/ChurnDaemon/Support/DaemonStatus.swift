@@ -11,12 +11,15 @@ final class DaemonStatus: Sendable {
         var inProgress = 0
         var waiting = 0
         var training = false
-        /// "12:03 promoted v4" style note about the last training run.
-        var lastTraining: String?
+        /// The last training run (from the registry, so runs made by `churnd train` count too).
+        var lastTraining: TrainingNote?
         var waitingForSpace = false
 
         /// "serving v3 · 2 files in progress · last training 12:03 promoted v4".
-        var line: String {
+        var line: String { line(clock: clockTime(at:)) }
+
+        /// The line with times shown by `clock` (seconds since 1970 → "HH:MM").
+        func line(clock: (Double) -> String) -> String {
             var parts = [serving.map { "serving v\($0)" } ?? "no production model yet"]
             parts.append("\(inProgress) file\(inProgress == 1 ? "" : "s") in progress")
             if waiting > 0 { parts.append("\(waiting) waiting") }
@@ -24,7 +27,7 @@ final class DaemonStatus: Sendable {
             if training {
                 parts.append("training")
             } else if let lastTraining {
-                parts.append("last training \(lastTraining)")
+                parts.append("last training \(clock(lastTraining.finishedAt)) \(lastTraining.summary)")
             }
             return parts.joined(separator: " · ")
         }
@@ -58,9 +61,9 @@ final class Heartbeat: Sendable {
     var age: Double { monotonicSeconds() - Double(last.load(ordering: .relaxed)) / 1000 }
 }
 
-/// Local wall-clock time as "HH:MM", for status lines.
-func clockTime() -> String {
-    var now = time(nil)
+/// Local wall-clock time as "HH:MM", for status lines: now, or `seconds` since 1970.
+func clockTime(at seconds: Double? = nil) -> String {
+    var now = seconds.map { time_t($0) } ?? time(nil)
     var parts = tm()
     localtime_r(&now, &parts)
     let hour = parts.tm_hour < 10 ? "0\(parts.tm_hour)" : "\(parts.tm_hour)"

@@ -127,10 +127,21 @@ final class TrainingService: Service {
         }
         let seconds = Int((monotonicSeconds() - started).rounded())
         logger.info("training finished", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
-        let word = outcome.hasPrefix("promoted") ? outcome.split(separator: ":").first.map(String.init) ?? outcome : "no promotion"
+        // The registry's record of the run, not the outcome text; a failure it could not record still shows.
+        let recorded = try? await Blocking.run(on: training) { try registry.lastTraining() }
+        let note =
+            outcome.hasPrefix("failed")
+            ? TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds()) : recorded
         status.update {
             $0.training = false
-            $0.lastTraining = "\(clockTime()) \(word)"
+            $0.lastTraining = note ?? $0.lastTraining
         }
+    }
+
+    /// The status line starts with the last run the registry knows, from before this start too.
+    func loadLastTraining() async {
+        let registry = self.registry
+        let note = try? await Blocking.run(on: training) { try registry.lastTraining() }
+        if let note { status.update { $0.lastTraining = $0.lastTraining ?? note } }
     }
 }

@@ -8,12 +8,12 @@ final class WatcherService: Service {
     private let pipeline: InboxPipeline
     private let training: TrainingService
     private let drift: DriftService
-    private let scanner: InboxScanner
+    private let scanner: FolderScanner
     private let logger: Logger
 
     init(
         watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, drift: DriftService,
-        scanner: InboxScanner, logger: Logger
+        scanner: FolderScanner, logger: Logger
     ) {
         self.watcher = watcher
         self.pipeline = pipeline
