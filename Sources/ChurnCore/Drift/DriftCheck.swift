@@ -267,17 +267,10 @@ public struct DriftCheck: Sendable {
     }
 }
 
-/// Fixed decimals for messages.
+/// Fixed decimals for messages; statistics can be infinite (a feature constant in training that moved).
 func format(_ value: Double, _ decimals: Int) -> String {
     guard value.isFinite else { return value > 0 ? "∞" : "-∞" }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int(scaled / scale)
-    var fraction = String(Int(scaled) - whole * Int(scale))
-    while fraction.count < decimals { fraction = "0" + fraction }
-    let sign = value < 0 && scaled != 0 ? "-" : ""
-    return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
+    return NumberFormat.fixed(value, decimals)
 }
 
 /// A p-value for messages: "0.034" or "3e-9".
