@@ -163,38 +163,14 @@ final class DriftService: Service {
 
     private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, skipped: [String: Int]) throws {
         let now = Date()
-        let stamp = Self.format(now, "yyyyMMdd'T'HHmmss.SSS'Z'")
-        try FileSystem.makeDirectory(paths.reports)
         let record = DriftRecord(
             checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision, skippedLines: skipped,
             report: report)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try FileSystem.writeAtomically("\(paths.reports)/drift-\(stamp).json", bytes: Array(try encoder.encode(record)))
-        if report.alert {
-            let page = DriftReportPage(
-                report: report, decision: decision, checkedAt: Self.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
+        let page = report.alert
+            ? DriftReportPage(
+                report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
                 modelVersion: String(version))
-            try FileSystem.writeAtomically("\(paths.reports)/drift-\(stamp).html", bytes: Array(page.html().utf8))
-        }
+            : nil
+        try DriftReports(directory: paths.reports).write(record, page: page, at: now)
     }
-
-    static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
-    }
-}
-
-/// One recorded check: when, against which version, what was decided, and the full statistics.
-struct DriftRecord: Codable {
-    var checkedAt: Double
-    var modelVersion: Int
-    var decision: String
-    var skippedLines: [String: Int]
-    var report: DriftCheck.Report
 }

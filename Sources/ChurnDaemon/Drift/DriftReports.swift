@@ -1,0 +1,55 @@
+import ChurnCore
+import ChurnStore
+import Foundation
+
+/// Writes the record of each drift check to `state/reports/`: `drift-<UTC time>.json`, and `.html` for alerts.
+/// Names come from the wall clock, which can jump (NTP, a wrong clock set right): a name already taken gets a
+/// numeric suffix, so no check's record ever replaces another's.
+struct DriftReports: Sendable {
+    let directory: String
+
+    /// Writes the record (and the page, when given) and returns the JSON file's path.
+    @discardableResult
+    func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
+        try FileSystem.makeDirectory(directory)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let base = "drift-" + Self.format(now, "yyyyMMdd'T'HHmmss.SSS'Z'")
+        let json = try publish(Array(try encoder.encode(record)), base: base, suffix: "json")
+        if let page { _ = try publish(Array(page.html().utf8), base: base, suffix: "html") }
+        try FileSystem.fsyncDirectory(directory)
+        return json
+    }
+
+    private func publish(_ bytes: [UInt8], base: String, suffix: String) throws -> String {
+        let file = try PendingFile(directory: directory, name: "\(base).\(suffix)")
+        var writer = ByteWriter(fd: file.fd, path: file.temporaryPath)
+        try bytes.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.flush()
+        var attempt = 0
+        while true {
+            let name = attempt == 0 ? "\(base).\(suffix)" : "\(base)-\(attempt).\(suffix)"
+            if try file.publish(as: name, replacing: false) { return "\(directory)/\(name)" }
+            attempt += 1
+        }
+    }
+
+    static func format(_ date: Date, _ pattern: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}
+
+/// One recorded check: when, against which version, what was decided, and the full statistics.
+struct DriftRecord: Codable {
+    var checkedAt: Double
+    var modelVersion: Int
+    var decision: String
+    var skippedLines: [String: Int]
+    var report: DriftCheck.Report
+}
