@@ -55,24 +55,25 @@ struct Drift: ParsableCommand {
         settings.minRecords = min(settings.minRecords, lastN ?? config.drift.lastN)
         let report = DriftCheck(settings: settings).run(
             windows.window(version: version), reference: artifact.featureStatistics)
-        let reports = common.resolve(config.paths.state) + "/reports"
-        try FileSystem.makeDirectory(reports)
         let now = Date()
-        let stamp = Self.stamp(now, format: "yyyyMMdd'T'HHmmss'Z'")
+        let decision = report.alert ? "alert only (checked from the command line; the daemon acts on alerts)" : "none"
+        let record = DriftRecord(
+            checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision,
+            skippedLines: windows.skipped, report: report)
+        let page = DriftReportPage(
+            report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
+            modelVersion: version)
+        let written = try DriftReports(directory: common.resolve(config.paths.state) + "/reports")
+            .write(record, page: report.alert && html == nil ? page : nil, at: now)
+        if let html { try FileSystem.writeAtomically(html, bytes: Array(page.html().utf8)) }
+        if !json, let pagePath = html ?? (report.alert ? String(written.dropLast(4)) + "html" : nil) {
+            print("report page → \(pagePath)")
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try encoder.encode(report)
-        try FileSystem.writeAtomically("\(reports)/drift-\(stamp).json", bytes: Array(data))
-        let decision = report.alert ? "alert only (checked from the command line; the daemon acts on alerts)" : "none"
-        if let path = html ?? (report.alert ? "\(reports)/drift-\(stamp).html" : nil) {
-            let page = DriftReportPage(
-                report: report, decision: decision, checkedAt: Self.stamp(now, format: "yyyy-MM-dd HH:mm:ss 'UTC'"),
-                modelVersion: version)
-            try FileSystem.writeAtomically(path, bytes: Array(page.html().utf8))
-            if !json { print("report page → \(path)") }
-        }
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -101,14 +102,6 @@ struct Drift: ParsableCommand {
                 rate.scenario.padding(toLength: 34, withPad: " ", startingAt: 0)
                     + "  \(String(rate.alerts).leftPad(6))   \(share.leftPad(7))  \(reference.leftPad(7))")
         }
-    }
-
-    static func stamp(_ date: Date, format: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = format
-        return formatter.string(from: date)
     }
 }
 

@@ -3,12 +3,12 @@ import ChurnTestKit
 import Foundation
 import Testing
 
-@testable import ChurnDaemon
+import ChurnStore
 
 struct DriftReportsTests {
     func record(_ decision: String) -> DriftRecord {
         DriftRecord(
-            checkedAt: 0, modelVersion: 1, decision: decision, skippedLines: [:],
+            checkedAt: 0, modelVersion: "1", decision: decision, skippedLines: [:],
             report: DriftCheck().run(DriftWindow(), reference: []))
     }
 

@@ -164,7 +164,7 @@ final class DriftService: Service {
     private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, skipped: [String: Int]) throws {
         let now = Date()
         let record = DriftRecord(
-            checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision, skippedLines: skipped,
+            checkedAt: now.timeIntervalSince1970, modelVersion: String(version), decision: decision, skippedLines: skipped,
             report: report)
         let page = report.alert
             ? DriftReportPage(

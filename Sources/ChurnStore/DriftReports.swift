@@ -1,16 +1,19 @@
 import ChurnCore
-import ChurnStore
 import Foundation
 
 /// Writes the record of each drift check to `state/reports/`: `drift-<UTC time>.json`, and `.html` for alerts.
 /// Names come from the wall clock, which can jump (NTP, a wrong clock set right): a name already taken gets a
 /// numeric suffix, so no check's record ever replaces another's.
-struct DriftReports: Sendable {
-    let directory: String
+public struct DriftReports: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
 
     /// Writes the record (and the page, when given) and returns the JSON file's path.
     @discardableResult
-    func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
+    public func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
         try FileSystem.makeDirectory(directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -36,7 +39,7 @@ struct DriftReports: Sendable {
         }
     }
 
-    static func format(_ date: Date, _ pattern: String) -> String {
+    public static func format(_ date: Date, _ pattern: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -46,10 +49,19 @@ struct DriftReports: Sendable {
 }
 
 /// One recorded check: when, against which version, what was decided, and the full statistics.
-struct DriftRecord: Codable {
-    var checkedAt: Double
-    var modelVersion: Int
-    var decision: String
-    var skippedLines: [String: Int]
-    var report: DriftCheck.Report
+public struct DriftRecord: Codable, Sendable {
+    public var checkedAt: Double
+    /// The registry version, or the label of an unregistered artifact checked from the command line.
+    public var modelVersion: String
+    public var decision: String
+    public var skippedLines: [String: Int]
+    public var report: DriftCheck.Report
+
+    public init(checkedAt: Double, modelVersion: String, decision: String, skippedLines: [String: Int], report: DriftCheck.Report) {
+        self.checkedAt = checkedAt
+        self.modelVersion = modelVersion
+        self.decision = decision
+        self.skippedLines = skippedLines
+        self.report = report
+    }
 }
