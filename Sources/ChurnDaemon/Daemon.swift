@@ -39,7 +39,8 @@ public struct Daemon: Sendable {
                 predictionLog: PredictionLogWriter(
                     directory: paths.logs, fileName: config.drift.logFile, maxBytes: { settings.current.drift.logMaxBytes },
                     logger: logger),
-                sampleRows: { settings.current.drift.sampleRowsPerFile }), workers: workers, logger: logger,
+                sampleRows: { settings.current.drift.sampleRowsPerFile },
+                shadow: ShadowScorer(registry: registry, enabled: { settings.current.shadow.enabled })), workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)

@@ -35,6 +35,11 @@ struct ConfigTests {
         #expect(config.promotion.gateF1 == 0.65)
     }
 
+    @Test func shadowScoringCanBeTurnedOff() throws {
+        #expect(Config().shadow.enabled)
+        #expect(try !Config.parse(toml: "[shadow]\nenabled = false\n", file: "c.toml").shadow.enabled)
+    }
+
     @Test(
         "errors name the key and the line",
         arguments: [
@@ -46,6 +51,8 @@ struct ConfigTests {
             ("[promotion]\nmin_gain = 0.1\n", "c.toml:2: promotion.min_gain: unknown key"),
             ("[schema]\nnumeric = [1, 2]\n", "c.toml:2: schema.numeric: expected an array of strings"),
             ("[nonsense]\n", "c.toml:1: nonsense: unknown key"),
+            ("[shadow]\n\nenabled = 1\n", "c.toml:3: shadow.enabled: expected true or false"),
+            ("[shadow]\nsample = 1\n", "c.toml:2: shadow.sample: unknown key"),
             ("[schema\n", "c.toml:1: syntax"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {

@@ -82,5 +82,10 @@ extension Config {
         log_file = "churnd-predictions.jsonl" # the daemon's prediction log in watch/logs
         log_max_bytes = 67108864    # rotate the log past this size (64 MiB)
 
+        [shadow]
+        # The challenger (best eligible version not serving) also scores every inbox file: its predictions go
+        # to the prediction log only (same sampled rows, "alias": "challenger"), never to the outbox.
+        enabled = true
+
         """
 }

@@ -6,6 +6,8 @@ import ChurnCore
 public protocol ModelRegistry: Sendable {
     /// Version serving under `production` now, or nil. Called about once a second and before each file: must be cheap.
     func servingVersion() throws -> Int?
+    /// Version at `challenger` now, or nil; shadow scoring asks before each file: must be cheap.
+    func challengerVersion() throws -> Int?
     /// The artifact of a version (verified).
     func artifact(version: Int) throws -> ModelArtifact
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
@@ -14,4 +16,9 @@ public protocol ModelRegistry: Sendable {
     /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
+}
+
+extension ModelRegistry {
+    /// Stand-ins without a challenger never shadow-score.
+    public func challengerVersion() throws -> Int? { nil }
 }

@@ -17,6 +17,10 @@ public struct RegistryModels: ModelRegistry {
         try lifecycle.servingVersion()
     }
 
+    public func challengerVersion() throws -> Int? {
+        try lifecycle.servingVersion(alias: AliasName.challenger)
+    }
+
     public func artifact(version: Int) throws -> ModelArtifact {
         try lifecycle.loadArtifact(version: version)
     }
