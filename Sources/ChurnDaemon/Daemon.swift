@@ -46,13 +46,14 @@ public struct Daemon: Sendable {
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
         let drift = DriftService(
             paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
+        let labels = LabelService(paths: paths, registry: registry, config: { settings.current }, logger: logger)
         let scanner = InboxScanner(inbox: paths.inbox)
         let scan = ScanService(scanner: scanner, pipeline: pipeline) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
         var services: [any Service] = [PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training]
-        services.append(drift)
+        services += [drift, labels]
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.
@@ -60,13 +61,13 @@ public struct Daemon: Sendable {
             let watcher = InotifyWatcher(
                 folders: [
                     .init(path: paths.inbox, role: .inbox), .init(path: paths.data, role: .data),
-                    .init(path: paths.logs, role: .logs),
+                    .init(path: paths.logs, role: .logs), .init(path: paths.labels, role: .labels),
                 ], heartbeat: Heartbeat(name: "inotify"))
             try await watcher.start()
             services.append(
                 WatcherService(
                     watcher: watcher, pipeline: pipeline, training: training, drift: drift, scanner: scanner,
-                    logger: logger))
+                    labels: labels, logger: logger))
             heartbeats.append(watcher.heartbeat)
         }
         let report = try Recovery(paths: paths, publisher: publisher).run()

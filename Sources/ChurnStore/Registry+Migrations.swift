@@ -132,6 +132,29 @@ extension Registry {
                     BEGIN SELECT RAISE(ABORT, 'the alias audit log is append-only'); END;
                     """)
         }
+        // Live F1: labeled outcomes of logged predictions, one per (version, request id); the id orders the
+        // sliding window.
+        migrator.registerMigration("v3-live-outcomes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE live_outcome (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        alias TEXT,
+                        request_id TEXT NOT NULL,
+                        prediction INTEGER NOT NULL CHECK (prediction IN (0, 1)),
+                        probability REAL NOT NULL,
+                        label INTEGER NOT NULL CHECK (label IN (0, 1)),
+                        predicted_at REAL NOT NULL,
+                        labeled_at REAL NOT NULL,
+                        label_file TEXT NOT NULL,
+                        UNIQUE (model_name, version, request_id),
+                        FOREIGN KEY (model_name, version) REFERENCES model_version (model_name, version)
+                    );
+                    CREATE INDEX live_outcome_by_version ON live_outcome (model_name, version, id);
+                    """)
+        }
         return migrator
     }
 

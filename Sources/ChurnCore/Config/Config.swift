@@ -10,6 +10,7 @@ public struct Config: Equatable, Sendable {
     public var daemon = Daemon()
     public var drift = Drift()
     public var shadow = Shadow()
+    public var live = Live()
 
     public init() {}
 

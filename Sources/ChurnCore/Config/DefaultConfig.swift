@@ -87,5 +87,12 @@ extension Config {
         # to the prediction log only (same sampled rows, "alias": "challenger"), never to the outbox.
         enabled = true
 
+        [live]
+        # Label files dropped into watch/labels (CSV with the schema's id and label columns) are joined with the
+        # logged predictions of the champion and the challenger (by request_id = id) to give live F1 per version.
+        promote_challenger = true   # promote the challenger when its live F1 beats the champion's ([promotion] rule)
+        min_live_rows = 500         # ... on at least this many labeled rows both versions predicted
+        window_rows = 5000          # live F1 is over each version's last this many labeled rows
+
         """
 }

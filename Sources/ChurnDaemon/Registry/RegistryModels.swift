@@ -32,6 +32,11 @@ public struct RegistryModels: ModelRegistry {
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
 
+    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
+        let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
+        return try current.applyLabels(batch, file: file, logFiles: logFiles, actor: .daemon).summary
+    }
+
     public func rollback(reason: String) throws -> (from: Int, to: Int) {
         let from = try lifecycle.servingVersion()
         let change = try lifecycle.rollback(actor: .daemon, reason: reason)
