@@ -44,12 +44,15 @@ public struct Daemon: Sendable {
                 predictionLog: PredictionLogWriter(
                     directory: paths.logs, fileName: config.drift.logFile,
                     maxBytes: { settings.current.drift.logMaxBytes }, logger: logger),
-                sampleRows: { settings.current.drift.sampleRowsPerFile }), workers: workers, logger: logger,
+                sampleRows: { settings.current.drift.sampleRowsPerFile },
+                shadow: ShadowScorer(registry: registry, enabled: { settings.current.shadow.enabled })),
+            workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
             paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
         let drift = DriftService(
             paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
+        let labels = LabelService(paths: paths, registry: registry, config: { settings.current }, logger: logger)
         let scanner = FolderScanner(folder: paths.inbox)
         let dataScan = config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
         let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan) {
@@ -57,7 +60,7 @@ public struct Daemon: Sendable {
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
         var services: [any Service] = [PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training]
-        services.append(drift)
+        services += [drift, labels]
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.
@@ -65,13 +68,13 @@ public struct Daemon: Sendable {
             let watcher = InotifyWatcher(
                 folders: [
                     .init(path: paths.inbox, role: .inbox), .init(path: paths.data, role: .data),
-                    .init(path: paths.logs, role: .logs),
+                    .init(path: paths.logs, role: .logs), .init(path: paths.labels, role: .labels),
                 ], heartbeat: Heartbeat(name: "inotify"))
             try await watcher.start()
             services.append(
                 WatcherService(
                     watcher: watcher, pipeline: pipeline, training: training, drift: drift, scanner: scanner,
-                    logger: logger))
+                    labels: labels, logger: logger))
             heartbeats.append(watcher.heartbeat)
         }
         let report = try Recovery(paths: paths, publisher: publisher).run()

@@ -1,6 +1,9 @@
 import ChurnCore
 
 extension ModelLifecycle {
+    /// The configured rule for the `challenger` alias.
+    public var challengerRule: ChallengerRule { ChallengerRule(gateF1: config.promotion.gateF1) }
+
     /// The version `alias` points to, or nil. One indexed SQLite read: cheap enough to poll every second.
     public func servingVersion(alias: String = AliasName.production) throws -> Int? {
         try registry.aliasVersion(model: modelName, alias: alias)
@@ -30,7 +33,8 @@ extension ModelLifecycle {
     public func promote(
         version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil
     ) throws -> Registry.AliasChange {
-        try registry.promote(model: modelName, version: version, alias: alias, actor: actor, reason: reason)
+        try registry.promote(
+            model: modelName, version: version, alias: alias, actor: actor, reason: reason, challenger: challengerRule)
     }
 
     /// Moves `alias` back to `version`, or without one to the version that served before (SPEC §5).
@@ -38,7 +42,8 @@ extension ModelLifecycle {
     public func rollback(
         to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil
     ) throws -> Registry.AliasChange {
-        try registry.rollback(model: modelName, to: version, alias: alias, actor: actor, reason: reason)
+        try registry.rollback(
+            model: modelName, to: version, alias: alias, actor: actor, reason: reason, challenger: challengerRule)
     }
 
     /// Audited alias moves, newest first. An alias that never moved is an error listing those that did.

@@ -71,6 +71,7 @@ public struct ModelLifecycle: Sendable {
             let result = try Trainer(config: config).train(
                 data, now: Date().timeIntervalSince1970, elapsed: { (clock.now - started).seconds })
             run.metrics = result.artifact.metrics
+            run.parameters.family = result.artifact.family
             return try judgeAndRegister(result, data: data, run: &run, finish: finish)
         } catch {
             finish(&run)
@@ -115,7 +116,7 @@ public struct ModelLifecycle: Sendable {
                 finish(&run)
                 run.outcome = .refused
                 run.reason = verdict.sentence(candidate: nil, champion: championVersion, alias: alias)
-                let recorded = try registry.record(run)
+                let recorded = try registry.record(run, alternatives: alternatives(result, run: run))
                 return outcome(verdict, run: recorded, result: result, artifactPath: nil)
             }
             finish(&run)
@@ -123,7 +124,7 @@ public struct ModelLifecycle: Sendable {
                 let registration = try registry.register(
                     result.artifact, run: run, alias: alias, expectedChampion: championVersion,
                     promote: verdict.decision == .promoted, actor: run.actor,
-                    reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
+                    alternatives: alternatives(result, run: run), challenger: challengerRule, reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
                 var artifact = result.artifact
                 artifact.version = registration.version.version
                 var outcome = outcome(
@@ -134,6 +135,23 @@ public struct ModelLifecycle: Sendable {
             } catch RegistryError.championChanged where attempt < 5 {
                 continue  // someone moved production while we judged: judge against the new champion
             }
+        }
+    }
+
+    /// The families the run trained but did not choose, as `not_selected` runs with their own metrics.
+    func alternatives(_ result: Trainer.Result, run: TrainingRunRecord) -> [TrainingRunRecord] {
+        result.alternatives.map { alternative in
+            var record = run
+            record.outcome = .notSelected
+            record.version = nil
+            record.verdict = nil
+            record.metrics = alternative.metrics
+            record.parameters.family = alternative.family
+            record.reason =
+                "not selected: \(alternative.family) has validation F1 \(NumberFormat.fixed(alternative.validationF1, 4)) "
+                + "(test F1 \(NumberFormat.fixed(alternative.metrics.f1, 4))), \(result.artifact.family) has "
+                + "\(NumberFormat.fixed(result.artifact.validationF1, 4))"
+            return record
         }
     }
 

@@ -37,7 +37,8 @@ extension Registry {
 
     /// Points `alias` at `version` (creating the alias if needed) after checking the version's artifact.
     public func promote(
-        model: String, version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil
+        model: String, version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,
+        challenger: ChallengerRule = .standard
     ) throws -> AliasChange {
         try AliasName.check(alias)
         return try write { db in
@@ -48,6 +49,9 @@ extension Registry {
             let move = try moveAlias(
                 db, model: model, alias: alias, from: current, to: version, kind: .promote, actor: actor,
                 reason: reason ?? "promoted by hand", at: clock())
+            if alias != AliasName.challenger {
+                try refreshChallenger(db, model: model, rule: challenger, actor: actor, at: move.at)
+            }
             return AliasChange(alias: alias, version: version, move: move)
         }
     }
@@ -56,7 +60,7 @@ extension Registry {
     /// skipping versions that were rolled back from (see `AliasHistory`).
     public func rollback(
         model: String, to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor,
-        reason: String? = nil
+        reason: String? = nil, challenger: ChallengerRule = .standard
     ) throws -> AliasChange {
         try AliasName.check(alias)
         return try write { db in
@@ -80,6 +84,9 @@ extension Registry {
             let move = try moveAlias(
                 db, model: model, alias: alias, from: current, to: target, kind: .rollback, actor: actor,
                 reason: reason ?? because, at: clock())
+            if alias != AliasName.challenger {
+                try refreshChallenger(db, model: model, rule: challenger, actor: actor, at: move.at)
+            }
             return AliasChange(alias: alias, version: target, move: move)
         }
     }
@@ -89,15 +96,22 @@ extension Registry {
         let events = try AliasEventRecord.filter(Column("model_name") == model && Column("alias") == alias)
             .order(Column("id")).fetchAll(db)
         return AliasHistory(
-            alias: alias, moves: events.map { AliasHistory.Move(from: $0.fromVersion, to: $0.toVersion, kind: $0.kind) })
+            alias: alias,
+            moves: events.compactMap { event in
+                event.toVersion.map { AliasHistory.Move(from: event.fromVersion, to: $0, kind: event.kind) }
+            })
     }
 
     /// Moves the alias and appends its audit row; only ever called inside a write transaction.
     func moveAlias(
-        _ db: Database, model: String, alias: String, from: Int?, to: Int, kind: AliasHistory.Kind,
+        _ db: Database, model: String, alias: String, from: Int?, to: Int?, kind: AliasHistory.Kind,
         actor: AuditActor, reason: String, at time: Double
     ) throws -> AliasEventRecord {
-        try AliasRecord(modelName: model, name: alias, version: to, movedAt: time).upsert(db)
+        if let to {
+            try AliasRecord(modelName: model, name: alias, version: to, movedAt: time).upsert(db)
+        } else {
+            try db.execute(sql: "DELETE FROM alias WHERE model_name = ? AND name = ?", arguments: [model, alias])
+        }
         var event = AliasEventRecord(
             id: nil, modelName: model, alias: alias, at: time, fromVersion: from, toVersion: to, kind: kind,
             actor: actor, reason: reason)

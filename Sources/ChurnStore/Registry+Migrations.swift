@@ -78,6 +78,83 @@ extension Registry {
                     BEGIN SELECT RAISE(ABORT, 'the alias audit log is append-only'); END;
                     """)
         }
+        // SQLite cannot change a CHECK constraint in place: both tables are rebuilt with their rows, indexes
+        // and triggers. Runs may now be `not_selected` (a family the run trained but did not choose), and an
+        // alias may be removed (`kind = 'remove'`, no `to_version`).
+        migrator.registerMigration("v2-not-selected-runs-alias-removal") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE training_run_v2 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        started_at REAL NOT NULL,
+                        finished_at REAL NOT NULL,
+                        seconds REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        outcome TEXT NOT NULL
+                            CHECK (outcome IN ('promoted', 'kept', 'refused', 'failed', 'not_selected')),
+                        reason TEXT NOT NULL,
+                        version INTEGER,
+                        champion_version INTEGER,
+                        rows INTEGER,
+                        parameters TEXT NOT NULL,
+                        metrics TEXT,
+                        verdict TEXT,
+                        inputs TEXT NOT NULL,
+                        refused_files TEXT NOT NULL,
+                        churnd_version TEXT NOT NULL,
+                        FOREIGN KEY (model_name, version) REFERENCES model_version (model_name, version)
+                    );
+                    INSERT INTO training_run_v2 SELECT * FROM training_run;
+                    DROP TABLE training_run;
+                    ALTER TABLE training_run_v2 RENAME TO training_run;
+                    CREATE INDEX training_run_by_model ON training_run (model_name, id);
+                    CREATE TABLE alias_event_v2 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        alias TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        from_version INTEGER,
+                        to_version INTEGER,
+                        kind TEXT NOT NULL CHECK (kind IN ('promote', 'rollback', 'remove')),
+                        actor TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        CHECK ((kind = 'remove') = (to_version IS NULL)),
+                        FOREIGN KEY (model_name, to_version) REFERENCES model_version (model_name, version)
+                    );
+                    INSERT INTO alias_event_v2 SELECT * FROM alias_event;
+                    DROP TABLE alias_event;
+                    ALTER TABLE alias_event_v2 RENAME TO alias_event;
+                    CREATE INDEX alias_event_by_alias ON alias_event (model_name, alias, id);
+                    CREATE TRIGGER alias_event_no_update BEFORE UPDATE ON alias_event
+                    BEGIN SELECT RAISE(ABORT, 'the alias audit log is append-only'); END;
+                    CREATE TRIGGER alias_event_no_delete BEFORE DELETE ON alias_event
+                    BEGIN SELECT RAISE(ABORT, 'the alias audit log is append-only'); END;
+                    """)
+        }
+        // Live F1: labeled outcomes of logged predictions, one per (version, request id); the id orders the
+        // sliding window.
+        migrator.registerMigration("v3-live-outcomes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE live_outcome (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        alias TEXT,
+                        request_id TEXT NOT NULL,
+                        prediction INTEGER NOT NULL CHECK (prediction IN (0, 1)),
+                        probability REAL NOT NULL,
+                        label INTEGER NOT NULL CHECK (label IN (0, 1)),
+                        predicted_at REAL NOT NULL,
+                        labeled_at REAL NOT NULL,
+                        label_file TEXT NOT NULL,
+                        UNIQUE (model_name, version, request_id),
+                        FOREIGN KEY (model_name, version) REFERENCES model_version (model_name, version)
+                    );
+                    CREATE INDEX live_outcome_by_version ON live_outcome (model_name, version, id);
+                    """)
+        }
         return migrator
     }
 

@@ -19,9 +19,12 @@ extension Registry {
     ///   - expectedChampion: the version at `alias` the candidate was judged against; when the alias has moved
     ///     since, throws `RegistryError.championChanged` so the caller can judge again.
     ///   - reason: the decision sentence for the version number this registration gets.
+    ///   - alternatives: runs of the families the run did not choose (`not_selected`), recorded before its run.
+    ///   - challenger: the rule `challenger` is moved by afterwards, in the same transaction.
     public func register(
         _ candidate: ModelArtifact, run: TrainingRunRecord, alias: String, expectedChampion: Int?, promote: Bool,
-        actor: AuditActor, reason: @escaping (_ version: Int) -> String
+        actor: AuditActor, alternatives: [TrainingRunRecord] = [], challenger: ChallengerRule = .standard,
+        reason: @escaping (_ version: Int) -> String
     ) throws -> Registration {
         let model = candidate.name
         var reserved: Int?
@@ -42,6 +45,7 @@ extension Registry {
                 let now = clock()
                 let version = ModelVersionRecord(artifact: artifact, stored: stored, registeredAt: now)
                 try version.insert(db)
+                for var alternative in alternatives { try alternative.insert(db) }
                 var run = run
                 run.version = number
                 run.championVersion = expectedChampion
@@ -54,6 +58,7 @@ extension Registry {
                         db, model: model, alias: alias, from: current, to: number, kind: .promote, actor: actor,
                         reason: run.reason, at: now)
                 }
+                try refreshChallenger(db, model: model, rule: challenger, actor: actor, at: now)
                 return Registration(version: version, run: run, move: move)
             }
         } catch {
@@ -72,10 +77,12 @@ extension Registry {
         }
     }
 
-    /// Records a run that registered nothing: refused by the gate, or failed.
+    /// Records a run that registered nothing: refused by the gate, or failed; `alternatives` (the families
+    /// it did not choose) go in first, so the run itself stays the latest.
     @discardableResult
-    public func record(_ run: TrainingRunRecord) throws -> TrainingRunRecord {
+    public func record(_ run: TrainingRunRecord, alternatives: [TrainingRunRecord] = []) throws -> TrainingRunRecord {
         try write { db in
+            for var alternative in alternatives { try alternative.insert(db) }
             var run = run
             try run.insert(db)
             return run

@@ -68,6 +68,8 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
 /// Alias names: `[A-Za-z0-9_-]+`.
 public enum AliasName {
     public static let production = "production"
+    /// The best eligible version that is not serving (see `ChallengerRule`); the daemon shadow-scores with it.
+    public static let challenger = "challenger"
 
     public static func isValid(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.allSatisfy { byte in

@@ -83,12 +83,18 @@ public struct ModelVersionRecord: RegistryRecord, PersistableRecord, Equatable, 
 }
 
 /// One training run, whatever became of it: promoted, kept (registered, not serving), refused (below the
-/// gate, not registered) or failed (with the error).
+/// gate, not registered), failed (with the error), or not selected (a family trained alongside the chosen one).
 public struct TrainingRunRecord: RegistryRecord, Equatable, Sendable {
     public static let databaseTableName = "training_run"
 
     public enum Outcome: String, Codable, Sendable, DatabaseValueConvertible {
         case promoted, kept, refused, failed
+        /// A family the run trained on the same split but did not choose (lower validation F1); its metrics
+        /// are recorded, no version is registered.
+        case notSelected = "not_selected"
+
+        /// Every outcome, in the order reports list them.
+        public static let all: [Outcome] = [.promoted, .kept, .refused, .failed, .notSelected]
     }
 
     /// Settings the run was made with.
@@ -165,7 +171,8 @@ public struct AliasEventRecord: RegistryRecord, Equatable, Sendable {
     public var alias: String
     public var at: Double
     public var fromVersion: Int?
-    public var toVersion: Int
+    /// nil when the alias was removed (`kind == .remove`).
+    public var toVersion: Int?
     public var kind: AliasHistory.Kind
     public var actor: AuditActor
     public var reason: String

@@ -24,6 +24,11 @@ struct Models: ParsableCommand {
         var serving: Bool
         var artifact: String
         var sha256: String
+        /// Live metrics over the version's last `[live] window_rows` labeled rows; absent without labels.
+        var liveF1: Double?
+        var livePrecision: Double?
+        var liveRecall: Double?
+        var liveRows: Int?
     }
 
     func run() throws {
@@ -32,6 +37,7 @@ struct Models: ParsableCommand {
         let versions = try lifecycle.registry.versions(model: model)
         let aliases = try lifecycle.registry.aliases(model: model)
         let serving = aliases.first { $0.name == AliasName.production }?.version
+        let live = try lifecycle.registry.liveMetrics(model: model, window: lifecycle.config.live.windowRows)
         func names(_ version: Int) -> [String] { aliases.filter { $0.version == version }.map(\.name) }
         if json {
             struct Output: Encodable {
@@ -47,7 +53,9 @@ struct Models: ParsableCommand {
                             version: v.version, family: v.family, createdAt: timestamp(v.createdAt, iso: true),
                             f1: v.f1, rocAUC: v.rocAuc, threshold: v.threshold, trainRows: v.trainRows,
                             testRows: v.testRows, aliases: names(v.version), serving: v.version == serving,
-                            artifact: lifecycle.registry.artifacts.path(v.artifactPath), sha256: v.artifactSha256)
+                            artifact: lifecycle.registry.artifacts.path(v.artifactPath), sha256: v.artifactSha256,
+                            liveF1: live[v.version]?.f1, livePrecision: live[v.version]?.precision,
+                            liveRecall: live[v.version]?.recall, liveRows: live[v.version]?.rows)
                     }))
             return
         }
@@ -55,11 +63,12 @@ struct Models: ParsableCommand {
             print("no versions of \(model) yet: train one with churnd train (labeled CSVs in watch/data)")
             return
         }
-        var rows = [["", "VERSION", "FAMILY", "CREATED", "TEST F1", "AUC", "THRESHOLD", "TRAIN ROWS", "ALIASES"]]
+        var rows = [["", "VERSION", "FAMILY", "CREATED", "TEST F1", "AUC", "THRESHOLD", "TRAIN ROWS", "LIVE F1 (ROWS)", "ALIASES"]]
         for v in versions {
             rows.append([
                 v.version == serving ? "*" : "", "\(v.version)", v.family, timestamp(v.createdAt), fixed(v.f1, 4),
                 v.rocAuc.map { fixed($0, 4) } ?? "n/a", fixed(v.threshold, 4), grouped(v.trainRows),
+                live[v.version].map { "\(fixed($0.f1, 4)) (\(grouped($0.rows)))" } ?? "–",
                 names(v.version).joined(separator: ", "),
             ])
         }

@@ -67,7 +67,7 @@ struct AliasEventJSON: Encodable {
     var time: String
     var alias: String
     var from: Int?
-    var to: Int
+    var to: Int?
     var kind: String
     var actor: String
     var reason: String
@@ -105,5 +105,5 @@ func describe(_ change: Registry.AliasChange, verb: String) -> String {
         return "\(change.alias) already points at v\(change.version); nothing changed"
     }
     let from = move.fromVersion.map { "from v\($0) " } ?? ""
-    return "\(verb) \(change.alias) \(from)to v\(move.toVersion) (audit #\(move.id ?? 0), \(move.actor): \(move.reason))"
+    return "\(verb) \(change.alias) \(from)to \(move.toVersion.map { "v\($0)" } ?? "nothing") (audit #\(move.id ?? 0), \(move.actor): \(move.reason))"
 }

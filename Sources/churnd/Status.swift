@@ -25,7 +25,8 @@ struct Status: ParsableCommand {
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
         let status = try lifecycle.status()
-        let runs = status.runCounts.values.reduce(0, +)
+        // Training runs; the families a run trained but did not choose are counted apart (not_selected).
+        let runs = status.runCounts.filter { $0.key != .notSelected }.values.reduce(0, +)
         let lastRun = status.lastRun.map { run in
             RunJSON(
                 id: run.id, startedAt: timestamp(run.startedAt, iso: true), seconds: run.seconds, actor: run.actor.name,
@@ -43,7 +44,7 @@ struct Status: ParsableCommand {
                 var runs: [String: Int]
             }
             var counts: [String: Int] = ["total": runs]
-            for outcome in [TrainingRunRecord.Outcome.promoted, .kept, .refused, .failed] {
+            for outcome in TrainingRunRecord.Outcome.all {
                 counts[outcome.rawValue] = status.runCounts[outcome] ?? 0
             }
             try printJSON(
@@ -74,7 +75,7 @@ struct Status: ParsableCommand {
         } else {
             rows.append(["last run", "none yet"])
         }
-        let byOutcome = [TrainingRunRecord.Outcome.promoted, .kept, .refused, .failed].map {
+        let byOutcome = TrainingRunRecord.Outcome.all.map {
             "\(status.runCounts[$0] ?? 0) \($0.rawValue)"
         }
         rows.append([

@@ -35,6 +35,18 @@ struct ConfigTests {
         #expect(config.promotion.gateF1 == 0.65)
     }
 
+    @Test func liveKeysOverrideDefaults() throws {
+        let config = try Config.parse(
+            toml: "[live]\npromote_challenger = false\nmin_live_rows = 50\nwindow_rows = 100\n", file: "c.toml")
+        #expect(!config.live.promoteChallenger && config.live.minLiveRows == 50 && config.live.windowRows == 100)
+        #expect(Config().live.promoteChallenger && Config().live.minLiveRows == 500)
+    }
+
+    @Test func shadowScoringCanBeTurnedOff() throws {
+        #expect(Config().shadow.enabled)
+        #expect(try !Config.parse(toml: "[shadow]\nenabled = false\n", file: "c.toml").shadow.enabled)
+    }
+
     @Test(
         "errors name the key and the line",
         arguments: [
@@ -46,6 +58,10 @@ struct ConfigTests {
             ("[promotion]\nmin_gain = 0.1\n", "c.toml:2: promotion.min_gain: unknown key"),
             ("[schema]\nnumeric = [1, 2]\n", "c.toml:2: schema.numeric: expected an array of strings"),
             ("[nonsense]\n", "c.toml:1: nonsense: unknown key"),
+            ("[shadow]\n\nenabled = 1\n", "c.toml:3: shadow.enabled: expected true or false"),
+            ("[shadow]\nsample = 1\n", "c.toml:2: shadow.sample: unknown key"),
+            ("[live]\nmin_live_rows = 0\n", "c.toml:2: live.min_live_rows: 0 is out of range"),
+            ("[live]\nmin_live_rows = 600\nwindow_rows = 500\n", "c.toml:2: live.min_live_rows: 600 is more than window_rows (500)"),
             ("[schema\n", "c.toml:1: syntax"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {

@@ -31,6 +31,7 @@ struct ModelLifecycleTests {
         #expect(record.training.inputs.first?.sha256.count == 64)
         let run = try #require(try lifecycle.registry.runs(model: "churn_model").first)
         #expect(run.outcome == .promoted)
+        #expect(run.parameters.family == artifact.family)
         #expect(run.version == 1)
         #expect(run.reason == outcome.summary)
         #expect(run.inputs.count == 1)
@@ -50,8 +51,10 @@ struct ModelLifecycleTests {
         #expect(second.verdict.reason == .gainTooSmall)
         #expect(second.summary.hasPrefix("kept v1 in production: v2 has F1"))
         #expect(try lifecycle.servingVersion() == 1)
-        #expect(try lifecycle.history().count == 1)
-        #expect(try lifecycle.registry.runs(model: "churn_model").map(\.outcome) == [.kept, .promoted])
+        #expect(try lifecycle.history(alias: AliasName.production).count == 1)
+        #expect(
+            try lifecycle.registry.runs(model: "churn_model").map(\.outcome)
+                == [.kept, .notSelected, .promoted, .notSelected])
     }
 
     @Test func aCandidateBelowTheGateIsRecordedButNotRegistered() throws {

@@ -75,8 +75,8 @@ struct RegistryTests {
             ("promote 2 --alias ''", "invalid alias name \"\""),
             ("rollback", "no earlier production version: production has only ever been v1;"),
             ("rollback 7", "no version 7; versions are 1–2"),
-            ("serve nightly", "no alias \"nightly\"; aliases are production (v1)"),
-            ("history nightly", "no alias \"nightly\"; aliases are production"),
+            ("serve nightly", "no alias \"nightly\"; aliases are challenger (v2), production (v1)"),
+            ("history nightly", "no alias \"nightly\"; aliases are challenger, production"),
         ])
     func refusals(request: String, message: String) throws {
         let copy = try Copy()
@@ -95,7 +95,7 @@ struct RegistryTests {
         } catch {
             #expect("\(error)".hasPrefix(message), "\(error)")
         }
-        #expect(try lifecycle.history().count == 1, "a refusal changes nothing")
+        #expect(try lifecycle.history().count == 2, "a refusal changes nothing")
     }
 
     @Test func promotingTheCurrentVersionChangesNothing() throws {
@@ -103,10 +103,11 @@ struct RegistryTests {
         defer { withExtendedLifetime(copy) {} }
         let lifecycle = copy.lifecycle
         #expect(try lifecycle.promote(version: 1, actor: .user).move == nil)
-        #expect(try lifecycle.history().count == 1)
-        let change = try lifecycle.promote(version: 2, alias: "challenger", actor: .user, reason: "nightly A/B")
+        #expect(try lifecycle.history().count == 2)
+        let change = try lifecycle.promote(version: 1, alias: "nightly", actor: .user, reason: "nightly A/B")
         #expect(change.move?.fromVersion == nil && change.move?.reason == "nightly A/B")
-        #expect(try lifecycle.registry.aliases(model: "churn_model").map(\.name) == ["challenger", "production"])
+        #expect(try lifecycle.history().count == 3, "a move of another alias leaves the challenger alone")
+        #expect(try lifecycle.registry.aliases(model: "churn_model").map(\.name) == ["challenger", "nightly", "production"])
     }
 
     @Test func aRegistryFromANewerChurndIsRefusedAndLeftAlone() throws {
@@ -127,7 +128,7 @@ struct RegistryTests {
         let identifiers = try DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(identifiers == ["v1-versions-runs-aliases-audit", "v9-from-the-future"])
+        #expect(identifiers == Registry.migrator.migrations + ["v9-from-the-future"])
     }
 
     @Test func aFileThatIsNotSQLiteIsRefused() throws {
@@ -198,14 +199,16 @@ struct RegistryTests {
             }
         }
         let lifecycle = try ModelLifecycle(root: dir.path, config: Config())
-        let events = try lifecycle.history().reversed()
-        // Every reported move is audited exactly once, and the history is one unbroken chain.
+        let events = try lifecycle.history(alias: AliasName.production).reversed()
+        // Every reported move is audited exactly once, and each alias's history is one unbroken chain.
         #expect(events.compactMap(\.id).dropFirst().sorted() == moves.withLock { $0 }.sorted())
-        var current: Int? = nil
-        for event in events {
-            #expect(event.fromVersion == current)
-            current = event.toVersion
+        for alias in [AliasName.production, AliasName.challenger] {
+            var current: Int? = nil
+            for event in try lifecycle.history(alias: alias).reversed() {
+                #expect(event.fromVersion == current)
+                current = event.toVersion
+            }
+            #expect(try lifecycle.servingVersion(alias: alias) == current)
         }
-        #expect(try lifecycle.servingVersion() == current)
     }
 }

@@ -51,7 +51,7 @@ struct RegistryCLITests {
         try Self.run(["promote", "3", "--reason", "v3 checked by hand"], in: dir)
 
         // The audit log has every move, newest first, with actor and reason.
-        let history = try Self.json(try Self.run(["history", "--json"], in: dir).stdout)
+        let history = try Self.json(try Self.run(["history", "--alias", "production", "--json"], in: dir).stdout)
         let events = try #require(history["events"] as? [[String: Any]])
         #expect(events.map { $0["to"] as? Int } == [3, 1, 3, 1])
         #expect(events.map { $0["from"] as? Int } == [1, 3, 1, nil])
@@ -60,8 +60,13 @@ struct RegistryCLITests {
         #expect(events[1]["reason"] as? String == "rolled back by hand from v3")
         #expect(events[2]["reason"] as? String == summary)
         #expect(events.allSatisfy { ($0["actor"] as? String)?.hasPrefix("user") == true && $0["time"] is String })
+        // The challenger is v2 throughout (v1's twin, newer): it moved once, when v2 was registered.
+        let challenger = try Self.json(try Self.run(["history", "--alias", "challenger", "--json"], in: dir).stdout)
+        let moves = try #require(challenger["events"] as? [[String: Any]])
+        #expect(moves.map { $0["to"] as? Int } == [2])
+        #expect((moves.first?["reason"] as? String)?.hasPrefix("best eligible version not serving: test F1 0.") == true)
         let text = try Self.run(["history"], in: dir).stdout
-        #expect(text.split(separator: "\n").count == 5)
+        #expect(text.split(separator: "\n").count == 6)
         #expect(text.contains("v3 → v1  rollback"))
 
         // models, status and score agree on what serves.
@@ -70,13 +75,16 @@ struct RegistryCLITests {
         #expect(versions.map { $0["version"] as? Int } == [1, 2, 3])
         #expect(versions.map { $0["serving"] as? Bool } == [false, false, true])
         #expect(versions[2]["aliases"] as? [String] == ["production"])
+        #expect(versions[1]["aliases"] as? [String] == ["challenger"])
         #expect(Set(versions[0].keys) == [
             "version", "family", "createdAt", "f1", "rocAUC", "threshold", "trainRows", "testRows", "aliases",
             "serving", "artifact", "sha256",
         ])
         let status = try Self.json(try Self.run(["status", "--json"], in: dir).stdout)
         #expect(status["serving"] as? Int == 3)
-        #expect((status["runs"] as? [String: Int]) == ["total": 3, "promoted": 2, "kept": 1, "refused": 0, "failed": 0])
+        #expect((status["runs"] as? [String: Int]) == [
+            "total": 3, "promoted": 2, "kept": 1, "refused": 0, "failed": 0, "not_selected": 3,
+        ])
         #expect((status["lastRun"] as? [String: Any])?["outcome"] as? String == "promoted")
         #expect(try Self.run(["status"], in: dir).stdout.contains("serving   v3 (production) since "))
         try Self.run(["gen-data", "--rows", "50", "--seed", "9", "--unlabeled", "-o", "in.csv"], in: dir)
@@ -100,9 +108,9 @@ struct RegistryCLITests {
         #expect(try Self.run(["promote", "2", "--alias", "prod.v2"], in: dir, expect: 2).stderr.contains(
             "invalid alias name \"prod.v2\""))
         #expect(try Self.run(["score", "in.csv", "--alias", "nightly"], in: dir, expect: 1).stderr.contains(
-            "no alias \"nightly\"; aliases are production (v1)"))
+            "no alias \"nightly\"; aliases are challenger (v2), production (v1)"))
         #expect(try Self.run(["history", "--alias", "nightly"], in: dir, expect: 1).stderr.contains(
-            "no alias \"nightly\"; aliases are production"))
+            "no alias \"nightly\"; aliases are challenger, production"))
         #expect(try Self.run(["promote", "1"], in: dir).stdout == "production already points at v1; nothing changed\n")
         try dir.write("state/models/churn_model/2/model.json", "{}")
         #expect(try Self.run(["promote", "2"], in: dir, expect: 1).stderr.contains(
@@ -137,7 +145,7 @@ struct RegistryCLITests {
             }
         }
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(3) })")
-        let history = try Self.json(try Self.run(["history", "--json"], in: dir).stdout)
+        let history = try Self.json(try Self.run(["history", "--alias", "production", "--json"], in: dir).stdout)
         let events = try #require(history["events"] as? [[String: Any]]).reversed()
         // Every move a process reported is in the log exactly once, and nothing else is (event 1 was training's).
         let ids = events.compactMap { $0["id"] as? Int }

@@ -14,7 +14,7 @@ extension Config {
         var config = Config()
         try reader.checkKeys(
             table, section: nil,
-            allowed: ["schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift"])
+            allowed: ["schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live"])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
                 section, section: "schema",
@@ -84,6 +84,12 @@ extension Config {
         }
         if let section = try reader.section(table, "drift") {
             try reader.readDrift(section, into: &config.drift)
+        }
+        if let section = try reader.section(table, "shadow") {
+            try reader.readShadow(section, into: &config.shadow)
+        }
+        if let section = try reader.section(table, "live") {
+            try reader.readLive(section, into: &config.live)
         }
         if let section = try reader.section(table, "daemon") {
             try reader.readDaemon(section, into: &config.daemon)

@@ -9,6 +9,8 @@ public struct Config: Equatable, Sendable {
     public var paths = Paths()
     public var daemon = Daemon()
     public var drift = Drift()
+    public var shadow = Shadow()
+    public var live = Live()
 
     public init() {}
 

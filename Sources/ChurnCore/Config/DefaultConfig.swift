@@ -82,5 +82,17 @@ extension Config {
         log_file = "churnd-predictions.jsonl" # the daemon's prediction log in watch/logs
         log_max_bytes = 67108864    # rotate the log past this size (64 MiB)
 
+        [shadow]
+        # The challenger (best eligible version not serving) also scores every inbox file: its predictions go
+        # to the prediction log only (same sampled rows, "alias": "challenger"), never to the outbox.
+        enabled = true
+
+        [live]
+        # Label files dropped into watch/labels (CSV with the schema's id and label columns) are joined with the
+        # logged predictions of the champion and the challenger (by request_id = id) to give live F1 per version.
+        promote_challenger = true   # promote the challenger when its live F1 beats the champion's ([promotion] rule)
+        min_live_rows = 500         # ... on at least this many labeled rows both versions predicted
+        window_rows = 5000          # live F1 is over each version's last this many labeled rows
+
         """
 }

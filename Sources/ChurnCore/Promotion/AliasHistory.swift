@@ -7,6 +7,8 @@ public struct AliasHistory: Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case promote
         case rollback
+        /// The alias was removed (e.g. `challenger` when no version qualifies); audited as a move to nothing.
+        case remove
     }
 
     public struct Move: Sendable, Equatable {

@@ -22,6 +22,8 @@ struct InboxJob: Sendable {
     var predictionLog: PredictionLogWriter? = nil
     /// Rows sampled per file (`[drift] sample_rows_per_file`, read per file so a reload applies).
     var sampleRows: @Sendable () -> Int = { 0 }
+    /// Scores the logged sample with the challenger too (its lines join the champion's in the log).
+    var shadow: ShadowScorer? = nil
 
     enum Result: Sendable {
         /// The file was gone before it could be claimed (claimed by an earlier offer, or removed).
@@ -104,7 +106,8 @@ struct InboxJob: Sendable {
                     staged: staged.files.map(\.temporaryPath)))
             let milliseconds = (monotonicSeconds() - started) * 1000
             // After the outputs: the log feeds drift monitoring and is not part of the file's guarantees.
-            predictionLog?.append(staged.predictions)
+            predictionLog?.append(
+                staged.predictions + (shadow?.records(shadowing: staged.predictions, champion: model.version) ?? []))
             switch staged.result {
             case .scored(let summary):
                 return .scored(

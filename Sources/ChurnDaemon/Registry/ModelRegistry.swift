@@ -14,11 +14,16 @@ public protocol ModelRegistry: Sendable {
     /// A value that changes whenever the registry's storage changes, much cheaper to get than
     /// `servingVersion()`; nil when the registry cannot tell (then every file asks `servingVersion()`).
     func changeStamp() -> [FileStamp]?
+    /// Version at `challenger` now, or nil; shadow scoring asks before each file: must be cheap.
+    func challengerVersion() throws -> Int?
     /// The artifact of a version (verified).
     func artifact(version: Int) throws -> ModelArtifact
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …").
     func train(files: [String]) throws -> String
+    /// Joins label rows with the predictions in `logFiles`, stores the outcomes and may promote the
+    /// challenger (live F1); returns a one-line summary for the log.
+    func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String
     /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
@@ -81,4 +86,14 @@ public struct FileStamp: Equatable, Sendable {
         size = Int64(info.st_size)
         modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
     }
+}
+
+extension ModelRegistry {
+    /// Stand-ins keep no live outcomes.
+    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
+        "ignored: this registry keeps no live outcomes"
+    }
+
+    /// Stand-ins without a challenger never shadow-score.
+    public func challengerVersion() throws -> Int? { nil }
 }

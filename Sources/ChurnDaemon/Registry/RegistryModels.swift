@@ -27,6 +27,10 @@ public struct RegistryModels: ModelRegistry {
         return [FileStamp(path: path), FileStamp(path: path + "-wal")]
     }
 
+    public func challengerVersion() throws -> Int? {
+        try lifecycle.servingVersion(alias: AliasName.challenger)
+    }
+
     public func artifact(version: Int) throws -> ModelArtifact {
         try lifecycle.loadArtifact(version: version)
     }
@@ -43,6 +47,11 @@ public struct RegistryModels: ModelRegistry {
         let outcome = try current.train(files: files, actor: .daemon)
         let refused = outcome.refusedFiles.count
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
+    }
+
+    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
+        let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
+        return try current.applyLabels(batch, file: file, logFiles: logFiles, actor: .daemon).summary
     }
 
     public func rollback(reason: String) throws -> (from: Int, to: Int) {

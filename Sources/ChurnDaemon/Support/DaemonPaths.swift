@@ -7,6 +7,8 @@ public struct DaemonPaths: Equatable, Sendable {
     public var outbox: String
     public var data: String
     public var logs: String
+    /// Label files for live F1: the schema's id and label columns.
+    public var labels: String
     public var state: String
 
     public init(root: String, config: Config) {
@@ -18,6 +20,7 @@ public struct DaemonPaths: Equatable, Sendable {
         outbox = resolve(config.paths.outbox)
         data = resolve(config.paths.watch) + "/data"
         logs = resolve(config.paths.watch) + "/logs"
+        labels = resolve(config.paths.watch) + "/labels"
         state = resolve(config.paths.state)
     }
 
@@ -28,11 +31,14 @@ public struct DaemonPaths: Equatable, Sendable {
     /// Refused inputs and training files, each with a `.reason.txt`.
     public var quarantine: String { "\(state)/quarantine" }
 
+    /// Label files already joined: `<claim>.<name>`.
+    public var labelArchive: String { "\(state)/labels" }
+
     /// Drift reports: `drift-<time>.json`, and `.html` for alerts.
     public var reports: String { "\(state)/reports" }
     /// What the drift monitor last did about an alert, so a restart does not act on it again.
     public var driftState: String { "\(state)/drift-state.json" }
 
     /// Folders created at start.
-    public var all: [String] { [inbox, outbox, data, logs, state, processing, archive, quarantine] }
+    public var all: [String] { [inbox, outbox, data, logs, labels, state, processing, archive, quarantine, labelArchive] }
 }

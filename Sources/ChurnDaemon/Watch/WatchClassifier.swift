@@ -7,6 +7,7 @@ public enum WatchRole: String, Sendable {
     case inbox
     case data
     case logs
+    case labels
 
     /// Folders whose new subdirectories are watched too (prediction logs may be grouped by service).
     var watchesSubdirectories: Bool { self == .logs }

@@ -9,12 +9,14 @@ final class WatcherService: Service {
     private let training: TrainingService
     private let drift: DriftService
     private let scanner: FolderScanner
+    private let labels: LabelService?
     private let logger: Logger
 
     init(
         watcher: InotifyWatcher, pipeline: InboxPipeline, training: TrainingService, drift: DriftService,
-        scanner: FolderScanner, logger: Logger
+        scanner: FolderScanner, labels: LabelService? = nil, logger: Logger
     ) {
+        self.labels = labels
         self.watcher = watcher
         self.pipeline = pipeline
         self.training = training
@@ -31,6 +33,8 @@ final class WatcherService: Service {
                     await pipeline.offer(name: name)
                 case .file(.data, let name):
                     training.fileArrived(name)
+                case .file(.labels, let name):
+                    labels?.fileArrived(name)
                 case .file(.logs, _):
                     drift.logsChanged()
                 case .rescan(let reason):

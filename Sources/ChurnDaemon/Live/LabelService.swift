@@ -1,0 +1,86 @@
+import ChurnCore
+import ChurnStore
+import Dispatch
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Live F1 (SPEC §5): label files dropped into `watch/labels/` (the schema's id and label columns) are
+/// validated, joined with the logged predictions of the champion and the challenger, stored in the registry,
+/// and may promote the challenger. A file with the wrong columns goes to `state/quarantine/` with a
+/// `.reason.txt`; a processed file moves to `state/labels/`. Files are taken one at a time on a queue of their
+/// own, on an inotify event and at every reconciliation scan (so polling mode works too).
+final class LabelService: Service {
+    private let paths: DaemonPaths
+    private let registry: any ModelRegistry
+    private let config: @Sendable () -> Config
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "churnd.labels")
+    let heartbeat = Heartbeat(name: "labels")
+
+    init(paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger) {
+        self.paths = paths
+        self.registry = registry
+        self.config = config
+        self.logger = logger
+    }
+
+    /// A complete file appeared in `watch/labels/` (name relative to it).
+    func fileArrived(_ name: String) {
+        guard name.lowercased().hasSuffix(".csv"), !name.contains("/") else { return }
+        queue.async { [self] in process(name) }
+    }
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            heartbeat.beat()
+            for path in (try? DataFiles.list(in: paths.labels)) ?? [] { fileArrived(FileSystem.split(path).name) }
+            let daemon = config().daemon
+            await sleepUnlessShuttingDown(seconds: daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds)
+        }
+    }
+
+    /// Reads, joins and files away one label file; on the label queue only.
+    func process(_ name: String) {
+        let path = "\(paths.labels)/\(name)"
+        guard FileSystem.exists(path) else { return }  // taken by an earlier event or scan
+        let config = self.config()
+        do {
+            let batch: LabelBatch
+            do {
+                let file = try FileSystem.openInput(path)
+                defer { file.close() }
+                batch = try LabelBatch.read(FileDescriptorSource(fd: file.fd, path: path), schema: config.schema)
+            } catch let problem as LabelBatch.Problem {
+                try quarantine(name, reason: "\(problem)")
+                logger.warning(
+                    "label file refused, moved to quarantine", metadata: ["file": "\(name)", "reason": "\(problem)"])
+                return
+            }
+            var logs = try PredictionLogFiles.list(in: paths.logs)
+            let rotated = "\(paths.logs)/\(config.drift.logFile).1"
+            if FileSystem.exists(rotated) { logs.insert(rotated, at: 0) }
+            let summary = try registry.applyLabels(batch, file: name, logFiles: logs)
+            let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
+            if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
+            logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])
+        } catch {
+            logger.error("cannot process label file", metadata: ["file": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    private func quarantine(_ name: String, reason: String) throws {
+        let path = "\(paths.labels)/\(name)"
+        let claimed = ClaimID.next().fileName(for: name)
+        try FileSystem.writeAtomically(
+            "\(paths.quarantine)/\(claimed).reason.txt",
+            bytes: Array("\(name): \(reason). It was moved here and not used.\n".utf8))
+        if rename(path, "\(paths.quarantine)/\(claimed)") != 0 {
+            throw ChurnError.io(path: path, operation: "rename", errno: errno)
+        }
+        try FileSystem.fsyncDirectory(paths.quarantine)
+    }
+}

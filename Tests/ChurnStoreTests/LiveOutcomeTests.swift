@@ -1,0 +1,77 @@
+import ChurnCore
+import ChurnTestKit
+import Foundation
+import Testing
+
+@testable import ChurnStore
+
+/// Labeled outcomes stored in the registry, the sliding window, and live promotion of the challenger;
+/// against real SQLite.
+@Suite(.serialized)
+struct LiveOutcomeTests {
+    /// A prediction log where v2 (the challenger) is always right and v1 misses every other positive.
+    static func writeLog(_ dir: TemporaryDirectory, rows: Int) throws -> (path: String, labels: LabelBatch) {
+        var bytes: [UInt8] = []
+        var writer = ByteWriter(capacity: 1 << 16) { bytes.append(contentsOf: $0) }
+        var labels = LabelBatch()
+        for i in 0..<rows {
+            let label = i % 3 == 0 ? 1 : 0
+            labels.add(id: "C\(i)", label: UInt8(label))
+            try PredictionRecord(
+                requestID: "C\(i)", modelVersion: "1", prediction: label == 1 && i % 2 == 0 ? 1 : 0, probability: 0.5,
+                features: [:], timestamp: 1
+            ).write(to: &writer)
+            try PredictionRecord(
+                requestID: "C\(i)", modelVersion: "2", alias: "challenger", prediction: label, probability: 0.5,
+                features: [:], timestamp: 1
+            ).write(to: &writer)
+        }
+        try writer.flush()
+        try dir.write("watch/logs/p.jsonl", String(decoding: bytes, as: UTF8.self))
+        return ("\(dir.path)/watch/logs/p.jsonl", labels)
+    }
+
+    @Test func labelsAreStoredPerVersionAndTheChallengerWaitsForEnoughRows() throws {
+        let copy = try RegistryTests.Copy()
+        defer { withExtendedLifetime(copy) {} }
+        let (log, labels) = try Self.writeLog(copy.dir, rows: 300)
+        var batch = labels
+        batch.add(id: "nobody", label: 1)
+        let report = try copy.lifecycle.applyLabels(batch, file: "l.csv", logFiles: [log], actor: .daemon)
+        #expect(report.stored == 600 && report.unknownIDs == 1)
+        #expect(report.metrics[2]?.f1 == 1 && report.metrics[2]?.rows == 300)
+        #expect(report.metrics[1].map { abs($0.f1 - 2.0 / 3.0) < 1e-12 } == true)
+        #expect(report.judgement?.pairedRows == 300 && report.judgement?.verdict == nil)
+        #expect(report.promotion == nil)
+        #expect(try copy.lifecycle.servingVersion() == 1)
+        // The same labels again replace the stored outcomes (last wins) instead of adding to them.
+        _ = try copy.lifecycle.applyLabels(batch, file: "again.csv", logFiles: [log], actor: .daemon)
+        #expect(try copy.lifecycle.registry.liveWindow(model: "churn_model", version: 2, limit: 10_000).count == 300)
+    }
+
+    @Test func aChallengerThatWinsLiveIsPromotedAuditedWithTheFigures() throws {
+        let copy = try RegistryTests.Copy()
+        defer { withExtendedLifetime(copy) {} }
+        let (log, labels) = try Self.writeLog(copy.dir, rows: 600)
+        let report = try copy.lifecycle.applyLabels(labels, file: "l.csv", logFiles: [log], actor: .daemon)
+        #expect(report.promotion?.version == 2)
+        #expect(try copy.lifecycle.servingVersion() == 2)
+        let move = try #require(try copy.lifecycle.history(alias: AliasName.production).first)
+        #expect(move.actor == .daemon && move.fromVersion == 1 && move.toVersion == 2)
+        #expect(move.reason.hasPrefix("promoted challenger v2 to production over v1: live F1 1.0000 vs 0.6667 on 600 "))
+        // The old champion is the challenger now.
+        #expect(try copy.lifecycle.servingVersion(alias: AliasName.challenger) == 1)
+    }
+
+    @Test func livePromotionCanBeTurnedOff() throws {
+        let copy = try RegistryTests.Copy()
+        defer { withExtendedLifetime(copy) {} }
+        var config = Config()
+        config.live.promoteChallenger = false
+        let lifecycle = ModelLifecycle(config: config, registry: copy.lifecycle.registry)
+        let (log, labels) = try Self.writeLog(copy.dir, rows: 600)
+        let report = try lifecycle.applyLabels(labels, file: "l.csv", logFiles: [log], actor: .daemon)
+        #expect(report.judgement?.verdict?.decision == .promoted && report.promotion == nil)
+        #expect(try lifecycle.servingVersion() == 1)
+    }
+}
