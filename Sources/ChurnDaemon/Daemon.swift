@@ -54,12 +54,16 @@ public struct Daemon: Sendable {
             paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
         let labels = LabelService(paths: paths, registry: registry, config: { settings.current }, logger: logger)
         let scanner = FolderScanner(folder: paths.inbox)
-        let dataScan = config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
+        let dataScan =
+            config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
         let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
-        var services: [any Service] = [PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training]
+        var services: [any Service] = [
+            PipelineService(
+                pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
+        ]
         services += [drift, labels]
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
@@ -95,8 +99,11 @@ public struct Daemon: Sendable {
         await training.startUp()
         status.update { $0.serving = try? registry.servingVersion() }
         logger.info(
-            "watching", metadata: ["inbox": "\(paths.inbox)", "files": "\(present.count)", "workers": "\(workers)",
-                "mode": "\(config.daemon.polling ? "polling" : "inotify")"])
+            "watching",
+            metadata: [
+                "inbox": "\(paths.inbox)", "files": "\(present.count)", "workers": "\(workers)",
+                "mode": "\(config.daemon.polling ? "polling" : "inotify")",
+            ])
 
         let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config in
             models.update(scoring: .init(config.scoring))
@@ -131,7 +138,9 @@ public struct Daemon: Sendable {
                 }
             }
         }
-        for (a, b) in [(paths.inbox, paths.processing), (paths.processing, paths.archive), (paths.data, paths.quarantine)]
+        for (a, b) in [
+            (paths.inbox, paths.processing), (paths.processing, paths.archive), (paths.data, paths.quarantine),
+        ]
         where System.device(of: a) != System.device(of: b) {
             throw DaemonError.differentFileSystems(a, b)
         }

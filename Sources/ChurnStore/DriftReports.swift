@@ -57,7 +57,10 @@ public struct DriftRecord: Codable, Sendable {
     public var skippedLines: [String: Int]
     public var report: DriftCheck.Report
 
-    public init(checkedAt: Double, modelVersion: String, decision: String, skippedLines: [String: Int], report: DriftCheck.Report) {
+    public init(
+        checkedAt: Double, modelVersion: String, decision: String, skippedLines: [String: Int],
+        report: DriftCheck.Report
+    ) {
         self.checkedAt = checkedAt
         self.modelVersion = modelVersion
         self.decision = decision

@@ -26,7 +26,9 @@ public enum FileSystem {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             let code = errno
-            if code == ELOOP { throw ChurnError.badFile(path: path, message: "is a symbolic link; refusing to follow it") }
+            if code == ELOOP {
+                throw ChurnError.badFile(path: path, message: "is a symbolic link; refusing to follow it")
+            }
             throw ChurnError.io(path: path, operation: "open", errno: code)
         }
         var info = stat()
@@ -76,7 +78,9 @@ public enum FileSystem {
 
     /// Names in a directory, without `.` and `..`, sorted.
     public static func list(_ directory: String) throws -> [String] {
-        guard let dir = opendir(directory) else { throw ChurnError.io(path: directory, operation: "opendir", errno: errno) }
+        guard let dir = opendir(directory) else {
+            throw ChurnError.io(path: directory, operation: "opendir", errno: errno)
+        }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

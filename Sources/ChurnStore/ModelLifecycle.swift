@@ -124,7 +124,8 @@ public struct ModelLifecycle: Sendable {
                 let registration = try registry.register(
                     result.artifact, run: run, alias: alias, expectedChampion: championVersion,
                     promote: verdict.decision == .promoted, actor: run.actor,
-                    alternatives: alternatives(result, run: run), challenger: challengerRule, reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
+                    alternatives: alternatives(result, run: run), challenger: challengerRule,
+                    reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
                 var artifact = result.artifact
                 artifact.version = registration.version.version
                 var outcome = outcome(

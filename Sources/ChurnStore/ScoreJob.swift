@@ -29,7 +29,8 @@ public struct ScoreJob {
 
     /// Scores `inputPath` into `outputDirectory`. Throws only for failures of the output side (disk full,
     /// permissions); in that case nothing is published and the input is untouched.
-    public func run(inputPath: String, outputDirectory: String, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome {
+    public func run(inputPath: String, outputDirectory: String, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome
+    {
         let stem = Self.stem(of: inputPath)
         let input: FileSystem.InputFile
         do {
@@ -70,7 +71,8 @@ public struct ScoreJob {
     private func refuse(stem: String, outputDirectory: String, reason: String) throws -> Outcome {
         let report = try PendingFile(directory: outputDirectory, name: "\(stem).error.txt")
         var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
-        try writer.write("could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n")
+        try writer.write(
+            "could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n")
         try writer.flush()
         let names = try publish(stem: stem, in: outputDirectory, files: [(report, "error.txt", true)])
         return .refused(reason: reason, reportPath: "\(outputDirectory)/\(names[0]!)")

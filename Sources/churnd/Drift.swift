@@ -77,7 +77,9 @@ struct Drift: ParsableCommand {
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of \(Int(version) != nil ? "v" + version : version))")
+            print(
+                "\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of \(Int(version) != nil ? "v" + version : version))"
+            )
             for (reason, count) in windows.skipped.sorted(by: { $0.key < $1.key }) {
                 print("  skipped \(count) log line\(count == 1 ? "" : "s"): \(reason)")
             }

@@ -43,7 +43,8 @@ struct History: ParsableCommand {
         for event in events {
             let from = event.fromVersion.map { "v\($0)" } ?? "–"
             rows.append([
-                timestamp(event.at), event.alias, "\(from) → \(event.toVersion.map { "v\($0)" } ?? "–")", event.kind.rawValue,
+                timestamp(event.at), event.alias, "\(from) → \(event.toVersion.map { "v\($0)" } ?? "–")",
+                event.kind.rawValue,
                 event.actor.name, event.reason,
             ])
         }

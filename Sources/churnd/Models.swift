@@ -63,7 +63,12 @@ struct Models: ParsableCommand {
             print("no versions of \(model) yet: train one with churnd train (labeled CSVs in watch/data)")
             return
         }
-        var rows = [["", "VERSION", "FAMILY", "CREATED", "TEST F1", "AUC", "THRESHOLD", "TRAIN ROWS", "LIVE F1 (ROWS)", "ALIASES"]]
+        var rows = [
+            [
+                "", "VERSION", "FAMILY", "CREATED", "TEST F1", "AUC", "THRESHOLD", "TRAIN ROWS", "LIVE F1 (ROWS)",
+                "ALIASES",
+            ]
+        ]
         for v in versions {
             rows.append([
                 v.version == serving ? "*" : "", "\(v.version)", v.family, timestamp(v.createdAt), fixed(v.f1, 4),

@@ -105,5 +105,6 @@ func describe(_ change: Registry.AliasChange, verb: String) -> String {
         return "\(change.alias) already points at v\(change.version); nothing changed"
     }
     let from = move.fromVersion.map { "from v\($0) " } ?? ""
-    return "\(verb) \(change.alias) \(from)to \(move.toVersion.map { "v\($0)" } ?? "nothing") (audit #\(move.id ?? 0), \(move.actor): \(move.reason))"
+    return
+        "\(verb) \(change.alias) \(from)to \(move.toVersion.map { "v\($0)" } ?? "nothing") (audit #\(move.id ?? 0), \(move.actor): \(move.reason))"
 }

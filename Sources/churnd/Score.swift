@@ -35,14 +35,16 @@ struct Score: ParsableCommand {
             nthread: config.xgboost.threads(cores: ProcessInfo.processInfo.activeProcessorCount))
         let progress = ProgressLine(label: ScoreJob.stem(of: input))
         let outcome = try ScoreJob(scorer: scorer).run(
-            inputPath: input, outputDirectory: directory, progress: progress.map { line in { line.update($0, of: $1) } })
+            inputPath: input, outputDirectory: directory, progress: progress.map { line in { line.update($0, of: $1) } }
+        )
         progress?.finish()
         switch outcome {
         case .scored(let summary, let scoredPath, let errorsPath):
             let with = artifact.version.map { " with v\($0)" } ?? ""
             var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows\(with) → \(scoredPath)"
             if let errorsPath {
-                text += "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
+                text +=
+                    "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
             }
             print(text)
         case .refused(let reason, let reportPath):

@@ -64,7 +64,9 @@ struct Status: ParsableCommand {
             }
             rows.append(["serving", text])
         } else {
-            rows.append(["serving", "nothing yet: train a model (churnd train) or promote one (churnd promote VERSION)"])
+            rows.append([
+                "serving", "nothing yet: train a model (churnd train) or promote one (churnd promote VERSION)",
+            ])
         }
         if let run = status.lastRun {
             rows.append([

@@ -62,7 +62,8 @@ struct Train: ParsableCommand {
             }
         }
         if let writeSplit {
-            let rows = outcome.artifact.training.trainRows + outcome.artifact.training.validationRows
+            let rows =
+                outcome.artifact.training.trainRows + outcome.artifact.training.validationRows
                 + outcome.artifact.training.testRows
             try write(split: outcome.split, rows: rows, to: writeSplit)
         }
@@ -83,7 +84,8 @@ struct Train: ParsableCommand {
         let steps = a.family == ModelFamily.xgboost.rawValue ? "boosting rounds kept" : "Newton iterations"
         var families = ""
         if let alternatives = a.alternatives, !alternatives.isEmpty {
-            let lines = [(a.family, a.validationF1, m.f1, t.fitSeconds ?? t.seconds, "chosen")]
+            let lines =
+                [(a.family, a.validationF1, m.f1, t.fitSeconds ?? t.seconds, "chosen")]
                 + alternatives.map { ($0.family, $0.validationF1, $0.metrics.f1, $0.seconds, "") }
             families = lines.map { family, validation, test, seconds, note in
                 let name = family.padding(toLength: 20, withPad: " ", startingAt: 0)

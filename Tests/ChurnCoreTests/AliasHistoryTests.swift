@@ -24,8 +24,10 @@ struct AliasHistoryTests {
             visited.append(target)
         }
         #expect(visited == [3, 2, 1])
-        #expect(history.noTargetMessage(versions: [1, 2, 3, 4]).hasPrefix(
-            "no earlier production version to roll back to: production has been v1, v2, v3, v4, and v2, v3, v4 were rolled back from"))
+        #expect(
+            history.noTargetMessage(versions: [1, 2, 3, 4]).hasPrefix(
+                "no earlier production version to roll back to: production has been v1, v2, v3, v4, and v2, v3, v4 were rolled back from"
+            ))
     }
 
     @Test func promotingAgainMakesAVersionARollbackTargetAgain() {
@@ -41,15 +43,18 @@ struct AliasHistoryTests {
     @Test func refusalsNameWhatTheAliasHasBeen() {
         let once = AliasHistory(alias: "production", moves: Self.promotions([1]))
         #expect(once.rollbackTarget == nil)
-        #expect(once.noTargetMessage(versions: [1, 2]).hasPrefix(
-            "no earlier production version: production has only ever been v1;"))
+        #expect(
+            once.noTargetMessage(versions: [1, 2]).hasPrefix(
+                "no earlier production version: production has only ever been v1;"))
         #expect(once.noTargetMessage(versions: [1, 2]).hasSuffix("(versions are 1–2)"))
         let never = AliasHistory(alias: "production", moves: [])
         #expect(never.noTargetMessage(versions: []).hasPrefix("production has no version yet"))
         var toggled = AliasHistory(alias: "production", moves: Self.promotions([1, 3]))
         toggled.moves.append(Move(from: 3, to: 1, kind: .rollback))
-        #expect(toggled.noTargetMessage(versions: [1, 2, 3]).hasPrefix(
-            "no earlier production version to roll back to: production has been v1 and v3, and v3 was rolled back from"))
+        #expect(
+            toggled.noTargetMessage(versions: [1, 2, 3]).hasPrefix(
+                "no earlier production version to roll back to: production has been v1 and v3, and v3 was rolled back from"
+            ))
     }
 
     @Test func versionListsAreRangesWhenConsecutive() {

@@ -51,7 +51,8 @@ struct CSVReaderTests {
 
     @Test func recordLongerThanTheLimitIsSkippedAndReported() throws {
         let long = String(repeating: "x", count: 5000)
-        let got = try records("a,b\n\(long),1\n\"q\n\(long)\",2\n3,4\n", chunk: 100, bufferSize: 64, maxRecordBytes: 1024)
+        let got = try records(
+            "a,b\n\(long),1\n\"q\n\(long)\",2\n3,4\n", chunk: 100, bufferSize: 64, maxRecordBytes: 1024)
         #expect(got.count == 4)
         #expect(got[1].problem == .tooLong(bytes: 5003))
         #expect(got[2].problem != nil)
@@ -83,15 +84,19 @@ struct CSVReaderTests {
 struct NumberParserTests {
     @Test(
         "parses decimal numbers exactly",
-        arguments: ["0", "1", "-3", "+4.5", "35.25", "1e3", "2.5E-3", " 7 ", "0.1", "123456789012345678901234",
-            "1.7976931348623157e308", "4.9e-324", ".5", "5."])
+        arguments: [
+            "0", "1", "-3", "+4.5", "35.25", "1e3", "2.5E-3", " 7 ", "0.1", "123456789012345678901234",
+            "1.7976931348623157e308", "4.9e-324", ".5", "5.",
+        ])
     func parsesLikeStrtod(text: String) {
         let expected = Double(text.trimmingCharacters(in: " "))!
         let got = Array(text.utf8).withUnsafeBufferPointer { NumberParser.parseDouble($0) }
         #expect(got == expected)
     }
 
-    @Test("refuses what is not a finite number", arguments: ["", "abc", "NaN", "inf", "-Infinity", "1,5", "1e", "--1", "1.2.3", "0x10", "NA", "1e999"])
+    @Test(
+        "refuses what is not a finite number",
+        arguments: ["", "abc", "NaN", "inf", "-Infinity", "1,5", "1e", "--1", "1.2.3", "0x10", "NA", "1e999"])
     func refuses(text: String) {
         #expect(Array(text.utf8).withUnsafeBufferPointer { NumberParser.parseDouble($0) } == nil)
     }
@@ -114,13 +119,19 @@ struct ByteWriterTests {
 
     @Test(
         "formats fixed decimals",
-        arguments: [(0.7345125, 6, "0.734513"), (0.0, 6, "0.000000"), (1.0, 6, "1.000000"), (35.005, 2, "35.01"),
-            (-2.5, 1, "-2.5"), (120, 2, "120.00"), (0.0000004, 6, "0.000000")])
+        arguments: [
+            (0.7345125, 6, "0.734513"), (0.0, 6, "0.000000"), (1.0, 6, "1.000000"), (35.005, 2, "35.01"),
+            (-2.5, 1, "-2.5"), (120, 2, "120.00"), (0.0000004, 6, "0.000000"),
+        ])
     func formatsFixed(value: Double, decimals: Int, expected: String) throws {
         #expect(try render { try $0.write(fixed: value, decimals: decimals) } == expected)
     }
 
-    @Test("quotes fields that need it", arguments: [("plain", "plain"), ("a,b", "\"a,b\""), ("say \"x\"", "\"say \"\"x\"\"\""), ("l1\nl2", "\"l1\nl2\"")])
+    @Test(
+        "quotes fields that need it",
+        arguments: [
+            ("plain", "plain"), ("a,b", "\"a,b\""), ("say \"x\"", "\"say \"\"x\"\"\""), ("l1\nl2", "\"l1\nl2\""),
+        ])
     func quotes(field: String, expected: String) throws {
         #expect(try render { try $0.writeField(field) } == expected)
     }

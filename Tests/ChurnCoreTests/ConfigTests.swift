@@ -26,7 +26,8 @@ struct ConfigTests {
 
     @Test func promotionKeysOverrideDefaults() throws {
         let config = try Config.parse(
-            toml: "[promotion]\nmin_f1_gain = 0.01\nconfidence = 0.95\nbootstrap_resamples = 2000\nbootstrap_max_rows = 5000\n",
+            toml:
+                "[promotion]\nmin_f1_gain = 0.01\nconfidence = 0.95\nbootstrap_resamples = 2000\nbootstrap_max_rows = 5000\n",
             file: "c.toml")
         #expect(config.promotion.minF1Gain == 0.01)
         #expect(config.promotion.confidence == 0.95)
@@ -61,7 +62,10 @@ struct ConfigTests {
             ("[shadow]\n\nenabled = 1\n", "c.toml:3: shadow.enabled: expected true or false"),
             ("[shadow]\nsample = 1\n", "c.toml:2: shadow.sample: unknown key"),
             ("[live]\nmin_live_rows = 0\n", "c.toml:2: live.min_live_rows: 0 is out of range"),
-            ("[live]\nmin_live_rows = 600\nwindow_rows = 500\n", "c.toml:2: live.min_live_rows: 600 is more than window_rows (500)"),
+            (
+                "[live]\nmin_live_rows = 600\nwindow_rows = 500\n",
+                "c.toml:2: live.min_live_rows: 600 is more than window_rows (500)"
+            ),
             ("[schema\n", "c.toml:1: syntax"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {

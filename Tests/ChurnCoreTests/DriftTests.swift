@@ -5,8 +5,10 @@ import Testing
 struct DistributionsTests {
     @Test(
         "chi-squared tail matches tables",
-        arguments: [(3.841458820694124, 1, 0.05), (6.6348966010212145, 1, 0.01), (11.070497693516351, 5, 0.05),
-            (21.665994333461924, 9, 0.01), (0.0, 3, 1.0), (100.0, 4, 1.2e-20)])
+        arguments: [
+            (3.841458820694124, 1, 0.05), (6.6348966010212145, 1, 0.01), (11.070497693516351, 5, 0.05),
+            (21.665994333461924, 9, 0.01), (0.0, 3, 1.0), (100.0, 4, 1.2e-20),
+        ])
     func chiSquared(x: Double, degrees: Int, expected: Double) {
         let p = Distributions.chiSquaredSurvival(x, degrees: degrees)
         #expect(abs(p - expected) <= expected * 0.02 + 1e-12, "\(p)")
@@ -49,7 +51,9 @@ struct DriftCheckTests {
 
     @Test func unseenCategoriesCountAsTheirOwnBucketAndDriveDrift() {
         let report = DriftCheck().run(
-            window(x: (0..<500).map { Double($0 % 10) }, c: (0..<500).map { $0 % 3 == 0 ? "zz" : ($0 % 2 == 0 ? "a" : "b") }),
+            window(
+                x: (0..<500).map { Double($0 % 10) },
+                c: (0..<500).map { $0 % 3 == 0 ? "zz" : ($0 % 2 == 0 ? "a" : "b") }),
             reference: Self.reference)
         #expect(report.alert)
         let c = report.features.first { $0.feature == "c" }!
@@ -58,7 +62,8 @@ struct DriftCheckTests {
     }
 
     @Test func aFeatureConstantInTrainingIsHandledWithoutDividingByZero() {
-        let constant = FeatureStatistics.numeric(name: "k", values: Array(repeating: 3.0, count: 100), rows: Array(0..<100))
+        let constant = FeatureStatistics.numeric(
+            name: "k", values: Array(repeating: 3.0, count: 100), rows: Array(0..<100))
         var same = DriftWindow()
         same.numeric["k"] = Array(repeating: 3.0, count: 200)
         same.count = 200

@@ -56,7 +56,9 @@ struct GeneratorTests {
         #expect(abs(af - 0.35) < 0.01)
     }
 
-    @Test("rejects malformed shifts", arguments: ["tenure", "tenure_months=47", "plan_type=gold:0.5", "colour=red", "region=EU:2"])
+    @Test(
+        "rejects malformed shifts",
+        arguments: ["tenure", "tenure_months=47", "plan_type=gold:0.5", "colour=red", "region=EU:2"])
     func rejectsMalformedShifts(shift: String) {
         var generator = Generator()
         #expect(throws: ChurnError.self) { try generator.apply(shift: shift) }

@@ -14,7 +14,8 @@ struct LiveF1Tests {
 
     @Test func aHandCheckedExample() throws {
         // Given labels for a..j (c twice: the last label, 1, wins) and one id nobody predicted,
-        let csv = "customer_id,churn,extra\na,1,x\nb,1,x\nc,0,x\nd,1,x\ne,0,x\nf,0,x\ng,0,x\nh,0,x\ni,0,x\nj,0,x\n"
+        let csv =
+            "customer_id,churn,extra\na,1,x\nb,1,x\nc,0,x\nd,1,x\ne,0,x\nf,0,x\ng,0,x\nh,0,x\ni,0,x\nj,0,x\n"
             + "c,1,x\nzz,1,x\n,1,x\n"
         let batch = try LabelBatch.read(MemorySource(csv), schema: Schema.reference)
         #expect(batch.rows == 13 && batch.duplicates == 1 && batch.skipped == 1 && batch.labels.count == 11)
@@ -57,7 +58,9 @@ struct LiveF1Tests {
         }
         #expect(throws: LabelBatch.Problem.empty) { try LabelBatch.read(MemorySource(""), schema: Schema.reference) }
         let problem = LabelBatch.Problem.wrongColumns(header: ["customer_id"], missing: ["churn"])
-        #expect("\(problem)" == "a label file needs the id and label columns: header lacks \"churn\"; header is \"customer_id\"")
+        #expect(
+            "\(problem)"
+                == "a label file needs the id and label columns: header lacks \"churn\"; header is \"customer_id\"")
     }
 
     @Test func theChallengerIsPromotedOnlyWithEnoughPairedRowsAndAClearWin() {

@@ -71,7 +71,10 @@ struct PredictionLogTests {
         #expect(window.count == 3)
         #expect(Set(window.probabilities) == [0.2, 0.3, 0.4])
         #expect(window.categorical["region"] == ["NA", "NA", "NA"])
-        #expect(windows.skipped == ["missing features.region": 1, "wrong type for features.tenure_months": 1, "not JSON": 1])
+        #expect(
+            windows.skipped == [
+                "missing features.region": 1, "wrong type for features.tenure_months": 1, "not JSON": 1,
+            ])
     }
 
     @Test func shadowRecordsStayOutOfTheChampionsWindow() throws {
@@ -117,7 +120,9 @@ struct PredictionSamplerTests {
         for k in 0..<rows {
             if let slot = sampler.offer() {
                 sampler.keep(
-                    PredictionRecord(requestID: "\(k)", modelVersion: "1", prediction: 0, probability: 0, features: [:], timestamp: 0),
+                    PredictionRecord(
+                        requestID: "\(k)", modelVersion: "1", prediction: 0, probability: 0, features: [:], timestamp: 0
+                    ),
                     at: slot)
             }
         }
@@ -148,7 +153,9 @@ struct PredictionSamplerTests {
 
 /// The sample a scorer keeps for the prediction log matches what it wrote to the scored file.
 struct ScorerSamplingTests {
-    func scoreWithSample(_ artifact: ModelArtifact, csv: [UInt8], capacity: Int) throws -> (scored: [String: Double], sample: [PredictionRecord]) {
+    func scoreWithSample(_ artifact: ModelArtifact, csv: [UInt8], capacity: Int) throws -> (
+        scored: [String: Double], sample: [PredictionRecord]
+    ) {
         var scoredBytes: [UInt8] = []
         var errorBytes: [UInt8] = []
         var scored = ByteWriter { scoredBytes.append(contentsOf: $0) }

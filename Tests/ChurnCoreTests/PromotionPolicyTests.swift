@@ -23,7 +23,8 @@ struct PromotionPolicyTests {
         #expect(verdict.decision == .refused)
         #expect(verdict.reason == .belowGate)
         #expect(verdict.sentence(candidate: nil, champion: 3).hasPrefix("refused the candidate: test F1 0."))
-        #expect(verdict.sentence(candidate: nil, champion: 3).hasSuffix("is below the gate 0.65; production stays at v3"))
+        #expect(
+            verdict.sentence(candidate: nil, champion: 3).hasSuffix("is below the gate 0.65; production stays at v3"))
     }
 
     @Test func theFirstEligibleCandidateIsPromoted() {
@@ -51,7 +52,8 @@ struct PromotionPolicyTests {
         #expect(verdict.decision == .promoted)
         #expect(verdict.winShare == 1)
         #expect(verdict.sentence(candidate: 4, champion: 3).hasPrefix("promoted v4 to production: F1 0."))
-        #expect(verdict.sentence(candidate: 4, champion: 3).hasSuffix("gain holds in 100% of 1,000 bootstrap resamples"))
+        #expect(
+            verdict.sentence(candidate: 4, champion: 3).hasSuffix("gain holds in 100% of 1,000 bootstrap resamples"))
     }
 
     @Test func aGainWithinTheNoiseIsKept() {

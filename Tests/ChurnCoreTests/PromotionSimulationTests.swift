@@ -78,10 +78,12 @@ struct PromotionSimulationTests {
         for rule in rules {
             let rate = Double(trials.filter { $0.decisions[rule.name] == true }.count) / Double(trials.count)
             rates[rule.name] = rate
-            text += "  \(rule.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(NumberFormat.fixed(rate * 100, 1))%\n"
+            text +=
+                "  \(rule.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(NumberFormat.fixed(rate * 100, 1))%\n"
         }
         let gains = trials.map(\.gain).sorted()
-        text += "  observed F1 gain: median \(NumberFormat.fixed(gains[gains.count / 2], 4)), "
+        text +=
+            "  observed F1 gain: median \(NumberFormat.fixed(gains[gains.count / 2], 4)), "
             + "5%–95% \(NumberFormat.fixed(gains[gains.count / 20], 4)) … \(NumberFormat.fixed(gains[gains.count * 19 / 20], 4))\n"
         print(text)
         return rates

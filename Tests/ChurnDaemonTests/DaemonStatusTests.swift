@@ -13,8 +13,10 @@ struct DaemonStatusTests {
     @Test(arguments: [
         (TrainingNote(outcome: .promoted, version: 4, champion: 3, finishedAt: 0), "last training 12:03 promoted v4"),
         (TrainingNote(outcome: .kept, version: 5, champion: 3, finishedAt: 0), "last training 12:03 kept v3 over v5"),
-        (TrainingNote(outcome: .refused, version: nil, champion: 3, finishedAt: 0),
-         "last training 12:03 refused: below the F1 gate"),
+        (
+            TrainingNote(outcome: .refused, version: nil, champion: 3, finishedAt: 0),
+            "last training 12:03 refused: below the F1 gate"
+        ),
         (TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: 0), "last training 12:03 failed"),
     ])
     func theLastRunIsNamedByItsOutcome(note: TrainingNote, expected: String) {

@@ -1,9 +1,8 @@
 import ChurnCore
+import ChurnStore
 import ChurnTestKit
 import Foundation
 import Testing
-
-import ChurnStore
 
 struct DriftReportsTests {
     func record(_ decision: String) -> DriftRecord {

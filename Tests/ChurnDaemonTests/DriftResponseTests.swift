@@ -1,3 +1,4 @@
+import ChurnCore
 import Testing
 
 @testable import ChurnDaemon
@@ -10,14 +11,16 @@ struct DriftResponseTests {
 
     @Test func anAlertRollsBackOnceAndHoldsOffWhileTheVersionRolledBackToServes() {
         var response = DriftResponse()
-        #expect(response.decide(alert: true, serving: 2, policy: .rollback, hasNewData: true) == .rollback(retrain: true))
+        #expect(
+            response.decide(alert: true, serving: 2, policy: .rollback, hasNewData: true) == .rollback(retrain: true))
         response.acted(nowServing: 1)
         // The alert persists on v1's records: no second rollback for the same alert.
         #expect(response.decide(alert: true, serving: 1, policy: .rollback, hasNewData: true) == .holdOff(since: 1))
         #expect(response.decide(alert: false, serving: 1, policy: .rollback, hasNewData: true) == .none)
         #expect(response.decide(alert: true, serving: 1, policy: .rollback, hasNewData: false) == .holdOff(since: 1))
         // A new version is promoted: the monitor is armed again.
-        #expect(response.decide(alert: true, serving: 3, policy: .rollback, hasNewData: false) == .rollback(retrain: false))
+        #expect(
+            response.decide(alert: true, serving: 3, policy: .rollback, hasNewData: false) == .rollback(retrain: false))
     }
 
     @Test(
@@ -32,5 +35,3 @@ struct DriftResponseTests {
         #expect(response.decide(alert: true, serving: 4, policy: policy, hasNewData: hasNewData) == expected)
     }
 }
-
-import ChurnCore

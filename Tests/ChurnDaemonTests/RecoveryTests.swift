@@ -15,7 +15,9 @@ struct RecoveryTests {
     }
 
     @discardableResult
-    private func stage(_ dir: TemporaryDirectory, claim: ClaimID, kind: String, stem: String, _ text: String) throws -> String {
+    private func stage(_ dir: TemporaryDirectory, claim: ClaimID, kind: String, stem: String, _ text: String) throws
+        -> String
+    {
         try dir.write("outbox/\(ScoreJob.stagedName(tag: claim.text, kind: kind, stem: stem))", text)
     }
 

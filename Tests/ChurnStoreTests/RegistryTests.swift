@@ -107,7 +107,8 @@ struct RegistryTests {
         let change = try lifecycle.promote(version: 1, alias: "nightly", actor: .user, reason: "nightly A/B")
         #expect(change.move?.fromVersion == nil && change.move?.reason == "nightly A/B")
         #expect(try lifecycle.history().count == 3, "a move of another alias leaves the challenger alone")
-        #expect(try lifecycle.registry.aliases(model: "churn_model").map(\.name) == ["challenger", "nightly", "production"])
+        #expect(
+            try lifecycle.registry.aliases(model: "churn_model").map(\.name) == ["challenger", "nightly", "production"])
     }
 
     @Test func aRegistryFromANewerChurndIsRefusedAndLeftAlone() throws {
@@ -138,7 +139,8 @@ struct RegistryTests {
             _ = try ModelLifecycle(root: dir.path, config: Config())
             Issue.record("expected a refusal")
         } catch let error as RegistryError {
-            #expect("\(error)".contains("registry.sqlite is not a churnd registry (file is not a database)"), "\(error)")
+            #expect(
+                "\(error)".contains("registry.sqlite is not a churnd registry (file is not a database)"), "\(error)")
         }
     }
 
@@ -148,7 +150,9 @@ struct RegistryTests {
         let lifecycle = copy.lifecycle
         let dir = copy.dir
         try FileManager.default.removeItem(atPath: "\(dir.path)/state/models/churn_model/2/model.json")
-        #expect(throws: RegistryError.artifactMissing(path: "\(dir.path)/state/models/churn_model/2/model.json", version: 2)) {
+        #expect(
+            throws: RegistryError.artifactMissing(path: "\(dir.path)/state/models/churn_model/2/model.json", version: 2)
+        ) {
             try lifecycle.loadArtifact(version: 2)
         }
         #expect(throws: RegistryError.self) { try lifecycle.promote(version: 2, actor: .user) }

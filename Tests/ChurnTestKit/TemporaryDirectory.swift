@@ -1,5 +1,5 @@
-import Foundation
 import ChurnCore
+import Foundation
 
 /// A fresh directory under the system temporary folder, removed when the value is released.
 public final class TemporaryDirectory: @unchecked Sendable {

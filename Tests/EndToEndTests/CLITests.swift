@@ -9,7 +9,9 @@ struct CLITests {
         let dir = try TemporaryDirectory()
         #expect(try Churnd.run(["init", "."], in: dir.path).status == 0)
         #expect(dir.exists("churnd.toml") && dir.exists("inbox") && dir.exists("watch/data"))
-        #expect(try Churnd.run(["gen-data", "--rows", "20000", "--seed", "4", "-o", "watch/data/a.csv"], in: dir.path).status == 0)
+        #expect(
+            try Churnd.run(["gen-data", "--rows", "20000", "--seed", "4", "-o", "watch/data/a.csv"], in: dir.path)
+                .status == 0)
 
         let train = try Churnd.run(["train", "--json"], in: dir.path)
         #expect(train.status == 0, "\(train.stderr)")
@@ -21,14 +23,19 @@ struct CLITests {
         #expect(summary["version"] as? Int == 1)
         #expect(dir.exists("state/models/churn_model/1/model.json"))
 
-        #expect(try Churnd.run(["gen-data", "--rows", "500", "--seed", "5", "--unlabeled", "-o", "inbox/c.csv"], in: dir.path).status == 0)
+        #expect(
+            try Churnd.run(
+                ["gen-data", "--rows", "500", "--seed", "5", "--unlabeled", "-o", "inbox/c.csv"], in: dir.path
+            ).status == 0)
         let score = try Churnd.run(["score", "inbox/c.csv"], in: dir.path)
         #expect(score.status == 0, "\(score.stderr)")
         let input = csvRows(try dir.read("inbox/c.csv"))
         let output = csvRows(try dir.read("outbox/c.scored.csv"))
         #expect(output.first == ["customer_id", "churn_probability", "churn_prediction", "model_version"])
         #expect(output.count == input.count)
-        let model = try JSONSerialization.jsonObject(with: Data(try dir.read("state/models/churn_model/1/model.json").utf8)) as! [String: Any]
+        let model =
+            try JSONSerialization.jsonObject(with: Data(try dir.read("state/models/churn_model/1/model.json").utf8))
+            as! [String: Any]
         let threshold = model["threshold"] as! Double
         for (inRow, outRow) in zip(input.dropFirst(), output.dropFirst()) {
             #expect(outRow[0] == inRow[0])
@@ -41,7 +48,9 @@ struct CLITests {
         #expect(!dir.exists("outbox/c.errors.csv"))
 
         // Scoring again never overwrites: the next suffix is used. A model file outside the registry still scores.
-        #expect(try Churnd.run(["score", "inbox/c.csv", "--model", "state/models/churn_model/1/model.json"], in: dir.path).status == 0)
+        #expect(
+            try Churnd.run(["score", "inbox/c.csv", "--model", "state/models/churn_model/1/model.json"], in: dir.path)
+                .status == 0)
         #expect(try dir.read("outbox/c-1.scored.csv") == dir.read("outbox/c.scored.csv"))
         #expect(try dir.list("outbox").filter { $0.hasPrefix(".") }.isEmpty)
     }
@@ -68,7 +77,10 @@ struct CLITests {
         let dir = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: "\(dir.path)/watch/data", withIntermediateDirectories: true)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "watch/data/good.csv"], in: dir.path)
-        try dir.write("watch/data/bad.csv", "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\nC1,ten,1,3.5,basic,EU,1\n")
+        try dir.write(
+            "watch/data/bad.csv",
+            "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\nC1,ten,1,3.5,basic,EU,1\n"
+        )
         let train = try Churnd.run(["train"], in: dir.path)
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stderr.contains("bad.csv: refused for training"))

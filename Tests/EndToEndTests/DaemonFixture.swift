@@ -12,14 +12,16 @@ struct DaemonFixture {
         try Churnd.run(["init", "."], in: dir.path)
         try dir.write("churnd.toml", Self.config(extra: config))
         if model {
-            try Churnd.run(["gen-data", "--rows", "\(labeledRows)", "--seed", "1", "-o", "model-data.csv"], in: dir.path)
+            try Churnd.run(
+                ["gen-data", "--rows", "\(labeledRows)", "--seed", "1", "-o", "model-data.csv"], in: dir.path)
             let train = try Churnd.run(["train", "--data", "model-data.csv"], in: dir.path)
             guard train.status == 0 else { throw WaitFailure(message: "training failed: \(train.stderr)") }
         }
     }
 
     static func config(extra: String) -> String {
-        var text = "[daemon]\nquiet_seconds = 0.3\nmax_quiet_seconds = 2\nscan_interval_seconds = 1\nshutdown_grace_seconds = 20\n"
+        var text =
+            "[daemon]\nquiet_seconds = 0.3\nmax_quiet_seconds = 2\nscan_interval_seconds = 1\nshutdown_grace_seconds = 20\n"
         text += extra
         return text
     }
@@ -27,7 +29,8 @@ struct DaemonFixture {
     /// `rows` unlabeled reference rows as CSV text (deterministic for a seed).
     static func unlabeled(rows: Int, seed: Int = 2) throws -> String {
         let scratch = try TemporaryDirectory()
-        let result = try Churnd.run(["gen-data", "--rows", "\(rows)", "--seed", "\(seed)", "--unlabeled"], in: scratch.path)
+        let result = try Churnd.run(
+            ["gen-data", "--rows", "\(rows)", "--seed", "\(seed)", "--unlabeled"], in: scratch.path)
         return result.stdout
     }
 

@@ -14,8 +14,9 @@ struct DriftCLITests {
         let artifact = try ModelArtifact.decode(Data(try dir.read(artifactPath).utf8), path: artifactPath)
         var plain = Generator()
         plain.labeled = false
-        try writePredictionLog("\(dir.path)/watch/logs/a.jsonl", generator: plain, rows: 600, seed: 2, artifact: artifact,
-                     extra: "not json\n{\"probability\": 0.5, \"features\": {\"tenure_months\": \"x\"}}\n")
+        try writePredictionLog(
+            "\(dir.path)/watch/logs/a.jsonl", generator: plain, rows: 600, seed: 2, artifact: artifact,
+            extra: "not json\n{\"probability\": 0.5, \"features\": {\"tenure_months\": \"x\"}}\n")
 
         let calm = try Churnd.run(["drift"], in: dir.path)
         #expect(calm.status == 0, "\(calm.stdout)\(calm.stderr)")
@@ -25,7 +26,8 @@ struct DriftCLITests {
 
         var shifted = plain
         try shifted.apply(shift: "num_complaints=2.0")
-        try writePredictionLog("\(dir.path)/watch/logs/b.log", generator: shifted, rows: 500, seed: 3, artifact: artifact)
+        try writePredictionLog(
+            "\(dir.path)/watch/logs/b.log", generator: shifted, rows: 500, seed: 3, artifact: artifact)
         let alert = try Churnd.run(["drift", "--json"], in: dir.path)
         #expect(alert.status == 1)
         let report = try JSONSerialization.jsonObject(with: Data(alert.stdout.utf8)) as! [String: Any]

@@ -43,7 +43,8 @@ struct DriftDaemonTests {
         // When drifted predictions of v2 arrive,
         var shifted = plain
         try shifted.apply(shift: "num_complaints=2.4")
-        try writePredictionLog("\(root)/watch/logs/drifted.jsonl", generator: shifted, rows: 400, seed: 12, artifact: v2)
+        try writePredictionLog(
+            "\(root)/watch/logs/drifted.jsonl", generator: shifted, rows: 400, seed: 12, artifact: v2)
 
         // then production goes back to v1, audited by the daemon with the statistic,
         try eventually("rollback to v1", timeout: 20) {

@@ -26,7 +26,8 @@ struct LabelDaemonTests {
             ((try? fixture.dir.list("state/quarantine")) ?? []).contains { $0.hasSuffix("wrong.csv.reason.txt") }
         }
         let reason = try #require(try fixture.dir.list("state/quarantine").first { $0.hasSuffix(".reason.txt") })
-        #expect(try fixture.dir.read("state/quarantine/\(reason)").contains("header lacks \"customer_id\" and \"churn\""))
+        #expect(
+            try fixture.dir.read("state/quarantine/\(reason)").contains("header lacks \"customer_id\" and \"churn\""))
 
         // and labels equal to the champion's predictions (plus one unknown id and one duplicate) are joined:
         let scored = csvRows(try fixture.dir.read("outbox/batch.scored.csv")).dropFirst()
@@ -40,8 +41,9 @@ struct LabelDaemonTests {
         #expect(try fixture.dir.list("state/labels").contains { $0.hasSuffix("day1.csv") })
 
         // then `churnd models` shows each version's live F1 and the labeled rows behind it.
-        let models = try JSONSerialization.jsonObject(
-            with: Data(try Churnd.run(["models", "--json"], in: root).stdout.utf8)) as! [String: Any]
+        let models =
+            try JSONSerialization.jsonObject(
+                with: Data(try Churnd.run(["models", "--json"], in: root).stdout.utf8)) as! [String: Any]
         let versions = models["versions"] as! [[String: Any]]
         #expect(versions[0]["liveF1"] as? Double == 1.0)
         #expect(versions[0]["liveRows"] as? Int == 300)

@@ -11,7 +11,8 @@ struct RegistryCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    static func run(_ arguments: [String], in dir: TemporaryDirectory, expect status: Int32 = 0) throws -> Churnd.Result {
+    static func run(_ arguments: [String], in dir: TemporaryDirectory, expect status: Int32 = 0) throws -> Churnd.Result
+    {
         let result = try Churnd.run(arguments, in: dir.path)
         #expect(result.status == status, "churnd \(arguments.joined(separator: " ")): \(result.stderr)")
         return result
@@ -29,9 +30,10 @@ struct RegistryCLITests {
         // v2: the same data gives the same model: registered, not promoted, and the reason is recorded.
         let v2 = try Self.run(["train", "--data", "small.csv"], in: dir).stdout
         let f1 = String(format: "%.4f", try #require((v1["metrics"] as? [String: Any])?["f1"] as? Double))
-        #expect(v2.hasSuffix(
-            "kept v1 in production: v2 has F1 \(f1) vs \(f1) on 100 test rows, a gain of 0.0000, below the 0.0050 "
-                + "required\n"))
+        #expect(
+            v2.hasSuffix(
+                "kept v1 in production: v2 has F1 \(f1) vs \(f1) on 100 test rows, a gain of 0.0000, below the 0.0050 "
+                    + "required\n"))
 
         // v3: a hundred times more data is a real improvement.
         let v3 = try Self.json(try Self.run(["train", "--data", "big.csv", "--json"], in: dir).stdout)
@@ -76,15 +78,17 @@ struct RegistryCLITests {
         #expect(versions.map { $0["serving"] as? Bool } == [false, false, true])
         #expect(versions[2]["aliases"] as? [String] == ["production"])
         #expect(versions[1]["aliases"] as? [String] == ["challenger"])
-        #expect(Set(versions[0].keys) == [
-            "version", "family", "createdAt", "f1", "rocAUC", "threshold", "trainRows", "testRows", "aliases",
-            "serving", "artifact", "sha256",
-        ])
+        #expect(
+            Set(versions[0].keys) == [
+                "version", "family", "createdAt", "f1", "rocAUC", "threshold", "trainRows", "testRows", "aliases",
+                "serving", "artifact", "sha256",
+            ])
         let status = try Self.json(try Self.run(["status", "--json"], in: dir).stdout)
         #expect(status["serving"] as? Int == 3)
-        #expect((status["runs"] as? [String: Int]) == [
-            "total": 3, "promoted": 2, "kept": 1, "refused": 0, "failed": 0, "not_selected": 3,
-        ])
+        #expect(
+            (status["runs"] as? [String: Int]) == [
+                "total": 3, "promoted": 2, "kept": 1, "refused": 0, "failed": 0, "not_selected": 3,
+            ])
         #expect((status["lastRun"] as? [String: Any])?["outcome"] as? String == "promoted")
         #expect(try Self.run(["status"], in: dir).stdout.contains("serving   v3 (production) since "))
         try Self.run(["gen-data", "--rows", "50", "--seed", "9", "--unlabeled", "-o", "in.csv"], in: dir)
@@ -102,19 +106,25 @@ struct RegistryCLITests {
         #expect(empty.stderr.contains("churn_model has no production version yet: train one with churnd train"))
         try Self.run(["train", "--data", "a.csv"], in: dir)
         try Self.run(["train", "--data", "a.csv"], in: dir)
-        #expect(try Self.run(["promote", "99"], in: dir, expect: 1).stderr == "churnd: no version 99; versions are 1–2\n")
-        #expect(try Self.run(["rollback"], in: dir, expect: 1).stderr.hasPrefix(
-            "churnd: no earlier production version: production has only ever been v1;"))
-        #expect(try Self.run(["promote", "2", "--alias", "prod.v2"], in: dir, expect: 2).stderr.contains(
-            "invalid alias name \"prod.v2\""))
-        #expect(try Self.run(["score", "in.csv", "--alias", "nightly"], in: dir, expect: 1).stderr.contains(
-            "no alias \"nightly\"; aliases are challenger (v2), production (v1)"))
-        #expect(try Self.run(["history", "--alias", "nightly"], in: dir, expect: 1).stderr.contains(
-            "no alias \"nightly\"; aliases are challenger, production"))
+        #expect(
+            try Self.run(["promote", "99"], in: dir, expect: 1).stderr == "churnd: no version 99; versions are 1–2\n")
+        #expect(
+            try Self.run(["rollback"], in: dir, expect: 1).stderr.hasPrefix(
+                "churnd: no earlier production version: production has only ever been v1;"))
+        #expect(
+            try Self.run(["promote", "2", "--alias", "prod.v2"], in: dir, expect: 2).stderr.contains(
+                "invalid alias name \"prod.v2\""))
+        #expect(
+            try Self.run(["score", "in.csv", "--alias", "nightly"], in: dir, expect: 1).stderr.contains(
+                "no alias \"nightly\"; aliases are challenger (v2), production (v1)"))
+        #expect(
+            try Self.run(["history", "--alias", "nightly"], in: dir, expect: 1).stderr.contains(
+                "no alias \"nightly\"; aliases are challenger, production"))
         #expect(try Self.run(["promote", "1"], in: dir).stdout == "production already points at v1; nothing changed\n")
         try dir.write("state/models/churn_model/2/model.json", "{}")
-        #expect(try Self.run(["promote", "2"], in: dir, expect: 1).stderr.contains(
-            "state/models/churn_model/2/model.json: model file of version 2 was changed outside churnd"))
+        #expect(
+            try Self.run(["promote", "2"], in: dir, expect: 1).stderr.contains(
+                "state/models/churn_model/2/model.json: model file of version 2 was changed outside churnd"))
     }
 
     @Test func twoProcessesRacingAliasMovesKeepOneConsistentHistory() throws {

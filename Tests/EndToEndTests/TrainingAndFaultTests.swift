@@ -13,7 +13,8 @@ struct TrainingAndFaultTests {
         let fixture = try DaemonFixture(model: false)
         let daemon = try fixture.start()
         for seed in 1...3 {
-            try Churnd.run(["gen-data", "--rows", "3000", "--seed", "\(seed)", "-o", "watch/data/d\(seed).csv"], in: fixture.root)
+            try Churnd.run(
+                ["gen-data", "--rows", "3000", "--seed", "\(seed)", "-o", "watch/data/d\(seed).csv"], in: fixture.root)
         }
         try eventually("training finished", timeout: 30) { daemon.log.contains("training finished") }
         #expect(daemon.log.components(separatedBy: "training started").count == 2)
@@ -34,7 +35,8 @@ struct TrainingAndFaultTests {
 
         // When two labeled files arrive while it runs.
         for seed in [2, 3] {
-            try Churnd.run(["gen-data", "--rows", "2000", "--seed", "\(seed)", "-o", "new\(seed).csv"], in: fixture.root)
+            try Churnd.run(
+                ["gen-data", "--rows", "2000", "--seed", "\(seed)", "-o", "new\(seed).csv"], in: fixture.root)
             #expect(rename("\(fixture.root)/new\(seed).csv", "\(fixture.root)/watch/data/new\(seed).csv") == 0)
         }
         try eventually("both files accepted", timeout: 30) {
@@ -62,7 +64,8 @@ struct TrainingAndFaultTests {
         let daemon = try fixture.start()
         try dropFile(
             "\(fixture.root)/watch/data/bad.csv",
-            "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\nC1,ten,1,3.5,basic,EU,1\n")
+            "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\nC1,ten,1,3.5,basic,EU,1\n"
+        )
         try eventually("refusal reported", timeout: 10) { daemon.log.contains("training file refused") }
         #expect(daemon.log.contains("is not a number"))
         #expect(try fixture.dir.list("state/quarantine").contains { $0.hasSuffix("bad.csv.reason.txt") })

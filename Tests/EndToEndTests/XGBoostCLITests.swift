@@ -20,8 +20,9 @@ struct XGBoostCLITests {
         let alternatives = summary["alternatives"] as! [[String: Any]]
         #expect(alternatives.map { $0["family"] as? String } == ["logistic_regression"])
         #expect(summary["version"] as? Int == 1)
-        let model = try JSONSerialization.jsonObject(
-            with: Data(try dir.read("state/models/churn_model/1/model.json").utf8)) as! [String: Any]
+        let model =
+            try JSONSerialization.jsonObject(
+                with: Data(try dir.read("state/models/churn_model/1/model.json").utf8)) as! [String: Any]
         let xgboost = model["xgboost"] as! [String: Any]
         #expect(try dir.read("export/model.xgb.json") == xgboost["booster"] as! String)
         #expect((xgboost["bestIteration"] as! Int) >= 0)

@@ -14,7 +14,9 @@ extension Config {
         var config = Config()
         try reader.checkKeys(
             table, section: nil,
-            allowed: ["schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live"])
+            allowed: [
+                "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
+            ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
                 section, section: "schema",
@@ -37,8 +39,10 @@ extension Config {
             try reader.read(section, "training", "seed", into: &seed, range: 0...Int.max)
             config.training.seed = UInt64(seed)
             try reader.read(
-                section, "training", "validation_fraction", into: &config.training.validationFraction, range: 0.01...0.9)
-            try reader.read(section, "training", "test_fraction", into: &config.training.testFraction, range: 0.01...0.9)
+                section, "training", "validation_fraction", into: &config.training.validationFraction, range: 0.01...0.9
+            )
+            try reader.read(
+                section, "training", "test_fraction", into: &config.training.testFraction, range: 0.01...0.9)
             try reader.read(
                 section, "training", "max_missing_fraction", into: &config.training.maxMissingFraction, range: 0...1)
             try reader.read(section, "training", "families", into: &config.training.families)
@@ -202,7 +206,8 @@ struct TOMLConfigReader {
         try read(table, "xgboost", "tree_method", into: &x.treeMethod)
         let methods = ["hist", "approx", "exact", "auto"]
         guard methods.contains(x.treeMethod) else {
-            throw error("xgboost", "tree_method", "\"\(x.treeMethod)\" is not one of \(methods.joined(separator: ", "))")
+            throw error(
+                "xgboost", "tree_method", "\"\(x.treeMethod)\" is not one of \(methods.joined(separator: ", "))")
         }
         try read(table, "xgboost", "max_depth", into: &x.maxDepth, range: 1...32)
         try read(table, "xgboost", "eta", into: &x.eta, range: 0.0001...1)

@@ -40,7 +40,9 @@ public struct Schema: Codable, Equatable, Sendable {
         for name in features + [label] {
             if !seen.insert(name).inserted { problems.append("column \"\(name)\" is named twice in the schema") }
         }
-        if positive.isEmpty { problems.append("schema.positive is empty: name the label value(s) of the positive class") }
+        if positive.isEmpty {
+            problems.append("schema.positive is empty: name the label value(s) of the positive class")
+        }
         return problems
     }
 }

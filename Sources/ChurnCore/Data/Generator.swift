@@ -128,7 +128,8 @@ public struct Generator: Sendable {
                 if plan == premiumIndex, tenure < 12 { z += s * 3.0 }
             }
             let churn = generator.labeled && random.nextDouble() < 1 / (1 + exp(-z))
-            return Row(tenure: tenure, complaints: complaints, session: session, plan: plan, region: region, churn: churn)
+            return Row(
+                tenure: tenure, complaints: complaints, session: session, plan: plan, region: region, churn: churn)
         }
     }
 

@@ -60,7 +60,8 @@ extension LabeledData {
         }
         guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
         if let offset = reader.firstNULOffset {
-            throw ChurnError.badFile(path: path, message: "binary data (NUL byte at offset \(offset)); expected CSV text")
+            throw ChurnError.badFile(
+                path: path, message: "binary data (NUL byte at offset \(offset)); expected CSV text")
         }
         let binding = try HeaderBinding(header: reader.strings(), schema: schema, requireLabel: true, path: path)
         let missing = ByteStringSet(schema.missing)

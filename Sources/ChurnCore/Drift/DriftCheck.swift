@@ -114,7 +114,8 @@ public struct DriftCheck: Sendable {
         } else if let strongest, strongest.drifted {
             reason = describe(strongest, features.first { $0.feature == strongest.feature })
         } else if let strongest {
-            reason = "no drift (smallest p \(formatP(strongest.pValue)) on \(strongest.feature), its threshold \(formatP(strongest.alpha)))"
+            reason =
+                "no drift (smallest p \(formatP(strongest.pValue)) on \(strongest.feature), its threshold \(formatP(strongest.alpha)))"
         }
         return Report(
             records: window.count, enoughData: true, alert: alert, reason: reason, tests: tests, features: features)
@@ -137,11 +138,13 @@ public struct DriftCheck: Sendable {
             referenceZ = abs(mean - trainMean) / trainStd
             let z = abs(mean - trainMean) / (trainStd * (1 / n + 1 / trainCount).squareRoot())
             tests.append(
-                Test(feature: stats.name, kind: "mean", statistic: z, pValue: Distributions.normalTwoSided(z), psi: nil,
-                     drifted: false))
+                Test(
+                    feature: stats.name, kind: "mean", statistic: z, pValue: Distributions.normalTwoSided(z), psi: nil,
+                    drifted: false))
         } else if values.contains(where: { $0 != trainMean }) {
             // Constant in training, varying now: that is drift, without dividing by zero.
-            tests.append(Test(feature: stats.name, kind: "mean", statistic: .infinity, pValue: 0, psi: nil, drifted: false))
+            tests.append(
+                Test(feature: stats.name, kind: "mean", statistic: .infinity, pValue: 0, psi: nil, drifted: false))
         }
         let edges = stats.binEdges ?? []
         var counts = [Double](repeating: 0, count: edges.count + 1)
@@ -150,9 +153,10 @@ public struct DriftCheck: Sendable {
         if trainShares.count == counts.count, counts.count > 1 {
             let (chi, degrees) = Self.homogeneity(trainShares.map { $0 * trainCount }, counts)
             tests.append(
-                Test(feature: stats.name, kind: "bins", statistic: chi,
-                     pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees),
-                     psi: Self.psi(expected: trainShares, observed: counts.map { $0 / n }), drifted: false))
+                Test(
+                    feature: stats.name, kind: "bins", statistic: chi,
+                    pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees),
+                    psi: Self.psi(expected: trainShares, observed: counts.map { $0 / n }), drifted: false))
         }
         let labels = Self.binLabels(edges)
         let summary = FeatureSummary(
@@ -256,7 +260,8 @@ public struct DriftCheck: Sendable {
         case "mean":
             let recent = summary?.recentMean.map { format($0, 3) } ?? "?"
             let train = summary?.trainMean.map { format($0, 3) } ?? "?"
-            return "\(test.feature) mean \(recent) vs \(train) in training (z \(format(test.statistic, 1)), p \(formatP(test.pValue)))"
+            return
+                "\(test.feature) mean \(recent) vs \(train) in training (z \(format(test.statistic, 1)), p \(formatP(test.pValue)))"
         case "bins":
             return "\(test.feature) distribution changed (χ² \(format(test.statistic, 1)), p \(formatP(test.pValue)), "
                 + "PSI \(format(test.psi ?? 0, 2)))"

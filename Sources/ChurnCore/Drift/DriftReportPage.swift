@@ -9,7 +9,10 @@ public struct DriftReportPage: Sendable {
     public var checkedAt: String
     public var modelVersion: String
 
-    public init(report: DriftCheck.Report, title: String = "churnd drift report", decision: String, checkedAt: String, modelVersion: String) {
+    public init(
+        report: DriftCheck.Report, title: String = "churnd drift report", decision: String, checkedAt: String,
+        modelVersion: String
+    ) {
         self.report = report
         self.title = title
         self.decision = decision
@@ -53,9 +56,11 @@ public struct DriftReportPage: Sendable {
             page += "<h2>Tests</h2><table><tr><th>feature</th><th>test</th><th class=num>statistic</th>"
             page += "<th class=num>p-value</th><th class=num>threshold</th><th class=num>PSI</th><th>drift</th></tr>\n"
             for test in report.tests {
-                page += "<tr\(test.drifted ? " class=drift" : "")><td>\(escape(test.feature))</td><td>\(testName(test.kind))</td>"
+                page +=
+                    "<tr\(test.drifted ? " class=drift" : "")><td>\(escape(test.feature))</td><td>\(testName(test.kind))</td>"
                 page += "<td class=num>\(format(test.statistic, 2))</td><td class=num>\(formatP(test.pValue))</td>"
-                page += "<td class=num>&lt; \(formatP(test.alpha))</td><td class=num>\(test.psi.map { format($0, 3) } ?? "–")</td>"
+                page +=
+                    "<td class=num>&lt; \(formatP(test.alpha))</td><td class=num>\(test.psi.map { format($0, 3) } ?? "–")</td>"
                 page += "<td>\(test.drifted ? "yes" : "no")</td></tr>\n"
             }
             page += "</table>\n"
@@ -92,27 +97,35 @@ public struct DriftReportPage: Sendable {
         let plotHeight = height - bottom - top
         let slot = (width - left) / Double(buckets)
         let bar = max(2, min(28, slot * 0.38))
-        let trainShares = feature.trainShares.count == buckets ? feature.trainShares : Array(repeating: 0, count: buckets)
+        let trainShares =
+            feature.trainShares.count == buckets ? feature.trainShares : Array(repeating: 0, count: buckets)
         let peak = max((trainShares + feature.recentShares).max() ?? 0, 0.01)
         var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"100%\" role=\"img\" "
         svg += "aria-label=\"training vs recent distribution of \(escape(feature.feature))\">"
         for tick in 0...4 {
             let share = peak * Double(tick) / 4
             let y = top + plotHeight * (1 - Double(tick) / 4)
-            svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width))\" y1=\"\(format(y, 1))\" y2=\"\(format(y, 1))\" stroke=\"#e3e6ea\"/>"
-            svg += "<text x=\"\(Int(left) - 4)\" y=\"\(format(y + 4, 1))\" text-anchor=\"end\">\(Int((share * 100).rounded()))%</text>"
+            svg +=
+                "<line x1=\"\(Int(left))\" x2=\"\(Int(width))\" y1=\"\(format(y, 1))\" y2=\"\(format(y, 1))\" stroke=\"#e3e6ea\"/>"
+            svg +=
+                "<text x=\"\(Int(left) - 4)\" y=\"\(format(y + 4, 1))\" text-anchor=\"end\">\(Int((share * 100).rounded()))%</text>"
         }
         for k in 0..<buckets {
             let x = left + slot * Double(k) + slot / 2
-            for (offset, share, color) in [(-bar, trainShares[k], "#4c6ef5"), (0.0, feature.recentShares[k], "#f08c00")] {
+            for (offset, share, color) in [
+                (-bar, trainShares[k], "#4c6ef5"), (0.0, feature.recentShares[k], "#f08c00"),
+            ] {
                 let h = plotHeight * share / peak
-                svg += "<rect x=\"\(format(x + offset, 1))\" y=\"\(format(top + plotHeight - h, 1))\" width=\"\(format(bar, 1))\" "
+                svg +=
+                    "<rect x=\"\(format(x + offset, 1))\" y=\"\(format(top + plotHeight - h, 1))\" width=\"\(format(bar, 1))\" "
                 svg += "height=\"\(format(h, 1))\" fill=\"\(color)\"><title>\(escape(feature.buckets[k])): "
                 svg += "\(format(share * 100, 1))%</title></rect>"
             }
             let label = feature.buckets[k].count > 14 ? String(feature.buckets[k].prefix(13)) + "…" : feature.buckets[k]
-            let rotate = buckets > 8 ? " transform=\"rotate(-35 \(format(x, 1)) \(format(height - bottom + 14, 1)))\"" : ""
-            svg += "<text x=\"\(format(x, 1))\" y=\"\(format(height - bottom + 14, 1))\" text-anchor=\"\(buckets > 8 ? "end" : "middle")\"\(rotate)>"
+            let rotate =
+                buckets > 8 ? " transform=\"rotate(-35 \(format(x, 1)) \(format(height - bottom + 14, 1)))\"" : ""
+            svg +=
+                "<text x=\"\(format(x, 1))\" y=\"\(format(height - bottom + 14, 1))\" text-anchor=\"\(buckets > 8 ? "end" : "middle")\"\(rotate)>"
             svg += "\(escape(label))</text>"
         }
         return svg + "</svg>"

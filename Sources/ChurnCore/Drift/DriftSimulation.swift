@@ -54,7 +54,8 @@ public struct DriftSimulation: Sendable {
             var rate = Rate(scenario: scenario.name, windows: windows, alerts: 0, referenceAlerts: 0)
             for w in 0..<windows {
                 let window = Self.window(
-                    generator, rows: windowSize, seed: seed &* 1_000_003 &+ UInt64(s * 1_000_000 + w + 1), scorer: scorer)
+                    generator, rows: windowSize, seed: seed &* 1_000_003 &+ UInt64(s * 1_000_000 + w + 1),
+                    scorer: scorer)
                 let report = check.run(window, reference: artifact.featureStatistics)
                 if report.alert { rate.alerts += 1 }
                 if report.features.contains(where: { ($0.referenceZ ?? 0) >= settings.zThreshold }) {

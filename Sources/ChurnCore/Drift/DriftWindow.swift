@@ -12,7 +12,9 @@ public struct DriftWindow: Sendable, Equatable {
     public init() {}
 
     /// Adds one record.
-    public mutating func append(numeric values: [String: Double?], categorical levels: [String: String?], probability: Double?) {
+    public mutating func append(
+        numeric values: [String: Double?], categorical levels: [String: String?], probability: Double?
+    ) {
         count += 1
         for (name, value) in values {
             if let value { numeric[name, default: []].append(value) }

@@ -209,13 +209,18 @@ public struct PredictionWindows: Sendable {
         for record in rings[version]?.records ?? [] where includeShadow || record.alias == nil {
             var numeric: [String: Double?] = [:]
             for name in schema.numeric {
-                if case .number(let value) = record.features[name] { numeric[name] = value } else { numeric[name] = .some(nil) }
+                if case .number(let value) = record.features[name] {
+                    numeric[name] = value
+                } else {
+                    numeric[name] = .some(nil)
+                }
             }
             var categorical: [String: String?] = [:]
             for name in schema.categorical {
                 switch record.features[name] {
                 case .text(let text): categorical[name] = text.trimmingCharacters(in: .whitespaces)
-                case .number(let value): categorical[name] = value == value.rounded() ? String(Int(value)) : String(value)
+                case .number(let value):
+                    categorical[name] = value == value.rounded() ? String(Int(value)) : String(value)
                 default: categorical[name] = .some(nil)
                 }
             }

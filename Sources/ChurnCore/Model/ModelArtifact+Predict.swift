@@ -12,7 +12,8 @@ extension ModelArtifact {
             do {
                 return try XGBoostBooster(json: xgboost.booster, nthread: nthread).predict(x, width: width)
             } catch {
-                throw ChurnError.artifact(path: name, message: "cannot predict with the xgboost model: \(error.message)")
+                throw ChurnError.artifact(
+                    path: name, message: "cannot predict with the xgboost model: \(error.message)")
             }
         }
         return nil

@@ -119,11 +119,14 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
             guard features == preprocessing.width else {
                 throw ChurnError.artifact(
                     path: path,
-                    message: "the xgboost booster expects \(features) features; the preprocessing makes \(preprocessing.width)")
+                    message:
+                        "the xgboost booster expects \(features) features; the preprocessing makes \(preprocessing.width)"
+                )
             }
         default:
             throw ChurnError.artifact(
-                path: path, message: "unknown model family \"\(family)\"; this churnd knows logistic_regression, xgboost")
+                path: path,
+                message: "unknown model family \"\(family)\"; this churnd knows logistic_regression, xgboost")
         }
     }
 

@@ -29,7 +29,8 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     public var featureNames: [String] {
         numeric.map(\.name)
             + categorical.flatMap { feature in
-                feature.levels.map { "\(feature.name)=\($0)" } + (feature.hasMissingLevel ? ["\(feature.name)=<missing>"] : [])
+                feature.levels.map { "\(feature.name)=\($0)" }
+                    + (feature.hasMissingLevel ? ["\(feature.name)=<missing>"] : [])
             }
     }
 

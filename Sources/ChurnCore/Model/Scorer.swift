@@ -1,3 +1,5 @@
+import Foundation
+
 /// Scores CSV rows with a model artifact and writes `.scored.csv` rows and `.errors.csv` rows (SPEC §6).
 ///
 /// The linear model is folded into per-column coefficients once, so a row costs one parse of each feature
@@ -107,7 +109,8 @@ public struct Scorer: Sendable {
     ) throws -> Summary {
         var none = PredictionSampler(capacity: 0, seed: 0)
         return try score(
-            path: path, source: source, scored: &scored, errors: &errors, progress: progress, sample: &none, timestamp: 0)
+            path: path, source: source, scored: &scored, errors: &errors, progress: progress, sample: &none,
+            timestamp: 0)
     }
 
     /// Scores like `score(path:source:scored:errors:progress:)` and also offers every scored row to `sample`,
@@ -122,14 +125,16 @@ public struct Scorer: Sendable {
         var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
         guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
         if let offset = reader.firstNULOffset {
-            throw ChurnError.badFile(path: path, message: "binary data (NUL byte at offset \(offset)); expected CSV text")
+            throw ChurnError.badFile(
+                path: path, message: "binary data (NUL byte at offset \(offset)); expected CSV text")
         }
         if reader.problem != nil {
             throw ChurnError.badFile(path: path, message: "the header line cannot be read as CSV")
         }
         let header = reader.strings()
         let headerIsText = (0..<reader.fieldCount).allSatisfy { index in
-            reader.withField(index) { name in FieldCheck.isValidUTF8(name) && !name.contains { $0 < 0x20 && $0 != 0x09 } }
+            reader.withField(index) { name in FieldCheck.isValidUTF8(name) && !name.contains { $0 < 0x20 && $0 != 0x09 }
+            }
         }
         guard headerIsText else {
             throw ChurnError.badFile(
@@ -199,7 +204,11 @@ public struct Scorer: Sendable {
                         return nil
                     }
                     if let value {
-                        if useTrees { row[k] = Float((value - means[k]) * scales[k]) } else { z += numericWeights[k] * value }
+                        if useTrees {
+                            row[k] = Float((value - means[k]) * scales[k])
+                        } else {
+                            z += numericWeights[k] * value
+                        }
                     }
                 }
                 for k in categoricalFields.indices {
@@ -261,8 +270,12 @@ public struct Scorer: Sendable {
                 }
                 let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                 var features: [String: PredictionRecord.Value] = [:]
-                for (k, name) in schema.numeric.enumerated() { features[name] = parsed[k].map { .number($0) } ?? .missing }
-                for (k, name) in schema.categorical.enumerated() { features[name] = levels[k].map { .text($0) } ?? .missing }
+                for (k, name) in schema.numeric.enumerated() {
+                    features[name] = parsed[k].map { .number($0) } ?? .missing
+                }
+                for (k, name) in schema.categorical.enumerated() {
+                    features[name] = levels[k].map { .text($0) } ?? .missing
+                }
                 let record = PredictionRecord(
                     requestID: id, modelVersion: versionLabel, prediction: 0, probability: .nan, features: features,
                     timestamp: timestamp)
@@ -341,4 +354,3 @@ public struct Scorer: Sendable {
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation

@@ -10,8 +10,10 @@ public struct PairedBootstrap: Sendable, Equatable {
     /// - Parameters:
     ///   - labels: 1 positive, 0 negative, one per row.
     ///   - candidate, champion: each model's probabilities on the same rows, with its own threshold.
-    public init(labels: [UInt8], candidate: [Double], candidateThreshold: Double, champion: [Double],
-                championThreshold: Double) {
+    public init(
+        labels: [UInt8], candidate: [Double], candidateThreshold: Double, champion: [Double],
+        championThreshold: Double
+    ) {
         precondition(labels.count == candidate.count && labels.count == champion.count, "one prediction per row")
         var cells = [UInt8](repeating: 0, count: labels.count)
         for i in labels.indices {

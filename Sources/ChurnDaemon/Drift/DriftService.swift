@@ -36,11 +36,13 @@ final class DriftService: Service {
         self.training = training
         self.logger = logger
         let current = config()
-        let response = (try? JSONDecoder().decode(DriftResponse.self, from: Data(FileSystem.readAll(paths.driftState))))
+        let response =
+            (try? JSONDecoder().decode(DriftResponse.self, from: Data(FileSystem.readAll(paths.driftState))))
             ?? DriftResponse()
         state = Mutex(
             State(
-                follower: PredictionLogFollower(directory: paths.logs, schema: current.schema, lastN: current.drift.lastN),
+                follower: PredictionLogFollower(
+                    directory: paths.logs, schema: current.schema, lastN: current.drift.lastN),
                 response: response))
     }
 
@@ -67,7 +69,8 @@ final class DriftService: Service {
     private func sync() {
         let current = config()
         state.withLock { state in
-            if state.follower.windows.capacity != current.drift.lastN || state.follower.windows.schema != current.schema {
+            if state.follower.windows.capacity != current.drift.lastN || state.follower.windows.schema != current.schema
+            {
                 state.follower = PredictionLogFollower(
                     directory: paths.logs, schema: current.schema, lastN: current.drift.lastN)
             }
@@ -91,7 +94,8 @@ final class DriftService: Service {
             let report = DriftCheck(settings: settings.checkSettings).run(window, reference: artifact.featureStatistics)
             let hasNewData = report.alert && settings.policy != .alert && newData(since: artifact)
             let action = state.withLock {
-                $0.response.decide(alert: report.alert, serving: version, policy: settings.policy, hasNewData: hasNewData)
+                $0.response.decide(
+                    alert: report.alert, serving: version, policy: settings.policy, hasNewData: hasNewData)
             }
             let decision = respond(action, report: report, version: version)
             try writeReports(report, version: version, decision: decision, skipped: skipped)
@@ -102,7 +106,9 @@ final class DriftService: Service {
 
     /// Carries out the action; returns the decision in words for the report and the log.
     private func respond(_ action: DriftResponse.Action, report: DriftCheck.Report, version: Int) -> String {
-        let metadata: Logger.Metadata = ["version": "\(version)", "records": "\(report.records)", "reason": "\(report.reason)"]
+        let metadata: Logger.Metadata = [
+            "version": "\(version)", "records": "\(report.records)", "reason": "\(report.reason)",
+        ]
         switch action {
         case .none:
             logger.debug("drift check: no alert", metadata: metadata)
@@ -161,12 +167,16 @@ final class DriftService: Service {
         return false
     }
 
-    private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, skipped: [String: Int]) throws {
+    private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, skipped: [String: Int])
+        throws
+    {
         let now = Date()
         let record = DriftRecord(
-            checkedAt: now.timeIntervalSince1970, modelVersion: String(version), decision: decision, skippedLines: skipped,
+            checkedAt: now.timeIntervalSince1970, modelVersion: String(version), decision: decision,
+            skippedLines: skipped,
             report: report)
-        let page = report.alert
+        let page =
+            report.alert
             ? DriftReportPage(
                 report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
                 modelVersion: String(version))

@@ -42,7 +42,9 @@ struct PredictionLogFollower {
             let key = FileKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
             seen.insert(key)
             var position = files[key] ?? Position()
-            if Int(info.st_size) < position.offset || (position.offset > 0 && !head(of: path).starts(with: position.head)) {
+            if Int(info.st_size) < position.offset
+                || (position.offset > 0 && !head(of: path).starts(with: position.head))
+            {
                 position = Position()  // truncated or rewritten in place: start again
             }
             guard Int(info.st_size) > position.offset else {

@@ -54,7 +54,8 @@ actor InboxPipeline {
     func modelChanged() {
         if waitingForModel {
             waitingForModel = false
-            logger.info("production model available, scoring waiting files", metadata: ["waiting": "\(queue.waitingCount)"])
+            logger.info(
+                "production model available, scoring waiting files", metadata: ["waiting": "\(queue.waitingCount)"])
         }
         pump()
     }
@@ -118,7 +119,8 @@ actor InboxPipeline {
         case .published(let name, let output):
             recovered()
             logger.info(
-                "file published after a retry", metadata: ["file": "\(name)", "output": "\(FileSystem.split(output).name)"])
+                "file published after a retry",
+                metadata: ["file": "\(name)", "output": "\(FileSystem.split(output).name)"])
         case .refused(let name, let reason, let report):
             recovered()
             logger.warning(
@@ -132,7 +134,9 @@ actor InboxPipeline {
                 lastOutputError = kind
                 logger.error(
                     "cannot write outputs; the input is kept and retried",
-                    metadata: ["file": "\(ClaimID.parse(fileName: claimed)?.original ?? claimed)", "error": "\(message)"])
+                    metadata: [
+                        "file": "\(ClaimID.parse(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
+                    ])
             }
             pausedUntil = monotonicSeconds() + retryDelay
             retryDelay = min(retryDelay * 2, 5)

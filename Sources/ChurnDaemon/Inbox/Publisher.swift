@@ -36,7 +36,9 @@ struct Publisher: Sendable {
             var suffix = 0
             while true {
                 let candidate = base ?? (suffix == 0 ? stem : "\(stem)-\(suffix)")
-                if base == nil, ScoreJob.outputKinds.contains(where: { FileSystem.exists("\(outbox)/\(candidate).\($0)") }) {
+                if base == nil,
+                    ScoreJob.outputKinds.contains(where: { FileSystem.exists("\(outbox)/\(candidate).\($0)") })
+                {
                     suffix += 1
                     continue
                 }

@@ -39,7 +39,8 @@ final class LabelService: Service {
             heartbeat.beat()
             for path in (try? DataFiles.list(in: paths.labels)) ?? [] { fileArrived(FileSystem.split(path).name) }
             let daemon = config().daemon
-            await sleepUnlessShuttingDown(seconds: daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds)
+            await sleepUnlessShuttingDown(
+                seconds: daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds)
         }
     }
 

@@ -36,7 +36,8 @@ public struct RegistryModels: ModelRegistry {
     }
 
     public func lastTraining() throws -> TrainingNote? {
-        guard let run = try lifecycle.status().lastRun, let outcome = TrainingNote.Outcome(rawValue: run.outcome.rawValue)
+        guard let run = try lifecycle.status().lastRun,
+            let outcome = TrainingNote.Outcome(rawValue: run.outcome.rawValue)
         else { return nil }
         return TrainingNote(
             outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)

@@ -1,9 +1,9 @@
+import Dispatch
+import ServiceLifecycle
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-import Dispatch
-import ServiceLifecycle
 
 /// Runs blocking work (file I/O, training) on a dispatch queue of its own, off Swift's cooperative pool
 /// (two threads here: one long file must not stall every task).

@@ -40,5 +40,7 @@ public struct DaemonPaths: Equatable, Sendable {
     public var driftState: String { "\(state)/drift-state.json" }
 
     /// Folders created at start.
-    public var all: [String] { [inbox, outbox, data, logs, labels, state, processing, archive, quarantine, labelArchive] }
+    public var all: [String] {
+        [inbox, outbox, data, logs, labels, state, processing, archive, quarantine, labelArchive]
+    }
 }

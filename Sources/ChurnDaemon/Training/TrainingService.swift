@@ -49,16 +49,18 @@ final class TrainingService: Service {
         let files = (try? DataFiles.list(in: paths.data)) ?? []
         guard !files.isEmpty else { return }
         let registry = self.registry
-        let stale: Bool = (try? await Blocking.run(on: validation) {
-            guard let version = try registry.servingVersion() else { return true }
-            let created = try registry.artifact(version: version).createdAt
-            return files.contains { path in
-                var info = stat()
-                return stat(path, &info) == 0 && Double(info.st_mtim.tv_sec) > created
-            }
-        }) ?? true
+        let stale: Bool =
+            (try? await Blocking.run(on: validation) {
+                guard let version = try registry.servingVersion() else { return true }
+                let created = try registry.artifact(version: version).createdAt
+                return files.contains { path in
+                    var info = stat()
+                    return stat(path, &info) == 0 && Double(info.st_mtim.tv_sec) > created
+                }
+            }) ?? true
         if stale {
-            logger.info("training data newer than the serving model: training now", metadata: ["files": "\(files.count)"])
+            logger.info(
+                "training data newer than the serving model: training now", metadata: ["files": "\(files.count)"])
             schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
         }
     }

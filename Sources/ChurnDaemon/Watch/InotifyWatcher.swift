@@ -160,7 +160,8 @@ struct WatchLoop {
     mutating func addSubdirectory(_ name: String, parentWD: Int32) {
         guard case .folder(let role, let path, let prefix) = table[parentWD] else { return }
         let subdirectory = "\(path)/\(name)"
-        guard FileSystem.isDirectory(subdirectory), let wd = add(subdirectory, mask: WatchClassifier.mask(for: role)) else {
+        guard FileSystem.isDirectory(subdirectory), let wd = add(subdirectory, mask: WatchClassifier.mask(for: role))
+        else {
             return
         }
         table[wd] = .folder(role, path: subdirectory, prefix: "\(prefix)\(name)/")

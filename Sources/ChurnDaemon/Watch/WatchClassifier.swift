@@ -27,7 +27,8 @@ public enum WatchAction: Equatable, Sendable {
 public enum WatchClassifier {
     /// Events asked for on watched folders. IN_CREATE only tells about subdirectories and entries that are
     /// complete when created (symlinks, FIFOs, devices); a regular file is never taken on IN_CREATE.
-    static let folderMask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+    static let folderMask = UInt32(
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
     /// The events to ask for on a folder of `role`. Prediction logs are appended to by writers that keep them
     /// open, so their folders also report writes (IN_MODIFY); the others only report complete files.
     static func mask(for role: WatchRole) -> UInt32 {
