@@ -71,7 +71,12 @@ extension ModelLifecycle {
                 champion: try registry.liveWindow(model: modelName, version: champion, limit: window))
         guard promote, let verdict = judgement.verdict, verdict.decision == .promoted else { return (judgement, nil) }
         let reason = "promoted challenger v\(challenger) to production over v\(champion): \(judgement.figures)"
-        let change = try self.promote(version: challenger, actor: actor, reason: reason)
-        return (judgement, change)
+        do {
+            let change = try registry.promote(
+                model: modelName, version: challenger, actor: actor, reason: reason, onlyFrom: champion)
+            return (judgement, change)
+        } catch RegistryError.championChanged {
+            return (judgement, nil)  // production moved while we judged: the next label file judges again
+        }
     }
 }

@@ -36,15 +36,21 @@ extension Registry {
     }
 
     /// Points `alias` at `version` (creating the alias if needed) after checking the version's artifact.
+    /// - Parameter onlyFrom: when given, the move happens only if `alias` still points there (checked in the
+    ///   same transaction); otherwise `RegistryError.championChanged` is thrown. For automatic moves judged
+    ///   against a version that another process may have moved meanwhile.
     public func promote(
         model: String, version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,
-        challenger: ChallengerRule = .standard
+        challenger: ChallengerRule = .standard, onlyFrom expected: Int? = nil
     ) throws -> AliasChange {
         try AliasName.check(alias)
         return try write { db in
             let record = try versionRecord(db, model: model, version)
             try artifacts.verify(record)
             let current = try aliasVersion(db, model: model, alias: alias)
+            if let expected, current != expected {
+                throw RegistryError.championChanged(expected: expected, found: current)
+            }
             guard current != version else { return AliasChange(alias: alias, version: version, move: nil) }
             let move = try moveAlias(
                 db, model: model, alias: alias, from: current, to: version, kind: .promote, actor: actor,

@@ -55,6 +55,23 @@ struct RegistryTests {
         #expect((settings.3 ?? 0) >= 5000)
     }
 
+    @Test func anAutomaticMoveIsRefusedWhenProductionMovedMeanwhile() throws {
+        let copy = try Copy()
+        defer { withExtendedLifetime(copy) {} }
+        let registry = copy.lifecycle.registry
+        let before = try copy.lifecycle.history().count
+        // Judged against v2, but production is at v1.
+        #expect(throws: RegistryError.self) {
+            try registry.promote(model: "churn_model", version: 2, actor: .daemon, reason: "live", onlyFrom: 2)
+        }
+        #expect(try copy.lifecycle.servingVersion() == 1)
+        #expect(try copy.lifecycle.history().count == before)
+        // Judged against the version that is still there: the move happens.
+        let change = try registry.promote(model: "churn_model", version: 2, actor: .daemon, reason: "live", onlyFrom: 1)
+        #expect(change.version == 2)
+        #expect(try copy.lifecycle.servingVersion() == 2)
+    }
+
     @Test func theAuditLogIsAppendOnly() throws {
         let copy = try Copy()
         defer { withExtendedLifetime(copy) {} }
