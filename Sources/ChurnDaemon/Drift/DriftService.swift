@@ -62,7 +62,8 @@ final class DriftService: Service {
             } else if dirty.exchange(false, ordering: .relaxed) {
                 try? await Blocking.run(on: queue) { [self] in sync() }
             }
-            await sleepUnlessShuttingDown(seconds: min(1, max(0.05, next - monotonicSeconds())))
+            // Wakes at most every 2 s when idle: the watchdog's stall limit is at least 5 s.
+            await sleepUnlessShuttingDown(seconds: min(2, max(0.05, next - monotonicSeconds())))
         }
     }
 

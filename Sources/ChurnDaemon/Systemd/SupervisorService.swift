@@ -34,12 +34,21 @@ final class SupervisorService: Service {
         var lastPing = -Double.infinity
         var lastStatus = ""
         var serving = status.snapshot.serving
+        var stamp: [FileStamp]?
+        var lastRead = -Double.infinity
         notifier.ready()
         logger.info("ready", metadata: ["status": "\(status.snapshot.line)"])
         await withGracefulShutdownHandler {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let registry = self.registry
-                let version: Int?? = try? await Blocking.run(on: polling) { try registry.servingVersion() }
+                // One SQLite read only when the registry's files changed (or every 30 s): idle costs nothing.
+                let current = registry.changeStamp()
+                var version: Int??
+                if current == nil || current != stamp || monotonicSeconds() - lastRead > 30 {
+                    version = try? await Blocking.run(on: polling) { try registry.servingVersion() }
+                    stamp = current
+                    lastRead = monotonicSeconds()
+                }
                 if let version, version != serving {
                     serving = version
                     status.update { $0.serving = version }

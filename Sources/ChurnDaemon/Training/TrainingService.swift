@@ -109,7 +109,7 @@ final class TrainingService: Service {
                 schedule.withLock { $0.trainingFinished() }
                 continue
             }
-            let wait = min(1.0, max(0.02, (schedule.withLock { $0.deadline } ?? now + 1) - now))
+            let wait = min(2.0, max(0.02, (schedule.withLock { $0.deadline } ?? now + 2) - now))
             await sleepUnlessShuttingDown(seconds: wait)
         }
     }

@@ -30,7 +30,7 @@ final class ScanService: Service {
             var slept = 0.0
             let target = interval()
             while slept < target, !Task.isShuttingDownGracefully, !Task.isCancelled {
-                let step = min(1.0, target - slept)
+                let step = min(2.0, target - slept)  // beats at least every 2 s (the stall limit is >= 5 s)
                 await sleepUnlessShuttingDown(seconds: step)
                 slept += step
                 heartbeat.beat()
