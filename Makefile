@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/churnd
 
-.PHONY: run test deps build release demo setup install bench clean
+.PHONY: run test deps build release demo setup install bench validate clean
 
 # The main job: the daemon on this checkout (embedded defaults: SQLite registry, ./watch, ./inbox, ./outbox),
 # trained on sample data at start.
@@ -33,6 +33,10 @@ test: deps
 
 install:
 	scripts/install
+
+# Formats with .swift-format and fails on a diff or a lint finding.
+validate:
+	scripts/validate
 
 bench: release
 	bench/latency.sh
