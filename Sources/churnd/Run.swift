@@ -17,6 +17,7 @@ struct Run: AsyncParsableCommand {
     var verbose = false
 
     func run() async throws {
+        OpenMP.preferPassiveWaiting()  // before anything else: workers and XGBoost share the cores
         let level: Logger.Level = verbose ? .debug : .info
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
         let daemon = Daemon(root: common.root, configPath: common.config, logger: Logger(label: "churnd"))
