@@ -80,8 +80,7 @@ extension ScoreJob {
         let report = try PendingFile(
             directory: outputDirectory, temporaryName: Self.stagedName(tag: tag, kind: "error.txt", stem: stem))
         var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
-        try writer.write(
-            "could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n")
+        try writer.write(Self.refusalReport(reason))
         try writer.flush()
         try report.keep()
         return Staged(result: .refused(reason: reason), files: [(report.temporaryPath, "error.txt")])

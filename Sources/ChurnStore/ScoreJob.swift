@@ -20,6 +20,11 @@ public struct ScoreJob {
         self.scorer = scorer
     }
 
+    /// The text of `<stem>.error.txt`: why the file could not be scored and what to do.
+    static func refusalReport(_ reason: String) -> String {
+        "could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n"
+    }
+
     /// The output stem of an input file name: the name without a `.csv` extension.
     public static func stem(of path: String) -> String {
         let name = FileSystem.split(path).name
@@ -71,8 +76,7 @@ public struct ScoreJob {
     private func refuse(stem: String, outputDirectory: String, reason: String) throws -> Outcome {
         let report = try PendingFile(directory: outputDirectory, name: "\(stem).error.txt")
         var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
-        try writer.write(
-            "could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n")
+        try writer.write(Self.refusalReport(reason))
         try writer.flush()
         let names = try publish(stem: stem, in: outputDirectory, files: [(report, "error.txt", true)])
         return .refused(reason: reason, reportPath: "\(outputDirectory)/\(names[0]!)")

@@ -125,3 +125,19 @@ public struct ByteWriter: ~Copyable {
         bytesWritten += bytes.count
     }
 }
+
+extension ByteWriter {
+    /// The part of a scored line after the id: `,<probability, 6 decimals>,<0|1>,<model version>` (SPEC §6).
+    /// One place for the format, whichever model family produced the probability.
+    @inline(__always)
+    public mutating func writePrediction(
+        _ probability: Double, threshold: Double, version: UnsafeBufferPointer<UInt8>
+    ) throws {
+        try write(byte: UInt8(ascii: ","))
+        try write(fixed: probability, decimals: 6)
+        try write(byte: UInt8(ascii: ","))
+        try write(byte: probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        try write(byte: UInt8(ascii: ","))
+        try write(version)
+    }
+}

@@ -301,12 +301,9 @@ public struct Scorer: Sendable {
             } else {
                 try scored.write(integer: summary.rows)
             }
-            try scored.write(byte: UInt8(ascii: ","))
-            try scored.write(fixed: probability, decimals: 6)
-            try scored.write(byte: UInt8(ascii: ","))
-            try scored.write(byte: probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-            try scored.write(byte: UInt8(ascii: ","))
-            try version.withUnsafeBufferPointer { try scored.write($0) }
+            try version.withUnsafeBufferPointer {
+                try scored.writePrediction(probability, threshold: threshold, version: $0)
+            }
             for index in passthroughColumns {
                 try scored.write(byte: UInt8(ascii: ","))
                 try reader.withField(index) { try scored.writeField($0) }

@@ -133,12 +133,9 @@ struct TreeBatch {
             for i in rows.rowNumbers.indices {
                 let probability = Double(probabilities[i])
                 if hasID { try nextField() } else { try scored.write(integer: rows.rowNumbers[i]) }
-                try scored.write(byte: UInt8(ascii: ","))
-                try scored.write(fixed: probability, decimals: 6)
-                try scored.write(byte: UInt8(ascii: ","))
-                try scored.write(byte: probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-                try scored.write(byte: UInt8(ascii: ","))
-                try version.withUnsafeBufferPointer { try scored.write($0) }
+                try version.withUnsafeBufferPointer {
+                    try scored.writePrediction(probability, threshold: threshold, version: $0)
+                }
                 for _ in 0..<passthroughCount {
                     try scored.write(byte: UInt8(ascii: ","))
                     try nextField()
