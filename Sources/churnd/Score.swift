@@ -27,7 +27,6 @@ struct Score: ParsableCommand {
     func run() throws {
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
-        if artifact.xgboost != nil { OpenMP.preferPassiveWaiting() }
         let directory = output ?? common.resolve(config.paths.outbox)
         try FileSystem.makeDirectory(directory)
         let scorer = Scorer(

@@ -9,12 +9,14 @@ extension ModelArtifact {
         let x = preprocessing.encode(data, rows: rows)
         if let logistic { return logistic.predict(x: x, width: width) }
         if let xgboost {
+            let ensemble: TreeEnsemble
             do {
-                return try XGBoostBooster(json: xgboost.booster, nthread: nthread).predict(x, width: width)
+                ensemble = try TreeEnsemble(json: xgboost.booster)
             } catch {
                 throw ChurnError.artifact(
                     path: name, message: "cannot predict with the xgboost model: \(error.message)")
             }
+            return ensemble.predict(x, width: width, threads: nthread)
         }
         return nil
     }

@@ -112,7 +112,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
             }
             let features: Int
             do throws(XGBoostError) {
-                features = try XGBoostBooster(json: xgboost.booster, nthread: 1).featureCount()
+                features = try TreeEnsemble(json: xgboost.booster).featureCount
             } catch {
                 throw ChurnError.artifact(path: path, message: "the xgboost booster cannot be loaded: \(error.message)")
             }

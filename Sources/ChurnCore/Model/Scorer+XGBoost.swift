@@ -45,35 +45,29 @@ struct EncodedLayout: Sendable {
 }
 
 extension Scorer {
-    /// The batch an xgboost artifact scores through, nil for other families. Throws when the booster did not
-    /// load, before any output is written.
+    /// The batch an xgboost artifact scores through, nil for other families. Throws when its trees did not
+    /// compile, before any output is written.
     func treeBatch(path: String, hasID: Bool, passthroughCount: Int) throws -> TreeBatch? {
         switch trees {
         case nil:
             return nil
         case .failure(let error):
             throw ChurnError.artifact(path: path, message: "cannot score with this xgboost model: \(error.message)")
-        case .success(let booster):
+        case .success(let ensemble):
             return TreeBatch(
-                booster: booster, width: layout.width, capacity: max(1, batchRows), hasID: hasID,
+                ensemble: ensemble, nthread: nthread, width: layout.width, capacity: max(1, batchRows), hasID: hasID,
                 passthroughCount: passthroughCount,
                 threshold: artifact.threshold, version: Array(versionLabel.utf8))
         }
     }
 
-    /// Probability of one row for an xgboost artifact; NaN when the booster could not be loaded or predict.
+    /// Probability of one row for an xgboost artifact; NaN when its trees could not be compiled.
     func treeProbability(numeric: [Double?], categorical: [String?]) -> Double {
-        guard case .success(let booster) = trees else { return .nan }
+        guard case .success(let ensemble) = trees else { return .nan }
         let row = layout.encode(numeric: numeric, categorical: categorical)
         var output: [Float] = [.nan]
-        do {
-            try row.withUnsafeBufferPointer { input throws(XGBoostError) in
-                try output.withUnsafeMutableBufferPointer { out throws(XGBoostError) in
-                    try booster.predict(input, rows: 1, width: layout.width, into: out)
-                }
-            }
-        } catch {
-            return .nan
+        row.withUnsafeBufferPointer { input in
+            output.withUnsafeMutableBufferPointer { ensemble.predict(input, rows: 1, width: layout.width, into: $0) }
         }
         return Double(output[0])
     }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The linear model is folded into per-column coefficients once, so a row costs one parse of each feature
 /// field, a few multiply-adds, one exponential and the formatting of the output line. XGBoost models encode
-/// each row into a batch of `batchRows` rows that the booster predicts at once (`Scorer+XGBoost.swift`).
+/// each row into a batch of `batchRows` rows that the compiled trees predict at once (`Scorer+XGBoost.swift`).
 public struct Scorer: Sendable {
     public let artifact: ModelArtifact
     public let versionLabel: String
@@ -17,13 +17,15 @@ public struct Scorer: Sendable {
     private let categoricalLevels: [[[UInt8]]]
     private let categoricalWeights: [[Double]]
     private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
-    /// The loaded booster of an xgboost artifact, or why it could not be loaded.
-    let trees: Result<XGBoostBooster, XGBoostError>?
+    /// The compiled trees of an xgboost artifact, or why they could not be compiled.
+    let trees: Result<TreeEnsemble, XGBoostError>?
+    /// Threads that predict a batch of rows with the trees.
+    let nthread: Int
     let layout: EncodedLayout
     /// Rows encoded before the booster predicts them together.
     public var batchRows = 65_536
 
-    /// - Parameter nthread: threads XGBoost predicts with (xgboost artifacts only).
+    /// - Parameter nthread: threads the trees predict with (xgboost artifacts only).
     public init(
         artifact: ModelArtifact, versionLabel: String, passthrough: Bool = false, maxRecordBytes: Int = 1 << 20,
         nthread: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -33,12 +35,13 @@ public struct Scorer: Sendable {
         self.passthrough = passthrough
         self.maxRecordBytes = maxRecordBytes
         self.layout = EncodedLayout(artifact.preprocessing)
+        self.nthread = max(1, nthread)
         if artifact.family == ModelFamily.xgboost.rawValue {
             trees = Result { () throws(XGBoostError) in
                 guard let xgboost = artifact.xgboost else {
                     throw XGBoostError(operation: "loading the model", message: "the artifact holds no booster")
                 }
-                return try XGBoostBooster(json: xgboost.booster, nthread: nthread)
+                return try TreeEnsemble(json: xgboost.booster)
             }
         } else {
             trees = nil
@@ -326,23 +329,19 @@ public struct Scorer: Sendable {
         return summary
     }
 
-    /// Probabilities of rows given as values: one pass for a logistic model, one booster call for trees.
+    /// Probabilities of rows given as values: one pass for a logistic model, one call for trees.
     public func probabilities(of rows: [(numeric: [Double?], categorical: [String?])]) -> [Double] {
-        guard case .success(let booster) = trees else {
+        guard case .success(let ensemble) = trees else {
             return rows.map { probability(numeric: $0.numeric, categorical: $0.categorical) }
         }
         var input: [Float] = []
         input.reserveCapacity(rows.count * layout.width)
         for row in rows { input += layout.encode(numeric: row.numeric, categorical: row.categorical) }
         var output = [Float](repeating: .nan, count: rows.count)
-        do {
-            try input.withUnsafeBufferPointer { features throws(XGBoostError) in
-                try output.withUnsafeMutableBufferPointer { out throws(XGBoostError) in
-                    try booster.predict(features, rows: rows.count, width: layout.width, into: out)
-                }
+        input.withUnsafeBufferPointer { features in
+            output.withUnsafeMutableBufferPointer {
+                ensemble.predict(features, rows: rows.count, width: layout.width, into: $0)
             }
-        } catch {
-            return [Double](repeating: .nan, count: rows.count)
         }
         return output.map(Double.init)
     }

@@ -158,15 +158,18 @@ public struct Trainer: Sendable {
                 test: model.predict(x: e.test, width: e.width))
         case .xgboost:
             do throws(XGBoostError) {
-                let (model, booster) = try XGBoostModel.fit(
+                let model = try XGBoostModel.fit(
                     train: e.train, trainLabels: e.trainLabels, validation: e.validation,
                     validationLabels: e.validationLabels, width: e.width, featureNames: preprocessing.featureNames,
                     featureTypes: XGBoostModel.featureTypes(preprocessing), settings: xgboost, seed: training.seed,
                     nthread: xgboost.threads(cores: cores))
+                // Thresholds and test metrics come from the trees churnd scores with.
+                let trees = try TreeEnsemble(json: model.booster)
+                let threads = xgboost.threads(cores: cores)
                 return Fitted(
                     logistic: nil, xgboost: model, iterations: model.bestIteration + 1,
-                    validation: try booster.predict(e.validation, width: e.width),
-                    test: try booster.predict(e.test, width: e.width))
+                    validation: trees.predict(e.validation, width: e.width, threads: threads),
+                    test: trees.predict(e.test, width: e.width, threads: threads))
             } catch {
                 throw Failure.xgboost(error)
             }

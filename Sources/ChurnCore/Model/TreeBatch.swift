@@ -4,11 +4,12 @@ import Synchronization
 /// Encoded rows waiting for the booster, with the fields their output lines repeat (id, passthrough columns)
 /// kept as raw bytes.
 ///
-/// Scoring is pipelined: a full batch is predicted on a serial queue (XGBoost's own threads) while the scoring
+/// Scoring is pipelined: a full batch is predicted on a serial queue (`nthread` threads) while the scoring
 /// thread parses the next one; its lines are written, in input order, when the next batch is handed over or
 /// at `finish`. At most two batches are alive, so memory stays bounded whatever the file size.
 struct TreeBatch {
-    let booster: XGBoostBooster
+    let ensemble: TreeEnsemble
+    let nthread: Int
     let width: Int
     let capacity: Int
     let hasID: Bool
@@ -33,7 +34,7 @@ struct TreeBatch {
 
     /// Where the prediction queue leaves a batch's probabilities.
     final class Outcome: Sendable {
-        let value = Mutex<Result<[Float], XGBoostError>?>(nil)
+        let value = Mutex<[Float]?>(nil)
     }
 
     private var current = Rows()
@@ -42,10 +43,12 @@ struct TreeBatch {
     private let queue = DispatchQueue(label: "churnd.xgboost.predict")
 
     init(
-        booster: XGBoostBooster, width: Int, capacity: Int, hasID: Bool, passthroughCount: Int, threshold: Double,
+        ensemble: TreeEnsemble, nthread: Int, width: Int, capacity: Int, hasID: Bool, passthroughCount: Int,
+        threshold: Double,
         version: [UInt8]
     ) {
-        self.booster = booster
+        self.ensemble = ensemble
+        self.nthread = nthread
         self.width = width
         self.capacity = capacity
         self.hasID = hasID
@@ -76,18 +79,15 @@ struct TreeBatch {
         let outcome = Outcome()
         // The closure gets its own reference to the features (arrays are values); the next batch fills `spare`.
         let features = current.features, rows = current.rowNumbers.count, width = self.width
-        let booster = self.booster
+        let (ensemble, threads) = (self.ensemble, nthread)
         queue.async {
             var probabilities = [Float](repeating: 0, count: rows)
-            let result = Result { () throws(XGBoostError) -> [Float] in
-                try features.withUnsafeBufferPointer { input throws(XGBoostError) in
-                    try probabilities.withUnsafeMutableBufferPointer { out throws(XGBoostError) in
-                        try booster.predict(input, rows: rows, width: width, into: out)
-                    }
+            features.withUnsafeBufferPointer { input in
+                probabilities.withUnsafeMutableBufferPointer {
+                    ensemble.predict(input, rows: rows, width: width, into: $0, threads: threads)
                 }
-                return probabilities
             }
-            outcome.value.withLock { $0 = result }
+            outcome.value.withLock { $0 = probabilities }
         }
         inFlight = (current, outcome)
         swap(&current, &spare)
@@ -105,16 +105,8 @@ struct TreeBatch {
         guard let (rows, outcome) = inFlight else { return }
         inFlight = nil
         queue.sync {}  // the serial queue has run the batch's prediction once this returns
-        let result = outcome.value.withLock { $0 }
-        let probabilities: [Float]
-        switch result {
-        case .success(let values):
-            probabilities = values
-        case .failure(let error):
-            throw ChurnError.internalInconsistency(
-                "xgboost could not score a batch of \(rows.rowNumbers.count) rows: \(error.message)")
-        case nil:
-            throw ChurnError.internalInconsistency("xgboost prediction finished without a result")
+        guard let probabilities = outcome.value.withLock({ $0 }) else {
+            throw ChurnError.internalInconsistency("tree prediction finished without a result")
         }
         try write(rows, probabilities, into: &scored)
         spare = rows

@@ -37,11 +37,11 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
 
     /// Trains on `train` with early stopping on the validation log loss.
     ///
-    /// - Returns: the model cut to its best round, and the loaded booster to predict with.
+    /// - Returns: the model cut to its best round.
     static func fit(
         train: [Double], trainLabels: [UInt8], validation: [Double], validationLabels: [UInt8], width: Int,
         featureNames: [String], featureTypes: [String], settings: Config.XGBoost, seed: UInt64, nthread: Int
-    ) throws(XGBoostError) -> (model: XGBoostModel, booster: XGBoostBooster) {
+    ) throws(XGBoostError) -> XGBoostModel {
         let threads = max(1, nthread)
         let trainMatrix = try XGBoostMatrix(values: train, width: width, labels: trainLabels, nthread: threads)
         let validationMatrix = try XGBoostMatrix(
@@ -70,12 +70,11 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
             if loss < best.loss { best = (round - 1, loss) }
             if round - 1 - best.round >= settings.earlyStoppingRounds { break }
         }
-        let kept = try booster.sliced(rounds: best.round + 1, nthread: threads)
+        let kept = try booster.sliced(rounds: best.round + 1)
         try kept.setFeatures(names: featureNames, types: featureTypes)
-        let model = XGBoostModel(
+        return XGBoostModel(
             booster: try kept.json(), bestIteration: best.round, roundsTrained: round,
             parameters: Dictionary(parameters, uniquingKeysWith: { $1 }), libraryVersion: xgboostLibraryVersion())
-        return (model, kept)
     }
 
     /// The value of `name` in an evaluation line such as `[3]\tvalidation-logloss:0.612`.
