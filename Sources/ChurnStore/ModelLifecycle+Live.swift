@@ -73,7 +73,8 @@ extension ModelLifecycle {
         let reason = "promoted challenger v\(challenger) to production over v\(champion): \(judgement.figures)"
         do {
             let change = try registry.promote(
-                model: modelName, version: challenger, actor: actor, reason: reason, onlyFrom: champion)
+                model: modelName, version: challenger, actor: actor, reason: reason, challenger: challengerRule,
+                onlyFrom: champion)
             return (judgement, change)
         } catch RegistryError.championChanged {
             return (judgement, nil)  // production moved while we judged: the next label file judges again

@@ -63,6 +63,21 @@ struct LiveOutcomeTests {
         #expect(try copy.lifecycle.servingVersion(alias: AliasName.challenger) == 1)
     }
 
+    @Test func aLivePromotionPicksTheNextChallengerByTheConfiguredGate() throws {
+        let copy = try RegistryTests.Copy()
+        defer { withExtendedLifetime(copy) {} }
+        // v1's test F1 (0.7193) is above the default gate but below this one: it may not become the challenger.
+        var config = Config()
+        config.promotion.gateF1 = 0.72
+        let lifecycle = ModelLifecycle(config: config, registry: copy.lifecycle.registry)
+        let (log, labels) = try Self.writeLog(copy.dir, rows: 600)
+        let report = try lifecycle.applyLabels(labels, file: "l.csv", logFiles: [log], actor: .daemon)
+        #expect(report.promotion?.version == 2)
+        #expect(try lifecycle.servingVersion(alias: AliasName.challenger) == nil)
+        let removal = try #require(try lifecycle.history(alias: AliasName.challenger).first)
+        #expect(removal.toVersion == nil && removal.actor == .daemon)
+    }
+
     @Test func livePromotionCanBeTurnedOff() throws {
         let copy = try RegistryTests.Copy()
         defer { withExtendedLifetime(copy) {} }
