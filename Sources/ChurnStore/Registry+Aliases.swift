@@ -41,7 +41,7 @@ extension Registry {
     ///   against a version that another process may have moved meanwhile.
     public func promote(
         model: String, version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,
-        challenger: ChallengerRule = .standard, onlyFrom expected: Int? = nil
+        challenger: ChallengerRule, onlyFrom expected: Int? = nil
     ) throws -> AliasChange {
         try AliasName.check(alias)
         return try write { db in
@@ -66,7 +66,7 @@ extension Registry {
     /// skipping versions that were rolled back from (see `AliasHistory`).
     public func rollback(
         model: String, to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor,
-        reason: String? = nil, challenger: ChallengerRule = .standard
+        reason: String? = nil, challenger: ChallengerRule
     ) throws -> AliasChange {
         try AliasName.check(alias)
         return try write { db in

@@ -23,7 +23,7 @@ extension Registry {
     ///   - challenger: the rule `challenger` is moved by afterwards, in the same transaction.
     public func register(
         _ candidate: ModelArtifact, run: TrainingRunRecord, alias: String, expectedChampion: Int?, promote: Bool,
-        actor: AuditActor, alternatives: [TrainingRunRecord] = [], challenger: ChallengerRule = .standard,
+        actor: AuditActor, alternatives: [TrainingRunRecord] = [], challenger: ChallengerRule,
         reason: @escaping (_ version: Int) -> String
     ) throws -> Registration {
         let model = candidate.name

@@ -62,12 +62,15 @@ struct RegistryTests {
         let before = try copy.lifecycle.history().count
         // Judged against v2, but production is at v1.
         #expect(throws: RegistryError.self) {
-            try registry.promote(model: "churn_model", version: 2, actor: .daemon, reason: "live", onlyFrom: 2)
+            try registry.promote(
+                model: "churn_model", version: 2, actor: .daemon, reason: "live", challenger: .standard,
+                onlyFrom: 2)
         }
         #expect(try copy.lifecycle.servingVersion() == 1)
         #expect(try copy.lifecycle.history().count == before)
         // Judged against the version that is still there: the move happens.
-        let change = try registry.promote(model: "churn_model", version: 2, actor: .daemon, reason: "live", onlyFrom: 1)
+        let change = try registry.promote(
+            model: "churn_model", version: 2, actor: .daemon, reason: "live", challenger: .standard, onlyFrom: 1)
         #expect(change.version == 2)
         #expect(try copy.lifecycle.servingVersion() == 2)
     }
