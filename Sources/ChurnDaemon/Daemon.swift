@@ -45,7 +45,9 @@ public struct Daemon: Sendable {
                     directory: paths.logs, fileName: config.drift.logFile,
                     maxBytes: { settings.current.drift.logMaxBytes }, logger: logger),
                 sampleRows: { settings.current.drift.sampleRowsPerFile },
-                shadow: ShadowScorer(registry: registry, enabled: { settings.current.shadow.enabled })),
+                shadow: ShadowScorer(
+                    registry: registry, enabled: { settings.current.shadow.enabled },
+                    serveFraction: { settings.current.shadow.serveFraction })),
             workers: workers, logger: logger,
             status: status)
         let training = TrainingService(

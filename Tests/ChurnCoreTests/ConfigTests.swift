@@ -43,9 +43,11 @@ struct ConfigTests {
         #expect(Config().live.promoteChallenger && Config().live.minLiveRows == 500)
     }
 
-    @Test func shadowScoringCanBeTurnedOff() throws {
-        #expect(Config().shadow.enabled)
+    @Test func shadowScoringCanBeTurnedOffAndServingSplit() throws {
+        #expect(Config().shadow.enabled && Config().shadow.serveFraction == 0)
         #expect(try !Config.parse(toml: "[shadow]\nenabled = false\n", file: "c.toml").shadow.enabled)
+        #expect(
+            try Config.parse(toml: "[shadow]\nserve_fraction = 0.25\n", file: "c.toml").shadow.serveFraction == 0.25)
     }
 
     @Test(
@@ -61,6 +63,7 @@ struct ConfigTests {
             ("[nonsense]\n", "c.toml:1: nonsense: unknown key"),
             ("[shadow]\n\nenabled = 1\n", "c.toml:3: shadow.enabled: expected true or false"),
             ("[shadow]\nsample = 1\n", "c.toml:2: shadow.sample: unknown key"),
+            ("[shadow]\nserve_fraction = 1.5\n", "c.toml:2: shadow.serve_fraction: 1.5 is out of range"),
             ("[live]\nmin_live_rows = 0\n", "c.toml:2: live.min_live_rows: 0 is out of range"),
             (
                 "[live]\nmin_live_rows = 600\nwindow_rows = 500\n",

@@ -87,6 +87,12 @@ struct TreeEnsembleTests {
         let (library, compiled) = try Self.libraryAndEnsemble(model.booster, unseen, width: width)
         // then they agree on every bit.
         #expect(library.count == 2_001 && Self.differences(compiled, library) == 0)
+        // and so does the one-row walk, row by row.
+        let ensemble = try TreeEnsemble(json: model.booster)
+        let oneByOne = (0..<2_001).map { i in
+            unseen[i * width..<(i + 1) * width].withUnsafeBufferPointer { ensemble.probability($0) }
+        }
+        #expect(Self.differences(oneByOne, library) == 0)
     }
 
     @Test func modelsItCannotRepresentAreRefusedWithTheReason() throws {

@@ -86,6 +86,9 @@ extension Config {
         # The challenger (best eligible version not serving) also scores every inbox file: its predictions go
         # to the prediction log only (same sampled rows, "alias": "challenger"), never to the outbox.
         enabled = true
+        # A/B: this share of rows (0..1), chosen by a stable hash of the customer id, is served by the challenger
+        # (same schema only); their model_version names it. 0 = the champion serves every row.
+        serve_fraction = 0.0
 
         [live]
         # Label files dropped into watch/labels (CSV with the schema's id and label columns) are joined with the

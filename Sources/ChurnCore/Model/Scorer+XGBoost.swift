@@ -57,7 +57,8 @@ extension Scorer {
             return TreeBatch(
                 ensemble: ensemble, nthread: nthread, width: layout.width, capacity: max(1, batchRows), hasID: hasID,
                 passthroughCount: passthroughCount,
-                threshold: artifact.threshold, version: Array(versionLabel.utf8))
+                threshold: artifact.threshold, version: Array(versionLabel.utf8),
+                challenger: split.map { ($0.challenger.artifact.threshold, Array($0.challenger.versionLabel.utf8)) })
         }
     }
 
@@ -65,10 +66,6 @@ extension Scorer {
     func treeProbability(numeric: [Double?], categorical: [String?]) -> Double {
         guard case .success(let ensemble) = trees else { return .nan }
         let row = layout.encode(numeric: numeric, categorical: categorical)
-        var output: [Float] = [.nan]
-        row.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { ensemble.predict(input, rows: 1, width: layout.width, into: $0) }
-        }
-        return Double(output[0])
+        return Double(row.withUnsafeBufferPointer { ensemble.probability($0) })
     }
 }

@@ -14,7 +14,7 @@ public struct Scorer: Sendable {
     private let bias: Double
     private let numericWeights: [Double]  // coefficient / std
     private let medians: [Double]
-    private let categoricalLevels: [[[UInt8]]]
+    let categoricalLevels: [[[UInt8]]]
     private let categoricalWeights: [[Double]]
     private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
     /// The compiled trees of an xgboost artifact, or why they could not be compiled.
@@ -22,8 +22,11 @@ public struct Scorer: Sendable {
     /// Threads that predict a batch of rows with the trees.
     let nthread: Int
     let layout: EncodedLayout
-    /// Rows encoded before the booster predicts them together.
+    /// Rows encoded before the compiled trees predict them together.
     public var batchRows = 65_536
+    /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
+    /// The split's challenger must read the same columns (same schema).
+    public var split: ServingSplit?
 
     /// - Parameter nthread: threads the trees predict with (xgboost artifacts only).
     public init(
@@ -102,6 +105,8 @@ public struct Scorer: Sendable {
         /// Rows not scored (each has at least one line in the errors file).
         public var rejected = 0
         public var errorLines = 0
+        /// Scored rows the challenger served (A/B serving); the champion served the others.
+        public var servedByChallenger = 0
     }
 
     /// Scores every record of `source`. File-level problems (no header, a required column missing, binary
@@ -171,6 +176,13 @@ public struct Scorer: Sendable {
         let levelColumns = layout.levelColumns, missingColumns = layout.missingColumns
         var row = [Float](repeating: 0, count: layout.width)
         let sampling = sample.capacity > 0
+        let split = self.split
+        // Parsed values are kept for the sample and for rows the challenger serves (it scores from values).
+        let keepValues = sampling || split != nil
+        var challengerLevels = [Int](repeating: -2, count: categoricalFields.count)
+        var challengerRow = [Float](repeating: 0, count: split?.challenger.layout.width ?? 0)
+        let challengerVersion = Array((split?.challenger.versionLabel ?? "").utf8)
+        let challengerThreshold = split?.challenger.artifact.threshold ?? 0
         var parsed = [Double?](repeating: nil, count: numericFields.count)
         var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
 
@@ -191,11 +203,11 @@ public struct Scorer: Sendable {
                     let index = numericFields[k]
                     let value: Double? = reader.withField(index) { raw in
                         if let number = NumberParser.parseDouble(raw) {
-                            if sampling { parsed[k] = number }
+                            if keepValues { parsed[k] = number }
                             return number
                         }
                         if missing.contains(FieldCheck.trimmed(raw)) {
-                            if sampling { parsed[k] = nil }  // logged as missing; scored with the training median
+                            if keepValues { parsed[k] = nil }  // logged as missing; scored with the training median
                             return medians[k]
                         }
                         let text = FieldCheck.display(raw)
@@ -220,13 +232,8 @@ public struct Scorer: Sendable {
                     let level = reader.withField(index) { raw -> Int in
                         let value = FieldCheck.trimmed(raw)
                         if missing.contains(value) { return -2 }
-                        let levels = categoricalLevels[k]
-                        for j in levels.indices where levels[j].count == value.count {
-                            let same = levels[j].withUnsafeBufferPointer {
-                                value.count == 0 || memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0
-                            }
-                            if same { return j }
-                        }
+                        let j = Self.level(of: value, in: categoricalLevels[k])
+                        if j >= 0 { return j }
                         if !FieldCheck.isValidUTF8(value) {
                             rowErrors.append((schema.categorical[k], FieldCheck.display(value), "not valid UTF-8"))
                         }
@@ -264,13 +271,27 @@ public struct Scorer: Sendable {
                 }
                 continue
             }
-            if sampling, let slot = sample.offer() {
-                let levels: [String?] = categoricalFields.map { index in
-                    reader.withField(index) { raw in
-                        let value = FieldCheck.trimmed(raw)
-                        return missing.contains(value) ? nil : String(decoding: value, as: UTF8.self)
+            // A/B: the challenger's probability when this row's id hashes into its share.
+            var challengerProbability: Double?
+            if let split {
+                let chosen =
+                    binding.id.map { reader.withField($0) { split.servesChallenger(id: $0) } }
+                    ?? split.servesChallenger(id: String(summary.rows))
+                if chosen {
+                    for k in categoricalFields.indices {
+                        challengerLevels[k] = reader.withField(categoricalFields[k]) { raw in
+                            let value = FieldCheck.trimmed(raw)
+                            return missing.contains(value)
+                                ? -2 : Self.level(of: value, in: split.challenger.categoricalLevels[k])
+                        }
                     }
+                    challengerProbability = split.challenger.probability(
+                        numeric: parsed, levels: challengerLevels, encoding: &challengerRow)
+                    summary.servedByChallenger += 1
                 }
+            }
+            if sampling, let slot = sample.offer() {
+                let levels = Self.levels(reader, categoricalFields, missing: missing)
                 let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                 var features: [String: PredictionRecord.Value] = [:]
                 for (k, name) in schema.numeric.enumerated() {
@@ -293,19 +314,24 @@ public struct Scorer: Sendable {
                 // Keep what the output line needs from this record; the booster predicts the batch later.
                 if let idIndex = binding.id { reader.withField(idIndex) { batch?.keep(field: $0) } }
                 for index in passthroughColumns { reader.withField(index) { batch?.keep(field: $0) } }
-                batch?.add(features: row, rowNumber: summary.rows)
+                batch?.add(features: row, rowNumber: summary.rows, challengerProbability: challengerProbability)
                 summary.scored += 1
                 if batch?.isFull == true { try batch?.submit(writingPreviousTo: &scored) }
                 continue
             }
-            let probability = Statistics.sigmoid(z)
             if let idIndex = binding.id {
                 try reader.withField(idIndex) { try scored.writeField($0) }
             } else {
                 try scored.write(integer: summary.rows)
             }
-            try version.withUnsafeBufferPointer {
-                try scored.writePrediction(probability, threshold: threshold, version: $0)
+            if let challengerProbability {
+                try challengerVersion.withUnsafeBufferPointer {
+                    try scored.writePrediction(challengerProbability, threshold: challengerThreshold, version: $0)
+                }
+            } else {
+                try version.withUnsafeBufferPointer {
+                    try scored.writePrediction(Statistics.sigmoid(z), threshold: threshold, version: $0)
+                }
             }
             for index in passthroughColumns {
                 try scored.write(byte: UInt8(ascii: ","))
@@ -327,6 +353,61 @@ public struct Scorer: Sendable {
             }
         }
         return summary
+    }
+
+    /// Index of `value` among `levels`, -1 when it is not one of them.
+    @inline(__always)
+    static func level(of value: UnsafeBufferPointer<UInt8>, in levels: [[UInt8]]) -> Int {
+        for j in levels.indices where levels[j].count == value.count {
+            let same = levels[j].withUnsafeBufferPointer {
+                value.count == 0 || memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0
+            }
+            if same { return j }
+        }
+        return -1
+    }
+
+    /// Probability of a row given its numeric values (nil = missing: the training median) and the index of
+    /// each categorical value among this model's levels (-1 unknown, -2 missing), computed as file scoring
+    /// does, to the bit. `encoding` is scratch space for trees (`layout.width` floats).
+    func probability(numeric: [Double?], levels: [Int], encoding row: inout [Float]) -> Double {
+        if case .success(let ensemble) = trees {
+            for j in row.indices { row[j] = 0 }
+            for k in layout.means.indices {
+                row[k] = Float(((numeric[k] ?? layout.medians[k]) - layout.means[k]) * layout.scales[k])
+            }
+            for k in levels.indices {
+                let level = levels[k]
+                let column =
+                    level >= 0 ? layout.levelColumns[k] + level : (level == -2 ? layout.missingColumns[k] : -1)
+                if column >= 0 { row[column] = 1 }
+            }
+            return Double(row.withUnsafeBufferPointer { ensemble.probability($0) })
+        }
+        if trees != nil { return .nan }
+        var z = bias
+        for k in numericWeights.indices { z += numericWeights[k] * (numeric[k] ?? medians[k]) }
+        for k in levels.indices {
+            let level = levels[k]
+            if level >= 0 {
+                z += categoricalWeights[k][level]
+            } else if level == -2 {
+                z += missingWeights[k] ?? 0
+            }
+        }
+        return Statistics.sigmoid(z)
+    }
+
+    /// The categorical fields of the current record as logged: trimmed text, nil for a missing value.
+    private static func levels<S>(_ reader: borrowing CSVReader<S>, _ fields: [Int], missing: ByteStringSet)
+        -> [String?]
+    {
+        fields.map { index in
+            reader.withField(index) { raw in
+                let value = FieldCheck.trimmed(raw)
+                return missing.contains(value) ? nil : String(decoding: value, as: UTF8.self)
+            }
+        }
     }
 
     /// Probabilities of rows given as values: one pass for a logistic model, one call for trees.

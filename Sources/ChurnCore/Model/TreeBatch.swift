@@ -16,6 +16,8 @@ struct TreeBatch {
     let passthroughCount: Int
     let threshold: Double
     let version: [UInt8]
+    /// A/B serving: the threshold and version of the challenger, which serves the rows that carry its probability.
+    let challenger: (threshold: Double, version: [UInt8])?
 
     /// The rows of one batch: encoded features for the booster, what their output lines need for the writer.
     struct Rows {
@@ -23,12 +25,15 @@ struct TreeBatch {
         var rowNumbers: [Int] = []
         var bytes: [UInt8] = []
         var fieldEnds: [Int] = []
+        /// With a challenger: its probability for the rows it serves, NaN for the champion's.
+        var challengerProbabilities: [Double] = []
 
         mutating func clear() {
             features.removeAll(keepingCapacity: true)
             rowNumbers.removeAll(keepingCapacity: true)
             bytes.removeAll(keepingCapacity: true)
             fieldEnds.removeAll(keepingCapacity: true)
+            challengerProbabilities.removeAll(keepingCapacity: true)
         }
     }
 
@@ -44,8 +49,7 @@ struct TreeBatch {
 
     init(
         ensemble: TreeEnsemble, nthread: Int, width: Int, capacity: Int, hasID: Bool, passthroughCount: Int,
-        threshold: Double,
-        version: [UInt8]
+        threshold: Double, version: [UInt8], challenger: (threshold: Double, version: [UInt8])?
     ) {
         self.ensemble = ensemble
         self.nthread = nthread
@@ -55,6 +59,7 @@ struct TreeBatch {
         self.passthroughCount = passthroughCount
         self.threshold = threshold
         self.version = version
+        self.challenger = challenger
         current.features.reserveCapacity(capacity * width)
         current.rowNumbers.reserveCapacity(capacity)
     }
@@ -67,9 +72,11 @@ struct TreeBatch {
         current.fieldEnds.append(current.bytes.count)
     }
 
-    mutating func add(features row: [Float], rowNumber: Int) {
+    /// Adds the current record's encoded row; `challengerProbability` when the challenger serves it instead.
+    mutating func add(features row: [Float], rowNumber: Int, challengerProbability: Double?) {
         current.features.append(contentsOf: row)
         current.rowNumbers.append(rowNumber)
+        if challenger != nil { current.challengerProbabilities.append(challengerProbability ?? .nan) }
     }
 
     /// Writes the batch in flight, if any, then starts predicting the current one in the background.
@@ -123,10 +130,16 @@ struct TreeBatch {
                 field += 1
             }
             for i in rows.rowNumbers.indices {
-                let probability = Double(probabilities[i])
                 if hasID { try nextField() } else { try scored.write(integer: rows.rowNumbers[i]) }
-                try version.withUnsafeBufferPointer {
-                    try scored.writePrediction(probability, threshold: threshold, version: $0)
+                if let challenger, !rows.challengerProbabilities[i].isNaN {
+                    try challenger.version.withUnsafeBufferPointer {
+                        try scored.writePrediction(
+                            rows.challengerProbabilities[i], threshold: challenger.threshold, version: $0)
+                    }
+                } else {
+                    try version.withUnsafeBufferPointer {
+                        try scored.writePrediction(Double(probabilities[i]), threshold: threshold, version: $0)
+                    }
                 }
                 for _ in 0..<passthroughCount {
                     try scored.write(byte: UInt8(ascii: ","))

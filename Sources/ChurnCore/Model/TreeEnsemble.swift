@@ -164,6 +164,77 @@ public struct TreeEnsemble: Sendable {
         }
     }
 
+    /// Probability of one row (`row` holds at least `featureCount` features; NaN is missing), for rows scored
+    /// one at a time, where a group's transposed copy would cost more than the walks. Eight trees are walked
+    /// side by side (a leaf points at itself, so the shallower ones just stay put), and their leaves are added
+    /// in tree order: the same bits as `predict`.
+    public func probability(_ row: UnsafeBufferPointer<Float>) -> Float {
+        precondition(row.count >= featureCount)
+        let missing = row.prefix(featureCount).contains { $0.isNaN }
+        return nodes.withUnsafeBufferPointer { nodes in
+            defaultLeft.withUnsafeBufferPointer { defaultLeft in
+                let (nodes, x) = (nodes.baseAddress!, row.baseAddress!)
+                return missing
+                    ? Self.sigmoid(walk(x, nodes, missingGoesLeft: defaultLeft.baseAddress!))
+                    : Self.sigmoid(walk(x, nodes, missingGoesLeft: nil))
+            }
+        }
+    }
+
+    /// The margin of one row: see `probability(_:)`.
+    @inline(__always)
+    private func walk(_ x: UnsafePointer<Float>, _ nodes: UnsafePointer<Node>, missingGoesLeft: UnsafePointer<Bool>?)
+        -> Float
+    {
+        @inline(__always) func next(_ at: UInt32) -> UInt32 {
+            let node = nodes[Int(at)]
+            let value = x[Int(node.offset) / (Self.group * 4)]
+            let right: Bool
+            if let missingGoesLeft {
+                right = missingGoesLeft[Int(at)] ? value >= node.threshold : !(value < node.threshold)
+            } else {
+                right = value >= node.threshold
+            }
+            return node.left &+ UInt32(unsafeBitCast(right, to: UInt8.self))
+        }
+        var sum = baseMargin
+        var tree = 0
+        while tree + 8 <= roots.count {
+            let chunk = roots[tree..<tree + 8]
+            var (a0, a1, a2, a3) = (
+                chunk[tree].start, chunk[tree + 1].start, chunk[tree + 2].start, chunk[tree + 3].start
+            )
+            var (a4, a5, a6, a7) = (
+                chunk[tree + 4].start, chunk[tree + 5].start, chunk[tree + 6].start, chunk[tree + 7].start
+            )
+            for _ in 0..<chunk.lazy.map(\.depth).max()! {
+                a0 = next(a0)
+                a1 = next(a1)
+                a2 = next(a2)
+                a3 = next(a3)
+                a4 = next(a4)
+                a5 = next(a5)
+                a6 = next(a6)
+                a7 = next(a7)
+            }
+            sum += nodes[Int(a0)].value
+            sum += nodes[Int(a1)].value
+            sum += nodes[Int(a2)].value
+            sum += nodes[Int(a3)].value
+            sum += nodes[Int(a4)].value
+            sum += nodes[Int(a5)].value
+            sum += nodes[Int(a6)].value
+            sum += nodes[Int(a7)].value
+            tree += 8
+        }
+        for (start, depth) in roots[tree...] {
+            var at = start
+            for _ in 0..<depth { at = next(at) }
+            sum += nodes[Int(at)].value
+        }
+        return sum
+    }
+
     /// Probabilities of rows of doubles (converted to float, as XGBoost does).
     public func predict(_ values: [Double], width: Int, threads: Int = 1) -> [Double] {
         let rows = width == 0 ? 0 : values.count / width

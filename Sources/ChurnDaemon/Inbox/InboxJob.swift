@@ -22,7 +22,8 @@ struct InboxJob: Sendable {
     var predictionLog: PredictionLogWriter? = nil
     /// Rows sampled per file (`[drift] sample_rows_per_file`, read per file so a reload applies).
     var sampleRows: @Sendable () -> Int = { 0 }
-    /// Scores the logged sample with the challenger too (its lines join the champion's in the log).
+    /// Scores the logged sample with the challenger too (its lines join the champion's in the log), and
+    /// gives it its A/B share of the rows.
     var shadow: ShadowScorer? = nil
 
     enum Result: Sendable {
@@ -78,9 +79,11 @@ struct InboxJob: Sendable {
         if case .claimed = source, let published = finishPublished(claim: claim, claimed: claimed, stem: stem) {
             return published
         }
+        var scorer = model.scorer
+        scorer.split = shadow?.split(champion: model.version, schema: scorer.artifact.schema)
         let staged: ScoreJob.Staged
         do {
-            staged = try ScoreJob(scorer: model.scorer).stage(
+            staged = try ScoreJob(scorer: scorer).stage(
                 inputPath: claimedPath, stem: stem, outputDirectory: paths.outbox, tag: claim.text,
                 sampleRows: predictionLog == nil ? 0 : sampleRows(), timestamp: Date().timeIntervalSince1970)
         } catch let error as ChurnError {

@@ -109,13 +109,13 @@ actor InboxPipeline {
             logger.warning("file quarantined", metadata: ["file": "\(name)", "reason": "\(reason)"])
         case .scored(let name, let summary, let version, let milliseconds, let output):
             recovered()
-            logger.info(
-                "file scored",
-                metadata: [
-                    "file": "\(name)", "rows": "\(summary.rows)", "errors": "\(summary.rejected)",
-                    "ms": "\(Int(milliseconds.rounded()))", "version": "\(version)",
-                    "output": "\(FileSystem.split(output).name)",
-                ])
+            var metadata: Logger.Metadata = [
+                "file": "\(name)", "rows": "\(summary.rows)", "errors": "\(summary.rejected)",
+                "ms": "\(Int(milliseconds.rounded()))", "version": "\(version)",
+                "output": "\(FileSystem.split(output).name)",
+            ]
+            if summary.servedByChallenger > 0 { metadata["challenger_rows"] = "\(summary.servedByChallenger)" }
+            logger.info("file scored", metadata: metadata)
         case .published(let name, let output):
             recovered()
             logger.info(
