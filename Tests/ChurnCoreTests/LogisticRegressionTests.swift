@@ -61,17 +61,11 @@ struct LogisticRegressionTests {
         config.training.families = [.logisticRegression]
         let result = try Trainer(config: config).train(data, now: 0, elapsed: { 0 })
         let scorer = Scorer(artifact: result.artifact, versionLabel: "7")
-        var scored: [UInt8] = []
-        var errors: [UInt8] = []
-        var scoredWriter = ByteWriter { scored.append(contentsOf: $0) }
-        var errorsWriter = ByteWriter { errors.append(contentsOf: $0) }
-        let summary = try scorer.score(
-            path: "fixture", source: MemorySource(Array(csv)), scored: &scoredWriter, errors: &errorsWriter)
+        let (lines, summary) = try scorer.scoreInMemory(Array(csv))
         #expect(summary.scored == data.count)
         let rows = Array(0..<data.count)
         let direct = result.artifact.logistic!.predict(
             x: result.artifact.preprocessing.encode(data, rows: rows), width: result.artifact.preprocessing.width)
-        let lines = String(decoding: scored, as: UTF8.self).split(separator: "\n").dropFirst()
         for (line, expected) in zip(lines, direct) {
             let fields = line.split(separator: ",")
             #expect(abs(Double(fields[1])! - expected) <= 5e-7)

@@ -15,16 +15,9 @@ struct ServingSplitTests {
 
     /// The scored lines of the fixture CSV (header dropped), keyed by id.
     static func score(_ scorer: Scorer, csv: [UInt8]) throws -> (lines: [String: String], summary: Scorer.Summary) {
-        var scored: [UInt8] = []
-        var errors: [UInt8] = []
-        var scoredWriter = ByteWriter { scored.append(contentsOf: $0) }
-        var errorsWriter = ByteWriter { errors.append(contentsOf: $0) }
-        let summary = try scorer.score(
-            path: "fixture", source: MemorySource(csv), scored: &scoredWriter, errors: &errorsWriter)
+        let (scored, summary) = try scorer.scoreInMemory(csv)
         var lines: [String: String] = [:]
-        for line in String(decoding: scored, as: UTF8.self).split(separator: "\n").dropFirst() {
-            lines[String(line.prefix { $0 != "," })] = String(line)
-        }
+        for line in scored { lines[String(line.prefix { $0 != "," })] = String(line) }
         return (lines, summary)
     }
 

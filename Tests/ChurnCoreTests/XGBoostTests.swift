@@ -71,15 +71,9 @@ struct XGBoostTests {
         for batchRows in [65_536, 7] {
             var scorer = Scorer(artifact: artifact, versionLabel: "3", nthread: 2)
             scorer.batchRows = batchRows
-            var scored: [UInt8] = []
-            var errors: [UInt8] = []
-            var scoredWriter = ByteWriter { scored.append(contentsOf: $0) }
-            var errorsWriter = ByteWriter { errors.append(contentsOf: $0) }
-            let summary = try scorer.score(
-                path: "fixture", source: MemorySource(csv), scored: &scoredWriter, errors: &errorsWriter)
+            let (lines, summary) = try scorer.scoreInMemory(csv)
             // Then the probabilities are Python's, to the 6 printed decimals, row for row
             #expect(summary.scored == data.count && summary.rejected == 0)
-            let lines = String(decoding: scored, as: UTF8.self).split(separator: "\n").dropFirst()
             #expect(lines.count == expected.probabilities.count)
             for (index, (line, p)) in zip(lines, expected.probabilities).enumerated() {
                 let fields = line.split(separator: ",")

@@ -188,14 +188,7 @@ public struct TreeEnsemble: Sendable {
     {
         @inline(__always) func next(_ at: UInt32) -> UInt32 {
             let node = nodes[Int(at)]
-            let value = x[Int(node.offset) / (Self.group * 4)]
-            let right: Bool
-            if let missingGoesLeft {
-                right = missingGoesLeft[Int(at)] ? value >= node.threshold : !(value < node.threshold)
-            } else {
-                right = value >= node.threshold
-            }
-            return node.left &+ UInt32(unsafeBitCast(right, to: UInt8.self))
+            return Self.child(node, at, value: x[Int(node.offset) / (Self.group * 4)], missingGoesLeft)
         }
         var sum = baseMargin
         var tree = 0
@@ -294,9 +287,8 @@ public struct TreeEnsemble: Sendable {
     /// nodes stay in the L1 cache while the block walks it. `values` is the block's transposed copy (and the
     /// byte stride from one group to the next).
     ///
-    /// The eight walks of a group are spelled out so that their node indices stay in registers. Without a
-    /// missing value in the block (`missingGoesLeft` nil) a step is one comparison; with one, each node's
-    /// default direction decides where NaN goes, as in XGBoost.
+    /// The eight walks of a group are spelled out so that their node indices stay in registers.
+    /// `missingGoesLeft` is nil when the block holds no missing value (see `child`).
     @inline(__always)
     private func accumulate(
         _ nodes: UnsafePointer<Node>, _ values: (base: UnsafeRawPointer, stride: Int), groups: Int,
@@ -308,13 +300,7 @@ public struct TreeEnsemble: Sendable {
                 @inline(__always) func next(_ at: UInt32, _ r: Int) -> UInt32 {
                     let node = nodes[Int(at)]
                     let value = values.load(fromByteOffset: Int(node.offset) &+ r &* 4, as: Float.self)
-                    let right: Bool
-                    if let missingGoesLeft {
-                        right = missingGoesLeft[Int(at)] ? value >= node.threshold : !(value < node.threshold)
-                    } else {
-                        right = value >= node.threshold
-                    }
-                    return node.left &+ UInt32(unsafeBitCast(right, to: UInt8.self))
+                    return Self.child(node, at, value: value, missingGoesLeft)
                 }
                 var (a0, a1, a2, a3, a4, a5, a6, a7) = (start, start, start, start, start, start, start, start)
                 for _ in 0..<depth {
@@ -338,6 +324,21 @@ public struct TreeEnsemble: Sendable {
                 sums[7] += nodes[Int(a7)].value
             }
         }
+    }
+
+    /// The child of `node` (at index `at`) that `value` goes to. Without `missingGoesLeft` (no NaN among the
+    /// values) one comparison decides; with it, NaN follows the node's default direction, as in XGBoost.
+    @inline(__always)
+    private static func child(_ node: Node, _ at: UInt32, value: Float, _ missingGoesLeft: UnsafePointer<Bool>?)
+        -> UInt32
+    {
+        let right: Bool
+        if let missingGoesLeft {
+            right = missingGoesLeft[Int(at)] ? value >= node.threshold : !(value < node.threshold)
+        } else {
+            right = value >= node.threshold
+        }
+        return node.left &+ UInt32(unsafeBitCast(right, to: UInt8.self))
     }
 
     /// XGBoost 1.7's logistic transform, in single precision.
