@@ -130,6 +130,9 @@ public struct Scorer: Sendable {
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
     ) throws -> Summary {
         let schema = artifact.schema
+        if let split, split.challenger.artifact.schema != schema {
+            throw ChurnError.internalInconsistency("an A/B challenger must read the champion's columns")
+        }
         var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
         guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
         if let offset = reader.firstNULOffset {
@@ -311,7 +314,7 @@ public struct Scorer: Sendable {
                 sample.keep(record, at: slot)
             }
             if useTrees {
-                // Keep what the output line needs from this record; the booster predicts the batch later.
+                // Keep what the output line needs from this record; the trees predict the batch later.
                 if let idIndex = binding.id { reader.withField(idIndex) { batch?.keep(field: $0) } }
                 for index in passthroughColumns { reader.withField(index) { batch?.keep(field: $0) } }
                 batch?.add(features: row, rowNumber: summary.rows, challengerProbability: challengerProbability)
