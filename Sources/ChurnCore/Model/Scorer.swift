@@ -123,7 +123,7 @@ public struct Scorer: Sendable {
 
     /// Scores like `score(path:source:scored:errors:progress:)` and also offers every scored row to `sample`,
     /// which keeps a uniform sample as prediction-log records (SPEC §7) stamped with `timestamp`. Kept rows
-    /// carry their parsed values; their probabilities are computed together at the end (one booster call for
+    /// carry their parsed values; their probabilities are computed together at the end (one call for
     /// trees), so the rows not kept cost one random draw each.
     public func score<Source: ByteSource>(
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,

@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 
-/// Encoded rows waiting for the booster, with the fields their output lines repeat (id, passthrough columns)
+/// Encoded rows waiting for the compiled trees, with the fields their output lines repeat (id, passthrough columns)
 /// kept as raw bytes.
 ///
 /// Scoring is pipelined: a full batch is predicted on a serial queue (`nthread` threads) while the scoring
@@ -19,7 +19,7 @@ struct TreeBatch {
     /// A/B serving: the threshold and version of the challenger, which serves the rows that carry its probability.
     let challenger: (threshold: Double, version: [UInt8])?
 
-    /// The rows of one batch: encoded features for the booster, what their output lines need for the writer.
+    /// The rows of one batch: encoded features for the trees, what their output lines need for the writer.
     struct Rows {
         var features: [Float] = []
         var rowNumbers: [Int] = []
@@ -45,7 +45,7 @@ struct TreeBatch {
     private var current = Rows()
     private var spare = Rows()
     private var inFlight: (rows: Rows, outcome: Outcome)?
-    private let queue = DispatchQueue(label: "churnd.xgboost.predict")
+    private let queue = DispatchQueue(label: "churnd.trees.predict")
 
     init(
         ensemble: TreeEnsemble, nthread: Int, width: Int, capacity: Int, hasID: Bool, passthroughCount: Int,
