@@ -7,8 +7,9 @@ import Foundation
 /// each tree is renumbered breadth first, so a node's right child directly follows its left one, and a leaf
 /// points at itself with a split that always goes left. Walking a tree is then the same `depth` steps for
 /// every row, without a data-dependent branch: the next node is `left + (goes right ? 1 : 0)`. Rows are walked
-/// eight at a time, tree by tree, from a transposed copy (feature-major), so the eight walks are independent
-/// chains of loads the CPU runs side by side, and a row's value is one load at a fixed offset.
+/// eight at a time from a transposed copy (feature-major), so the eight walks are independent chains of loads
+/// the CPU runs side by side and a row's value is one load at a fixed offset; blocks of 64 rows take the trees
+/// one by one, so a tree's nodes stay in the L1 cache while the block walks it.
 ///
 /// The arithmetic is XGBoost's (1.7, `binary:logistic`): leaf values are added in single precision in tree
 /// order to the base margin, then `1 / (1 + expf(-x))`, so the probabilities are XGBoost's to the bit (the tests
@@ -27,7 +28,7 @@ public struct TreeEnsemble: Sendable {
     }
 
     private let nodes: [Node]
-    /// Per node: a missing (NaN) value goes left. Read only for groups that hold a missing value.
+    /// Per node: a missing (NaN) value goes left. Read only for blocks (or single rows) with a missing value.
     private let defaultLeft: [Bool]
     /// Index of each tree's root in `nodes`, and the number of steps from it to its deepest leaf.
     private let roots: [(start: UInt32, depth: Int)]
