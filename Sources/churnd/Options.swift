@@ -31,6 +31,16 @@ func grouped(_ value: Int) -> String { NumberFormat.grouped(value) }
 /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
 func fixed(_ value: Double, _ decimals: Int) -> String { NumberFormat.fixed(value, decimals) }
 
+/// The alias `promote` and `rollback` move, checked before anything runs.
+struct AliasToMove: ParsableArguments {
+    @Option(help: "Alias to move: letters, digits, '_' and '-'.")
+    var alias: String = AliasName.production
+
+    func validate() throws {
+        guard AliasName.isValid(alias) else { throw ValidationError(RegistryError.invalidAlias(alias).description) }
+    }
+}
+
 /// Which model a command works with: a registered version by alias (default `production`) or number,
 /// or an artifact file.
 struct ModelChoice: ParsableArguments {

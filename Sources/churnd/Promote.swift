@@ -11,8 +11,7 @@ struct Promote: ParsableCommand {
     @Argument(help: "Version to promote (see churnd models).")
     var version: Int
 
-    @Option(help: "Alias to move: letters, digits, '_' and '-'.")
-    var alias: String = AliasName.production
+    @OptionGroup var moving: AliasToMove
 
     @Option(help: "Why, for the audit log (default: \"promoted by hand\").")
     var reason: String?
@@ -20,13 +19,10 @@ struct Promote: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    func validate() throws {
-        guard AliasName.isValid(alias) else { throw ValidationError(RegistryError.invalidAlias(alias).description) }
-    }
-
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
-        let change = try lifecycle.promote(version: version, alias: alias, actor: commandLineActor, reason: reason)
+        let change = try lifecycle.promote(
+            version: version, alias: moving.alias, actor: commandLineActor, reason: reason)
         if json { try printJSON(AliasChangeJSON(change)) } else { print(describe(change, verb: "moved")) }
     }
 }

@@ -15,8 +15,7 @@ struct Rollback: ParsableCommand {
     @Argument(help: "Version to roll back to (default: the one that served before).")
     var version: Int?
 
-    @Option(help: "Alias to move: letters, digits, '_' and '-'.")
-    var alias: String = AliasName.production
+    @OptionGroup var moving: AliasToMove
 
     @Option(help: "Why, for the audit log (default: \"rolled back by hand from vN\").")
     var reason: String?
@@ -24,13 +23,9 @@ struct Rollback: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    func validate() throws {
-        guard AliasName.isValid(alias) else { throw ValidationError(RegistryError.invalidAlias(alias).description) }
-    }
-
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
-        let change = try lifecycle.rollback(to: version, alias: alias, actor: commandLineActor, reason: reason)
+        let change = try lifecycle.rollback(to: version, alias: moving.alias, actor: commandLineActor, reason: reason)
         if json { try printJSON(AliasChangeJSON(change)) } else { print(describe(change, verb: "rolled back")) }
     }
 }

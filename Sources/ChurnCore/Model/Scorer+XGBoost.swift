@@ -10,7 +10,6 @@ struct EncodedLayout: Sendable {
     var levelColumns: [Int]
     /// Column of each categorical feature's "missing" level, or -1 when it has none.
     var missingColumns: [Int]
-    var levels: [[String]]
 
     init(_ p: Preprocessing) {
         width = p.width
@@ -26,21 +25,18 @@ struct EncodedLayout: Sendable {
             missingColumns.append(feature.hasMissingLevel ? offset : -1)
             offset += feature.hasMissingLevel ? 1 : 0
         }
-        levels = p.categorical.map(\.levels)
     }
 
-    /// One encoded row from values: missing numerics take the median, unknown levels are all zeros.
-    func encode(numeric: [Double?], categorical: [String?]) -> [Float] {
-        var row = [Float](repeating: 0, count: width)
+    /// Encodes one row into `row` (`width` floats): missing numerics take the median; `levels` holds each
+    /// categorical value's level index (-1 unknown: all zeros, -2 missing: the missing level, if any).
+    func encode(numeric: [Double?], levels: [Int], into row: inout [Float]) {
+        for j in row.indices { row[j] = 0 }
         for k in means.indices { row[k] = Float(((numeric[k] ?? medians[k]) - means[k]) * scales[k]) }
-        for k in levelColumns.indices {
-            guard let level = categorical[k] else {
-                if missingColumns[k] >= 0 { row[missingColumns[k]] = 1 }
-                continue
-            }
-            if let j = levels[k].firstIndex(of: level) { row[levelColumns[k] + j] = 1 }
+        for k in levels.indices {
+            let level = levels[k]
+            let column = level >= 0 ? levelColumns[k] + level : (level == -2 ? missingColumns[k] : -1)
+            if column >= 0 { row[column] = 1 }
         }
-        return row
     }
 }
 
@@ -60,12 +56,5 @@ extension Scorer {
                 threshold: artifact.threshold, version: Array(versionLabel.utf8),
                 challenger: split.map { ($0.challenger.artifact.threshold, Array($0.challenger.versionLabel.utf8)) })
         }
-    }
-
-    /// Probability of one row for an xgboost artifact; NaN when its trees could not be compiled.
-    func treeProbability(numeric: [Double?], categorical: [String?]) -> Double {
-        guard case .success(let ensemble) = trees else { return .nan }
-        let row = layout.encode(numeric: numeric, categorical: categorical)
-        return Double(row.withUnsafeBufferPointer { ensemble.probability($0) })
     }
 }

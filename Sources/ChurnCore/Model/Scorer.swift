@@ -13,7 +13,6 @@ public struct Scorer: Sendable {
 
     private let bias: Double
     private let numericWeights: [Double]  // coefficient / std
-    private let medians: [Double]
     let categoricalLevels: [[[UInt8]]]
     private let categoricalWeights: [[Double]]
     private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
@@ -76,7 +75,6 @@ public struct Scorer: Sendable {
         }
         self.bias = bias
         self.numericWeights = weights
-        self.medians = p.numeric.map(\.median)
         self.categoricalLevels = levels
         self.categoricalWeights = levelWeights
         self.missingWeights = missing
@@ -85,18 +83,16 @@ public struct Scorer: Sendable {
     /// Probability for one row given as values (logged records, simulations). Missing numerics take the
     /// training median; unknown levels contribute nothing, as in file scoring.
     public func probability(numeric: [Double?], categorical: [String?]) -> Double {
-        if trees != nil { return treeProbability(numeric: numeric, categorical: categorical) }
-        var z = bias
-        for k in numericWeights.indices { z += numericWeights[k] * (numeric[k] ?? medians[k]) }
-        for k in categoricalLevels.indices {
-            guard let level = categorical[k] else {
-                z += missingWeights[k] ?? 0
-                continue
-            }
-            let bytes = Array(level.utf8)
-            if let j = categoricalLevels[k].firstIndex(of: bytes) { z += categoricalWeights[k][j] }
+        var row = [Float](repeating: 0, count: trees == nil ? 0 : layout.width)  // scratch for trees only
+        return probability(numeric: numeric, levels: levels(of: categorical), encoding: &row)
+    }
+
+    /// Each categorical value's index among this model's levels: -1 unknown, -2 missing (nil).
+    func levels(of categorical: [String?]) -> [Int] {
+        categoricalLevels.indices.map { k in
+            guard let level = categorical[k] else { return -2 }
+            return categoricalLevels[k].firstIndex(of: Array(level.utf8)) ?? -1
         }
-        return Statistics.sigmoid(z)
     }
 
     public struct Summary: Equatable, Sendable {
@@ -170,7 +166,7 @@ public struct Scorer: Sendable {
         var rowErrors: [(column: String, value: String, reason: String)] = []
         // Locals, not properties, inside the loop: no retain/release or exclusivity checks per row.
         let numericFields = binding.numeric, categoricalFields = binding.categorical
-        let numericWeights = self.numericWeights, medians = self.medians
+        let numericWeights = self.numericWeights, medians = layout.medians
         let categoricalLevels = self.categoricalLevels, categoricalWeights = self.categoricalWeights
         let missingWeights = self.missingWeights
         var batch = try treeBatch(path: path, hasID: binding.id != nil, passthroughCount: passthroughColumns.count)
@@ -375,21 +371,12 @@ public struct Scorer: Sendable {
     /// does, to the bit. `encoding` is scratch space for trees (`layout.width` floats).
     func probability(numeric: [Double?], levels: [Int], encoding row: inout [Float]) -> Double {
         if case .success(let ensemble) = trees {
-            for j in row.indices { row[j] = 0 }
-            for k in layout.means.indices {
-                row[k] = Float(((numeric[k] ?? layout.medians[k]) - layout.means[k]) * layout.scales[k])
-            }
-            for k in levels.indices {
-                let level = levels[k]
-                let column =
-                    level >= 0 ? layout.levelColumns[k] + level : (level == -2 ? layout.missingColumns[k] : -1)
-                if column >= 0 { row[column] = 1 }
-            }
+            layout.encode(numeric: numeric, levels: levels, into: &row)
             return Double(row.withUnsafeBufferPointer { ensemble.probability($0) })
         }
         if trees != nil { return .nan }
         var z = bias
-        for k in numericWeights.indices { z += numericWeights[k] * (numeric[k] ?? medians[k]) }
+        for k in numericWeights.indices { z += numericWeights[k] * (numeric[k] ?? layout.medians[k]) }
         for k in levels.indices {
             let level = levels[k]
             if level >= 0 {
@@ -420,7 +407,11 @@ public struct Scorer: Sendable {
         }
         var input: [Float] = []
         input.reserveCapacity(rows.count * layout.width)
-        for row in rows { input += layout.encode(numeric: row.numeric, categorical: row.categorical) }
+        var encoded = [Float](repeating: 0, count: layout.width)
+        for row in rows {
+            layout.encode(numeric: row.numeric, levels: levels(of: row.categorical), into: &encoded)
+            input += encoded
+        }
         var output = [Float](repeating: .nan, count: rows.count)
         input.withUnsafeBufferPointer { features in
             output.withUnsafeMutableBufferPointer {
