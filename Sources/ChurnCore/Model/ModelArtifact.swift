@@ -112,7 +112,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
             }
             let features: Int
             do throws(XGBoostError) {
-                features = try TreeEnsemble(json: xgboost.booster).featureCount
+                features = try TreeEnsemble.featureCount(json: xgboost.booster)
             } catch {
                 throw ChurnError.artifact(path: path, message: "the xgboost booster cannot be loaded: \(error.message)")
             }

@@ -43,29 +43,8 @@ public struct TreeEnsemble: Sendable {
     /// - Throws: `XGBoostError` naming what this ensemble cannot represent (another objective or booster,
     ///   categorical splits) or why the JSON does not read as a model.
     public init(json: String) throws(XGBoostError) {
-        let model: ModelFile
-        do {
-            model = try JSONDecoder().decode(ModelFile.self, from: Data(json.utf8))
-        } catch {
-            throw XGBoostError(operation: "reading the booster JSON", message: "\(error)")
-        }
-        let learner = model.learner
-        func refuse(_ message: String) -> XGBoostError {
-            XGBoostError(operation: "compiling the booster's trees", message: message)
-        }
-        guard learner.objective.name == "binary:logistic" else {
-            throw refuse("objective \"\(learner.objective.name)\" is not binary:logistic")
-        }
-        guard learner.gradientBooster.name == "gbtree" else {
-            throw refuse("booster \"\(learner.gradientBooster.name)\" is not gbtree")
-        }
-        guard let base = Float(learner.parameters.baseScore), base > 0, base < 1,
-            let features = Int(learner.parameters.numFeature), (1...1 << 24).contains(features)
-        else {
-            throw refuse(
-                "base_score \(learner.parameters.baseScore) or num_feature \(learner.parameters.numFeature) "
-                    + "is out of range")
-        }
+        let learner = try Self.decode(ModelFile<AllTrees>.self, json).learner
+        let (features, base) = try learner.checked()
         featureCount = features
         baseMargin = -logf(1 / base - 1)
 
@@ -74,13 +53,13 @@ public struct TreeEnsemble: Sendable {
         var roots: [(start: UInt32, depth: Int)] = []
         for (index, tree) in learner.gradientBooster.model.trees.enumerated() {
             let compiled = try Self.compile(tree, first: nodes.count, features: features).mapError {
-                refuse("tree \(index): \($0)")
+                Self.refuse("tree \(index): \($0)")
             }.get()
             roots.append((UInt32(nodes.count), compiled.depth))
             nodes += compiled.nodes
             defaultLeft += compiled.defaultLeft
         }
-        guard nodes.count < Int(UInt32.max) else { throw refuse("\(nodes.count) nodes are too many") }
+        guard nodes.count < Int(UInt32.max) else { throw Self.refuse("\(nodes.count) nodes are too many") }
         self.nodes = nodes
         self.defaultLeft = defaultLeft
         self.roots = roots
@@ -92,7 +71,7 @@ public struct TreeEnsemble: Sendable {
 
     /// One tree in breadth-first order starting at index `first`, checked: children in range, each node reached
     /// once, numeric splits on known features.
-    private static func compile(_ tree: ModelFile.Tree, first: Int, features: Int)
+    private static func compile(_ tree: TreeFile, first: Int, features: Int)
         -> Result<(nodes: [Node], defaultLeft: [Bool], depth: Int), CompileError>
     {
         let count = tree.leftChildren.count
@@ -349,8 +328,30 @@ public struct TreeEnsemble: Sendable {
     }
 }
 
-/// The parts of XGBoost's JSON model format the ensemble reads.
-private struct ModelFile: Decodable {
+extension TreeEnsemble {
+    /// The number of features `json` expects, checked as `init(json:)` checks the model but without decoding
+    /// its trees: for checking an artifact when it is loaded (its trees are compiled once, by the scorer).
+    public static func featureCount(json: String) throws(XGBoostError) -> Int {
+        try decode(ModelFile<NoTrees>.self, json).learner.checked().features
+    }
+
+    /// Why a model cannot be compiled.
+    fileprivate static func refuse(_ message: String) -> XGBoostError {
+        XGBoostError(operation: "compiling the booster's trees", message: message)
+    }
+
+    private static func decode<File: Decodable>(_ type: File.Type, _ json: String) throws(XGBoostError) -> File {
+        do {
+            return try JSONDecoder().decode(type, from: Data(json.utf8))
+        } catch {
+            throw XGBoostError(operation: "reading the booster JSON", message: "\(error)")
+        }
+    }
+}
+
+/// The parts of XGBoost's JSON model format the ensemble reads; `Model` is the trees, or nothing when only
+/// the header is wanted.
+private struct ModelFile<Model: Decodable>: Decodable {
     struct Learner: Decodable {
         struct Parameters: Decodable {
             var baseScore: String
@@ -362,7 +363,6 @@ private struct ModelFile: Decodable {
         }
         struct Objective: Decodable { var name: String }
         struct GradientBooster: Decodable {
-            struct Model: Decodable { var trees: [Tree] }
             var name: String
             var model: Model
         }
@@ -374,22 +374,44 @@ private struct ModelFile: Decodable {
             case objective
             case gradientBooster = "gradient_booster"
         }
-    }
-    struct Tree: Decodable {
-        var leftChildren: [Int32]
-        var rightChildren: [Int32]
-        var splitIndices: [Int32]
-        var splitConditions: [Float]
-        var defaultLeft: [Int8]
-        var splitType: [Int8]?
-        enum CodingKeys: String, CodingKey {
-            case leftChildren = "left_children"
-            case rightChildren = "right_children"
-            case splitIndices = "split_indices"
-            case splitConditions = "split_conditions"
-            case defaultLeft = "default_left"
-            case splitType = "split_type"
+
+        /// The feature count and base score, once the model is one the ensemble represents.
+        func checked() throws(XGBoostError) -> (features: Int, baseScore: Float) {
+            guard objective.name == "binary:logistic" else {
+                throw TreeEnsemble.refuse("objective \"\(objective.name)\" is not binary:logistic")
+            }
+            guard gradientBooster.name == "gbtree" else {
+                throw TreeEnsemble.refuse("booster \"\(gradientBooster.name)\" is not gbtree")
+            }
+            guard let base = Float(parameters.baseScore), base > 0, base < 1,
+                let features = Int(parameters.numFeature), (1...1 << 24).contains(features)
+            else {
+                throw TreeEnsemble.refuse(
+                    "base_score \(parameters.baseScore) or num_feature \(parameters.numFeature) is out of range")
+            }
+            return (features, base)
         }
     }
     var learner: Learner
+}
+
+private struct AllTrees: Decodable { var trees: [TreeFile] }
+private struct NoTrees: Decodable {}
+
+/// One tree of the model file.
+private struct TreeFile: Decodable {
+    var leftChildren: [Int32]
+    var rightChildren: [Int32]
+    var splitIndices: [Int32]
+    var splitConditions: [Float]
+    var defaultLeft: [Int8]
+    var splitType: [Int8]?
+    enum CodingKeys: String, CodingKey {
+        case leftChildren = "left_children"
+        case rightChildren = "right_children"
+        case splitIndices = "split_indices"
+        case splitConditions = "split_conditions"
+        case defaultLeft = "default_left"
+        case splitType = "split_type"
+    }
 }
