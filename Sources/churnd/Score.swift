@@ -27,7 +27,7 @@ struct Score: ParsableCommand {
     func run() throws {
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
-        let directory = output ?? common.resolve(config.paths.outbox)
+        let directory = try output ?? common.resolve(config.paths.outbox)
         try FileSystem.makeDirectory(directory)
         let scorer = Scorer(
             artifact: artifact, versionLabel: artifact.versionLabel(fallback: "unregistered"),
