@@ -63,11 +63,7 @@ public struct ModelLifecycle: Sendable {
             run.refusedFiles = refused
             run.inputs = data.files
             run.rows = data.count
-            guard data.count > 0 else {
-                throw ChurnError.badFile(
-                    path: files.count == 1 ? files[0] : "training data",
-                    message: "no usable training data: every file was refused")
-            }
+            guard data.count > 0 else { throw NoUsableTrainingData(files: files, refused: refused) }
             let result = try Trainer(config: config).train(
                 data, now: Date().timeIntervalSince1970, elapsed: { (clock.now - started).seconds })
             run.metrics = result.artifact.metrics

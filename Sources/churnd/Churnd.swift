@@ -38,6 +38,9 @@ struct Churnd: AsyncParsableCommand {
         } catch let error as Trainer.Failure {
             printError(error.description)
             Glibc.exit(1)
+        } catch let error as NoUsableTrainingData {
+            printError(error.description)
+            Glibc.exit(1)
         } catch let error as ValidationFailure {
             printError(error.description)
             Glibc.exit(1)

@@ -82,14 +82,16 @@ final class TrainingService: Service {
                 let (_, refused) = try DataFiles.load([path], config: config())
                 if let reason = refused.first {
                     let claimed = ClaimID.next().fileName(for: name)
-                    try FileSystem.writeAtomically(
-                        "\(paths.quarantine)/\(claimed).reason.txt", bytes: Array("\(reason)\n".utf8))
-                    if rename(path, "\(paths.quarantine)/\(claimed)") != 0 {
-                        throw ChurnError.io(path: path, operation: "rename", errno: errno)
-                    }
+                    let quarantine = Quarantine(paths: paths)
+                    let note = quarantine.movedNote(
+                        claimed, advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
+                    try quarantine.move(path, as: claimed, reason: "\(reason)\n\n\(note)")
                     logger.warning(
                         "training file refused, moved to quarantine; it does not trigger training",
-                        metadata: ["file": "\(name)", "reason": "\(reason)"])
+                        metadata: [
+                            "file": "\(name)", "reason": "\(reason)",
+                            "moved_to": "\(quarantine.destination(of: claimed))",
+                        ])
                     return
                 }
                 schedule.withLock { $0.fileArrived(at: monotonicSeconds()) }
