@@ -36,7 +36,11 @@ public enum DataFiles {
 
     /// Loads every file that passes validation. Refused files are returned as messages, not thrown:
     /// one bad file must not stop the others from training.
-    public static func load(_ paths: [String], config: Config) throws -> (LabeledData, refused: [String]) {
+    ///
+    /// - Parameter progress: told the rows read so far as files are read.
+    public static func load(
+        _ paths: [String], config: Config, progress: (Int) -> Void = { _ in }
+    ) throws -> (LabeledData, refused: [String]) {
         var data = LabeledData(schema: config.schema)
         var refused: [String] = []
         for path in paths {
@@ -46,7 +50,7 @@ public enum DataFiles {
                 try data.append(
                     path: path, source: FileDescriptorSource(fd: file.fd, path: path),
                     maxMissingFraction: config.training.maxMissingFraction,
-                    maxRecordBytes: config.scoring.maxRecordBytes)
+                    maxRecordBytes: config.scoring.maxRecordBytes, progress: progress)
             } catch let failure as ValidationFailure {
                 refused.append(failure.description)
             } catch let error as ChurnError {

@@ -44,7 +44,12 @@ struct Train: ParsableCommand {
                     + "(churnd gen-data --rows 50000 -o watch/data/sample.csv makes some)")
         }
         let lifecycle = try common.lifecycle(config: config)
-        let outcome = try lifecycle.train(files: files, actor: commandLineActor)
+        let progress = ProgressLine(label: "training")
+        let outcome: ModelLifecycle.TrainingOutcome
+        do {
+            defer { progress?.finish() }
+            outcome = try lifecycle.train(files: files, actor: commandLineActor) { progress?.show($0.description) }
+        }
         for refusal in outcome.refusedFiles { printError(refusal) }
         var exported: String?
         if let directory = out {
