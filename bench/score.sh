@@ -42,7 +42,7 @@ SK_MODEL="$OUT_DIR/score-model-sklearn.pkl"
 note "training churnd model on $(basename "$TRAIN_CSV")"
 rm -rf "$MODEL_DIR"
 mkdir -p "$MODEL_DIR"
-"$CHURND" train --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
+"$CHURND" train --root "$OUT_DIR/root" --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
     >"$OUT_DIR/score-train-churnd.json"
 [[ -s "$MODEL_DIR/model.json" ]] || die "churnd train did not write $MODEL_DIR/model.json"
 note "training sklearn pipeline on the same split"
@@ -64,13 +64,15 @@ CH_SCORED="$CH_OUT/$(stem "$SCORE_CSV").scored.csv"
 CH_BIG_SCORED="$CH_BIG_OUT/$(stem "$BIG_CSV").scored.csv"
 
 note "timing ($RUNS runs each, median)"
-measure "churnd $ROWS" "$CH_OUT" "$CHURND" score "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$CH_OUT"
+measure "churnd $ROWS" "$CH_OUT" "$CHURND" score --root "$OUT_DIR/root" \
+    "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$CH_OUT"
 CH_WALL=$M_WALL CH_RSS=$M_RSS_KB
 measure "pandas+sklearn $ROWS" "$PD_OUT" "$PY" "$BENCH_DIR/baseline_score_pandas.py" "$SK_MODEL" "$SCORE_CSV" "$PD_OUT"
 PD_WALL=$M_WALL PD_RSS=$M_RSS_KB
 measure "polars $ROWS" "$PL_OUT" "$PY" "$BENCH_DIR/baseline_score_polars.py" "$SK_MODEL" "$SCORE_CSV" "$PL_OUT"
 PL_WALL=$M_WALL PL_RSS=$M_RSS_KB
-measure "churnd $BIG_ROWS" "$CH_BIG_OUT" "$CHURND" score "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$CH_BIG_OUT"
+measure "churnd $BIG_ROWS" "$CH_BIG_OUT" "$CHURND" score --root "$OUT_DIR/root" \
+    "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$CH_BIG_OUT"
 CHB_WALL=$M_WALL CHB_RSS=$M_RSS_KB
 
 # --- sanity: every output complete, churnd agrees with sklearn -------------

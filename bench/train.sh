@@ -38,7 +38,7 @@ note "timing ($RUNS runs each, median)"
 # The split file is rewritten by every churnd run (same seed, same split);
 # sklearn runs after churnd, so it always sees churnd's latest split.
 MEASURE_STDOUT="$CH_JSON" measure "churnd train" "$MODEL_DIR" \
-    "$CHURND" train --data "$DATA" --out "$MODEL_DIR" --write-split "$SPLIT" --json
+    "$CHURND" train --root "$OUT_DIR/root" --data "$DATA" --out "$MODEL_DIR" --write-split "$SPLIT" --json
 CH_WALL=$M_WALL CH_RSS=$M_RSS_KB
 [[ -s "$MODEL_DIR/model.json" ]] || die "churnd train did not write $MODEL_DIR/model.json"
 [[ -s "$SPLIT" ]] || die "churnd train did not write the split file $SPLIT"

@@ -30,11 +30,12 @@ families = ["xgboost"]
 nthread = $NTHREAD
 TOML
 note "writing the split once (untimed) so both tools train on the same rows"
-"$CHURND" train --config "$W/train.toml" --data "$DATA" --out "$W/split-model" --write-split "$W/split.csv" >/dev/null
+"$CHURND" train --root "$W" --config "$W/train.toml" --data "$DATA" \
+    --out "$W/split-model" --write-split "$W/split.csv" >/dev/null
 
 note "training xgboost on $ROWS rows, nthread=$NTHREAD"
 MEASURE_STDOUT="$W/churnd-train.json" measure "churnd train" "$W/train-model" \
-    "$CHURND" train --config "$W/train.toml" --data "$DATA" --out "$W/train-model" --json
+    "$CHURND" train --root "$W" --config "$W/train.toml" --data "$DATA" --out "$W/train-model" --json
 CT_WALL=$M_WALL CT_RSS=$M_RSS_KB
 MEASURE_STDOUT="$W/python-train.json" measure "python xgboost train" - \
     "$PY" "$BENCH_DIR/baseline_train_xgboost.py" "$DATA" --split "$W/split.csv" --nthread "$NTHREAD"
@@ -59,14 +60,14 @@ early_stopping_rounds = 0   # keep every round: a model of exactly $TREES trees
 TOML
 if [[ ! -s "$W/score-model/model.json" || "${FRESH:-0}" == 1 ]]; then
     note "training the $TREES-tree scoring model on $MODEL_ROWS rows"
-    "$CHURND" train --config "$W/score.toml" --data "$MODEL_DATA" --out "$W/score-model" >/dev/null
+    "$CHURND" train --root "$W" --config "$W/score.toml" --data "$MODEL_DATA" --out "$W/score-model" >/dev/null
 fi
 KEPT=$("$PY" -c "import json;print(json.load(open('$W/score-model/model.json'))['xgboost']['bestIteration'] + 1)")
 [[ "$KEPT" == "$TREES" ]] || die "scoring model has $KEPT rounds, expected $TREES"
 
 note "scoring $SCORE_ROWS rows with $TREES trees"
 measure "churnd score" "$W/score-out" \
-    "$CHURND" score "$SCORE_DATA" --config "$W/score.toml" --model "$W/score-model/model.json" -o "$W/score-out"
+    "$CHURND" score "$SCORE_DATA" --root "$W" --config "$W/score.toml" --model "$W/score-model/model.json" -o "$W/score-out"
 CS_WALL=$M_WALL CS_RSS=$M_RSS_KB
 measure "polars + xgboost" "$W/polars.scored.csv" \
     "$PY" "$BENCH_DIR/baseline_score_xgboost_polars.py" "$W/score-model/model.json" "$SCORE_DATA" \

@@ -35,6 +35,20 @@ public enum ChurnError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// The same error with `path` shown as `shown` wherever it names that file: an input read under an
+    /// internal name (`state/processing/<claim>.x.csv`) is reported as the user dropped it (`inbox/x.csv`).
+    public func naming(_ path: String, as shown: String) -> ChurnError {
+        func name(_ p: String) -> String { p == path ? shown : p }
+        switch self {
+        case .io(let p, let operation, let code): return .io(path: name(p), operation: operation, errno: code)
+        case .badFile(let p, let message): return .badFile(path: name(p), message: message)
+        case .badInput(let p, let line, let column, let message):
+            return .badInput(path: name(p), line: line, column: column, message: message)
+        case .artifact(let p, let message): return .artifact(path: name(p), message: message)
+        case .config, .usage, .internalInconsistency: return self
+        }
+    }
+
     /// True when the error is the file system running out of space or quota.
     public var isNoSpace: Bool {
         if case .io(_, _, let code) = self { return code == ENOSPC || code == EDQUOT }

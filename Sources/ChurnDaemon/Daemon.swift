@@ -113,7 +113,7 @@ public struct Daemon: Sendable {
         }
         let supervisor = SupervisorService(
             registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
-            heartbeats: heartbeats, logger: logger)
+            heartbeats: heartbeats, logger: logger, grace: { settings.current.daemon.shutdownGraceSeconds })
         services += [scan, reload, supervisor]
         // Shutdown runs in reverse order: the supervisor says STOPPING=1 first, the pipeline drains last.
         let group = ServiceGroup(

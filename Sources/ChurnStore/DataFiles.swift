@@ -1,5 +1,24 @@
 import ChurnCore
 
+/// No training file held a usable row: each refusal names its file and its problems.
+public struct NoUsableTrainingData: Error, CustomStringConvertible, Equatable {
+    public var files: [String]
+    /// One message per refused file, as `DataFiles.load` returns them.
+    public var refused: [String]
+
+    public var description: String {
+        if refused.isEmpty {
+            let what = files.count == 1 ? files[0] : "the \(files.count) files"
+            return "no usable training data: \(what) hold\(files.count == 1 ? "s" : "") no data rows"
+        }
+        let what =
+            refused.count < files.count
+            ? "\(refused.count) of \(files.count) files were refused, the others hold no data rows"
+            : files.count == 1 ? "the file was refused" : "every file was refused"
+        return "no usable training data: \(what)\n" + refused.joined(separator: "\n")
+    }
+}
+
 /// Training inputs on disk.
 public enum DataFiles {
     /// True for names a watcher or scan should pick up: not hidden, not still being written.
@@ -17,7 +36,11 @@ public enum DataFiles {
 
     /// Loads every file that passes validation. Refused files are returned as messages, not thrown:
     /// one bad file must not stop the others from training.
-    public static func load(_ paths: [String], config: Config) throws -> (LabeledData, refused: [String]) {
+    ///
+    /// - Parameter progress: told the rows read so far as files are read.
+    public static func load(
+        _ paths: [String], config: Config, progress: (Int) -> Void = { _ in }
+    ) throws -> (LabeledData, refused: [String]) {
         var data = LabeledData(schema: config.schema)
         var refused: [String] = []
         for path in paths {
@@ -27,7 +50,7 @@ public enum DataFiles {
                 try data.append(
                     path: path, source: FileDescriptorSource(fd: file.fd, path: path),
                     maxMissingFraction: config.training.maxMissingFraction,
-                    maxRecordBytes: config.scoring.maxRecordBytes)
+                    maxRecordBytes: config.scoring.maxRecordBytes, progress: progress)
             } catch let failure as ValidationFailure {
                 refused.append(failure.description)
             } catch let error as ChurnError {

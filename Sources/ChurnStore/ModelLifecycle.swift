@@ -44,8 +44,11 @@ public struct ModelLifecycle: Sendable {
 
     /// Trains on `files`, records the run and, when the candidate passes the gate, registers it as a version
     /// and promotes it to `production` when it beats the champion (SPEC §5). A run that fails is recorded
-    /// with its error before the error is rethrown.
-    public func train(files: [String], actor: AuditActor) throws -> TrainingOutcome {
+    /// with its error before the error is rethrown. `progress` is told where the run is (rows read, family,
+    /// boosting round), on the calling thread.
+    public func train(
+        files: [String], actor: AuditActor, progress: (TrainingProgress) -> Void = { _ in }
+    ) throws -> TrainingOutcome {
         let clock = ContinuousClock()
         let started = clock.now
         let startedAt = Date().timeIntervalSince1970
@@ -59,17 +62,14 @@ public struct ModelLifecycle: Sendable {
             run.seconds = (clock.now - started).seconds
         }
         do {
-            let (data, refused) = try DataFiles.load(files, config: config)
+            let (data, refused) = try DataFiles.load(files, config: config) { progress(TrainingProgress(rows: $0)) }
             run.refusedFiles = refused
             run.inputs = data.files
             run.rows = data.count
-            guard data.count > 0 else {
-                throw ChurnError.badFile(
-                    path: files.count == 1 ? files[0] : "training data",
-                    message: "no usable training data: every file was refused")
-            }
+            guard data.count > 0 else { throw NoUsableTrainingData(files: files, refused: refused) }
+            progress(TrainingProgress(rows: data.count))
             let result = try Trainer(config: config).train(
-                data, now: Date().timeIntervalSince1970, elapsed: { (clock.now - started).seconds })
+                data, now: Date().timeIntervalSince1970, elapsed: { (clock.now - started).seconds }, progress: progress)
             run.metrics = result.artifact.metrics
             run.parameters.family = result.artifact.family
             return try judgeAndRegister(result, data: data, run: &run, finish: finish)

@@ -29,16 +29,27 @@ extension ScoreJob {
     /// Scores `inputPath` into synced temporary files named after `tag` and `stem`, keeping up to `sampleRows`
     /// scored rows as prediction-log records stamped `timestamp`. Throws only for failures of the output side
     /// (disk full, permissions); then no temporary file is left behind.
+    ///
+    /// - Parameters:
+    ///   - shownAs: the input's name in messages and reports when it is read under another one (the daemon
+    ///     reads `state/processing/<claim>.x.csv` and reports `inbox/x.csv`).
+    ///   - disposition: what a refusal report says became of the input and what to do.
     public func stage(
-        inputPath: String, stem: String, outputDirectory: String, tag: String, sampleRows: Int = 0,
-        timestamp: Double = 0
+        inputPath: String, shownAs: String? = nil, stem: String, outputDirectory: String, tag: String,
+        sampleRows: Int = 0, timestamp: Double = 0, disposition: String = ScoreJob.unchangedInput
     ) throws -> Staged {
+        let shown = shownAs ?? inputPath
+        func refusal(_ error: ChurnError) throws -> Staged {
+            try stageRefusal(
+                stem: stem, outputDirectory: outputDirectory, tag: tag,
+                reason: error.naming(inputPath, as: shown).description, disposition: disposition)
+        }
         let input: FileSystem.InputFile
         do {
             input = try FileSystem.openInput(inputPath)
         } catch let error as ChurnError {
             if case .io = error, !FileSystem.exists(inputPath) { throw error }
-            return try stageRefusal(stem: stem, outputDirectory: outputDirectory, tag: tag, reason: error.description)
+            return try refusal(error)
         }
         defer { input.close() }
         let scoredFile = try PendingFile(
@@ -51,13 +62,13 @@ extension ScoreJob {
         var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(tag))
         do {
             summary = try scorer.score(
-                path: inputPath, source: FileDescriptorSource(fd: input.fd, path: inputPath), scored: &scored,
+                path: shown, source: FileDescriptorSource(fd: input.fd, path: shown), scored: &scored,
                 errors: &errors, progress: nil, sample: &sample, timestamp: timestamp)
         } catch let error as ChurnError {
-            if case .io(let path, _, _) = error, path != inputPath { throw error }
+            if case .io(let path, _, _) = error, path != shown { throw error }
             scoredFile.discard()
             errorsFile.discard()
-            return try stageRefusal(stem: stem, outputDirectory: outputDirectory, tag: tag, reason: error.description)
+            return try refusal(error)
         }
         var files: [(String, String)] = []
         if summary.errorLines > 0 {
@@ -76,11 +87,13 @@ extension ScoreJob {
         tag.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
-    private func stageRefusal(stem: String, outputDirectory: String, tag: String, reason: String) throws -> Staged {
+    private func stageRefusal(
+        stem: String, outputDirectory: String, tag: String, reason: String, disposition: String
+    ) throws -> Staged {
         let report = try PendingFile(
             directory: outputDirectory, temporaryName: Self.stagedName(tag: tag, kind: "error.txt", stem: stem))
         var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
-        try writer.write(Self.refusalReport(reason))
+        try writer.write(Self.refusalReport(reason, disposition: disposition))
         try writer.flush()
         try report.keep()
         return Staged(result: .refused(reason: reason), files: [(report.temporaryPath, "error.txt")])

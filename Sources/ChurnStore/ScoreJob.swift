@@ -20,10 +20,15 @@ public struct ScoreJob {
         self.scorer = scorer
     }
 
-    /// The text of `<stem>.error.txt`: why the file could not be scored and what to do.
-    static func refusalReport(_ reason: String) -> String {
-        "could not score this file: \(reason)\n\nThe input was not changed. Fix it and drop it again.\n"
+    /// The text of `<stem>.error.txt`: why the file could not be scored, where the input is now and what to do.
+    /// - Parameter disposition: what became of the input, e.g. "The input was not changed. Fix it and score it
+    ///   again." (the default, for `churnd score`).
+    public static func refusalReport(_ reason: String, disposition: String = unchangedInput) -> String {
+        "could not score this file: \(reason)\n\n\(disposition)\n"
     }
+
+    /// What `churnd score` says about a refused input.
+    public static let unchangedInput = "The input was not changed. Fix it and score it again."
 
     /// The output stem of an input file name: the name without a `.csv` extension.
     public static func stem(of path: String) -> String {

@@ -21,7 +21,9 @@ struct Churnd: AsyncParsableCommand {
     /// Exit codes per SPEC §9: 0 ok, 1 failure, 2 usage.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            let subcommands = Set(configuration.subcommands.map { $0._commandName })
+            var command = try parseAsRoot(
+                GlobalOptions.reorder(Array(CommandLine.arguments.dropFirst()), subcommands: subcommands))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -34,6 +36,9 @@ struct Churnd: AsyncParsableCommand {
             printError(error.description)
             Glibc.exit(error.isUsage ? 2 : 1)
         } catch let error as Trainer.Failure {
+            printError(error.description)
+            Glibc.exit(1)
+        } catch let error as NoUsableTrainingData {
             printError(error.description)
             Glibc.exit(1)
         } catch let error as ValidationFailure {

@@ -46,7 +46,7 @@ struct Drift: ParsableCommand {
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
         var windows = PredictionWindows(schema: artifact.schema, capacity: lastN ?? config.drift.lastN)
-        let logs = common.resolve(config.paths.watch) + "/logs"
+        let logs = try common.resolve(config.paths.watch) + "/logs"
         for path in try PredictionLogFiles.list(in: logs) {
             try PredictionLogFiles.forEachLine(in: path) { windows.ingest(line: $0) }
         }
@@ -63,7 +63,7 @@ struct Drift: ParsableCommand {
         let page = DriftReportPage(
             report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
             modelVersion: version)
-        let written = try DriftReports(directory: common.resolve(config.paths.state) + "/reports")
+        let written = try DriftReports(directory: try common.resolve(config.paths.state) + "/reports")
             .write(record, page: report.alert && html == nil ? page : nil, at: now)
         if let html { try FileSystem.writeAtomically(html, bytes: Array(page.html().utf8)) }
         if !json, let pagePath = html ?? (report.alert ? String(written.dropLast(4)) + "html" : nil) {
@@ -88,7 +88,7 @@ struct Drift: ParsableCommand {
     }
 
     func runSimulation() throws {
-        let config = try common.load()
+        let config = try common.load(requireRoot: false)
         var simulation = DriftSimulation()
         simulation.settings = config.drift.checkSettings
         simulation.windowSize = lastN ?? config.drift.lastN

@@ -3,25 +3,103 @@ import ChurnCore
 import ChurnStore
 import Foundation
 
-/// Options every command that reads the configuration shares.
+/// Options every command that works on a root shares. The root is found like git finds a repository:
+/// `--root DIR`, else `$CHURND_ROOT`, else the nearest directory holding `churnd.toml`, here or above.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: "Root directory holding watch/, inbox/, outbox/, state/ (default: current directory).")
-    var root: String = "."
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Root directory holding churnd.toml, watch/, inbox/, outbox/, state/ (default: $CHURND_ROOT, else the "
+                + "nearest directory holding churnd.toml, here or above).", valueName: "dir"))
+    var root: String?
 
-    @Option(name: .long, help: "Configuration file (default: ROOT/churnd.toml if it exists).")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Configuration file (default: ROOT/churnd.toml, else the built-in defaults). Relative paths in it are "
+                + "resolved against the root.", valueName: "file"))
     var config: String?
 
+    /// The root directory: `--root`, else `$CHURND_ROOT`, else the nearest directory holding `churnd.toml`.
+    /// An explicit root needs no `churnd.toml` (the defaults apply).
+    func rootDirectory() throws -> String {
+        if let root { return root }
+        if let root = ProcessInfo.processInfo.environment["CHURND_ROOT"], !root.isEmpty { return root }
+        if let found = RootDiscovery.find() { return found }
+        throw ChurnError.usage(RootDiscovery.notFound)
+    }
+
     /// Loads the configuration: the given file, else `ROOT/churnd.toml` when present, else the defaults.
-    func load() throws -> Config {
-        let path = config ?? "\(root)/churnd.toml"
-        guard config != nil || FileSystem.exists(path) else { return Config() }
+    /// - Parameter requireRoot: false for commands that read the configuration but no data of a root
+    ///   (`drift --simulate`): outside a root they use `--config` or the defaults.
+    func load(requireRoot: Bool = true) throws -> Config {
+        let path: String
+        if let config {
+            path = config
+        } else {
+            guard let root = requireRoot ? try rootDirectory() : try? rootDirectory() else { return Config() }
+            path = "\(root)/churnd.toml"
+            guard FileSystem.exists(path) else { return Config() }
+        }
         let bytes = try FileSystem.readAll(path)
         return try Config.parse(toml: String(decoding: bytes, as: UTF8.self), file: path)
     }
 
     /// A configured path resolved against the root.
-    func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
+    func resolve(_ path: String) throws -> String {
+        let root = try rootDirectory()
+        return path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
+    }
+}
+
+/// Finds the root of the current directory: the nearest directory holding `churnd.toml`, here or above.
+enum RootDiscovery {
+    static let notFound =
+        "not inside a churnd root (no churnd.toml here or above); run `churnd init DIR` or pass --root"
+
+    /// "." when the current directory holds `churnd.toml`, else the absolute path of the nearest parent that
+    /// does; nil when none does.
+    static func find() -> String? {
+        if FileSystem.exists("churnd.toml") { return "." }
+        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            let path = directory.path == "/" ? "" : directory.path
+            if FileSystem.exists("\(path)/churnd.toml") { return path.isEmpty ? "/" : path }
+        }
+        return nil
+    }
+}
+
+/// Global options may come before the subcommand (`churnd --root DIR train`), as with git; the parser only
+/// takes them after it, so `main()` moves them there first.
+enum GlobalOptions {
+    /// Options that take a value.
+    static let valued: Set<String> = ["--root", "--config"]
+    static let flags: Set<String> = ["--json"]
+
+    /// Moves the global options found before the subcommand name to just after it. Arguments are returned
+    /// unchanged when no subcommand follows the global options (the parser then reports what is wrong).
+    static func reorder(_ arguments: [String], subcommands: Set<String>) -> [String] {
+        var globals: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if flags.contains(argument) || (valued.contains(name) && argument.contains("=")) {
+                globals.append(argument)
+                index += 1
+            } else if valued.contains(argument), index + 1 < arguments.count {
+                globals += arguments[index...(index + 1)]
+                index += 2
+            } else {
+                break
+            }
+        }
+        guard !globals.isEmpty, index < arguments.count, subcommands.contains(arguments[index]) else {
+            return arguments
+        }
+        return [arguments[index]] + globals + arguments[(index + 1)...]
     }
 }
 

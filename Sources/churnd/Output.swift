@@ -9,7 +9,7 @@ import Foundation
 extension CommonOptions {
     /// The registry and training lifecycle for this root and configuration.
     func lifecycle(config: Config) throws -> ModelLifecycle {
-        try ModelLifecycle(root: root, config: config)
+        try ModelLifecycle(root: try rootDirectory(), config: config)
     }
 }
 

@@ -20,7 +20,8 @@ struct Run: AsyncParsableCommand {
         OpenMP.preferPassiveWaiting()  // before anything else: workers and XGBoost share the cores
         let level: Logger.Level = verbose ? .debug : .info
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
-        let daemon = Daemon(root: common.root, configPath: common.config, logger: Logger(label: "churnd"))
+        let daemon = Daemon(
+            root: try common.rootDirectory(), configPath: common.config, logger: Logger(label: "churnd"))
         do {
             try await daemon.run()
         } catch let error as DaemonError {

@@ -27,7 +27,7 @@ struct Score: ParsableCommand {
     func run() throws {
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
-        let directory = output ?? common.resolve(config.paths.outbox)
+        let directory = try output ?? common.resolve(config.paths.outbox)
         try FileSystem.makeDirectory(directory)
         let scorer = Scorer(
             artifact: artifact, versionLabel: artifact.versionLabel(fallback: "unregistered"),
@@ -53,10 +53,11 @@ struct Score: ParsableCommand {
     }
 }
 
-/// A progress line on standard error, only when it is a terminal.
+/// A progress line on standard error, only when it is a terminal; redrawn at most five times a second.
 final class ProgressLine {
     let label: String
-    private var last = 0.0
+    private var throttle = ProgressThrottle(interval: 0.2)
+    private var shown = false
 
     init?(label: String) {
         guard isatty(STDERR_FILENO) != 0 else { return nil }
@@ -64,16 +65,21 @@ final class ProgressLine {
     }
 
     func update(_ done: Int, of total: Int) {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let seconds = Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
-        guard seconds - last > 0.2 else { return }
-        last = seconds
         let percent = total > 0 ? done * 100 / total : 0
-        writeStandardError("\r\(label): \(percent)% of \(total >> 20) MiB")
+        show("\(percent)% of \(total >> 20) MiB")
     }
 
+    /// Replaces the line with `label: text`.
+    func show(_ text: String) {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        guard throttle.isDue(at: Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9) else { return }
+        shown = true
+        writeStandardError("\r\u{1B}[K\(label): \(text)")
+    }
+
+    /// Clears the line.
     func finish() {
-        if last > 0 { writeStandardError("\r\u{1B}[K") }
+        if shown { writeStandardError("\r\u{1B}[K") }
     }
 }

@@ -36,18 +36,23 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let config = try common.load()
-        let files = try data.isEmpty ? DataFiles.list(in: common.resolve(config.paths.watch) + "/data") : data
+        let watch = try common.resolve(config.paths.watch)
+        let files = try data.isEmpty ? DataFiles.list(in: watch + "/data") : data
         guard !files.isEmpty else {
             throw ChurnError.usage(
-                "no training data: put labeled CSVs in \(common.resolve(config.paths.watch))/data or pass --data FILE "
+                "no training data: put labeled CSVs in \(watch)/data or pass --data FILE "
                     + "(churnd gen-data --rows 50000 -o watch/data/sample.csv makes some)")
         }
         let lifecycle = try common.lifecycle(config: config)
-        let outcome = try lifecycle.train(files: files, actor: commandLineActor)
+        let progress = ProgressLine(label: "training")
+        let outcome: ModelLifecycle.TrainingOutcome
+        do {
+            defer { progress?.finish() }
+            outcome = try lifecycle.train(files: files, actor: commandLineActor) { progress?.show($0.description) }
+        }
         for refusal in outcome.refusedFiles { printError(refusal) }
         var exported: String?
-        if let out {
-            let directory = common.resolve(out)
+        if let directory = out {
             try FileSystem.makeDirectory(directory)
             exported = "\(directory)/model.json"
             try FileSystem.writeAtomically("\(directory)/model.json", bytes: Array(try outcome.artifact.encoded()))

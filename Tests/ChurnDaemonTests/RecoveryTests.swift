@@ -64,7 +64,26 @@ struct RecoveryTests {
 
         #expect(try Recovery(paths: paths, publisher: Publisher(outbox: paths.outbox)).run().published == 1)
         #expect(try dir.list("outbox") == ["b.error.txt"])
-        #expect(try dir.list("state/quarantine") == [claim.fileName(for: "b.csv")])
+        let name = claim.fileName(for: "b.csv")
+        #expect(try dir.list("state/quarantine") == [name, "\(name).reason.txt"])
+        #expect(try dir.read("state/quarantine/\(name).reason.txt") == "could not score\n")
+    }
+
+    @Test func archiverLeavesTheErrorReportBesideAQuarantinedInput() async throws {
+        let (dir, paths) = try setUp()
+        let archiver = Archiver(paths: paths) { what, error in Issue.record("\(what): \(error)") }
+        let claim = ClaimID.next()
+        let report = try stage(dir, claim: claim, kind: "error.txt", stem: "bad", "could not score this file: …\n")
+        let name = claim.fileName(for: "bad.csv")
+        try dir.write("state/processing/\(name)", "garbage")
+        _ = try Publisher(outbox: paths.outbox).linkStaged(stem: "bad", files: [(report, "error.txt")])
+
+        archiver.add(.init(claimed: name, destination: paths.quarantine, staged: [report]))
+        await archiver.finishPending()
+
+        #expect(try dir.list("state/quarantine") == [name, "\(name).reason.txt"])
+        #expect(try dir.read("state/quarantine/\(name).reason.txt") == "could not score this file: …\n")
+        #expect(try dir.list("outbox") == ["bad.error.txt"])
     }
 
     @Test func archiverMovesInputsAndRemovesStagedNamesInOneBatch() async throws {

@@ -24,12 +24,21 @@ public enum Churnd {
     }
 
     /// Runs `churnd ARGS` in `directory` and waits for it.
+    ///
+    /// - Parameter explicitRoot: true (the default) runs with `CHURND_ROOT=.`: commands use `directory` as their
+    ///   root whether or not it holds a `churnd.toml`, and name paths relative to it as before; false leaves
+    ///   `CHURND_ROOT` unset, so the command finds its root itself (`churnd.toml` here or above).
     @discardableResult
-    public static func run(_ arguments: [String], in directory: String, stdin: String? = nil) throws -> Result {
+    public static func run(
+        _ arguments: [String], in directory: String, stdin: String? = nil, explicitRoot: Bool = true
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CHURND_ROOT"] = explicitRoot ? "." : nil
+        process.environment = environment
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -20,7 +20,7 @@ public final class DaemonProcess: @unchecked Sendable {
         process.arguments = ["run", "--root", root] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var env = ProcessInfo.processInfo.environment
-        for key in ["NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS"] {
+        for key in ["NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "CHURND_ROOT"] {
             env[key] = nil
         }
         env.merge(environment) { $1 }

@@ -30,14 +30,30 @@ public struct HeaderBinding: Sendable {
         if !missing.isEmpty {
             let list = missing.map { "\"\($0)\"" }.joined(separator: ", ")
             let shown = header.prefix(20).map { "\"\($0)\"" }.joined(separator: ", ")
+            let hint = Self.foreignDelimiter(in: header).map {
+                "; looks like a \($0)-separated file; churnd reads comma-separated CSV"
+            }
             throw ChurnError.badInput(
                 path: path, line: 1, column: nil,
-                message: "header lacks required column\(missing.count > 1 ? "s" : "") \(list); header is \(shown)")
+                message: "header lacks required column\(missing.count > 1 ? "s" : "") \(list); header is \(shown)"
+                    + (hint ?? ""))
         }
         numeric = schema.numeric.map { positions[$0]![0] }
         categorical = schema.categorical.map { positions[$0]![0] }
         id = positions[schema.id]?.first
         label = positions[schema.label]?.first
+    }
+}
+
+extension HeaderBinding {
+    /// "semicolon", "tab" or "pipe" when a header that did not split on commas (one field) splits on that
+    /// delimiter instead; nil otherwise. The delimiter giving the most columns wins.
+    public static func foreignDelimiter(in header: [String]) -> String? {
+        guard header.count == 1 else { return nil }
+        let candidates: [(Character, String)] = [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")]
+        let counts = candidates.map { delimiter, name in (name, header[0].split(separator: delimiter).count) }
+        guard let best = counts.max(by: { $0.1 < $1.1 }), best.1 > 1 else { return nil }
+        return best.0
     }
 }
 

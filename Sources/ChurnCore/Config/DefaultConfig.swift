@@ -3,7 +3,8 @@ extension Config {
     /// until edited; `ConfigTests` checks that it parses to `Config()`.
     public static let defaultTOML = """
         # churnd configuration. Every value shown is the default; edit what you need.
-        # Paths are relative to the directory holding this file unless absolute.
+        # Relative paths are resolved against the root directory (the one holding churnd.toml, or the one
+        # given with --root or CHURND_ROOT), also when this file is passed with --config from elsewhere.
 
         [schema]
         # Column that identifies a row; copied to outputs. Optional in inputs (row numbers stand in).

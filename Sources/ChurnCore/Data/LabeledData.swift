@@ -49,8 +49,11 @@ extension LabeledData {
     /// every schema column present, no column over `maxMissingFraction` missing, numeric fields parse as
     /// finite numbers, every record well-formed. A file that fails adds nothing and throws
     /// `ValidationFailure` (or `ChurnError` for a file that is not CSV at all).
+    ///
+    /// - Parameter progress: told the rows held so far (this file's included) every 65,536 rows.
     public mutating func append<Source: ByteSource>(
-        path: String, source: consuming Source, maxMissingFraction: Double, maxRecordBytes: Int = 1 << 20
+        path: String, source: consuming Source, maxMissingFraction: Double, maxRecordBytes: Int = 1 << 20,
+        progress: (Int) -> Void = { _ in }
     ) throws {
         var hasher = SHA256()
         var byteCount = 0
@@ -139,6 +142,7 @@ extension LabeledData {
                 continue
             }
             labels.append(label)
+            if labels.count & 0xFFFF == 0 { progress(labels.count) }
         }
         let rows = labels.count - startCount
         let total = rows + missingCounts[missingCounts.count - 1]

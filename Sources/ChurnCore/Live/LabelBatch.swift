@@ -33,7 +33,11 @@ public struct LabelBatch: Sendable, Equatable {
             case .wrongColumns(let header, let missing):
                 let list = missing.map { "\"\($0)\"" }.joined(separator: " and ")
                 let shown = header.prefix(20).map { "\"\($0)\"" }.joined(separator: ", ")
+                let hint = HeaderBinding.foreignDelimiter(in: header).map {
+                    "; looks like a \($0)-separated file; churnd reads comma-separated CSV"
+                }
                 return "a label file needs the id and label columns: header lacks \(list); header is \(shown)"
+                    + (hint ?? "")
             case .empty:
                 return "empty label file: expected a header with the id and label columns"
             case .malformed(let line, let message):

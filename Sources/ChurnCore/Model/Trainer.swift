@@ -64,7 +64,10 @@ public struct Trainer: Sendable {
     /// - Parameters:
     ///   - now: seconds since 1970 when training finished (passed in: the core reads no clock).
     ///   - elapsed: wall seconds since the caller started loading; read before and after each family.
-    public func train(_ data: LabeledData, now: Double, elapsed: () -> Double) throws -> Result {
+    ///   - progress: told when each family starts and after each boosting round.
+    public func train(
+        _ data: LabeledData, now: Double, elapsed: () -> Double, progress: (TrainingProgress) -> Void = { _ in }
+    ) throws -> Result {
         guard data.count >= 50 else { throw Failure.tooFewRows(data.count) }
         let positives = data.labels.reduce(0) { $0 + Int($1) }
         guard positives > 0, positives < data.count else {
@@ -93,7 +96,12 @@ public struct Trainer: Sendable {
         var results: [FamilyResult] = []
         for family in training.families {
             let started = elapsed()
-            let fitted = try fit(family, encoded, preprocessing: preprocessing)
+            progress(TrainingProgress(rows: data.count, family: family.rawValue))
+            let fitted = try fit(family, encoded, preprocessing: preprocessing) { round in
+                progress(
+                    TrainingProgress(rows: data.count, family: family.rawValue, round: round, maxRounds: xgboost.rounds)
+                )
+            }
             let (threshold, validationF1) = Metrics.bestF1Threshold(
                 probabilities: fitted.validation, labels: encoded.validationLabels)
             let metrics = Metrics(probabilities: fitted.test, labels: encoded.testLabels, threshold: threshold)
@@ -148,7 +156,10 @@ public struct Trainer: Sendable {
         var test: [Double]
     }
 
-    func fit(_ family: ModelFamily, _ e: Encoded, preprocessing: Preprocessing) throws -> Fitted {
+    /// - Parameter roundFinished: told the number of boosting rounds done after each one (tree families).
+    func fit(
+        _ family: ModelFamily, _ e: Encoded, preprocessing: Preprocessing, roundFinished: (Int) -> Void = { _ in }
+    ) throws -> Fitted {
         switch family {
         case .logisticRegression:
             let (model, report) = LogisticRegression.fit(x: e.train, width: e.width, labels: e.trainLabels)
@@ -162,7 +173,7 @@ public struct Trainer: Sendable {
                     train: e.train, trainLabels: e.trainLabels, validation: e.validation,
                     validationLabels: e.validationLabels, width: e.width, featureNames: preprocessing.featureNames,
                     featureTypes: XGBoostModel.featureTypes(preprocessing), settings: xgboost, seed: training.seed,
-                    nthread: xgboost.threads(cores: cores))
+                    nthread: xgboost.threads(cores: cores), roundFinished: roundFinished)
                 // Thresholds and test metrics come from the trees churnd scores with.
                 let trees = try TreeEnsemble(json: model.booster)
                 let threads = xgboost.threads(cores: cores)

@@ -37,10 +37,12 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
 
     /// Trains on `train` with early stopping on the validation log loss.
     ///
+    /// - Parameter roundFinished: told the number of rounds done after each one.
     /// - Returns: the model cut to its best round.
     static func fit(
         train: [Double], trainLabels: [UInt8], validation: [Double], validationLabels: [UInt8], width: Int,
-        featureNames: [String], featureTypes: [String], settings: Config.XGBoost, seed: UInt64, nthread: Int
+        featureNames: [String], featureTypes: [String], settings: Config.XGBoost, seed: UInt64, nthread: Int,
+        roundFinished: (Int) -> Void = { _ in }
     ) throws(XGBoostError) -> XGBoostModel {
         let threads = max(1, nthread)
         let trainMatrix = try XGBoostMatrix(values: train, width: width, labels: trainLabels, nthread: threads)
@@ -62,6 +64,7 @@ public struct XGBoostModel: Codable, Equatable, Sendable {
                     message: "validation log loss is \(loss); check the parameters")
             }
             round += 1
+            roundFinished(round)
             // early_stopping_rounds = 0 keeps every round (a model of exactly `rounds` trees).
             if settings.earlyStoppingRounds == 0 {
                 best = (round - 1, loss)

@@ -66,9 +66,22 @@ final class Archiver: Sendable {
         guard !batch.isEmpty else { return }
         var moved: [Entry] = []
         var folders: Set<String> = []
+        let quarantine = Quarantine(paths: paths)
         for entry in batch {
             let source = "\(paths.processing)/\(entry.claimed)"
             let target = "\(entry.destination)/\(entry.claimed)"
+            if entry.destination == paths.quarantine, FileSystem.exists(source),
+                let report = Quarantine.report(among: entry.staged)
+            {
+                do {
+                    try quarantine.copyReport(report, for: entry.claimed)
+                } catch let error as ChurnError {
+                    onError(entry.claimed, error)
+                    continue
+                } catch {
+                    continue
+                }
+            }
             if rename(source, target) == 0 || (errno == ENOENT && FileSystem.exists(target)) {
                 moved.append(entry)
                 folders.insert(entry.destination)

@@ -30,9 +30,11 @@ struct InboxJob: Sendable {
         /// The file was gone before it could be claimed (claimed by an earlier offer, or removed).
         case gone
         case noModel
-        case quarantined(name: String, reason: String)
+        /// Not a regular file: moved to `movedTo` in the quarantine unread.
+        case quarantined(name: String, reason: String, movedTo: String)
         case scored(name: String, summary: Scorer.Summary, version: Int, milliseconds: Double, output: String)
-        case refused(name: String, reason: String, report: String)
+        /// Could not be scored: the report says why; the input moves to `movedTo` in the quarantine.
+        case refused(name: String, reason: String, report: String, movedTo: String)
         /// Outputs linked by an earlier attempt were published in full now.
         case published(name: String, output: String)
         /// The outputs could not be written (e.g. disk full): the input stays claimed for a later retry.
@@ -67,10 +69,14 @@ struct InboxJob: Sendable {
             return .failed(name: claimed, error: "not a claimed file name")
         }
         let claimedPath = "\(paths.processing)/\(claimed)"
+        let quarantine = Quarantine(paths: paths)
         if let reason = Self.refusal(ofEntryAt: claimedPath) {
             do {
-                try quarantine(claimed: claimed, reason: reason)
-                return .quarantined(name: original, reason: reason)
+                let text =
+                    "\(paths.inbox)/\(original) \(reason); it was not read.\n"
+                    + quarantine.movedNote(claimed, advice: "Drop a regular file into \(paths.inbox)/ instead.")
+                try quarantine.move(claimedPath, as: claimed, reason: text)
+                return .quarantined(name: original, reason: reason, movedTo: quarantine.destination(of: claimed))
             } catch {
                 return .failed(name: original, error: "\(error)")
             }
@@ -84,8 +90,12 @@ struct InboxJob: Sendable {
         let staged: ScoreJob.Staged
         do {
             staged = try ScoreJob(scorer: scorer).stage(
-                inputPath: claimedPath, stem: stem, outputDirectory: paths.outbox, tag: claim.text,
-                sampleRows: predictionLog == nil ? 0 : sampleRows(), timestamp: Date().timeIntervalSince1970)
+                inputPath: claimedPath, shownAs: "\(paths.inbox)/\(original)", stem: stem,
+                outputDirectory: paths.outbox, tag: claim.text, sampleRows: predictionLog == nil ? 0 : sampleRows(),
+                timestamp: Date().timeIntervalSince1970,
+                disposition:
+                    "The input was moved to \(quarantine.destination(of: claimed)), with a copy of this report "
+                    + "beside it (\(claimed).reason.txt). Fix the file and drop it into \(paths.inbox)/ again.")
         } catch let error as ChurnError {
             for kind in ScoreJob.outputKinds {
                 unlink("\(paths.outbox)/\(ScoreJob.stagedName(tag: claim.text, kind: kind, stem: stem))")
@@ -117,7 +127,9 @@ struct InboxJob: Sendable {
                     name: original, summary: summary, version: model.version, milliseconds: milliseconds,
                     output: published.last ?? "")
             case .refused(let reason):
-                return .refused(name: original, reason: reason, report: published.last ?? "")
+                return .refused(
+                    name: original, reason: reason, report: published.last ?? "",
+                    movedTo: quarantine.destination(of: claimed))
             }
         } catch let error as ChurnError {
             return .outputFailed(claimed: claimed, error: error)
@@ -169,17 +181,5 @@ struct InboxJob: Sendable {
         case S_IFSOCK: return "is a socket; churnd only reads regular files"
         default: return "is not a regular file"
         }
-    }
-
-    /// Moves a claimed entry to `quarantine/` next to a `.reason.txt` saying why.
-    func quarantine(claimed: String, reason: String) throws {
-        let original = ClaimID.parse(fileName: claimed)?.original ?? claimed
-        try FileSystem.writeAtomically(
-            "\(paths.quarantine)/\(claimed).reason.txt",
-            bytes: Array("\(original) \(reason). It was moved here and not read.\n".utf8))
-        guard rename("\(paths.processing)/\(claimed)", "\(paths.quarantine)/\(claimed)") == 0 else {
-            throw ChurnError.io(path: "\(paths.processing)/\(claimed)", operation: "rename", errno: errno)
-        }
-        try FileSystem.fsyncDirectory(paths.quarantine)
     }
 }

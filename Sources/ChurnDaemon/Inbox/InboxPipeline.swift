@@ -105,8 +105,9 @@ actor InboxPipeline {
                 waitingForModel = true
                 logger.notice("no production model yet: inbox files wait until one is promoted")
             }
-        case .quarantined(let name, let reason):
-            logger.warning("file quarantined", metadata: ["file": "\(name)", "reason": "\(reason)"])
+        case .quarantined(let name, let reason, let movedTo):
+            logger.warning(
+                "file quarantined", metadata: ["file": "\(name)", "reason": "\(reason)", "moved_to": "\(movedTo)"])
         case .scored(let name, let summary, let version, let milliseconds, let output):
             recovered()
             var metadata: Logger.Metadata = [
@@ -121,10 +122,11 @@ actor InboxPipeline {
             logger.info(
                 "file published after a retry",
                 metadata: ["file": "\(name)", "output": "\(FileSystem.split(output).name)"])
-        case .refused(let name, let reason, let report):
+        case .refused(let name, let reason, let report, let movedTo):
             recovered()
             logger.warning(
-                "file refused", metadata: ["file": "\(name)", "reason": "\(reason)", "report": "\(report)"])
+                "file refused",
+                metadata: ["file": "\(name)", "reason": "\(reason)", "report": "\(report)", "moved_to": "\(movedTo)"])
         case .outputFailed(let claimed, let error):
             queue.putBack(.init(.claimed(claimed), size: item.size))
             let message = error.description

@@ -53,6 +53,9 @@ struct Recovery {
             _ = try publisher.linkStaged(stem: group.stem, files: files)
             let destination = files.contains { $0.kind == "error.txt" } ? paths.quarantine : paths.archive
             let source = "\(paths.processing)/\(input)"
+            if destination == paths.quarantine, let report = Quarantine.report(among: files.map(\.temporaryPath)) {
+                try Quarantine(paths: paths).copyReport(report, for: input)
+            }
             guard rename(source, "\(destination)/\(input)") == 0 else {
                 throw ChurnError.io(path: source, operation: "rename", errno: errno)
             }

@@ -56,9 +56,15 @@ final class LabelService: Service {
                 defer { file.close() }
                 batch = try LabelBatch.read(FileDescriptorSource(fd: file.fd, path: path), schema: config.schema)
             } catch let problem as LabelBatch.Problem {
-                try quarantine(name, reason: "\(problem)")
+                let claimed = ClaimID.next().fileName(for: name)
+                let quarantine = Quarantine(paths: paths)
+                let note = quarantine.movedNote(claimed, advice: "Fix it and drop it into \(paths.labels)/ again.")
+                try quarantine.move(path, as: claimed, reason: "\(path): \(problem)\n\n\(note)")
                 logger.warning(
-                    "label file refused, moved to quarantine", metadata: ["file": "\(name)", "reason": "\(problem)"])
+                    "label file refused, moved to quarantine",
+                    metadata: [
+                        "file": "\(name)", "reason": "\(problem)", "moved_to": "\(quarantine.destination(of: claimed))",
+                    ])
                 return
             }
             var logs = try PredictionLogFiles.list(in: paths.logs)
@@ -71,17 +77,5 @@ final class LabelService: Service {
         } catch {
             logger.error("cannot process label file", metadata: ["file": "\(name)", "error": "\(error)"])
         }
-    }
-
-    private func quarantine(_ name: String, reason: String) throws {
-        let path = "\(paths.labels)/\(name)"
-        let claimed = ClaimID.next().fileName(for: name)
-        try FileSystem.writeAtomically(
-            "\(paths.quarantine)/\(claimed).reason.txt",
-            bytes: Array("\(name): \(reason). It was moved here and not used.\n".utf8))
-        if rename(path, "\(paths.quarantine)/\(claimed)") != 0 {
-            throw ChurnError.io(path: path, operation: "rename", errno: errno)
-        }
-        try FileSystem.fsyncDirectory(paths.quarantine)
     }
 }

@@ -19,8 +19,8 @@ public protocol ModelRegistry: Sendable {
     /// The artifact of a version (verified).
     func artifact(version: Int) throws -> ModelArtifact
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
-    /// (e.g. "promoted v4 …").
-    func train(files: [String]) throws -> String
+    /// (e.g. "promoted v4 …"). `progress` is told where the run is, on the calling thread.
+    func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String
     /// Joins label rows with the predictions in `logFiles`, stores the outcomes and may promote the
     /// challenger (live F1); returns a one-line summary for the log.
     func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String

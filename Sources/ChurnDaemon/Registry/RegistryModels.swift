@@ -43,9 +43,9 @@ public struct RegistryModels: ModelRegistry {
             outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)
     }
 
-    public func train(files: [String]) throws -> String {
+    public func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
-        let outcome = try current.train(files: files, actor: .daemon)
+        let outcome = try current.train(files: files, actor: .daemon, progress: progress)
         let refused = outcome.refusedFiles.count
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }

@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// SIGHUP: reads the configuration again. Scoring options, the schema and the training schedule apply to the
-/// next file or run; changed folder paths need a restart (logged).
+/// SIGHUP: reads the configuration again and logs the keys that changed. Scoring options, the schema and the
+/// training schedule apply to the next file or run; changed folder paths need a restart (logged).
 final class ReloadService: Service {
     private let settings: Settings
     private let load: @Sendable () throws -> Config
@@ -26,6 +26,7 @@ final class ReloadService: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             do {
                 let config = try load()
+                let changed = config.changedKeys(from: settings.current)
                 if config.paths != settings.current.paths {
                     logger.warning("folder paths changed in the configuration: restart churnd to use them")
                 }
@@ -33,7 +34,11 @@ final class ReloadService: Service {
                 applied.paths = settings.current.paths
                 settings.replace(applied)
                 apply(applied)
-                logger.info("configuration reloaded")
+                if changed.isEmpty {
+                    logger.info("configuration reloaded: nothing changed")
+                } else {
+                    logger.info("configuration reloaded", metadata: ["changed": "[\(changed.joined(separator: ","))]"])
+                }
             } catch {
                 logger.error("configuration not reloaded; keeping the previous one", metadata: ["error": "\(error)"])
             }

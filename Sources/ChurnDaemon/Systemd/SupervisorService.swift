@@ -13,12 +13,15 @@ final class SupervisorService: Service {
     private let notifier: SystemdNotifier
     private let heartbeats: [Heartbeat]
     private let logger: Logger
+    /// `[daemon] shutdown_grace_seconds`, read when shutdown begins.
+    private let grace: @Sendable () -> Double
     private let polling = DispatchQueue(label: "churnd.registry")
 
     init(
         registry: any ModelRegistry, pipeline: InboxPipeline, status: DaemonStatus, notifier: SystemdNotifier,
-        heartbeats: [Heartbeat], logger: Logger
+        heartbeats: [Heartbeat], logger: Logger, grace: @escaping @Sendable () -> Double
     ) {
+        self.grace = grace
         self.registry = registry
         self.pipeline = pipeline
         self.status = status
@@ -71,9 +74,19 @@ final class SupervisorService: Service {
                 }
                 await sleepUnlessShuttingDown(seconds: tick)
             }
-        } onGracefulShutdown: { [notifier, pipeline] in
+        } onGracefulShutdown: { [notifier, pipeline, status, logger, grace] in
             notifier.stopping()
+            logger.notice("\(Self.stoppingMessage(status: status.snapshot, grace: grace()))")
             Task { await pipeline.stopAccepting() }
         }
+    }
+
+    /// "stopping: 2 files in hand, waiting up to 10s", and what else shutdown waits for.
+    static func stoppingMessage(status: DaemonStatus.Snapshot, grace: Double) -> String {
+        let files = status.inProgress
+        let seconds = grace == grace.rounded() ? "\(Int(grace))" : "\(grace)"
+        var text = "stopping: \(files) file\(files == 1 ? "" : "s") in hand, waiting up to \(seconds)s"
+        if status.training { text += "; the training run in progress finishes first" }
+        return text
     }
 }

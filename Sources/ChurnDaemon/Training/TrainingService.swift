@@ -22,11 +22,14 @@ final class TrainingService: Service {
     private let validation = DispatchQueue(label: "churnd.validate")
     private let training = DispatchQueue(label: "churnd.train")
     let heartbeat = Heartbeat(name: "training")
+    /// How often a long training run logs where it is.
+    let progressLogSeconds: Double
 
     init(
         paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger,
-        status: DaemonStatus
+        status: DaemonStatus, progressLogSeconds: Double = 10
     ) {
+        self.progressLogSeconds = progressLogSeconds
         self.paths = paths
         self.registry = registry
         self.config = config
@@ -82,14 +85,16 @@ final class TrainingService: Service {
                 let (_, refused) = try DataFiles.load([path], config: config())
                 if let reason = refused.first {
                     let claimed = ClaimID.next().fileName(for: name)
-                    try FileSystem.writeAtomically(
-                        "\(paths.quarantine)/\(claimed).reason.txt", bytes: Array("\(reason)\n".utf8))
-                    if rename(path, "\(paths.quarantine)/\(claimed)") != 0 {
-                        throw ChurnError.io(path: path, operation: "rename", errno: errno)
-                    }
+                    let quarantine = Quarantine(paths: paths)
+                    let note = quarantine.movedNote(
+                        claimed, advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
+                    try quarantine.move(path, as: claimed, reason: "\(reason)\n\n\(note)")
                     logger.warning(
                         "training file refused, moved to quarantine; it does not trigger training",
-                        metadata: ["file": "\(name)", "reason": "\(reason)"])
+                        metadata: [
+                            "file": "\(name)", "reason": "\(reason)",
+                            "moved_to": "\(quarantine.destination(of: claimed))",
+                        ])
                     return
                 }
                 schedule.withLock { $0.fileArrived(at: monotonicSeconds()) }
@@ -122,8 +127,17 @@ final class TrainingService: Service {
         let started = monotonicSeconds()
         let registry = self.registry
         let outcome: String
+        let logger = self.logger
+        let interval = progressLogSeconds
         do {
-            outcome = try await Blocking.run(on: training) { try registry.train(files: files) }
+            outcome = try await Blocking.run(on: training) {
+                // Long runs say where they are now and then; short ones only start and finish.
+                var throttle = ProgressThrottle(interval: interval, startingAt: started)
+                return try registry.train(files: files) { progress in
+                    guard throttle.isDue(at: monotonicSeconds()) else { return }
+                    logger.info("training in progress", metadata: Self.metadata(progress, since: started))
+                }
+            }
         } catch {
             outcome = "failed: \(error)"
         }
@@ -138,6 +152,17 @@ final class TrainingService: Service {
             $0.training = false
             $0.lastTraining = note ?? $0.lastTraining
         }
+    }
+
+    /// What a progress log line carries: rows, family, boosting round, seconds so far.
+    static func metadata(_ progress: TrainingProgress, since started: Double) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "rows": "\(progress.rows)", "seconds": "\(Int((monotonicSeconds() - started).rounded()))",
+        ]
+        if let family = progress.family { metadata["family"] = "\(family)" }
+        if let round = progress.round { metadata["round"] = "\(round)" }
+        if let maxRounds = progress.maxRounds { metadata["max_rounds"] = "\(maxRounds)" }
+        return metadata
     }
 
     /// The status line starts with the last run the registry knows, from before this start too.

@@ -83,7 +83,7 @@ def main():
         with open(config_path, "w") as f:
             f.write(CONFIG)
         out = os.path.join(tmp, "model")
-        subprocess.run([churnd, "train", "--config", config_path, "--data", CSV_PATH, "--out", out],
+        subprocess.run([churnd, "train", "--root", tmp, "--config", config_path, "--data", CSV_PATH, "--out", out],
                        check=True, stdout=sys.stderr)
         with open(os.path.join(out, "model.json")) as f:
             artifact = json.load(f)
