@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/churnd
 
-.PHONY: run test deps build release demo setup install bench validate clean
+.PHONY: run test deps build release demo setup install uninstall bench validate clean
 
 # The main job: the daemon on this checkout (embedded defaults: SQLite registry, ./watch, ./inbox, ./outbox),
 # trained on sample data at start.
@@ -33,6 +33,10 @@ test: deps
 
 install:
 	scripts/install
+
+# Stops and removes the service, binary and unit; keeps /etc/churnd and /var/lib/churnd (scripts/install --uninstall --purge removes them).
+uninstall:
+	scripts/install --uninstall
 
 # Formats with .swift-format and fails on a diff or a lint finding.
 validate:
