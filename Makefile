@@ -24,7 +24,7 @@ setup:
 	@[ -e watch/data/sample.csv ] || $(BIN) gen-data --rows 50000 --seed 1 -o watch/data/sample.csv
 
 # The tour in one go: daemon up, one file dropped, its scored file waited for, daemon stopped.
-demo: build
+demo: deps build
 	B=$(BIN) scripts/demo
 
 # CI sets SWIFTFLAGS='-Xswiftc -warnings-as-errors' (.ci/run): a compiler warning in Sources/ or Tests/ fails the
