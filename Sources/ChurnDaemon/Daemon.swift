@@ -66,7 +66,7 @@ public struct Daemon: Sendable {
             PipelineService(
                 pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
         ]
-        services += [drift, labels]
+        services += [drift, labels, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.

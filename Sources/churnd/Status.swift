@@ -25,8 +25,11 @@ struct Status: ParsableCommand {
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
         let status = try lifecycle.status()
-        // Training runs; the families a run trained but did not choose are counted apart (not_selected).
-        let runs = status.runCounts.filter { $0.key != .notSelected }.values.reduce(0, +)
+        // Training runs by outcome, which add up to the total; the families a run trained but did not choose
+        // (not_selected records) are counted apart.
+        let outcomes = TrainingRunRecord.Outcome.all.filter { $0 != .notSelected }
+        let runs = outcomes.map { status.runCounts[$0] ?? 0 }.reduce(0, +)
+        let otherFamilies = status.runCounts[.notSelected] ?? 0
         let lastRun = status.lastRun.map { run in
             RunJSON(
                 id: run.id, startedAt: timestamp(run.startedAt, iso: true), seconds: run.seconds, actor: run.actor.name,
@@ -41,18 +44,19 @@ struct Status: ParsableCommand {
                 var servingMove: AliasEventJSON?
                 var lastRun: RunJSON?
                 var versions: Int
+                /// `total` and the count of each outcome, which add up to it.
                 var runs: [String: Int]
+                /// Families trained alongside a run's chosen one, recorded as `not_selected`.
+                var otherFamilies: Int
             }
             var counts: [String: Int] = ["total": runs]
-            for outcome in TrainingRunRecord.Outcome.all {
-                counts[outcome.rawValue] = status.runCounts[outcome] ?? 0
-            }
+            for outcome in outcomes { counts[outcome.rawValue] = status.runCounts[outcome] ?? 0 }
             try printJSON(
                 Output(
                     model: status.modelName, registry: lifecycle.registry.path, serving: status.serving?.version,
                     servingSince: status.serving.map { timestamp($0.movedAt, iso: true) },
                     servingMove: status.servingSince.map(AliasEventJSON.init), lastRun: lastRun,
-                    versions: status.versionCount, runs: counts))
+                    versions: status.versionCount, runs: counts, otherFamilies: otherFamilies))
             return
         }
         var rows: [[String]] = [["model", "\(status.modelName) (registry \(lifecycle.registry.path))"]]
@@ -77,14 +81,23 @@ struct Status: ParsableCommand {
         } else {
             rows.append(["last run", "none yet"])
         }
-        let byOutcome = TrainingRunRecord.Outcome.all.map {
-            "\(status.runCounts[$0] ?? 0) \($0.rawValue)"
-        }
-        rows.append([
-            "counts",
-            "\(status.versionCount) version\(status.versionCount == 1 ? "" : "s") · \(runs) training "
-                + "run\(runs == 1 ? "" : "s") (\(byOutcome.joined(separator: ", ")))",
-        ])
+        rows.append(["counts", Self.counts(versions: status.versionCount, runs: status.runCounts)])
         print(table(rows))
+    }
+
+    /// "2 versions · 3 training runs (2 promoted, 1 kept); 3 other families recorded": the outcomes in
+    /// parentheses add up to the runs; zero counts are left out.
+    static func counts(versions: Int, runs counts: [TrainingRunRecord.Outcome: Int]) -> String {
+        func plural(_ n: Int, _ one: String, _ many: String) -> String { "\(grouped(n)) \(n == 1 ? one : many)" }
+        let outcomes = TrainingRunRecord.Outcome.all.filter { $0 != .notSelected }
+        let total = outcomes.map { counts[$0] ?? 0 }.reduce(0, +)
+        let parts = outcomes.compactMap { outcome in
+            (counts[outcome] ?? 0) > 0 ? "\(grouped(counts[outcome] ?? 0)) \(outcome.rawValue)" : nil
+        }
+        var text = "\(plural(versions, "version", "versions")) · \(plural(total, "training run", "training runs"))"
+        if !parts.isEmpty { text += " (\(parts.joined(separator: ", ")))" }
+        let others = counts[.notSelected] ?? 0
+        if others > 0 { text += "; \(plural(others, "other family", "other families")) recorded" }
+        return text
     }
 }

@@ -50,6 +50,12 @@ struct ConfigTests {
             try Config.parse(toml: "[shadow]\nserve_fraction = 0.25\n", file: "c.toml").shadow.serveFraction == 0.25)
     }
 
+    @Test func retentionKeysOverrideDefaultsAndZeroKeepsEverything() throws {
+        #expect(Config().retention.archiveDays == 30 && Config().retention.reportsKeep == 1000)
+        let config = try Config.parse(toml: "[retention]\narchive_days = 0\nreports_keep = 5\n", file: "c.toml")
+        #expect(config.retention.archiveDays == 0 && config.retention.reportsKeep == 5)
+    }
+
     @Test(
         "errors name the key and the line",
         arguments: [
@@ -69,6 +75,9 @@ struct ConfigTests {
                 "[live]\nmin_live_rows = 600\nwindow_rows = 500\n",
                 "c.toml:2: live.min_live_rows: 600 is more than window_rows (500)"
             ),
+            ("[retention]\narchive_days = -1\n", "c.toml:2: retention.archive_days: -1 is out of range"),
+            ("[retention]\nreports_keep = 1.5\n", "c.toml:2: retention.reports_keep: expected an integer"),
+            ("[retention]\nkeep_days = 3\n", "c.toml:2: retention.keep_days: unknown key"),
             ("[schema\n", "c.toml:1: syntax"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {

@@ -20,6 +20,16 @@ struct DistributionsTests {
     }
 }
 
+struct PValueFormatTests {
+    @Test(arguments: [
+        (0.034, "0.034"), (0.001, "0.001"), (0.000_96, "0.001"), (0.000_999_9, "0.001"), (0.000_857, "9e-4"),
+        (0.000_095_5, "1e-4"), (3.2e-9, "3e-9"), (0.0, "<1e-300"),
+    ])
+    func smallPValuesPrintWithOneSignificantDigitAndNeverTen(p: Double, expected: String) {
+        #expect(formatP(p) == expected)
+    }
+}
+
 struct DriftCheckTests {
     static let reference: [FeatureStatistics] = [
         .numeric(name: "x", values: (0..<1000).map { Double($0 % 10) }, rows: Array(0..<1000)),

@@ -11,6 +11,7 @@ struct RegistryCLITests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    @discardableResult
     static func run(_ arguments: [String], in dir: TemporaryDirectory, expect status: Int32 = 0) throws -> Churnd.Result
     {
         let result = try Churnd.run(arguments, in: dir.path)
@@ -86,11 +87,15 @@ struct RegistryCLITests {
         let status = try Self.json(try Self.run(["status", "--json"], in: dir).stdout)
         #expect(status["serving"] as? Int == 3)
         #expect(
-            (status["runs"] as? [String: Int]) == [
-                "total": 3, "promoted": 2, "kept": 1, "refused": 0, "failed": 0, "not_selected": 3,
-            ])
+            (status["runs"] as? [String: Int]) == ["total": 3, "promoted": 2, "kept": 1, "refused": 0, "failed": 0])
+        #expect(status["otherFamilies"] as? Int == 3)
         #expect((status["lastRun"] as? [String: Any])?["outcome"] as? String == "promoted")
-        #expect(try Self.run(["status"], in: dir).stdout.contains("serving   v3 (production) since "))
+        let statusText = try Self.run(["status"], in: dir).stdout
+        #expect(statusText.contains("serving   v3 (production) since "))
+        #expect(
+            statusText.contains(
+                "counts    3 versions · 3 training runs (2 promoted, 1 kept); 3 other families recorded"),
+            "\(statusText)")
         try Self.run(["gen-data", "--rows", "50", "--seed", "9", "--unlabeled", "-o", "in.csv"], in: dir)
         #expect(try Self.run(["score", "in.csv"], in: dir).stdout.contains("with v3"))
         #expect(csvRows(try dir.read("outbox/in.scored.csv"))[1][3] == "3")

@@ -16,6 +16,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
+                "retention",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -97,6 +98,9 @@ extension Config {
         }
         if let section = try reader.section(table, "daemon") {
             try reader.readDaemon(section, into: &config.daemon)
+        }
+        if let section = try reader.section(table, "retention") {
+            try reader.readRetention(section, into: &config.retention)
         }
         if let problem = config.schema.problems().first {
             throw ChurnError.config(file: file, line: nil, key: "schema", message: problem)

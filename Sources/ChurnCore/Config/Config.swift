@@ -11,6 +11,7 @@ public struct Config: Equatable, Sendable {
     public var drift = Drift()
     public var shadow = Shadow()
     public var live = Live()
+    public var retention = Retention()
 
     public init() {}
 

@@ -98,5 +98,10 @@ extension Config {
         min_live_rows = 500         # ... on at least this many labeled rows both versions predicted
         window_rows = 5000          # live F1 is over each version's last this many labeled rows
 
+        [retention]
+        # The daemon prunes what it has finished with, at start and every hour. 0 keeps everything.
+        archive_days = 30           # scored inputs in state/archive are removed this many days after their claim
+        reports_keep = 1000         # only the newest this many drift reports in state/reports are kept
+
         """
 }

@@ -278,13 +278,18 @@ func format(_ value: Double, _ decimals: Int) -> String {
     return NumberFormat.fixed(value, decimals)
 }
 
-/// A p-value for messages: "0.034" or "3e-9".
+/// A p-value for messages: "0.034" or "3e-9" (one significant digit below 0.001).
 func formatP(_ p: Double) -> String {
     if p >= 0.001 { return format(p, 3) }
     if p <= 0 { return "<1e-300" }
-    let exponent = Int(log10(p).rounded(.down))
-    let mantissa = Int((p / pow(10, Double(exponent))).rounded())
-    return "\(mantissa)e\(exponent)"
+    var exponent = Int(log10(p).rounded(.down))
+    var mantissa = Int((p / pow(10, Double(exponent))).rounded())
+    // 0.00096 is 9.6e-4, which rounds to 10e-4: carry into the exponent.
+    if mantissa >= 10 {
+        mantissa /= 10
+        exponent += 1
+    }
+    return exponent >= -3 ? format(Double(mantissa) * pow(10, Double(exponent)), 3) : "\(mantissa)e\(exponent)"
 }
 
 #if canImport(Glibc)

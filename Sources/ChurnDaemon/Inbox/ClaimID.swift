@@ -39,6 +39,11 @@ public struct ClaimID: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// When the claim was made: seconds since 1970 on the wall clock (the id's nanoseconds).
+    public var seconds: Double {
+        Double(UInt64(text, radix: 16) ?? 0) / 1e9
+    }
+
     /// The name of a claimed file: `<id>.<original name>`.
     public func fileName(for original: String) -> String { "\(text).\(original)" }
 
