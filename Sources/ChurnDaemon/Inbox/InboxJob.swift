@@ -85,7 +85,8 @@ struct InboxJob: Sendable {
         do {
             staged = try ScoreJob(scorer: scorer).stage(
                 inputPath: claimedPath, stem: stem, outputDirectory: paths.outbox, tag: claim.text,
-                sampleRows: predictionLog == nil ? 0 : sampleRows(), timestamp: Date().timeIntervalSince1970)
+                sampleRows: predictionLog == nil ? 0 : sampleRows(), timestamp: Date().timeIntervalSince1970,
+                fileName: original)
         } catch let error as ChurnError {
             for kind in ScoreJob.outputKinds {
                 unlink("\(paths.outbox)/\(ScoreJob.stagedName(tag: claim.text, kind: kind, stem: stem))")

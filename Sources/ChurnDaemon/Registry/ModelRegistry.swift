@@ -24,6 +24,8 @@ public protocol ModelRegistry: Sendable {
     /// Joins label rows with the predictions in `logFiles`, stores the outcomes and may promote the
     /// challenger (live F1); returns a one-line summary for the log.
     func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String
+    /// How prediction-log lines that name no version number are attributed (from the audited alias moves).
+    func attribution() throws -> VersionAttribution
     /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
@@ -93,6 +95,9 @@ extension ModelRegistry {
     public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
         "ignored: this registry keeps no live outcomes"
     }
+
+    /// Stand-ins keep no alias history: only lines that name a version number are attributed.
+    public func attribution() throws -> VersionAttribution { VersionAttribution(model: "") }
 
     /// Stand-ins without a challenger never shadow-score.
     public func challengerVersion() throws -> Int? { nil }

@@ -55,6 +55,10 @@ public struct RegistryModels: ModelRegistry {
         return try current.applyLabels(batch, file: file, logFiles: logFiles, actor: .daemon).summary
     }
 
+    public func attribution() throws -> VersionAttribution {
+        try lifecycle.registry.attribution(model: lifecycle.modelName)
+    }
+
     public func rollback(reason: String) throws -> (from: Int, to: Int) {
         let from = try lifecycle.servingVersion()
         let change = try lifecycle.rollback(actor: .daemon, reason: reason)
