@@ -21,9 +21,9 @@ public protocol ModelRegistry: Sendable {
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …").
     func train(files: [String]) throws -> String
-    /// Joins label rows with the predictions in `logFiles`, stores the outcomes and may promote the
-    /// challenger (live F1); returns a one-line summary for the log.
-    func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String
+    /// Joins label rows of a file that arrived at `arrivedAt` with the predictions in `logFiles`, stores the
+    /// outcomes and may promote the challenger (live F1); returns a one-line summary for the log.
+    func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws -> String
     /// How prediction-log lines that name no version number are attributed (from the audited alias moves).
     func attribution() throws -> VersionAttribution
     /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
@@ -92,7 +92,9 @@ public struct FileStamp: Equatable, Sendable {
 
 extension ModelRegistry {
     /// Stand-ins keep no live outcomes.
-    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
+    public func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
+        -> String
+    {
         "ignored: this registry keeps no live outcomes"
     }
 
