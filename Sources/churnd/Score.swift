@@ -59,7 +59,11 @@ struct Score: ParsableCommand {
                     "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
             }
             print(text)
-            if !predictions.isEmpty { log(predictions, config: config) }
+            if !predictions.isEmpty {
+                log(predictions, config: config)
+            } else if !noLog, artifact.version == nil, config.drift.sampleRowsPerFile > 0 {
+                print("not added to the prediction log: the model is not a registered version")
+            }
         case .refused(let reason, let reportPath):
             throw CommandFailure(message: "\(reason)\nreport → \(reportPath)")
         }

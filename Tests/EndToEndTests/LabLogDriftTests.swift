@@ -163,6 +163,16 @@ struct LabLogDriftTests {
         #expect(try Churnd.run(["score", "customers.csv", "--no-log"], in: dir.path).status == 0)
         #expect(try dir.read(log).split(separator: "\n").count == 150)
 
+        // a model file that is not a registered version is not logged (its lines could not be told apart),
+        let artifact = try ModelArtifact.decode(
+            Data(try dir.read("state/models/churn_model/1/model.json").utf8), path: "v1")
+        var unregistered = artifact
+        unregistered.version = nil
+        try dir.write("loose.json", String(decoding: try unregistered.encoded(), as: UTF8.self))
+        let loose = try Churnd.run(["score", "customers.csv", "--model", "loose.json"], in: dir.path)
+        #expect(loose.stdout.contains("not added to the prediction log: the model is not a registered version"))
+        #expect(try dir.read(log).split(separator: "\n").count == 150)
+
         // and `churnd drift` uses the logged lines.
         let drift = try Churnd.run(["drift"], in: dir.path)
         #expect(drift.stdout.contains("150 log lines read: 150 used for v1, 0 skipped"), "\(drift.stdout)")
