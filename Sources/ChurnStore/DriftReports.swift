@@ -54,17 +54,20 @@ public struct DriftRecord: Codable, Sendable {
     /// The registry version, or the label of an unregistered artifact checked from the command line.
     public var modelVersion: String
     public var decision: String
+    /// Log lines that could not be used, by reason (the same as `lines.skipped`).
     public var skippedLines: [String: Int]
+    /// What the check made of the log lines it read (absent from reports of older versions).
+    public var lines: LogLineCounts?
     public var report: DriftCheck.Report
 
     public init(
-        checkedAt: Double, modelVersion: String, decision: String, skippedLines: [String: Int],
-        report: DriftCheck.Report
+        checkedAt: Double, modelVersion: String, decision: String, lines: LogLineCounts, report: DriftCheck.Report
     ) {
         self.checkedAt = checkedAt
         self.modelVersion = modelVersion
         self.decision = decision
-        self.skippedLines = skippedLines
+        self.skippedLines = lines.skipped
+        self.lines = lines
         self.report = report
     }
 }

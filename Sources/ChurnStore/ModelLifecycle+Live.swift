@@ -5,10 +5,10 @@ extension ModelLifecycle {
     public struct LabelReport: Sendable {
         public var file: String
         public var batch: LabelBatch
-        /// Labeled ids that matched no logged prediction: counted and ignored.
-        public var unknownIDs: Int
-        /// Outcomes stored (one per version and id).
-        public var stored: Int
+        /// The join's counts, as stored.
+        public var joined: LabelFileRecord
+        /// Log lines of labeled ids written after the label file arrived (never credited).
+        public var laterLines: Int
         /// Live metrics per version after this file, over each one's window.
         public var metrics: [Int: LiveMetrics]
         /// The challenger against the champion on their paired labeled rows (nil without both).
@@ -16,15 +16,24 @@ extension ModelLifecycle {
         /// The promotion it caused, if any.
         public var promotion: Registry.AliasChange?
 
-        /// One line for the journal.
+        /// One line for the journal, e.g. "303 labels: 300 joined, 2 too old (prediction more than 30 days
+        /// before the file arrived), 1 matched no prediction; 600 outcomes stored; v1 live F1 0.7000 on 300 rows".
         public var summary: String {
             typealias F = NumberFormat
-            var text = "\(F.grouped(batch.rows)) label rows, \(F.grouped(stored)) outcomes stored"
-            if batch.duplicates > 0 { text += ", \(F.grouped(batch.duplicates)) duplicate ids (last label kept)" }
-            if unknownIDs > 0 { text += ", \(F.grouped(unknownIDs)) ids without a logged prediction ignored" }
-            if batch.skipped > 0 { text += ", \(F.grouped(batch.skipped)) rows without id or label skipped" }
+            var text =
+                "\(F.grouped(joined.labels)) label\(joined.labels == 1 ? "" : "s"): "
+                + "\(F.grouped(joined.joined)) joined, \(F.grouped(joined.tooOld)) too old (prediction more than "
+                + "\(Self.days(joined.maxLabelAgeDays)) days before the file arrived), \(F.grouped(joined.unmatched)) "
+                + "matched no prediction; \(F.grouped(joined.outcomes)) outcomes stored"
+            if batch.duplicates > 0 {
+                text += ", \(Self.count(batch.duplicates, "duplicate label")) (last kept)"
+            }
+            if batch.skipped > 0 { text += ", \(Self.count(batch.skipped, "row")) without id or label skipped" }
+            if laterLines > 0 {
+                text += ", \(Self.count(laterLines, "prediction")) made after the file arrived not credited"
+            }
             for version in metrics.keys.sorted() {
-                let m = metrics[version]!
+                guard let m = metrics[version] else { continue }
                 text += "; v\(version) live F1 \(F.fixed(m.f1, 4)) on \(F.grouped(m.rows)) rows"
             }
             if let move = promotion?.move {
@@ -34,21 +43,36 @@ extension ModelLifecycle {
             }
             return text
         }
+
+        /// "1 row", "2 rows".
+        static func count(_ n: Int, _ noun: String) -> String {
+            "\(NumberFormat.grouped(n)) \(noun)\(n == 1 ? "" : "s")"
+        }
+
+        /// "30" for whole days, "0.5" otherwise.
+        static func days(_ value: Double) -> String {
+            value == value.rounded() ? String(Int(value)) : "\(value)"
+        }
     }
 
-    /// Joins `batch` with the predictions in `logFiles` (champion and challenger lines alike), stores the
-    /// outcomes, and with `[live] promote_challenger` promotes the challenger when its live F1 beats the
-    /// champion's by the promotion rule. A log file that cannot be read is skipped.
-    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String], actor: AuditActor) throws
-        -> LabelReport
-    {
-        var join = LabelJoin(labels: batch)
+    /// Joins `batch`, which arrived at `arrivedAt`, with the predictions in `logFiles` (champion and challenger
+    /// lines alike, of churnd or of other services), stores the outcomes and the join's counts, and with
+    /// `[live] promote_challenger` promotes the challenger when its live F1 beats the champion's by the
+    /// promotion rule. A log file that cannot be read is skipped.
+    public func applyLabels(
+        _ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String], actor: AuditActor
+    ) throws -> LabelReport {
+        let days = config.live.maxLabelAgeDays
+        var join = LabelJoin(
+            labels: batch, arrivedAt: arrivedAt, maxAge: days * 86_400,
+            attribution: try registry.attribution(model: modelName))
         for path in logFiles {
             _ = try? PredictionLogFiles.forEachLine(in: path) { join.add(line: $0) }
         }
-        let stored = try registry.recordLive(model: modelName, outcomes: join.outcomes, file: file).stored
+        let joined = try registry.recordLabels(
+            model: modelName, join: join.result, file: file, arrivedAt: arrivedAt, maxLabelAgeDays: days)
         var report = LabelReport(
-            file: file, batch: batch, unknownIDs: join.unknownIDs, stored: stored, metrics: [:], judgement: nil,
+            file: file, batch: batch, joined: joined, laterLines: join.laterLines, metrics: [:], judgement: nil,
             promotion: nil)
         (report.judgement, report.promotion) = try judgeChallengerLive(
             actor: actor, promote: config.live.promoteChallenger)

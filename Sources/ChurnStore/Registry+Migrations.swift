@@ -155,6 +155,54 @@ extension Registry {
                     CREATE INDEX live_outcome_by_version ON live_outcome (model_name, version, id);
                     """)
         }
+        // Labels judge the prediction they were meant for: an outcome is one labeled prediction (version, id and
+        // the time it was made), so a customer's January and March predictions are separate outcomes, and it
+        // records the file the prediction was made for. Every label file's join counts are kept (joined, too
+        // old, matched nothing).
+        migrator.registerMigration("v4-label-joins") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE live_outcome_v4 (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        alias TEXT,
+                        request_id TEXT NOT NULL,
+                        prediction INTEGER NOT NULL CHECK (prediction IN (0, 1)),
+                        probability REAL NOT NULL,
+                        label INTEGER NOT NULL CHECK (label IN (0, 1)),
+                        predicted_at REAL NOT NULL,
+                        labeled_at REAL NOT NULL,
+                        label_file TEXT NOT NULL,
+                        prediction_file TEXT,
+                        UNIQUE (model_name, version, request_id, predicted_at),
+                        FOREIGN KEY (model_name, version) REFERENCES model_version (model_name, version)
+                    );
+                    INSERT INTO live_outcome_v4 (
+                        id, model_name, version, alias, request_id, prediction, probability, label, predicted_at,
+                        labeled_at, label_file)
+                    SELECT id, model_name, version, alias, request_id, prediction, probability, label, predicted_at,
+                        labeled_at, label_file FROM live_outcome;
+                    DROP TABLE live_outcome;
+                    ALTER TABLE live_outcome_v4 RENAME TO live_outcome;
+                    CREATE INDEX live_outcome_by_version ON live_outcome (model_name, version, id);
+                    CREATE TABLE label_file (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        model_name TEXT NOT NULL,
+                        file TEXT NOT NULL,
+                        arrived_at REAL NOT NULL,
+                        processed_at REAL NOT NULL,
+                        max_label_age_days REAL NOT NULL,
+                        labels INTEGER NOT NULL CHECK (labels >= 0),
+                        joined INTEGER NOT NULL CHECK (joined >= 0),
+                        too_old INTEGER NOT NULL CHECK (too_old >= 0),
+                        unmatched INTEGER NOT NULL CHECK (unmatched >= 0),
+                        outcomes INTEGER NOT NULL CHECK (outcomes >= 0),
+                        CHECK (joined + too_old + unmatched = labels)
+                    );
+                    CREATE INDEX label_file_by_model ON label_file (model_name, id);
+                    """)
+        }
         return migrator
     }
 

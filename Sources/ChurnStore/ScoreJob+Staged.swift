@@ -27,8 +27,9 @@ extension ScoreJob {
     }
 
     /// Scores `inputPath` into synced temporary files named after `tag` and `stem`, keeping up to `sampleRows`
-    /// scored rows as prediction-log records stamped `timestamp`. Throws only for failures of the output side
-    /// (disk full, permissions); then no temporary file is left behind.
+    /// scored rows as prediction-log records stamped `timestamp` and `fileName` (the name the file was dropped
+    /// as). Throws only for failures of the output side (disk full, permissions); then no temporary file is left
+    /// behind.
     ///
     /// - Parameters:
     ///   - shownAs: the input's name in messages and reports when it is read under another one (the daemon
@@ -36,7 +37,8 @@ extension ScoreJob {
     ///   - disposition: what a refusal report says became of the input and what to do.
     public func stage(
         inputPath: String, shownAs: String? = nil, stem: String, outputDirectory: String, tag: String,
-        sampleRows: Int = 0, timestamp: Double = 0, disposition: String = ScoreJob.unchangedInput
+        sampleRows: Int = 0, timestamp: Double = 0, fileName: String? = nil,
+        disposition: String = ScoreJob.unchangedInput
     ) throws -> Staged {
         let shown = shownAs ?? inputPath
         func refusal(_ error: ChurnError) throws -> Staged {
@@ -79,7 +81,18 @@ extension ScoreJob {
         }
         try scoredFile.keep()
         files.append((scoredFile.temporaryPath, "scored.csv"))
-        return Staged(result: .scored(summary), files: files, predictions: sample.records)
+        return Staged(
+            result: .scored(summary), files: files, predictions: Self.records(of: sample, fileName: fileName))
+    }
+
+    /// The sampled records, stamped with the scored file's name.
+    static func records(of sample: PredictionSampler, fileName: String?) -> [PredictionRecord] {
+        guard let fileName else { return sample.records }
+        return sample.records.map { record in
+            var record = record
+            record.file = fileName
+            return record
+        }
     }
 
     /// A stable seed from a job's tag (FNV-1a), so re-scoring the same claim logs the same rows.

@@ -9,7 +9,8 @@ import ChurnCore
 /// appear atomically; a name clash adds a numeric suffix (`<stem>-1.scored.csv`); nothing is overwritten.
 public struct ScoreJob {
     public enum Outcome: Equatable, Sendable {
-        case scored(Scorer.Summary, scoredPath: String, errorsPath: String?)
+        /// `predictions`: the sample of scored rows asked for, as prediction-log records.
+        case scored(Scorer.Summary, scoredPath: String, errorsPath: String?, predictions: [PredictionRecord])
         /// The file could not be scored; the report says why.
         case refused(reason: String, reportPath: String)
     }
@@ -37,10 +38,13 @@ public struct ScoreJob {
         return name
     }
 
-    /// Scores `inputPath` into `outputDirectory`. Throws only for failures of the output side (disk full,
-    /// permissions); in that case nothing is published and the input is untouched.
-    public func run(inputPath: String, outputDirectory: String, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome
-    {
+    /// Scores `inputPath` into `outputDirectory`, keeping up to `sampleRows` scored rows as prediction-log
+    /// records stamped `timestamp` and the input's file name. Throws only for failures of the output side (disk
+    /// full, permissions); in that case nothing is published and the input is untouched.
+    public func run(
+        inputPath: String, outputDirectory: String, progress: ((Int, Int) -> Void)? = nil, sampleRows: Int = 0,
+        timestamp: Double = 0
+    ) throws -> Outcome {
         let stem = Self.stem(of: inputPath)
         let input: FileSystem.InputFile
         do {
@@ -58,10 +62,13 @@ public struct ScoreJob {
         var scored = ByteWriter(fd: scoredFile.fd, path: scoredFile.temporaryPath)
         var errors = ByteWriter(fd: errorsFile.fd, path: errorsFile.temporaryPath)
         let summary: Scorer.Summary
+        let name = FileSystem.split(inputPath).name
+        var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(name))
         do {
             summary = try scorer.score(
                 path: inputPath, source: FileDescriptorSource(fd: fd, path: inputPath), scored: &scored,
-                errors: &errors, progress: progress.map { report in { report($0, size) } })
+                errors: &errors, progress: progress.map { report in { report($0, size) } }, sample: &sample,
+                timestamp: timestamp)
         } catch let error as ChurnError where !isOutputFailure(error, inputPath: inputPath) {
             return try refuse(stem: stem, outputDirectory: outputDirectory, reason: error.description)
         }
@@ -70,7 +77,8 @@ public struct ScoreJob {
             files: [(errorsFile, "errors.csv", summary.errorLines > 0), (scoredFile, "scored.csv", true)])
         return .scored(
             summary, scoredPath: "\(outputDirectory)/\(names[1]!)",
-            errorsPath: names[0].map { "\(outputDirectory)/\($0)" })
+            errorsPath: names[0].map { "\(outputDirectory)/\($0)" },
+            predictions: Self.records(of: sample, fileName: name))
     }
 
     private func isOutputFailure(_ error: ChurnError, inputPath: String) -> Bool {

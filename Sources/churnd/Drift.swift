@@ -9,7 +9,10 @@ struct Drift: ParsableCommand {
         discussion: """
             Reads the last --last-n records of the model's version from every *.log / *.jsonl in watch/logs,
             runs the reference z-score and the distribution tests, writes state/reports/drift-<time>.json and,
-            with --html or on an alert, an HTML page. --simulate instead measures the alert rule on generated
+            with --html or on an alert, an HTML page. A line whose model_version is not a version number (an
+            MLflow URI such as models:/churn_model@production, a file name, or none) counts for the version
+            that served at its ts (from the alias history); models:/NAME/N means version N. It prints how many
+            lines were read, used and skipped (by reason). --simulate instead measures the alert rule on generated
             data: false alarms without drift and detection for each shift of issue 6.
             """)
 
@@ -45,7 +48,10 @@ struct Drift: ParsableCommand {
         if simulate { return try runSimulation() }
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
-        var windows = PredictionWindows(schema: artifact.schema, capacity: lastN ?? config.drift.lastN)
+        let lifecycle = try common.lifecycle(config: config)
+        var windows = PredictionWindows(
+            schema: artifact.schema, capacity: lastN ?? config.drift.lastN,
+            attribution: try lifecycle.registry.attribution(model: lifecycle.modelName))
         let logs = try common.resolve(config.paths.watch) + "/logs"
         for path in try PredictionLogFiles.list(in: logs) {
             try PredictionLogFiles.forEachLine(in: path) { windows.ingest(line: $0) }
@@ -55,11 +61,12 @@ struct Drift: ParsableCommand {
         settings.minRecords = min(settings.minRecords, lastN ?? config.drift.lastN)
         let report = DriftCheck(settings: settings).run(
             windows.window(version: version), reference: artifact.featureStatistics)
+        let lines = windows.counts(version: version, used: report.records)
         let now = Date()
         let decision = report.alert ? "alert only (checked from the command line; the daemon acts on alerts)" : "none"
         let record = DriftRecord(
-            checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision,
-            skippedLines: windows.skipped, report: report)
+            checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision, lines: lines,
+            report: report)
         let page = DriftReportPage(
             report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
             modelVersion: version)
@@ -73,16 +80,20 @@ struct Drift: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try encoder.encode(report)
         if json {
+            // The report's fields, and what was made of the log lines under "lines".
+            var object = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as? [String: Any] ?? [:]
+            object["lines"] = try JSONSerialization.jsonObject(with: try encoder.encode(lines))
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+            if let warning = lines.warning { writeStandardError("warning: \(warning)\n") }
         } else {
             print(
                 "\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of \(Int(version) != nil ? "v" + version : version))"
             )
-            for (reason, count) in windows.skipped.sorted(by: { $0.key < $1.key }) {
-                print("  skipped \(count) log line\(count == 1 ? "" : "s"): \(reason)")
-            }
+            print("  \(lines.summary)")
+            for line in lines.skippedLines { print("  \(line)") }
+            if let warning = lines.warning { print("warning: \(warning)") }
         }
         if report.alert { throw CommandFailure(message: "") }
     }

@@ -31,6 +31,29 @@ struct Models: ParsableCommand {
         var liveRows: Int?
     }
 
+    /// Label join counts over every label file.
+    struct LabelsJSON: Encodable {
+        var files: Int
+        var labels: Int
+        var joined: Int
+        var tooOld: Int
+        var unmatched: Int
+        var outcomes: Int
+        var lastFile: String
+        var lastProcessedAt: String
+
+        init(_ totals: Registry.LabelTotals) {
+            files = totals.files
+            labels = totals.labels
+            joined = totals.joined
+            tooOld = totals.tooOld
+            unmatched = totals.unmatched
+            outcomes = totals.outcomes
+            lastFile = totals.last.file
+            lastProcessedAt = timestamp(totals.last.processedAt, iso: true)
+        }
+    }
+
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
         let model = lifecycle.modelName
@@ -38,12 +61,15 @@ struct Models: ParsableCommand {
         let aliases = try lifecycle.registry.aliases(model: model)
         let serving = aliases.first { $0.name == AliasName.production }?.version
         let live = try lifecycle.registry.liveMetrics(model: model, window: lifecycle.config.live.windowRows)
+        let labels = try lifecycle.registry.labelTotals(model: model)
         func names(_ version: Int) -> [String] { aliases.filter { $0.version == version }.map(\.name) }
         if json {
             struct Output: Encodable {
                 var model: String
                 var serving: Int?
                 var versions: [VersionJSON]
+                /// What the label files joined, summed; absent before the first one.
+                var labels: LabelsJSON?
             }
             try printJSON(
                 Output(
@@ -56,7 +82,7 @@ struct Models: ParsableCommand {
                             artifact: lifecycle.registry.artifacts.path(v.artifactPath), sha256: v.artifactSha256,
                             liveF1: live[v.version]?.f1, livePrecision: live[v.version]?.precision,
                             liveRecall: live[v.version]?.recall, liveRows: live[v.version]?.rows)
-                    }))
+                    }, labels: labels.map(LabelsJSON.init)))
             return
         }
         guard !versions.isEmpty else {
@@ -78,6 +104,13 @@ struct Models: ParsableCommand {
             ])
         }
         print(table(rows))
+        if let labels {
+            print(
+                "labels: \(grouped(labels.labels)) from \(grouped(labels.files)) file\(labels.files == 1 ? "" : "s"): "
+                    + "\(grouped(labels.joined)) joined, \(grouped(labels.tooOld)) too old, "
+                    + "\(grouped(labels.unmatched)) matched no prediction (last: \(labels.last.file) at "
+                    + "\(timestamp(labels.last.processedAt)))")
+        }
         print(serving.map { "* serving: v\($0) (production)" } ?? "nothing serving yet: churnd promote VERSION")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ChurnCore
 import ChurnStore
 import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -9,7 +10,12 @@ import Foundation
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score a CSV file: OUTDIR/<stem>.scored.csv, plus <stem>.errors.csv for rejected rows.")
+        abstract: "Score a CSV file: OUTDIR/<stem>.scored.csv, plus <stem>.errors.csv for rejected rows.",
+        discussion: """
+            Like the daemon, it appends a uniform sample of the scored rows ([drift] sample_rows_per_file; 0 = \
+            off) to the prediction log in watch/logs, for drift checks and live F1; --no-log skips that for one \
+            run. A model given as a file that is not a registered version is never logged.
+            """)
 
     @OptionGroup var common: CommonOptions
 
@@ -24,6 +30,9 @@ struct Score: ParsableCommand {
     @Flag(help: "Also copy every input column into the scored file.")
     var passthrough = false
 
+    @Flag(name: .customLong("no-log"), help: "Do not append a sample of the scored rows to the prediction log.")
+    var noLog = false
+
     func run() throws {
         let config = try common.load()
         let artifact = try choice.load(common: common, config: config)
@@ -34,12 +43,15 @@ struct Score: ParsableCommand {
             passthrough: passthrough || config.scoring.passthrough, maxRecordBytes: config.scoring.maxRecordBytes,
             nthread: config.xgboost.threads(cores: ProcessInfo.processInfo.activeProcessorCount))
         let progress = ProgressLine(label: ScoreJob.stem(of: input))
+        // Only a registered version's lines can be told apart in the log: an unregistered artifact is not logged.
+        let logged = !noLog && artifact.version != nil ? config.drift.sampleRowsPerFile : 0
         let outcome = try ScoreJob(scorer: scorer).run(
-            inputPath: input, outputDirectory: directory, progress: progress.map { line in { line.update($0, of: $1) } }
-        )
+            inputPath: input, outputDirectory: directory,
+            progress: progress.map { line in { line.update($0, of: $1) } },
+            sampleRows: logged, timestamp: Date().timeIntervalSince1970)
         progress?.finish()
         switch outcome {
-        case .scored(let summary, let scoredPath, let errorsPath):
+        case .scored(let summary, let scoredPath, let errorsPath, let predictions):
             let with = artifact.version.map { " with v\($0)" } ?? ""
             var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows\(with) → \(scoredPath)"
             if let errorsPath {
@@ -47,8 +59,33 @@ struct Score: ParsableCommand {
                     "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
             }
             print(text)
+            if !predictions.isEmpty {
+                log(predictions, config: config)
+            } else if !noLog, artifact.version == nil, config.drift.sampleRowsPerFile > 0 {
+                print("not added to the prediction log: the model is not a registered version")
+            }
         case .refused(let reason, let reportPath):
             throw CommandFailure(message: "\(reason)\nreport → \(reportPath)")
+        }
+    }
+}
+
+extension Score {
+    /// Appends the sample to the prediction log through the daemon's writer; a failure is a warning (the scored
+    /// file is there), not a failed command.
+    func log(_ predictions: [PredictionRecord], config: Config) {
+        do {
+            let directory = try common.resolve(config.paths.watch) + "/logs"
+            let maxBytes = config.drift.logMaxBytes
+            let writer = PredictionLogWriter(
+                directory: directory, fileName: config.drift.logFile, maxBytes: { maxBytes },
+                logger: Logger(label: "churnd.score"))
+            try FileSystem.makeDirectory(directory)
+            try writer.appendLines(predictions)
+            print("logged \(grouped(predictions.count)) sampled rows → \(writer.path)")
+        } catch {
+            writeStandardError(
+                "warning: the scored file is complete, but its sample was not added to the prediction log: \(error)\n")
         }
     }
 }

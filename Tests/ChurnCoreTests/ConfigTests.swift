@@ -43,6 +43,13 @@ struct ConfigTests {
         #expect(Config().live.promoteChallenger && Config().live.minLiveRows == 500)
     }
 
+    @Test func labelsOlderThanTheConfiguredAgeAreNotCredited() throws {
+        #expect(Config().live.maxLabelAgeDays == 30)
+        #expect(try Config.parse(toml: "[live]\nmax_label_age_days = 7\n", file: "c.toml").live.maxLabelAgeDays == 7)
+        #expect(
+            try Config.parse(toml: "[live]\nmax_label_age_days = 0.5\n", file: "c.toml").live.maxLabelAgeDays == 0.5)
+    }
+
     @Test func shadowScoringCanBeTurnedOffAndServingSplit() throws {
         #expect(Config().shadow.enabled && Config().shadow.serveFraction == 0)
         #expect(try !Config.parse(toml: "[shadow]\nenabled = false\n", file: "c.toml").shadow.enabled)
@@ -71,6 +78,8 @@ struct ConfigTests {
             ("[shadow]\nsample = 1\n", "c.toml:2: shadow.sample: unknown key"),
             ("[shadow]\nserve_fraction = 1.5\n", "c.toml:2: shadow.serve_fraction: 1.5 is out of range"),
             ("[live]\nmin_live_rows = 0\n", "c.toml:2: live.min_live_rows: 0 is out of range"),
+            ("[live]\nmax_label_age_days = 0\n", "c.toml:2: live.max_label_age_days: 0.0 is out of range"),
+            ("[live]\nmax_label_age_days = \"a month\"\n", "c.toml:2: live.max_label_age_days: expected a number"),
             (
                 "[live]\nmin_live_rows = 600\nwindow_rows = 500\n",
                 "c.toml:2: live.min_live_rows: 600 is more than window_rows (500)"

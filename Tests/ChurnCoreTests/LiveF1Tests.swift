@@ -24,7 +24,8 @@ struct LiveF1Tests {
         // label  1 1 1 1 0 0 0 0 0 0
         // v1     1 1 0 0 1 0 0 0 0 0   tp 2, fp 1, fn 2 → precision 2/3, recall 1/2, F1 4/7
         // v2     1 1 1 0 1 1 0 0 0 0   tp 3, fp 2, fn 1 → precision 3/5, recall 3/4, F1 6/9
-        var join = LabelJoin(labels: batch)
+        var join = LabelJoin(
+            labels: batch, arrivedAt: 100, maxAge: 1000, attribution: VersionAttribution(model: "churn_model"))
         join.add(Self.record("a", version: "1", prediction: 0, ts: 5))
         for (id, p1, p2) in [
             ("a", 1, 1), ("b", 1, 1), ("c", 0, 1), ("d", 0, 0), ("e", 1, 1), ("f", 0, 1), ("g", 0, 0), ("h", 0, 0),
@@ -35,9 +36,10 @@ struct LiveF1Tests {
         }
         join.add(line: "not json")
         // then every labeled, predicted id gives one outcome per version,
-        let outcomes = join.outcomes
+        let result = join.result
+        let outcomes = result.outcomes
         #expect(outcomes.count == 20)
-        #expect(join.unknownIDs == 1)
+        #expect(result.joined == 10 && result.unmatched == 1 && result.tooOld == 0)
         #expect(join.unusableLines == 1)
         #expect(outcomes.filter { $0.version == 2 }.allSatisfy { $0.alias == "challenger" })
         // and the metrics are the hand-computed ones.
@@ -60,7 +62,8 @@ struct LiveF1Tests {
         let problem = LabelBatch.Problem.wrongColumns(header: ["customer_id"], missing: ["churn"])
         #expect(
             "\(problem)"
-                == "a label file needs the id and label columns: header lacks \"churn\"; header is \"customer_id\"")
+                == "a label file needs the id (or request_id) and label columns: header lacks \"churn\"; header is "
+                + "\"customer_id\"")
     }
 
     @Test func theChallengerIsPromotedOnlyWithEnoughPairedRowsAndAClearWin() {

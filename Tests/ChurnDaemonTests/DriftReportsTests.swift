@@ -7,7 +7,8 @@ import Testing
 struct DriftReportsTests {
     func record(_ decision: String) -> DriftRecord {
         DriftRecord(
-            checkedAt: 0, modelVersion: "1", decision: decision, skippedLines: [:],
+            checkedAt: 0, modelVersion: "1", decision: decision,
+            lines: PredictionWindows(schema: .reference, capacity: 10).counts(version: "1", used: 0),
             report: DriftCheck().run(DriftWindow(), reference: []))
     }
 

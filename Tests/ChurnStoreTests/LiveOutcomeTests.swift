@@ -9,6 +9,9 @@ import Testing
 /// against real SQLite.
 @Suite(.serialized)
 struct LiveOutcomeTests {
+    /// When the label files of these tests arrive; the predictions were made a minute before.
+    static let arrival = 1_790_000_000.0
+
     /// A prediction log where v2 (the challenger) is always right and v1 misses every other positive.
     static func writeLog(_ dir: TemporaryDirectory, rows: Int) throws -> (path: String, labels: LabelBatch) {
         var bytes: [UInt8] = []
@@ -19,11 +22,11 @@ struct LiveOutcomeTests {
             labels.add(id: "C\(i)", label: UInt8(label))
             try PredictionRecord(
                 requestID: "C\(i)", modelVersion: "1", prediction: label == 1 && i % 2 == 0 ? 1 : 0, probability: 0.5,
-                features: [:], timestamp: 1
+                features: [:], timestamp: Self.arrival - 60
             ).write(to: &writer)
             try PredictionRecord(
                 requestID: "C\(i)", modelVersion: "2", alias: "challenger", prediction: label, probability: 0.5,
-                features: [:], timestamp: 1
+                features: [:], timestamp: Self.arrival - 60
             ).write(to: &writer)
         }
         try writer.flush()
@@ -37,15 +40,18 @@ struct LiveOutcomeTests {
         let (log, labels) = try Self.writeLog(copy.dir, rows: 300)
         var batch = labels
         batch.add(id: "nobody", label: 1)
-        let report = try copy.lifecycle.applyLabels(batch, file: "l.csv", logFiles: [log], actor: .daemon)
-        #expect(report.stored == 600 && report.unknownIDs == 1)
+        let report = try copy.lifecycle.applyLabels(
+            batch, file: "l.csv", arrivedAt: Self.arrival, logFiles: [log], actor: .daemon)
+        #expect(report.joined.outcomes == 600 && report.joined.joined == 300 && report.joined.unmatched == 1)
+        #expect(report.summary.hasPrefix("301 labels: 300 joined, 0 too old (prediction more than 30 days before the "))
         #expect(report.metrics[2]?.f1 == 1 && report.metrics[2]?.rows == 300)
         #expect(report.metrics[1].map { abs($0.f1 - 2.0 / 3.0) < 1e-12 } == true)
         #expect(report.judgement?.pairedRows == 300 && report.judgement?.verdict == nil)
         #expect(report.promotion == nil)
         #expect(try copy.lifecycle.servingVersion() == 1)
         // The same labels again replace the stored outcomes (last wins) instead of adding to them.
-        _ = try copy.lifecycle.applyLabels(batch, file: "again.csv", logFiles: [log], actor: .daemon)
+        _ = try copy.lifecycle.applyLabels(
+            batch, file: "again.csv", arrivedAt: Self.arrival + 1, logFiles: [log], actor: .daemon)
         #expect(try copy.lifecycle.registry.liveWindow(model: "churn_model", version: 2, limit: 10_000).count == 300)
     }
 
@@ -53,7 +59,8 @@ struct LiveOutcomeTests {
         let copy = try RegistryTests.Copy()
         defer { withExtendedLifetime(copy) {} }
         let (log, labels) = try Self.writeLog(copy.dir, rows: 600)
-        let report = try copy.lifecycle.applyLabels(labels, file: "l.csv", logFiles: [log], actor: .daemon)
+        let report = try copy.lifecycle.applyLabels(
+            labels, file: "l.csv", arrivedAt: Self.arrival, logFiles: [log], actor: .daemon)
         #expect(report.promotion?.version == 2)
         #expect(try copy.lifecycle.servingVersion() == 2)
         let move = try #require(try copy.lifecycle.history(alias: AliasName.production).first)
@@ -71,7 +78,8 @@ struct LiveOutcomeTests {
         config.promotion.gateF1 = 0.72
         let lifecycle = ModelLifecycle(config: config, registry: copy.lifecycle.registry)
         let (log, labels) = try Self.writeLog(copy.dir, rows: 600)
-        let report = try lifecycle.applyLabels(labels, file: "l.csv", logFiles: [log], actor: .daemon)
+        let report = try lifecycle.applyLabels(
+            labels, file: "l.csv", arrivedAt: Self.arrival, logFiles: [log], actor: .daemon)
         #expect(report.promotion?.version == 2)
         #expect(try lifecycle.servingVersion(alias: AliasName.challenger) == nil)
         let removal = try #require(try lifecycle.history(alias: AliasName.challenger).first)
@@ -85,7 +93,8 @@ struct LiveOutcomeTests {
         config.live.promoteChallenger = false
         let lifecycle = ModelLifecycle(config: config, registry: copy.lifecycle.registry)
         let (log, labels) = try Self.writeLog(copy.dir, rows: 600)
-        let report = try lifecycle.applyLabels(labels, file: "l.csv", logFiles: [log], actor: .daemon)
+        let report = try lifecycle.applyLabels(
+            labels, file: "l.csv", arrivedAt: Self.arrival, logFiles: [log], actor: .daemon)
         #expect(report.judgement?.verdict?.decision == .promoted && report.promotion == nil)
         #expect(try lifecycle.servingVersion() == 1)
     }

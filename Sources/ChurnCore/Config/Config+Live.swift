@@ -10,16 +10,22 @@ extension Config {
         public var minLiveRows = 500
         /// Live F1 is computed over each version's last this many labeled rows.
         public var windowRows = 5000
+        /// A label judges a version's most recent prediction for its id made before the label file arrived, and
+        /// only when that prediction is at most this many days old then.
+        public var maxLabelAgeDays = 30.0
         public init() {}
     }
 }
 
 extension TOMLConfigReader {
     func readLive(_ section: TOMLTable, into live: inout Config.Live) throws {
-        try checkKeys(section, section: "live", allowed: ["promote_challenger", "min_live_rows", "window_rows"])
+        try checkKeys(
+            section, section: "live",
+            allowed: ["promote_challenger", "min_live_rows", "window_rows", "max_label_age_days"])
         try read(section, "live", "promote_challenger", into: &live.promoteChallenger)
         try read(section, "live", "min_live_rows", into: &live.minLiveRows, range: 1...100_000_000)
         try read(section, "live", "window_rows", into: &live.windowRows, range: 1...100_000_000)
+        try read(section, "live", "max_label_age_days", into: &live.maxLabelAgeDays, range: 0.001...36_500)
         if live.minLiveRows > live.windowRows {
             throw error("live", "min_live_rows", "\(live.minLiveRows) is more than window_rows (\(live.windowRows))")
         }

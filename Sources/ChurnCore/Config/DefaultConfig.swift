@@ -92,11 +92,13 @@ extension Config {
         serve_fraction = 0.0
 
         [live]
-        # Label files dropped into watch/labels (CSV with the schema's id and label columns) are joined with the
-        # logged predictions of the champion and the challenger (by request_id = id) to give live F1 per version.
+        # Label files dropped into watch/labels (CSV with the label column and the schema's id column, or
+        # request_id; optionally file) are joined, per version, with the most recent logged prediction for each
+        # id made before the label file arrived, to give live F1 per version (champion and challenger).
         promote_challenger = true   # promote the challenger when its live F1 beats the champion's ([promotion] rule)
         min_live_rows = 500         # ... on at least this many labeled rows both versions predicted
         window_rows = 5000          # live F1 is over each version's last this many labeled rows
+        max_label_age_days = 30     # a prediction older than this when its label arrives is never credited
 
         [retention]
         # The daemon prunes what it has finished with, at start and every hour. 0 keeps everything.

@@ -2,7 +2,8 @@ import Foundation
 
 /// One line of a prediction log (SPEC §7), compatible with the reference prediction API:
 /// `{"request_id": "...", "model_version": "3", "prediction": 0, "probability": 0.734512, "latency_ms": 1.2,
-///   "features": {"tenure_months": 12, ...}, "ts": 1763856000.0}`, optionally with `"alias"`.
+///   "features": {"tenure_months": 12, ...}, "ts": 1763856000.0}`, optionally with `"alias"` and `"file"`
+/// (churnd's own lines: the inbox file the prediction was made for; other readers ignore extra fields).
 public struct PredictionRecord: Equatable, Sendable {
     public enum Value: Equatable, Sendable {
         case number(Double)
@@ -13,6 +14,8 @@ public struct PredictionRecord: Equatable, Sendable {
     public var requestID: String
     public var modelVersion: String
     public var alias: String?
+    /// The name of the scored file (as dropped into the inbox, or given to `churnd score`), when known.
+    public var file: String?
     public var prediction: Int
     public var probability: Double
     public var latencyMS: Double?
@@ -20,12 +23,13 @@ public struct PredictionRecord: Equatable, Sendable {
     public var timestamp: Double
 
     public init(
-        requestID: String, modelVersion: String, alias: String? = nil, prediction: Int, probability: Double,
-        latencyMS: Double? = nil, features: [String: Value], timestamp: Double
+        requestID: String, modelVersion: String, alias: String? = nil, file: String? = nil, prediction: Int,
+        probability: Double, latencyMS: Double? = nil, features: [String: Value], timestamp: Double
     ) {
         self.requestID = requestID
         self.modelVersion = modelVersion
         self.alias = alias
+        self.file = file
         self.prediction = prediction
         self.probability = probability
         self.latencyMS = latencyMS
@@ -69,6 +73,7 @@ public struct PredictionRecord: Equatable, Sendable {
         }
         return PredictionRecord(
             requestID: object["request_id"] as? String ?? "", modelVersion: version, alias: object["alias"] as? String,
+            file: object["file"] as? String,
             prediction: (object["prediction"] as? NSNumber)?.intValue ?? (probability >= 0.5 ? 1 : 0),
             probability: probability, latencyMS: (object["latency_ms"] as? NSNumber)?.doubleValue, features: values,
             timestamp: (object["ts"] as? NSNumber)?.doubleValue ?? 0)
@@ -83,6 +88,10 @@ public struct PredictionRecord: Equatable, Sendable {
         if let alias {
             try writer.write(",\"alias\":")
             try Self.writeJSONString(alias, to: &writer)
+        }
+        if let file {
+            try writer.write(",\"file\":")
+            try Self.writeJSONString(file, to: &writer)
         }
         try writer.write(",\"prediction\":")
         try writer.write(integer: prediction)
@@ -135,27 +144,38 @@ public struct PredictionRecord: Equatable, Sendable {
 }
 
 /// The last `capacity` usable records per model version, for drift checks: memory stays bounded however
-/// long the logs grow. Records that lack a schema feature or carry the wrong type are counted and skipped.
+/// long the logs grow. Records that lack a schema feature or carry the wrong type, and records whose version
+/// cannot be told (see `VersionAttribution`), are counted by reason and skipped.
 public struct PredictionWindows: Sendable {
     public let schema: Schema
     public let capacity: Int
+    /// How a line's `model_version` becomes a version; the caller refreshes it as aliases move.
+    public var attribution: VersionAttribution
     private var rings: [String: Ring] = [:]
     /// Lines that were not a usable record, by reason.
     public private(set) var skipped: [String: Int] = [:]
+    /// Non-blank lines offered.
+    public private(set) var linesRead = 0
+    /// Usable records per version, all of them (not only the held ones).
+    public private(set) var usable: [String: Int] = [:]
+    /// Usable records whose `model_version` named no version number: attributed by their `ts`.
+    public private(set) var attributedByTime = 0
 
     struct Ring: Sendable {
         var records: [PredictionRecord] = []
         var next = 0
     }
 
-    public init(schema: Schema, capacity: Int) {
+    public init(schema: Schema, capacity: Int, attribution: VersionAttribution = VersionAttribution(model: "")) {
         self.schema = schema
         self.capacity = max(1, capacity)
+        self.attribution = attribution
     }
 
     /// Parses and keeps one log line.
     public mutating func ingest(line: some StringProtocol) {
         guard !line.allSatisfy(\.isWhitespace) else { return }
+        linesRead += 1
         do {
             try add(PredictionRecord.parse(line))
         } catch {
@@ -187,14 +207,32 @@ public struct PredictionWindows: Sendable {
             }
             return
         }
-        var ring = rings[record.modelVersion] ?? Ring()
+        let version: String
+        let reference = attribution.reference(record.modelVersion)
+        switch attribution.resolve(reference, at: record.timestamp) {
+        case .success(let number):
+            version = String(number)
+            if case .alias = reference { attributedByTime += 1 }
+        case .failure(let failure):
+            skipped[failure.description, default: 0] += 1
+            return
+        }
+        usable[version, default: 0] += 1
+        var ring = rings[version] ?? Ring()
         if ring.records.count < capacity {
             ring.records.append(record)
         } else {
             ring.records[ring.next] = record
             ring.next = (ring.next + 1) % capacity
         }
-        rings[record.modelVersion] = ring
+        rings[version] = ring
+    }
+
+    /// What a check of `version` that used `used` records made of the lines read.
+    public func counts(version: String, used: Int) -> LogLineCounts {
+        LogLineCounts(
+            read: linesRead, used: used, version: version, attributedByTime: attributedByTime, usable: usable,
+            skipped: skipped)
     }
 
     /// Number of records held for `version`.

@@ -2,7 +2,7 @@
 /// Pure: the champion's sampled records carry every feature value as read, so the challenger scores exactly
 /// those rows without reading the file again, and the two sets of lines pair up by `request_id`.
 public enum ShadowPredictions {
-    /// The challenger's records for the rows of `records`: same `request_id`, features and time, the
+    /// The challenger's records for the rows of `records`: same `request_id`, file, features and time, the
     /// challenger's version, probability and prediction (at its own threshold), and `alias` set. Empty when
     /// the challenger needs a feature the records lack (trained on another schema). Rows the challenger
     /// cannot score (NaN) are left out.
@@ -33,7 +33,7 @@ public enum ShadowPredictions {
         for (record, probability) in zip(records, probabilities) where probability.isFinite {
             shadow.append(
                 PredictionRecord(
-                    requestID: record.requestID, modelVersion: scorer.versionLabel, alias: alias,
+                    requestID: record.requestID, modelVersion: scorer.versionLabel, alias: alias, file: record.file,
                     prediction: probability >= threshold ? 1 : 0, probability: probability, features: record.features,
                     timestamp: record.timestamp))
         }

@@ -4,6 +4,8 @@ public struct LiveOutcome: Sendable, Equatable {
     /// "challenger" for shadow predictions; nil for the champion's own.
     public var alias: String?
     public var requestID: String
+    /// The inbox file the prediction was made for, when the log line says.
+    public var file: String?
     public var prediction: UInt8
     public var probability: Double
     public var label: UInt8
@@ -11,12 +13,13 @@ public struct LiveOutcome: Sendable, Equatable {
     public var predictedAt: Double
 
     public init(
-        version: Int, alias: String?, requestID: String, prediction: UInt8, probability: Double, label: UInt8,
-        predictedAt: Double
+        version: Int, alias: String?, requestID: String, file: String? = nil, prediction: UInt8, probability: Double,
+        label: UInt8, predictedAt: Double
     ) {
         self.version = version
         self.alias = alias
         self.requestID = requestID
+        self.file = file
         self.prediction = prediction
         self.probability = probability
         self.label = label
@@ -24,17 +27,30 @@ public struct LiveOutcome: Sendable, Equatable {
     }
 }
 
-/// Joins labels with logged predictions by `request_id` (the customer id): one outcome per version and id,
-/// from the newest line when a version logged the same id more than once. Feed it every log line; only lines
-/// whose id has a label are kept, so memory follows the labels, not the logs.
+/// Joins labels with the logged predictions they judge. For each label and each version, that is the most
+/// recent line with the label's `request_id` (and file, when the label names one) made before the label file
+/// arrived; it is credited only when it was made at most `maxAge` seconds before the arrival, so a label never
+/// judges a prediction made for another, older file, nor one made after it. Lines whose `model_version` is not
+/// a version number are attributed by their `ts` (`VersionAttribution`). Feed it every log line; only lines
+/// whose key has a label are kept, so memory follows the labels, not the logs.
 public struct LabelJoin: Sendable {
     public let labels: LabelBatch
-    private var latest: [String: [Int: PredictionRecord]] = [:]
-    /// Log lines that were not prediction records, or carried a non-numeric `model_version`.
+    /// When the label file arrived (seconds since 1970).
+    public let arrivedAt: Double
+    /// The oldest a prediction may be, in seconds before the arrival, to be credited.
+    public let maxAge: Double
+    public let attribution: VersionAttribution
+    private var latest: [LabelBatch.Key: [Int: PredictionRecord]] = [:]
+    /// Log lines that were not prediction records, or lines of labeled keys without a `ts` or a version.
     public private(set) var unusableLines = 0
+    /// Lines of labeled keys written after the label file arrived: never what it judges.
+    public private(set) var laterLines = 0
 
-    public init(labels: LabelBatch) {
+    public init(labels: LabelBatch, arrivedAt: Double, maxAge: Double, attribution: VersionAttribution) {
         self.labels = labels
+        self.arrivedAt = arrivedAt
+        self.maxAge = maxAge
+        self.attribution = attribution
     }
 
     public mutating func add(line: some StringProtocol) {
@@ -47,35 +63,63 @@ public struct LabelJoin: Sendable {
     }
 
     public mutating func add(_ record: PredictionRecord) {
-        guard labels.labels[record.requestID] != nil else { return }
-        guard let version = Int(record.modelVersion) else {
+        let byID = LabelBatch.Key(requestID: record.requestID)
+        let byFile = record.file.map { LabelBatch.Key(requestID: record.requestID, file: $0) }
+        let keys = [byID, byFile].compactMap { $0 }.filter { labels.labels[$0] != nil }
+        guard !keys.isEmpty else { return }
+        guard record.timestamp > 0 else {
+            unusableLines += 1  // no ts: when it was made cannot be told
+            return
+        }
+        guard record.timestamp <= arrivedAt else {
+            laterLines += 1
+            return
+        }
+        guard case .success(let version) = attribution.version(of: record.modelVersion, at: record.timestamp) else {
             unusableLines += 1
             return
         }
-        if let held = latest[record.requestID]?[version], held.timestamp > record.timestamp { return }
-        latest[record.requestID, default: [:]][version] = record
+        for key in keys {
+            if let held = latest[key]?[version], held.timestamp > record.timestamp { continue }
+            latest[key, default: [:]][version] = record
+        }
     }
 
-    /// Outcomes in the order the labels arrived (then by version).
-    public var outcomes: [LiveOutcome] {
-        var result: [LiveOutcome] = []
-        for (id, label) in labels.entries {
-            guard let byVersion = latest[id] else { continue }
+    /// What the labels joined: outcomes in the order the labels arrived (then by version), and per label
+    /// whether some version was credited, only too old predictions were found, or nothing matched.
+    public struct Result: Sendable, Equatable {
+        public var outcomes: [LiveOutcome] = []
+        /// Labels credited to at least one version.
+        public var joined = 0
+        /// Labels whose predictions were all made more than `maxAge` before the label file arrived.
+        public var tooOld = 0
+        /// Labels with no logged prediction made before the label file arrived.
+        public var unmatched = 0
+
+        public init() {}
+    }
+
+    public var result: Result {
+        var result = Result()
+        let oldest = arrivedAt - maxAge
+        for (key, label) in labels.entries {
+            guard let byVersion = latest[key] else {
+                result.unmatched += 1
+                continue
+            }
+            var credited = false
             for version in byVersion.keys.sorted() {
-                let record = byVersion[version]!
-                result.append(
+                guard let record = byVersion[version], record.timestamp >= oldest else { continue }
+                credited = true
+                result.outcomes.append(
                     LiveOutcome(
-                        version: version, alias: record.alias, requestID: id,
+                        version: version, alias: record.alias, requestID: key.requestID, file: record.file,
                         prediction: record.prediction == 1 ? 1 : 0, probability: record.probability, label: label,
                         predictedAt: record.timestamp))
             }
+            if credited { result.joined += 1 } else { result.tooOld += 1 }
         }
         return result
-    }
-
-    /// Labeled ids that no logged prediction matched: counted and ignored.
-    public var unknownIDs: Int {
-        labels.labels.keys.reduce(0) { $0 + (latest[$1] == nil ? 1 : 0) }
     }
 }
 
@@ -131,15 +175,15 @@ public struct LivePromotion: Sendable {
         }
     }
 
-    /// Pairs the two windows by request id (the challenger's outcomes order the rows).
+    /// Pairs the two windows by request id and scored file (the challenger's outcomes order the rows).
     public func judge(challenger: [LiveOutcome], champion: [LiveOutcome]) -> Judgement {
-        var championByID: [String: LiveOutcome] = [:]
-        for outcome in champion { championByID[outcome.requestID] = outcome }
+        var championByID: [LabelBatch.Key: LiveOutcome] = [:]
+        for outcome in champion { championByID[.init(requestID: outcome.requestID, file: outcome.file)] = outcome }
         var labels: [UInt8] = []
         var candidate: [Double] = []
         var serving: [Double] = []
         for outcome in challenger {
-            guard let other = championByID[outcome.requestID] else { continue }
+            guard let other = championByID[.init(requestID: outcome.requestID, file: outcome.file)] else { continue }
             labels.append(outcome.label)
             candidate.append(Double(outcome.prediction))
             serving.append(Double(other.prediction))

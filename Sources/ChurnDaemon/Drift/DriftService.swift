@@ -24,6 +24,8 @@ final class DriftService: Service {
     private struct State: Sendable {
         var follower: PredictionLogFollower
         var response: DriftResponse
+        /// The line counts last warned about (see `noteUnusableLines`).
+        var lastWarned: [Int] = []
     }
 
     init(
@@ -69,12 +71,20 @@ final class DriftService: Service {
 
     private func sync() {
         let current = config()
+        let attribution: VersionAttribution?
+        do {
+            attribution = try registry.attribution()
+        } catch {
+            logger.error("drift: cannot read the alias history", metadata: ["error": "\(error)"])
+            attribution = nil
+        }
         state.withLock { state in
             if state.follower.windows.capacity != current.drift.lastN || state.follower.windows.schema != current.schema
             {
                 state.follower = PredictionLogFollower(
                     directory: paths.logs, schema: current.schema, lastN: current.drift.lastN)
             }
+            if let attribution { state.follower.attribution = attribution }
             state.follower.sync()
         }
     }
@@ -89,31 +99,38 @@ final class DriftService: Service {
                 return
             }
             let artifact = try registry.artifact(version: version)
-            let (window, skipped) = state.withLock {
-                ($0.follower.windows.window(version: String(version)), $0.follower.windows.skipped)
+            let (window, windows) = state.withLock {
+                ($0.follower.windows.window(version: String(version)), $0.follower.windows)
             }
             let report = DriftCheck(settings: settings.checkSettings).run(window, reference: artifact.featureStatistics)
+            let lines = windows.counts(version: String(version), used: report.records)
             let hasNewData = report.alert && settings.policy != .alert && newData(since: artifact)
             let action = state.withLock {
                 $0.response.decide(
                     alert: report.alert, serving: version, policy: settings.policy, hasNewData: hasNewData)
             }
-            let decision = respond(action, report: report, version: version)
-            try writeReports(report, version: version, decision: decision, skipped: skipped)
+            let decision = respond(action, report: report, version: version, lines: lines)
+            try writeReports(report, version: version, decision: decision, lines: lines)
         } catch {
             logger.error("drift check failed", metadata: ["error": "\(error)"])
         }
     }
 
     /// Carries out the action; returns the decision in words for the report and the log.
-    private func respond(_ action: DriftResponse.Action, report: DriftCheck.Report, version: Int) -> String {
-        let metadata: Logger.Metadata = [
+    private func respond(_ action: DriftResponse.Action, report: DriftCheck.Report, version: Int, lines: LogLineCounts)
+        -> String
+    {
+        var metadata: Logger.Metadata = [
             "version": "\(version)", "records": "\(report.records)", "reason": "\(report.reason)",
+            "lines": "\(lines.summary)",
         ]
+        if !lines.skipped.isEmpty { metadata["skipped"] = "\(lines.skippedLines.joined(separator: "; "))" }
+        if let warning = lines.warning { metadata["warning"] = "\(warning)" }
         switch action {
         case .none:
+            noteUnusableLines(lines, metadata: metadata)
             logger.debug("drift check: no alert", metadata: metadata)
-            return report.enoughData ? "none" : "none (not enough data)"
+            return report.enoughData ? "none" : "none (not enough data: \(lines.warning ?? lines.summary))"
         case .holdOff(let since):
             logger.info("drift alert persists; already acted while v\(since) serves, holding off", metadata: metadata)
             return "none: already acted on this alert; waiting for a new version"
@@ -146,6 +163,18 @@ final class DriftService: Service {
         }
     }
 
+    /// Logs at notice level when a check could use little or nothing of the logs (most lines skipped, or no
+    /// line of the serving version), once per change of the counts so a quiet daemon does not repeat it.
+    private func noteUnusableLines(_ lines: LogLineCounts, metadata: Logger.Metadata) {
+        guard lines.warning != nil else { return }
+        let key = [lines.read, lines.used, lines.skippedTotal]
+        let changed = state.withLock { state in
+            defer { state.lastWarned = key }
+            return state.lastWarned != key
+        }
+        if changed { logger.notice("drift check: prediction log lines not usable", metadata: metadata) }
+    }
+
     private func remember(actedWhileServing version: Int) {
         let response = state.withLock {
             $0.response.acted(nowServing: version)
@@ -168,13 +197,12 @@ final class DriftService: Service {
         return false
     }
 
-    private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, skipped: [String: Int])
+    private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, lines: LogLineCounts)
         throws
     {
         let now = Date()
         let record = DriftRecord(
-            checkedAt: now.timeIntervalSince1970, modelVersion: String(version), decision: decision,
-            skippedLines: skipped,
+            checkedAt: now.timeIntervalSince1970, modelVersion: String(version), decision: decision, lines: lines,
             report: report)
         let page =
             report.alert

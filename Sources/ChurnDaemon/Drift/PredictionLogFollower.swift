@@ -31,6 +31,12 @@ struct PredictionLogFollower {
         windows = PredictionWindows(schema: schema, capacity: lastN)
     }
 
+    /// How lines that name no version number are attributed from now on (refresh before each `sync()`).
+    var attribution: VersionAttribution {
+        get { windows.attribution }
+        set { windows.attribution = newValue }
+    }
+
     /// Reads what was appended since the last call. Returns the number of complete lines read.
     @discardableResult
     mutating func sync() -> Int {

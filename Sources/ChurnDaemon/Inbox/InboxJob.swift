@@ -92,7 +92,7 @@ struct InboxJob: Sendable {
             staged = try ScoreJob(scorer: scorer).stage(
                 inputPath: claimedPath, shownAs: "\(paths.inbox)/\(original)", stem: stem,
                 outputDirectory: paths.outbox, tag: claim.text, sampleRows: predictionLog == nil ? 0 : sampleRows(),
-                timestamp: Date().timeIntervalSince1970,
+                timestamp: Date().timeIntervalSince1970, fileName: original,
                 disposition:
                     "The input was moved to \(quarantine.destination(of: claimed)), with a copy of this report "
                     + "beside it (\(claimed).reason.txt). Fix the file and drop it into \(paths.inbox)/ again.")

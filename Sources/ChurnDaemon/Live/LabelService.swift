@@ -1,6 +1,7 @@
 import ChurnCore
 import ChurnStore
 import Dispatch
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -8,9 +9,10 @@ import ServiceLifecycle
     import Glibc
 #endif
 
-/// Live F1 (SPEC §5): label files dropped into `watch/labels/` (the schema's id and label columns) are
-/// validated, joined with the logged predictions of the champion and the challenger, stored in the registry,
-/// and may promote the challenger. A file with the wrong columns goes to `state/quarantine/` with a
+/// Live F1: label files dropped into `watch/labels/` (the label column and the schema's id column or
+/// `request_id`, optionally `file`) are validated, joined with the logged predictions they judge (per version,
+/// the most recent one made before the file arrived, within `[live] max_label_age_days`), stored in the
+/// registry, and may promote the challenger. A file with the wrong columns goes to `state/quarantine/` with a
 /// `.reason.txt`; a processed file moves to `state/labels/`. Files are taken one at a time on a queue of their
 /// own, on an inotify event and at every reconciliation scan (so polling mode works too).
 final class LabelService: Service {
@@ -51,9 +53,11 @@ final class LabelService: Service {
         let config = self.config()
         do {
             let batch: LabelBatch
+            let arrivedAt: Double
             do {
                 let file = try FileSystem.openInput(path)
                 defer { file.close() }
+                arrivedAt = Self.arrival(of: file)
                 batch = try LabelBatch.read(FileDescriptorSource(fd: file.fd, path: path), schema: config.schema)
             } catch let problem as LabelBatch.Problem {
                 let claimed = ClaimID.next().fileName(for: name)
@@ -70,12 +74,21 @@ final class LabelService: Service {
             var logs = try PredictionLogFiles.list(in: paths.logs)
             let rotated = "\(paths.logs)/\(config.drift.logFile).1"
             if FileSystem.exists(rotated) { logs.insert(rotated, at: 0) }
-            let summary = try registry.applyLabels(batch, file: name, logFiles: logs)
+            let summary = try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)
             let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
             if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
             logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])
         } catch {
             logger.error("cannot process label file", metadata: ["file": "\(name)", "error": "\(error)"])
         }
+    }
+
+    /// When a label file arrived: its inode's change time, set when it was last written and when it was renamed
+    /// into watch/labels (a copy with preserved times, `cp -p`, still gets a new one). Files present at start
+    /// keep the time they arrived, not the time the daemon reads them.
+    static func arrival(of file: FileSystem.InputFile) -> Double {
+        var info = stat()
+        guard fstat(file.fd, &info) == 0 else { return Date().timeIntervalSince1970 }
+        return Double(info.st_ctim.tv_sec) + Double(info.st_ctim.tv_nsec) * 1e-9
     }
 }

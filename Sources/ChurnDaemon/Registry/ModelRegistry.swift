@@ -21,9 +21,11 @@ public protocol ModelRegistry: Sendable {
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …"). `progress` is told where the run is, on the calling thread.
     func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String
-    /// Joins label rows with the predictions in `logFiles`, stores the outcomes and may promote the
-    /// challenger (live F1); returns a one-line summary for the log.
-    func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String
+    /// Joins label rows of a file that arrived at `arrivedAt` with the predictions in `logFiles`, stores the
+    /// outcomes and may promote the challenger (live F1); returns a one-line summary for the log.
+    func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws -> String
+    /// How prediction-log lines that name no version number are attributed (from the audited alias moves).
+    func attribution() throws -> VersionAttribution
     /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
@@ -90,9 +92,14 @@ public struct FileStamp: Equatable, Sendable {
 
 extension ModelRegistry {
     /// Stand-ins keep no live outcomes.
-    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
+    public func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
+        -> String
+    {
         "ignored: this registry keeps no live outcomes"
     }
+
+    /// Stand-ins keep no alias history: only lines that name a version number are attributed.
+    public func attribution() throws -> VersionAttribution { VersionAttribution(model: "") }
 
     /// Stand-ins without a challenger never shadow-score.
     public func challengerVersion() throws -> Int? { nil }

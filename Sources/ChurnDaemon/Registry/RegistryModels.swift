@@ -50,9 +50,16 @@ public struct RegistryModels: ModelRegistry {
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
 
-    public func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String {
+    public func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
+        -> String
+    {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
-        return try current.applyLabels(batch, file: file, logFiles: logFiles, actor: .daemon).summary
+        return try current.applyLabels(batch, file: file, arrivedAt: arrivedAt, logFiles: logFiles, actor: .daemon)
+            .summary
+    }
+
+    public func attribution() throws -> VersionAttribution {
+        try lifecycle.registry.attribution(model: lifecycle.modelName)
     }
 
     public func rollback(reason: String) throws -> (from: Int, to: Int) {
