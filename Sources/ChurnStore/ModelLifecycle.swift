@@ -102,20 +102,19 @@ public struct ModelLifecycle: Sendable {
                 if let predictions = try Self.predictions(of: champion, on: data, rows: result.split.test) {
                     verdict = policy.judge(labels: labels, candidate: candidate, champion: predictions)
                 } else {
-                    verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
-                    if verdict.decision != .refused {
-                        verdict = policy.incomparable(candidateF1: verdict.candidateF1, rows: labels.count)
-                    }
+                    verdict = policy.incomparable(policy.judge(labels: labels, candidate: candidate, champion: nil))
                 }
             } else {
                 verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
             }
             run.verdict = verdict
             run.championVersion = championVersion
+            let positive = config.schema.label
             if verdict.decision == .refused {
                 finish(&run)
                 run.outcome = .refused
-                run.reason = verdict.sentence(candidate: nil, champion: championVersion, alias: alias)
+                run.reason = verdict.sentence(
+                    candidate: nil, champion: championVersion, alias: alias, positive: positive)
                 let recorded = try registry.record(run, alternatives: alternatives(result, run: run))
                 return outcome(verdict, run: recorded, result: result, artifactPath: nil)
             }
@@ -125,7 +124,9 @@ public struct ModelLifecycle: Sendable {
                     result.artifact, run: run, alias: alias, expectedChampion: championVersion,
                     promote: verdict.decision == .promoted, actor: run.actor,
                     alternatives: alternatives(result, run: run), challenger: challengerRule,
-                    reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
+                    reason: {
+                        verdict.sentence(candidate: $0, champion: championVersion, alias: alias, positive: positive)
+                    })
                 var artifact = result.artifact
                 artifact.version = registration.version.version
                 var outcome = outcome(

@@ -70,14 +70,20 @@ struct Train: ParsableCommand {
         if json {
             try printJSON(TrainSummary(outcome: outcome, exported: exported))
         } else {
-            print(describe(outcome, gate: config.promotion.gateF1, exported: exported))
+            print(
+                describe(
+                    outcome, gate: config.promotion.gateF1, minGain: config.promotion.minF1Gain, exported: exported))
         }
     }
 
-    func describe(_ outcome: ModelLifecycle.TrainingOutcome, gate: Double, exported: String?) -> String {
+    func describe(_ outcome: ModelLifecycle.TrainingOutcome, gate: Double, minGain: Double, exported: String?)
+        -> String
+    {
         let a = outcome.artifact
-        let eligible = outcome.decision != .refused
         let m = a.metrics
+        // The gate's two rules, as `PromotionPolicy` applies them.
+        let beatsConstant = m.f1 - m.f1AllPositive >= minGain - 1e-12
+        let eligible = m.f1 >= gate && beatsConstant
         let t = a.training
         let rows = t.trainRows + t.validationRows + t.testRows
         let fileCount = t.inputs.count
@@ -105,8 +111,9 @@ struct Train: ParsableCommand {
               confusion  TP \(grouped(m.truePositives)) · FP \(grouped(m.falsePositives)) \
             · TN \(grouped(m.trueNegatives)) · FN \(grouped(m.falseNegatives))
               baselines  all-positive F1 \(fixed(m.f1AllPositive, 4)) · all-negative F1 0
-              gate       F1 \(fixed(m.f1, 4)) \(eligible ? "≥" : "<") \(fixed(gate, 2)) → \
-            \(eligible ? "eligible" : "not eligible")
+              gate       F1 \(fixed(m.f1, 4)) \(m.f1 >= gate ? "≥" : "<") \(fixed(gate, 2)) · \
+            gain over all-positive \(fixed(m.f1 - m.f1AllPositive, 4)) \(beatsConstant ? "≥" : "<") \
+            \(fixed(minGain, 4)) → \(eligible ? "eligible" : "not eligible")
               model      \(outcome.artifactPath ?? "not registered")\(exported.map { " (copy: \($0))" } ?? "")
             \(outcome.summary)
             """

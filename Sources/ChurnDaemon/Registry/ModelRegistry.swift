@@ -53,14 +53,14 @@ public struct TrainingNote: Equatable, Sendable {
         self.finishedAt = finishedAt
     }
 
-    /// "promoted v4", "kept v3 over v5", "refused: below the F1 gate", "failed".
+    /// "promoted v4", "kept v3 over v5", "refused: not promotable", "failed".
     public var summary: String {
         switch outcome {
         case .promoted: return version.map { "promoted v\($0)" } ?? "promoted"
         case .kept:
             let champion = champion.map { "v\($0)" } ?? "the champion"
             return version.map { "kept \(champion) over v\($0)" } ?? "kept \(champion)"
-        case .refused: return "refused: below the F1 gate"
+        case .refused: return "refused: not promotable"
         case .failed: return "failed"
         }
     }
