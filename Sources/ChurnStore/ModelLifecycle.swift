@@ -42,9 +42,22 @@ public struct ModelLifecycle: Sendable {
         public var refusedFiles: [String]
     }
 
-    /// Trains on `files`, records the run and, when the candidate passes the gate, registers it as a version
-    /// and promotes it to `production` when it beats the champion (SPEC §5). A run that fails is recorded
-    /// with its error before the error is rethrown.
+    /// What a run on `files` with this configuration would learn from (`TrainingFingerprint`). Reads every
+    /// file that changed since the registry last hashed it in this process.
+    public func fingerprint(files: [String]) throws -> TrainingFingerprint {
+        TrainingFingerprint(inputs: try files.map(registry.digests.sha256), config: config)
+    }
+
+    /// The latest run that trained on exactly these files with this configuration (whatever its outcome), or
+    /// nil when there was none: a new run would learn nothing new.
+    public func previousRun(files: [String]) throws -> TrainingRunRecord? {
+        try registry.run(model: modelName, fingerprint: fingerprint(files: files).value)
+    }
+
+    /// Trains on `files`, records the run with its fingerprint and, when the candidate passes the gate,
+    /// registers it as a version and promotes it to `production` when it beats the champion (SPEC §5). A run
+    /// that fails is recorded with its error before the error is rethrown. It trains whether or not a run with
+    /// the same fingerprint exists: callers ask `previousRun(files:)` first.
     public func train(files: [String], actor: AuditActor) throws -> TrainingOutcome {
         let clock = ContinuousClock()
         let started = clock.now
@@ -59,6 +72,7 @@ public struct ModelLifecycle: Sendable {
             run.seconds = (clock.now - started).seconds
         }
         do {
+            run.fingerprint = try fingerprint(files: files).value
             let (data, refused) = try DataFiles.load(files, config: config)
             run.refusedFiles = refused
             run.inputs = data.files
@@ -106,6 +120,13 @@ public struct ModelLifecycle: Sendable {
                 }
             } else {
                 verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
+            }
+            if let fingerprint = run.fingerprint,
+                let rolledBack = try registry.driftRollbacks(model: modelName).last(where: {
+                    $0.fingerprint == fingerprint
+                })
+            {
+                verdict = policy.rolledBack(verdict, version: rolledBack.version)
             }
             run.verdict = verdict
             run.championVersion = championVersion

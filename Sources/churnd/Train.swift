@@ -31,6 +31,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Also write the split as CSV (row,split) for comparisons with other tools.")
     var writeSplit: String?
 
+    @Flag(help: "Train even when a run already learned from these files with this configuration.")
+    var force = false
+
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
 
@@ -43,6 +46,17 @@ struct Train: ParsableCommand {
                     + "(churnd gen-data --rows 50000 -o watch/data/sample.csv makes some)")
         }
         let lifecycle = try common.lifecycle(config: config)
+        if !force, let previous = try lifecycle.previousRun(files: files) {
+            let sentence =
+                "already trained on these files with this configuration: run \(previous.id ?? 0) "
+                + "(\(previous.briefOutcome)) at \(timestamp(previous.finishedAt)); use --force to train again"
+            if json {
+                try printJSON(AlreadyTrained(run: previous, summary: sentence))
+            } else {
+                print(sentence)
+            }
+            return
+        }
         let outcome = try lifecycle.train(files: files, actor: commandLineActor)
         for refusal in outcome.refusedFiles { printError(refusal) }
         var exported: String?
@@ -81,7 +95,7 @@ struct Train: ParsableCommand {
     {
         let a = outcome.artifact
         let m = a.metrics
-        // The gate's two rules, as `PromotionPolicy` applies them.
+        // The gate's two rules, as `PromotionPolicy` applies them (a drift rollback may still refuse).
         let beatsConstant = m.f1 - m.f1AllPositive >= minGain - 1e-12
         let eligible = m.f1 >= gate && beatsConstant
         let t = a.training
@@ -128,6 +142,26 @@ struct Train: ParsableCommand {
         text.reserveCapacity(rows * 12)
         for (row, name) in names.enumerated() { text += "\(row),\(labels[Int(name)])\n" }
         try FileSystem.writeAtomically(path, bytes: Array(text.utf8))
+    }
+}
+
+/// `churnd train --json` when a run already learned from the same files and configuration.
+struct AlreadyTrained: Encodable {
+    var decision = "already_trained"
+    var runId: Int64?
+    var outcome: String
+    var version: Int?
+    var finishedAt: String
+    var fingerprint: String?
+    var summary: String
+
+    init(run: TrainingRunRecord, summary: String) {
+        runId = run.id
+        outcome = run.outcome.rawValue
+        version = run.version
+        finishedAt = timestamp(run.finishedAt, iso: true)
+        fingerprint = run.fingerprint
+        self.summary = summary
     }
 }
 

@@ -70,6 +70,19 @@ struct PromotionPolicyTests {
         #expect(verdict.reason == reason)
     }
 
+    @Test func aCandidateRepeatingADriftRollbackIsRefusedWhateverItsFigures() {
+        let strong = Self.predictions(labels: Self.labels, correct: 90)
+        let verdict = Self.policy.rolledBack(
+            Self.policy.judge(labels: Self.labels, candidate: strong, champion: nil), version: 2)
+        #expect(verdict.decision == .refused)
+        #expect(verdict.reason == .sameAsRolledBack)
+        #expect(
+            verdict.sentence(candidate: nil, champion: 1)
+                == "refused the candidate: trained on the same files and configuration as v2, which production was "
+                + "rolled back from after a drift alert; only new labeled data can make a promotable candidate "
+                + "(churnd promote 2 serves it by hand); production stays at v1")
+    }
+
     @Test func theFirstEligibleCandidateIsPromoted() {
         let verdict = Self.policy.judge(
             labels: Self.labels, candidate: Self.predictions(labels: Self.labels, correct: 80), champion: nil)

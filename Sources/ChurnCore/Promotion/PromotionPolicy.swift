@@ -104,4 +104,15 @@ public struct PromotionPolicy: Sendable, Equatable {
         verdict.reason = .championIncomparable
         return verdict
     }
+
+    /// The verdict on a candidate trained on the same files and configuration as `version`, which production
+    /// was rolled back from after a drift alert: refused whatever its figures, so only new labeled data can
+    /// bring such a model back automatically (a person may still promote `version` by hand).
+    public func rolledBack(_ judged: Verdict, version: Int) -> Verdict {
+        var verdict = judged
+        verdict.decision = .refused
+        verdict.reason = .sameAsRolledBack
+        verdict.rolledBackVersion = version
+        return verdict
+    }
 }

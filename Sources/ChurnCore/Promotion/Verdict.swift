@@ -5,7 +5,8 @@ public struct Verdict: Codable, Equatable, Sendable {
         case promoted
         /// Eligible and registered, but the champion keeps serving.
         case kept
-        /// Not eligible (below the gate or no better than a constant predictor): not registered.
+        /// Not eligible (below the gate or no better than a constant predictor), or trained on the data of a
+        /// version rolled back after a drift alert: not registered.
         case refused
     }
 
@@ -18,6 +19,9 @@ public struct Verdict: Codable, Equatable, Sendable {
         case championIncomparable = "champion_incomparable"
         /// Test F1 not above the best constant predictor's by `minF1Gain`.
         case noBetterThanConstant = "no_better_than_constant"
+        /// Trained on the same files and configuration as a version production was rolled back from after a
+        /// drift alert.
+        case sameAsRolledBack = "same_as_rolled_back"
     }
 
     public var decision: Decision
@@ -40,6 +44,8 @@ public struct Verdict: Codable, Equatable, Sendable {
     /// F1 of the best constant predictor (always positive) on the same test rows; nil in verdicts recorded
     /// before the gate compared with it.
     public var constantF1: Double?
+    /// With `sameAsRolledBack`: the version whose training data and configuration the candidate repeats.
+    public var rolledBackVersion: Int?
 
     public init(
         decision: Decision, reason: Reason, candidateF1: Double, rows: Int, gateF1: Double, minF1Gain: Double,
@@ -89,6 +95,11 @@ public struct Verdict: Codable, Equatable, Sendable {
         case .noBetterThanConstant:
             return "refused \(name): test F1 \(F.fixed(candidateF1, 4)) on \(rowsText) does not beat "
                 + "always-\(positive)'s \(F.fixed(constantF1 ?? 0, 4)) by \(F.fixed(minF1Gain, 4)); \(serving)"
+        case .sameAsRolledBack:
+            let version = rolledBackVersion.map { "v\($0)" } ?? "a version"
+            return "refused \(name): trained on the same files and configuration as \(version), which \(alias) was "
+                + "rolled back from after a drift alert; only new labeled data can make a promotable candidate "
+                + "(churnd promote \(rolledBackVersion.map(String.init) ?? "VERSION") serves it by hand); \(serving)"
         case .championIncomparable:
             return "kept \(championName) in \(alias): it was trained on a different schema, so \(name) cannot be "
                 + "compared on the same rows; promote \(name) by hand if the new schema is intended"

@@ -21,15 +21,37 @@ public protocol ModelRegistry: Sendable {
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …").
     func train(files: [String]) throws -> String
+    /// The recorded run that learned from exactly these files with the current configuration, whatever its
+    /// outcome; nil when there is none (a run would learn something new) or the registry keeps no runs.
+    func previousRun(files: [String]) throws -> PriorRun?
     /// Joins label rows with the predictions in `logFiles`, stores the outcomes and may promote the
     /// challenger (live F1); returns a one-line summary for the log.
     func applyLabels(_ batch: LabelBatch, file: String, logFiles: [String]) throws -> String
-    /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
+    /// Moves `production` back to the version that served before (SPEC §5) after a drift alert, audited with
+    /// `reason`: the version left, and candidates trained on its data, are never promoted automatically again.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
+    /// The version a drift rollback put in production, while production has not moved since; nil otherwise.
+    /// The daemon does not act again on an alert while it serves, across restarts too.
+    func versionLeftByDriftRollback() throws -> Int?
     /// The latest recorded training run, by anyone (the daemon or `churnd train`), for the status line; nil
     /// when there was none or the registry does not keep runs.
     func lastTraining() throws -> TrainingNote?
+}
+
+/// A recorded training run, as the daemon's log names it.
+public struct PriorRun: Equatable, Sendable {
+    public var id: Int64
+    /// "promoted v4", "kept v5", "refused", "failed".
+    public var outcome: String
+    /// Seconds since 1970.
+    public var finishedAt: Double
+
+    public init(id: Int64, outcome: String, finishedAt: Double) {
+        self.id = id
+        self.outcome = outcome
+        self.finishedAt = finishedAt
+    }
 }
 
 /// What the status line says about a training run.
@@ -69,6 +91,10 @@ public struct TrainingNote: Equatable, Sendable {
 extension ModelRegistry {
     public func changeStamp() -> [FileStamp]? { nil }
     public func lastTraining() throws -> TrainingNote? { nil }
+    /// Stand-ins keep no fingerprints: every request trains.
+    public func previousRun(files: [String]) throws -> PriorRun? { nil }
+    /// Stand-ins keep no audit log.
+    public func versionLeftByDriftRollback() throws -> Int? { nil }
 }
 
 /// Identity, size and modification time of a file (all zero when it does not exist).
