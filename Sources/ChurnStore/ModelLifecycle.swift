@@ -43,9 +43,19 @@ public struct ModelLifecycle: Sendable {
     }
 
     /// What a run on `files` with this configuration would learn from (`TrainingFingerprint`). Reads every
-    /// file that changed since the registry last hashed it in this process.
+    /// file that changed since the registry last hashed it in this process. A file that cannot be opened as a
+    /// regular file (a link, a FIFO, no permission) counts by its name, as training refuses it by name; only a
+    /// failing read is an error, as in training.
     public func fingerprint(files: [String]) throws -> TrainingFingerprint {
-        TrainingFingerprint(inputs: try files.map(registry.digests.sha256), config: config)
+        let inputs = try files.map { path in
+            do {
+                return try registry.digests.sha256(path)
+            } catch let error as ChurnError {
+                if case .io(_, "read", _) = error { throw error }
+                return "unreadable \(FileSystem.split(path).name)"
+            }
+        }
+        return TrainingFingerprint(inputs: inputs, config: config)
     }
 
     /// The latest run that trained on exactly these files with this configuration (whatever its outcome), or

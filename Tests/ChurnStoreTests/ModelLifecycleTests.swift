@@ -169,6 +169,19 @@ struct ModelLifecycleTests {
         #expect(try reseeded.previousRun(files: [a, b])?.outcome == .refused)
     }
 
+    @Test func aLinkAmongTheFilesIsFingerprintedByNameAndTrainingGoesOn() throws {
+        let dir = try TemporaryDirectory()
+        let a = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let link = "\(dir.path)/link.csv"
+        #expect(symlink(a, link) == 0)
+        let lifecycle = try Self.lifecycle(dir)
+        #expect(try lifecycle.previousRun(files: [a, link]) == nil)
+        let outcome = try lifecycle.train(files: [a, link], actor: .user)
+        #expect(outcome.refusedFiles.count == 1)
+        #expect(try lifecycle.previousRun(files: [a, link])?.id == outcome.run.id)
+        #expect(try lifecycle.previousRun(files: [a]) == nil)
+    }
+
     @Test func aDriftRollbackKeepsItsVersionsDataOutOfProductionForGood() throws {
         // Given v1, then v2 on more data promoted by hand, then rolled back after a drift alert.
         let dir = try TemporaryDirectory()
