@@ -27,6 +27,15 @@ public struct Daemon: Sendable {
         let settings = Settings(try loadConfig())
         let config = settings.current
         let paths = DaemonPaths(root: root, config: config)
+        // Before anything else is created, recovered or written: a second daemon on this root stops here.
+        try FileSystem.makeDirectory(paths.state)
+        let lock = try RootLock(path: paths.lock, root: root, now: wallSeconds())
+        defer { withExtendedLifetime(lock) {} }
+        try await run(paths: paths, settings: settings)
+    }
+
+    private func run(paths: DaemonPaths, settings: Settings) async throws {
+        let config = settings.current
         try prepare(paths, polling: config.daemon.polling)
         let registry = try self.registry ?? RegistryModels(root: root, config: { settings.current })
         let status = DaemonStatus()
@@ -83,6 +92,7 @@ public struct Daemon: Sendable {
                     labels: labels, logger: logger))
             heartbeats.append(watcher.heartbeat)
         }
+        // Every claim in processing/ is a dead daemon's: this one holds the root's lock and has claimed nothing.
         let report = try Recovery(paths: paths, publisher: publisher).run()
         if report.published + report.discarded + report.unfinished.count > 0 {
             logger.notice(

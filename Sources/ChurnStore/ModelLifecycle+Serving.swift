@@ -40,10 +40,12 @@ extension ModelLifecycle {
     /// Moves `alias` back to `version`, or without one to the version that served before (SPEC §5).
     @discardableResult
     public func rollback(
-        to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil
+        to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,
+        cause: AliasCause? = nil
     ) throws -> Registry.AliasChange {
         try registry.rollback(
-            model: modelName, to: version, alias: alias, actor: actor, reason: reason, challenger: challengerRule)
+            model: modelName, to: version, alias: alias, actor: actor, reason: reason, cause: cause,
+            challenger: challengerRule)
     }
 
     /// Audited alias moves, newest first. An alias that never moved is an error listing those that did.

@@ -42,10 +42,33 @@ public struct ModelLifecycle: Sendable {
         public var refusedFiles: [String]
     }
 
-    /// Trains on `files`, records the run and, when the candidate passes the gate, registers it as a version
-    /// and promotes it to `production` when it beats the champion (SPEC §5). A run that fails is recorded
-    /// with its error before the error is rethrown. `progress` is told where the run is (rows read, family,
-    /// boosting round), on the calling thread.
+    /// What a run on `files` with this configuration would learn from (`TrainingFingerprint`). Reads every
+    /// file that changed since the registry last hashed it in this process. A file that cannot be opened as a
+    /// regular file (a link, a FIFO, no permission) counts by its name, as training refuses it by name; only a
+    /// failing read is an error, as in training.
+    public func fingerprint(files: [String]) throws -> TrainingFingerprint {
+        let inputs = try files.map { path in
+            do {
+                return try registry.digests.sha256(path)
+            } catch let error as ChurnError {
+                if case .io(_, "read", _) = error { throw error }
+                return "unreadable \(FileSystem.split(path).name)"
+            }
+        }
+        return TrainingFingerprint(inputs: inputs, config: config)
+    }
+
+    /// The latest run that trained on exactly these files with this configuration (whatever its outcome), or
+    /// nil when there was none: a new run would learn nothing new.
+    public func previousRun(files: [String]) throws -> TrainingRunRecord? {
+        try registry.run(model: modelName, fingerprint: fingerprint(files: files).value)
+    }
+
+    /// Trains on `files`, records the run with its fingerprint and, when the candidate passes the gate,
+    /// registers it as a version and promotes it to `production` when it beats the champion. A run that fails
+    /// is recorded with its error before the error is rethrown. It trains whether or not a run with the same
+    /// fingerprint exists: callers ask `previousRun(files:)` first. `progress` is told where the run is (rows
+    /// read, family, boosting round), on the calling thread.
     public func train(
         files: [String], actor: AuditActor, progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingOutcome {
@@ -62,6 +85,7 @@ public struct ModelLifecycle: Sendable {
             run.seconds = (clock.now - started).seconds
         }
         do {
+            run.fingerprint = try fingerprint(files: files).value
             let (data, refused) = try DataFiles.load(files, config: config) { progress(TrainingProgress(rows: $0)) }
             run.refusedFiles = refused
             run.inputs = data.files
@@ -102,20 +126,26 @@ public struct ModelLifecycle: Sendable {
                 if let predictions = try Self.predictions(of: champion, on: data, rows: result.split.test) {
                     verdict = policy.judge(labels: labels, candidate: candidate, champion: predictions)
                 } else {
-                    verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
-                    if verdict.decision != .refused {
-                        verdict = policy.incomparable(candidateF1: verdict.candidateF1, rows: labels.count)
-                    }
+                    verdict = policy.incomparable(policy.judge(labels: labels, candidate: candidate, champion: nil))
                 }
             } else {
                 verdict = policy.judge(labels: labels, candidate: candidate, champion: nil)
             }
+            if let fingerprint = run.fingerprint,
+                let rolledBack = try registry.driftRollbacks(model: modelName).last(where: {
+                    $0.fingerprint == fingerprint
+                })
+            {
+                verdict = policy.rolledBack(verdict, version: rolledBack.version)
+            }
             run.verdict = verdict
             run.championVersion = championVersion
+            let positive = config.schema.label
             if verdict.decision == .refused {
                 finish(&run)
                 run.outcome = .refused
-                run.reason = verdict.sentence(candidate: nil, champion: championVersion, alias: alias)
+                run.reason = verdict.sentence(
+                    candidate: nil, champion: championVersion, alias: alias, positive: positive)
                 let recorded = try registry.record(run, alternatives: alternatives(result, run: run))
                 return outcome(verdict, run: recorded, result: result, artifactPath: nil)
             }
@@ -125,7 +155,9 @@ public struct ModelLifecycle: Sendable {
                     result.artifact, run: run, alias: alias, expectedChampion: championVersion,
                     promote: verdict.decision == .promoted, actor: run.actor,
                     alternatives: alternatives(result, run: run), challenger: challengerRule,
-                    reason: { verdict.sentence(candidate: $0, champion: championVersion, alias: alias) })
+                    reason: {
+                        verdict.sentence(candidate: $0, champion: championVersion, alias: alias, positive: positive)
+                    })
                 var artifact = result.artifact
                 artifact.version = registration.version.version
                 var outcome = outcome(

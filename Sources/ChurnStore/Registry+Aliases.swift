@@ -64,9 +64,11 @@ extension Registry {
 
     /// Moves `alias` back: to `version` when given, else to the version that served before the current one,
     /// skipping versions that were rolled back from (see `AliasHistory`).
+    /// - Parameter cause: why the daemon rolls back (`.driftAlert` keeps the version and its data out of
+    ///   production for good, see `driftRollbacks`); nil for a person's rollback.
     public func rollback(
         model: String, to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor,
-        reason: String? = nil, challenger: ChallengerRule
+        reason: String? = nil, cause: AliasCause? = nil, challenger: ChallengerRule
     ) throws -> AliasChange {
         try AliasName.check(alias)
         return try write { db in
@@ -89,7 +91,7 @@ extension Registry {
             let because = current.map { "rolled back by hand from v\($0)" } ?? "rolled back by hand"
             let move = try moveAlias(
                 db, model: model, alias: alias, from: current, to: target, kind: .rollback, actor: actor,
-                reason: reason ?? because, at: clock())
+                reason: reason ?? because, cause: cause, at: clock())
             if alias != AliasName.challenger {
                 try refreshChallenger(db, model: model, rule: challenger, actor: actor, at: move.at)
             }
@@ -111,7 +113,7 @@ extension Registry {
     /// Moves the alias and appends its audit row; only ever called inside a write transaction.
     func moveAlias(
         _ db: Database, model: String, alias: String, from: Int?, to: Int?, kind: AliasHistory.Kind,
-        actor: AuditActor, reason: String, at time: Double
+        actor: AuditActor, reason: String, cause: AliasCause? = nil, at time: Double
     ) throws -> AliasEventRecord {
         if let to {
             try AliasRecord(modelName: model, name: alias, version: to, movedAt: time).upsert(db)
@@ -120,7 +122,7 @@ extension Registry {
         }
         var event = AliasEventRecord(
             id: nil, modelName: model, alias: alias, at: time, fromVersion: from, toVersion: to, kind: kind,
-            actor: actor, reason: reason)
+            actor: actor, reason: reason, cause: cause)
         try event.insert(db)
         return event
     }

@@ -20,8 +20,10 @@ extension Registry {
             let statistics = try decoder.decode([FeatureStatistics].self, from: Data(json.utf8))
             return ChallengerRule.Candidate(version: row["version"], testF1: row["f1"], schemaKey: statistics.schemaKey)
         }
-        let rolledBack = try aliasHistory(db, model: model, alias: AliasName.production).rolledBackFrom
-        return rule.pick(candidates, champion: champion, excluded: rolledBack)
+        // Out of service, and (after a drift alert) out for good, with every version trained on the same data.
+        let excluded = try aliasHistory(db, model: model, alias: AliasName.production).rolledBackFrom
+            .union(try versionsLikeDriftRollbacks(db, model: model))
+        return rule.pick(candidates, champion: champion, excluded: excluded)
     }
 
     /// Points `challenger` at the best eligible version that is not serving, or removes it when there is none;

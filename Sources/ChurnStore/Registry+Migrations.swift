@@ -203,6 +203,17 @@ extension Registry {
                     CREATE INDEX label_file_by_model ON label_file (model_name, id);
                     """)
         }
+        // Decisions that stick: every run records what it learned from (see `TrainingFingerprint`; runs from
+        // before have none), and an alias move records its cause when it was not a person's or the promotion
+        // rule's: 'drift_alert' for the daemon's rollbacks, which keep their versions' data out of production.
+        migrator.registerMigration("v5-run-fingerprints") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE training_run ADD COLUMN fingerprint TEXT CHECK (length(fingerprint) = 64);
+                    CREATE INDEX training_run_by_fingerprint ON training_run (model_name, fingerprint);
+                    ALTER TABLE alias_event ADD COLUMN cause TEXT CHECK (cause IN ('drift_alert'));
+                    """)
+        }
         return migrator
     }
 

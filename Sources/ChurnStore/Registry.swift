@@ -16,6 +16,8 @@ public struct Registry: Sendable {
     /// `state/registry.sqlite`.
     public let path: String
     public let artifacts: ArtifactStore
+    /// Digests of training files, shared by every copy of this registry in the process.
+    public let digests = FileDigests()
     let pool: DatabasePool
     let clock: @Sendable () -> Double
 

@@ -146,9 +146,20 @@ public struct TrainingRunRecord: RegistryRecord, Equatable, Sendable {
     /// Files refused by validation, with the reasons.
     public var refusedFiles: [String]
     public var churndVersion: String
+    /// What the run learned from (`TrainingFingerprint`): every given file, accepted or refused, and the
+    /// settings that shape the model. nil for runs recorded before fingerprints, or whose files could not be read.
+    public var fingerprint: String? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
+    }
+
+    /// The outcome in a few words: "promoted v4", "kept v5", "refused", "failed".
+    public var briefOutcome: String {
+        switch outcome {
+        case .promoted, .kept: return version.map { "\(outcome.rawValue) v\($0)" } ?? outcome.rawValue
+        case .refused, .failed, .notSelected: return outcome.rawValue
+        }
     }
 }
 
@@ -176,6 +187,8 @@ public struct AliasEventRecord: RegistryRecord, Equatable, Sendable {
     public var kind: AliasHistory.Kind
     public var actor: AuditActor
     public var reason: String
+    /// Why the daemon made the move, when it was not the promotion rule: `.driftAlert` for a drift rollback.
+    public var cause: AliasCause? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
@@ -183,3 +196,10 @@ public struct AliasEventRecord: RegistryRecord, Equatable, Sendable {
 }
 
 extension AliasHistory.Kind: DatabaseValueConvertible {}
+
+/// What made the daemon move an alias on its own, beyond the promotion rule.
+public enum AliasCause: String, Codable, Sendable, DatabaseValueConvertible {
+    /// A drift alert rolled production back: the version left, and candidates trained on its data, are not
+    /// promoted automatically again.
+    case driftAlert = "drift_alert"
+}

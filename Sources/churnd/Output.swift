@@ -71,6 +71,8 @@ struct AliasEventJSON: Encodable {
     var kind: String
     var actor: String
     var reason: String
+    /// "drift_alert" for the daemon's drift rollbacks; absent otherwise.
+    var cause: String?
 
     init(_ event: AliasEventRecord) {
         id = event.id
@@ -81,6 +83,7 @@ struct AliasEventJSON: Encodable {
         kind = event.kind.rawValue
         actor = event.actor.name
         reason = event.reason
+        cause = event.cause?.rawValue
     }
 }
 

@@ -31,6 +31,9 @@ struct Train: ParsableCommand {
     @Option(name: .long, help: "Also write the split as CSV (row,split) for comparisons with other tools.")
     var writeSplit: String?
 
+    @Flag(help: "Train even when a run already learned from these files with this configuration.")
+    var force = false
+
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
 
@@ -44,6 +47,17 @@ struct Train: ParsableCommand {
                     + "(churnd gen-data --rows 50000 -o watch/data/sample.csv makes some)")
         }
         let lifecycle = try common.lifecycle(config: config)
+        if !force, let previous = try lifecycle.previousRun(files: files) {
+            let sentence =
+                "already trained on these files with this configuration: run \(previous.id ?? 0) "
+                + "(\(previous.briefOutcome)) at \(timestamp(previous.finishedAt)); use --force to train again"
+            if json {
+                try printJSON(AlreadyTrained(run: previous, summary: sentence))
+            } else {
+                print(sentence)
+            }
+            return
+        }
         let progress = ProgressLine(label: "training")
         let outcome: ModelLifecycle.TrainingOutcome
         do {
@@ -75,14 +89,20 @@ struct Train: ParsableCommand {
         if json {
             try printJSON(TrainSummary(outcome: outcome, exported: exported))
         } else {
-            print(describe(outcome, gate: config.promotion.gateF1, exported: exported))
+            print(
+                describe(
+                    outcome, gate: config.promotion.gateF1, minGain: config.promotion.minF1Gain, exported: exported))
         }
     }
 
-    func describe(_ outcome: ModelLifecycle.TrainingOutcome, gate: Double, exported: String?) -> String {
+    func describe(_ outcome: ModelLifecycle.TrainingOutcome, gate: Double, minGain: Double, exported: String?)
+        -> String
+    {
         let a = outcome.artifact
-        let eligible = outcome.decision != .refused
         let m = a.metrics
+        // The gate's two rules, as `PromotionPolicy` applies them (a drift rollback may still refuse).
+        let beatsConstant = m.f1 - m.f1AllPositive >= minGain - 1e-12
+        let eligible = m.f1 >= gate && beatsConstant
         let t = a.training
         let rows = t.trainRows + t.validationRows + t.testRows
         let fileCount = t.inputs.count
@@ -110,8 +130,9 @@ struct Train: ParsableCommand {
               confusion  TP \(grouped(m.truePositives)) · FP \(grouped(m.falsePositives)) \
             · TN \(grouped(m.trueNegatives)) · FN \(grouped(m.falseNegatives))
               baselines  all-positive F1 \(fixed(m.f1AllPositive, 4)) · all-negative F1 0
-              gate       F1 \(fixed(m.f1, 4)) \(eligible ? "≥" : "<") \(fixed(gate, 2)) → \
-            \(eligible ? "eligible" : "not eligible")
+              gate       F1 \(fixed(m.f1, 4)) \(m.f1 >= gate ? "≥" : "<") \(fixed(gate, 2)) · \
+            gain over all-positive \(fixed(m.f1 - m.f1AllPositive, 4)) \(beatsConstant ? "≥" : "<") \
+            \(fixed(minGain, 4)) → \(eligible ? "eligible" : "not eligible")
               model      \(outcome.artifactPath ?? "not registered")\(exported.map { " (copy: \($0))" } ?? "")
             \(outcome.summary)
             """
@@ -126,6 +147,26 @@ struct Train: ParsableCommand {
         text.reserveCapacity(rows * 12)
         for (row, name) in names.enumerated() { text += "\(row),\(labels[Int(name)])\n" }
         try FileSystem.writeAtomically(path, bytes: Array(text.utf8))
+    }
+}
+
+/// `churnd train --json` when a run already learned from the same files and configuration.
+struct AlreadyTrained: Encodable {
+    var decision = "already_trained"
+    var runId: Int64?
+    var outcome: String
+    var version: Int?
+    var finishedAt: String
+    var fingerprint: String?
+    var summary: String
+
+    init(run: TrainingRunRecord, summary: String) {
+        runId = run.id
+        outcome = run.outcome.rawValue
+        version = run.version
+        finishedAt = timestamp(run.finishedAt, iso: true)
+        fingerprint = run.fingerprint
+        self.summary = summary
     }
 }
 

@@ -27,6 +27,62 @@ struct PromotionPolicyTests {
             verdict.sentence(candidate: nil, champion: 3).hasSuffix("is below the gate 0.65; production stays at v3"))
     }
 
+    /// Predicting every row positive, except that the first `negatives` labeled-negative rows get it right.
+    static func nearlyAlwaysPositive(labels: [UInt8], negatives: Int) -> PromotionPolicy.Predictions {
+        var left = negatives
+        let probabilities = labels.map { label -> Double in
+            guard label == 0, left > 0 else { return 0.9 }
+            left -= 1
+            return 0.1
+        }
+        return .init(probabilities: probabilities, threshold: 0.5)
+    }
+
+    @Test func aCandidateThatOnlyMatchesAlwaysChurnIsRefusedWithBothFigures() {
+        // 1,617 positives in 3,000 rows: always predicting churn scores F1 3234 / 4617 = 0.7005, above the gate.
+        let verdict = Self.policy.judge(
+            labels: Self.labels, candidate: Self.nearlyAlwaysPositive(labels: Self.labels, negatives: 0),
+            champion: nil)
+        #expect(verdict.decision == .refused)
+        #expect(verdict.reason == .noBetterThanConstant)
+        #expect(verdict.candidateF1 >= Self.policy.gateF1)
+        #expect(verdict.constantF1 == 3234.0 / 4617.0)
+        #expect(
+            verdict.sentence(candidate: nil, champion: 3)
+                == "refused the candidate: test F1 0.7005 on 3,000 test rows does not beat always-churn's 0.7005 "
+                + "by 0.0050; production stays at v3")
+    }
+
+    @Test(
+        "the constant-predictor rule: right on a few negatives is not enough, on many it is",
+        arguments: [
+            (0, Verdict.Decision.refused, Verdict.Reason.noBetterThanConstant),
+            // 20 of 1,383 negatives right: F1 3234 / 4597 = 0.7035, a gain of 0.0030 over 0.7005.
+            (20, .refused, .noBetterThanConstant),
+            // 40 right: 3234 / 4577 = 0.7066, a gain of 0.0061.
+            (40, .promoted, .firstEligible),
+        ])
+    func constantPredictorRule(negativesRight: Int, decision: Verdict.Decision, reason: Verdict.Reason) {
+        let verdict = Self.policy.judge(
+            labels: Self.labels, candidate: Self.nearlyAlwaysPositive(labels: Self.labels, negatives: negativesRight),
+            champion: nil)
+        #expect(verdict.decision == decision)
+        #expect(verdict.reason == reason)
+    }
+
+    @Test func aCandidateRepeatingADriftRollbackIsRefusedWhateverItsFigures() {
+        let strong = Self.predictions(labels: Self.labels, correct: 90)
+        let verdict = Self.policy.rolledBack(
+            Self.policy.judge(labels: Self.labels, candidate: strong, champion: nil), version: 2)
+        #expect(verdict.decision == .refused)
+        #expect(verdict.reason == .sameAsRolledBack)
+        #expect(
+            verdict.sentence(candidate: nil, champion: 1)
+                == "refused the candidate: trained on the same files and configuration as v2, which production was "
+                + "rolled back from after a drift alert; only new labeled data can make a promotable candidate "
+                + "(churnd promote 2 serves it by hand); production stays at v1")
+    }
+
     @Test func theFirstEligibleCandidateIsPromoted() {
         let verdict = Self.policy.judge(
             labels: Self.labels, candidate: Self.predictions(labels: Self.labels, correct: 80), champion: nil)

@@ -15,7 +15,7 @@ struct DaemonStatusTests {
         (TrainingNote(outcome: .kept, version: 5, champion: 3, finishedAt: 0), "last training 12:03 kept v3 over v5"),
         (
             TrainingNote(outcome: .refused, version: nil, champion: 3, finishedAt: 0),
-            "last training 12:03 refused: below the F1 gate"
+            "last training 12:03 refused: not promotable"
         ),
         (TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: 0), "last training 12:03 failed"),
     ])

@@ -133,7 +133,7 @@ struct ModelLifecycleTests {
 
     @Test func aChangedSchemaKeepsTheChampion() throws {
         let dir = try TemporaryDirectory()
-        let file = try dir.generate("a.csv", rows: 3000, seed: 5)
+        let file = try dir.generate("a.csv", rows: 3000, seed: 1)
         let lifecycle = try Self.lifecycle(dir)
         _ = try lifecycle.train(files: [file], actor: .user)
         var config = Config()
@@ -143,5 +143,81 @@ struct ModelLifecycleTests {
         #expect(outcome.decision == .kept)
         #expect(outcome.summary.contains("trained on a different schema"))
         #expect(try narrower.servingVersion() == 1)
+    }
+
+    @Test func everyRunRecordsWhatItLearnedFromWhateverItsOutcome() throws {
+        let dir = try TemporaryDirectory()
+        let a = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let b = try dir.generate("b.csv", rows: 3000, seed: 2)
+        let lifecycle = try Self.lifecycle(dir)
+        #expect(try lifecycle.previousRun(files: [a, b]) == nil)
+        _ = try lifecycle.train(files: [a, b], actor: .user)
+        let run = try #require(try lifecycle.registry.runs(model: "churn_model", limit: 1).first)
+        #expect(run.fingerprint == (try lifecycle.fingerprint(files: [b, a]).value))
+        // The same files in another order, or copied under another name, are the same data.
+        let copy = try dir.write("copy-of-a.csv", Data(try dir.read("a.csv").utf8))
+        #expect(try lifecycle.previousRun(files: [b, copy])?.id == run.id)
+        #expect(try lifecycle.previousRun(files: [a]) == nil)
+        // Another seed is another model; a refused run counts like any other.
+        var config = Config()
+        config.training.seed = 9
+        config.promotion.gateF1 = 0.99
+        let reseeded = try Self.lifecycle(dir, config: config)
+        #expect(try reseeded.previousRun(files: [a, b]) == nil)
+        let refused = try reseeded.train(files: [a, b], actor: .user)
+        #expect(refused.decision == .refused)
+        #expect(try reseeded.previousRun(files: [a, b])?.outcome == .refused)
+    }
+
+    @Test func aLinkAmongTheFilesIsFingerprintedByNameAndTrainingGoesOn() throws {
+        let dir = try TemporaryDirectory()
+        let a = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let link = "\(dir.path)/link.csv"
+        #expect(symlink(a, link) == 0)
+        let lifecycle = try Self.lifecycle(dir)
+        #expect(try lifecycle.previousRun(files: [a, link]) == nil)
+        let outcome = try lifecycle.train(files: [a, link], actor: .user)
+        #expect(outcome.refusedFiles.count == 1)
+        #expect(try lifecycle.previousRun(files: [a, link])?.id == outcome.run.id)
+        #expect(try lifecycle.previousRun(files: [a]) == nil)
+    }
+
+    @Test func aDriftRollbackKeepsItsVersionsDataOutOfProductionForGood() throws {
+        // Given v1, then v2 on more data promoted by hand, then rolled back after a drift alert.
+        let dir = try TemporaryDirectory()
+        let a = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let b = try dir.generate("b.csv", rows: 3000, seed: 2)
+        let lifecycle = try Self.lifecycle(dir)
+        _ = try lifecycle.train(files: [a], actor: .daemon)
+        let second = try lifecycle.train(files: [a, b], actor: .daemon)
+        let v2 = try #require(second.version)
+        try lifecycle.promote(version: v2, actor: .user)
+        try lifecycle.rollback(actor: .daemon, reason: "drift alert: test", cause: .driftAlert)
+        #expect(try lifecycle.servingVersion() == 1)
+        #expect(try lifecycle.registry.driftRollbacks(model: "churn_model").map(\.version) == [v2])
+
+        // When the same data is trained on again (forced), the candidate is refused, naming v2,
+        let again = try lifecycle.train(files: [a, b], actor: .user)
+        #expect(again.decision == .refused)
+        #expect(again.verdict.reason == .sameAsRolledBack)
+        #expect(again.summary.contains("same files and configuration as v\(v2)"), "\(again.summary)")
+        #expect(try lifecycle.servingVersion() == 1)
+        // v2 is not the challenger (live F1 cannot bring it back), but a person may still promote it.
+        #expect(try lifecycle.servingVersion(alias: AliasName.challenger) != v2)
+        try lifecycle.promote(version: v2, actor: .user)
+        #expect(try lifecycle.servingVersion() == v2)
+    }
+
+    @Test func aRollbackByHandIsNoDriftRollback() throws {
+        let dir = try TemporaryDirectory()
+        let a = try dir.generate("a.csv", rows: 3000, seed: 1)
+        let b = try dir.generate("b.csv", rows: 3000, seed: 2)
+        let lifecycle = try Self.lifecycle(dir)
+        _ = try lifecycle.train(files: [a], actor: .user)
+        let v2 = try #require(try lifecycle.train(files: [a, b], actor: .user).version)
+        try lifecycle.promote(version: v2, actor: .user)
+        try lifecycle.rollback(actor: .user)
+        #expect(try lifecycle.registry.driftRollbacks(model: "churn_model").isEmpty)
+        #expect(try lifecycle.history(alias: AliasName.production).first?.cause == nil)
     }
 }

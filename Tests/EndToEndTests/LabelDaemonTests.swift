@@ -12,7 +12,7 @@ struct LabelDaemonTests {
         // Given v1 in production, v2 at challenger, and a scored file whose every row was logged by both,
         let fixture = try DaemonFixture(config: "[drift]\nsample_rows_per_file = 300\n")
         let root = fixture.root
-        #expect(try Churnd.run(["train", "--data", "model-data.csv"], in: root).status == 0)
+        #expect(try Churnd.run(["train", "--data", "model-data.csv", "--force"], in: root).status == 0)
         let daemon = try fixture.start()
         try dropFile("\(root)/inbox/batch.csv", try DaemonFixture.unlabeled(rows: 300))
         let log = "watch/logs/churnd-predictions.jsonl"

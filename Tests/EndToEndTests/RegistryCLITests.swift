@@ -29,7 +29,7 @@ struct RegistryCLITests {
         #expect(v1["decision"] as? String == "promoted" && v1["version"] as? Int == 1)
 
         // v2: the same data gives the same model: registered, not promoted, and the reason is recorded.
-        let v2 = try Self.run(["train", "--data", "small.csv"], in: dir).stdout
+        let v2 = try Self.run(["train", "--data", "small.csv", "--force"], in: dir).stdout
         let f1 = String(format: "%.4f", try #require((v1["metrics"] as? [String: Any])?["f1"] as? Double))
         #expect(
             v2.hasSuffix(
@@ -110,7 +110,7 @@ struct RegistryCLITests {
         let empty = try Self.run(["score", "in.csv"], in: dir, expect: 1)
         #expect(empty.stderr.contains("churn_model has no production version yet: train one with churnd train"))
         try Self.run(["train", "--data", "a.csv"], in: dir)
-        try Self.run(["train", "--data", "a.csv"], in: dir)
+        _ = try Self.run(["train", "--data", "a.csv", "--force"], in: dir)
         #expect(
             try Self.run(["promote", "99"], in: dir, expect: 1).stderr == "churnd: no version 99; versions are 1–2\n")
         #expect(
@@ -136,7 +136,7 @@ struct RegistryCLITests {
         let dir = try TemporaryDirectory()
         try Self.run(["gen-data", "--rows", "500", "--seed", "3", "-o", "a.csv"], in: dir)
         try Self.run(["train", "--data", "a.csv"], in: dir)
-        try Self.run(["train", "--data", "a.csv"], in: dir)
+        _ = try Self.run(["train", "--data", "a.csv", "--force"], in: dir)
         let rounds = 200
         let moved = Mutex<[Int]>([])
         let failures = Mutex<[String]>([])

@@ -12,7 +12,7 @@ struct ShadowDaemonTests {
         // Given v1 in production and v2 (the same data again: kept) at challenger,
         let fixture = try DaemonFixture(config: "[drift]\nsample_rows_per_file = 100\n")
         let root = fixture.root
-        let train = try Churnd.run(["train", "--data", "model-data.csv"], in: root)
+        let train = try Churnd.run(["train", "--data", "model-data.csv", "--force"], in: root)
         #expect(train.status == 0 && train.stdout.contains("kept v1"), "\(train.stdout)\(train.stderr)")
         let history = try Churnd.run(["history", "--alias", "challenger"], in: root)
         #expect(history.stdout.contains("– → v2"), "\(history.stdout)")
@@ -46,7 +46,7 @@ struct ShadowDaemonTests {
         // Given v1 in production, v2 at challenger, and half the customers given to the challenger,
         let fixture = try DaemonFixture(config: "[shadow]\nserve_fraction = 0.5\n")
         let root = fixture.root
-        #expect(try Churnd.run(["train", "--data", "model-data.csv"], in: root).status == 0)
+        #expect(try Churnd.run(["train", "--data", "model-data.csv", "--force"], in: root).status == 0)
         let daemon = try fixture.start()
 
         // when a file is dropped into the inbox,
@@ -83,7 +83,7 @@ struct ShadowDaemonTests {
 
     @Test func shadowScoringCanBeTurnedOff() throws {
         let fixture = try DaemonFixture(config: "[drift]\nsample_rows_per_file = 50\n[shadow]\nenabled = false\n")
-        #expect(try Churnd.run(["train", "--data", "model-data.csv"], in: fixture.root).status == 0)
+        #expect(try Churnd.run(["train", "--data", "model-data.csv", "--force"], in: fixture.root).status == 0)
         let daemon = try fixture.start()
         try dropFile("\(fixture.root)/inbox/batch.csv", try DaemonFixture.unlabeled(rows: 100))
         try eventually("batch scored", timeout: 20) { fixture.scored() == ["batch.scored.csv"] }

@@ -158,7 +158,7 @@ struct PollingTests {
         try Churnd.run(["gen-data", "--rows", "2000", "--seed", "7", "-o", "old.csv"], in: fixture.root)
         #expect(rename("\(fixture.root)/old.csv", "\(fixture.root)/watch/data/old.csv") == 0)
         try Churnd.run(["train", "--data", "watch/data/old.csv"], in: fixture.root)
-        // Given a daemon whose model is newer than the data there: nothing to train at start.
+        // Given a daemon whose data was already trained on: nothing to train at start.
         let daemon = try fixture.start()
         #expect(daemon.log.contains("mode=polling"))
         #expect(!daemon.log.contains("training started"))

@@ -27,7 +27,7 @@ struct XGBoostCLITests {
         #expect(try dir.read("export/model.xgb.json") == xgboost["booster"] as! String)
         #expect((xgboost["bestIteration"] as! Int) >= 0)
 
-        let text = try Churnd.run(["train"], in: dir.path)
+        let text = try Churnd.run(["train", "--force"], in: dir.path)
         #expect(text.stdout.contains("boosting rounds kept"))
         #expect(text.stdout.contains("family     logistic_regression"))
         // The xgboost champion is re-scored on the new candidate's test rows, not skipped as incomparable.

@@ -1,6 +1,9 @@
 /// SPEC §5: the gate, and when an eligible candidate replaces the champion. Pure: predictions in, verdict out.
 ///
-/// A candidate is eligible with test `F1 ≥ gateF1`. It replaces the champion only when, on the candidate's
+/// A candidate is eligible with test `F1 ≥ gateF1` and an F1 above the best constant predictor's on the same rows
+/// by at least `minF1Gain` (always predicting the negative class scores 0, always predicting the positive class
+/// 2p/(1+p): about 0.70 on the reference data, so a gate alone lets a trivial model through). It replaces the
+/// champion only when, on the candidate's
 /// test rows (the champion re-scored on them, each model at its own threshold), its F1 is higher by at least
 /// `minF1Gain` and higher in at least `confidence` of `resamples` paired bootstrap resamples of those rows.
 public struct PromotionPolicy: Sendable, Equatable {
@@ -39,6 +42,12 @@ public struct PromotionPolicy: Sendable, Equatable {
         }
     }
 
+    /// The F1 of the best constant predictor on `labels`: always positive (2p/(1+p) for positive rate p), as
+    /// always negative scores 0.
+    public static func constantF1(labels: [UInt8]) -> Double {
+        Confusion(probabilities: [Double](repeating: 1, count: labels.count), labels: labels, threshold: 0.5).f1
+    }
+
     /// Judges a candidate against the champion (nil when nothing serves yet) on the candidate's test rows.
     public func judge(labels: [UInt8], candidate: Predictions, champion: Predictions?) -> Verdict {
         let candidateF1 = Confusion(
@@ -47,7 +56,13 @@ public struct PromotionPolicy: Sendable, Equatable {
         var verdict = Verdict(
             decision: .refused, reason: .belowGate, candidateF1: candidateF1, rows: labels.count, gateF1: gateF1,
             minF1Gain: minF1Gain, confidence: confidence)
+        verdict.constantF1 = Self.constantF1(labels: labels)
         guard candidateF1 >= gateF1 else { return verdict }
+        // The same tolerance as the champion rule below.
+        guard candidateF1 - (verdict.constantF1 ?? 0) >= minF1Gain - 1e-12 else {
+            verdict.reason = .noBetterThanConstant
+            return verdict
+        }
         guard let champion else {
             verdict.decision = .promoted
             verdict.reason = .firstEligible
@@ -79,13 +94,25 @@ public struct PromotionPolicy: Sendable, Equatable {
         return verdict
     }
 
-    /// The verdict when the champion cannot be judged on the candidate's rows (trained on another schema):
-    /// kept, so a changed schema never silently replaces the serving model.
-    public func incomparable(candidateF1: Double, rows: Int) -> Verdict {
-        var verdict = Verdict(
-            decision: candidateF1 >= gateF1 ? .kept : .refused, reason: .belowGate, candidateF1: candidateF1,
-            rows: rows, gateF1: gateF1, minF1Gain: minF1Gain, confidence: confidence)
-        if verdict.decision == .kept { verdict.reason = .championIncomparable }
+    /// The verdict when the champion cannot be judged on the candidate's rows (trained on another schema), from
+    /// the candidate's verdict without a champion: kept when eligible, so a changed schema never silently
+    /// replaces the serving model.
+    public func incomparable(_ alone: Verdict) -> Verdict {
+        var verdict = alone
+        guard verdict.decision != .refused else { return verdict }
+        verdict.decision = .kept
+        verdict.reason = .championIncomparable
+        return verdict
+    }
+
+    /// The verdict on a candidate trained on the same files and configuration as `version`, which production
+    /// was rolled back from after a drift alert: refused whatever its figures, so only new labeled data can
+    /// bring such a model back automatically (a person may still promote `version` by hand).
+    public func rolledBack(_ judged: Verdict, version: Int) -> Verdict {
+        var verdict = judged
+        verdict.decision = .refused
+        verdict.reason = .sameAsRolledBack
+        verdict.rolledBackVersion = version
         return verdict
     }
 }

@@ -5,7 +5,8 @@ public struct Verdict: Codable, Equatable, Sendable {
         case promoted
         /// Eligible and registered, but the champion keeps serving.
         case kept
-        /// Below the gate: not registered.
+        /// Not eligible (below the gate or no better than a constant predictor), or trained on the data of a
+        /// version rolled back after a drift alert: not registered.
         case refused
     }
 
@@ -16,6 +17,11 @@ public struct Verdict: Codable, Equatable, Sendable {
         case gainTooSmall = "gain_too_small"
         case notConfident = "not_confident"
         case championIncomparable = "champion_incomparable"
+        /// Test F1 not above the best constant predictor's by `minF1Gain`.
+        case noBetterThanConstant = "no_better_than_constant"
+        /// Trained on the same files and configuration as a version production was rolled back from after a
+        /// drift alert.
+        case sameAsRolledBack = "same_as_rolled_back"
     }
 
     public var decision: Decision
@@ -35,6 +41,11 @@ public struct Verdict: Codable, Equatable, Sendable {
     public var gateF1: Double
     public var minF1Gain: Double
     public var confidence: Double
+    /// F1 of the best constant predictor (always positive) on the same test rows; nil in verdicts recorded
+    /// before the gate compared with it.
+    public var constantF1: Double?
+    /// With `sameAsRolledBack`: the version whose training data and configuration the candidate repeats.
+    public var rolledBackVersion: Int?
 
     public init(
         decision: Decision, reason: Reason, candidateF1: Double, rows: Int, gateF1: Double, minF1Gain: Double,
@@ -54,13 +65,18 @@ public struct Verdict: Codable, Equatable, Sendable {
     /// - Parameters:
     ///   - candidate: the candidate's registry version (nil when it was refused and never registered).
     ///   - champion: the version serving at `alias` when the candidate was judged.
-    public func sentence(candidate: Int?, champion: Int?, alias: String = "production") -> String {
+    ///   - positive: what predicting the positive class means, for the constant predictor's name ("churn":
+    ///     "always-churn").
+    public func sentence(candidate: Int?, champion: Int?, alias: String = "production", positive: String = "churn")
+        -> String
+    {
         typealias F = NumberFormat
         let name = candidate.map { "v\($0)" } ?? "the candidate"
         let rowsText = "\(F.grouped(rows)) test row\(rows == 1 ? "" : "s")"
         let championName = champion.map { "v\($0)" } ?? "the champion"
         let versus = "F1 \(F.fixed(candidateF1, 4)) vs \(F.fixed(championF1 ?? 0, 4)) on \(rowsText)"
         let bootstrap = "\(F.percent(winShare ?? 0)) of \(F.grouped(resamples ?? 0)) bootstrap resamples"
+        let serving = champion.map { "\(alias) stays at v\($0)" } ?? "\(alias) has no version yet"
         switch reason {
         case .firstEligible:
             return "promoted \(name) to \(alias): first eligible version, test F1 \(F.fixed(candidateF1, 4)) "
@@ -68,7 +84,6 @@ public struct Verdict: Codable, Equatable, Sendable {
         case .beatsChampion:
             return "promoted \(name) to \(alias): \(versus), gain holds in \(bootstrap)"
         case .belowGate:
-            let serving = champion.map { "\(alias) stays at v\($0)" } ?? "\(alias) has no version yet"
             return "refused \(name): test F1 \(F.fixed(candidateF1, 4)) on \(rowsText) is below the gate "
                 + "\(F.fixed(gateF1, 2)); \(serving)"
         case .gainTooSmall:
@@ -77,6 +92,14 @@ public struct Verdict: Codable, Equatable, Sendable {
         case .notConfident:
             return "kept \(championName) in \(alias): \(name) has \(versus), but the gain holds in only \(bootstrap) "
                 + "(\(F.percent(confidence)) required)"
+        case .noBetterThanConstant:
+            return "refused \(name): test F1 \(F.fixed(candidateF1, 4)) on \(rowsText) does not beat "
+                + "always-\(positive)'s \(F.fixed(constantF1 ?? 0, 4)) by \(F.fixed(minF1Gain, 4)); \(serving)"
+        case .sameAsRolledBack:
+            let version = rolledBackVersion.map { "v\($0)" } ?? "a version"
+            return "refused \(name): trained on the same files and configuration as \(version), which \(alias) was "
+                + "rolled back from after a drift alert; only new labeled data can make a promotable candidate "
+                + "(churnd promote \(rolledBackVersion.map(String.init) ?? "VERSION") serves it by hand); \(serving)"
         case .championIncomparable:
             return "kept \(championName) in \(alias): it was trained on a different schema, so \(name) cannot be "
                 + "compared on the same rows; promote \(name) by hand if the new schema is intended"

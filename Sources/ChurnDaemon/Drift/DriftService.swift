@@ -1,6 +1,5 @@
 import ChurnCore
 import ChurnStore
-import Crypto
 import Dispatch
 import Foundation
 import Logging
@@ -38,9 +37,8 @@ final class DriftService: Service {
         self.training = training
         self.logger = logger
         let current = config()
-        let response =
-            (try? JSONDecoder().decode(DriftResponse.self, from: Data(FileSystem.readAll(paths.driftState))))
-            ?? DriftResponse()
+        // A drift rollback from before a restart still holds: no second rollback for the same alert.
+        let response = DriftResponse(actedWhileServing: try? registry.versionLeftByDriftRollback())
         state = Mutex(
             State(
                 follower: PredictionLogFollower(
@@ -104,7 +102,7 @@ final class DriftService: Service {
             }
             let report = DriftCheck(settings: settings.checkSettings).run(window, reference: artifact.featureStatistics)
             let lines = windows.counts(version: String(version), used: report.records)
-            let hasNewData = report.alert && settings.policy != .alert && newData(since: artifact)
+            let hasNewData = report.alert && settings.policy != .alert && untrainedData()
             let action = state.withLock {
                 $0.response.decide(
                     alert: report.alert, serving: version, policy: settings.policy, hasNewData: hasNewData)
@@ -176,25 +174,19 @@ final class DriftService: Service {
     }
 
     private func remember(actedWhileServing version: Int) {
-        let response = state.withLock {
-            $0.response.acted(nowServing: version)
-            return $0.response
-        }
-        do {
-            try FileSystem.writeAtomically(paths.driftState, bytes: Array(try JSONEncoder().encode(response)))
-        } catch {
-            logger.error("cannot save drift state", metadata: ["error": "\(error)"])
-        }
+        state.withLock { $0.response.acted(nowServing: version) }
     }
 
-    /// True when `watch/data` holds a file the serving version was not trained on (by SHA-256).
-    private func newData(since artifact: ModelArtifact) -> Bool {
-        let known = Set(artifact.training.inputs.map(\.sha256))
-        for path in (try? DataFiles.list(in: paths.data)) ?? [] {
-            guard let bytes = try? FileSystem.readAll(path) else { continue }
-            if !known.contains(hexString(SHA256.hash(data: bytes))) { return true }
+    /// True when no run learned from the files now in `watch/data` with the current configuration: retraining
+    /// after an alert waits for new labeled data (a run on the same data would make the same model again).
+    private func untrainedData() -> Bool {
+        guard let files = try? DataFiles.list(in: paths.data), !files.isEmpty else { return false }
+        do {
+            return try registry.previousRun(files: files) == nil
+        } catch {
+            logger.error("cannot tell whether the training data is new", metadata: ["error": "\(error)"])
+            return false
         }
-        return false
     }
 
     private func writeReports(_ report: DriftCheck.Report, version: Int, decision: String, lines: LogLineCounts)

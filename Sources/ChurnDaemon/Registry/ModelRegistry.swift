@@ -21,17 +21,39 @@ public protocol ModelRegistry: Sendable {
     /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
     /// (e.g. "promoted v4 …"). `progress` is told where the run is, on the calling thread.
     func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String
+    /// The recorded run that learned from exactly these files with the current configuration, whatever its
+    /// outcome; nil when there is none (a run would learn something new) or the registry keeps no runs.
+    func previousRun(files: [String]) throws -> PriorRun?
     /// Joins label rows of a file that arrived at `arrivedAt` with the predictions in `logFiles`, stores the
     /// outcomes and may promote the challenger (live F1); returns a one-line summary for the log.
     func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws -> String
     /// How prediction-log lines that name no version number are attributed (from the audited alias moves).
     func attribution() throws -> VersionAttribution
-    /// Moves `production` back to the version that served before (SPEC §5), audited with `reason`.
+    /// Moves `production` back to the version that served before (SPEC §5) after a drift alert, audited with
+    /// `reason`: the version left, and candidates trained on its data, are never promoted automatically again.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
+    /// The version a drift rollback put in production, while production has not moved since; nil otherwise.
+    /// The daemon does not act again on an alert while it serves, across restarts too.
+    func versionLeftByDriftRollback() throws -> Int?
     /// The latest recorded training run, by anyone (the daemon or `churnd train`), for the status line; nil
     /// when there was none or the registry does not keep runs.
     func lastTraining() throws -> TrainingNote?
+}
+
+/// A recorded training run, as the daemon's log names it.
+public struct PriorRun: Equatable, Sendable {
+    public var id: Int64
+    /// "promoted v4", "kept v5", "refused", "failed".
+    public var outcome: String
+    /// Seconds since 1970.
+    public var finishedAt: Double
+
+    public init(id: Int64, outcome: String, finishedAt: Double) {
+        self.id = id
+        self.outcome = outcome
+        self.finishedAt = finishedAt
+    }
 }
 
 /// What the status line says about a training run.
@@ -55,14 +77,14 @@ public struct TrainingNote: Equatable, Sendable {
         self.finishedAt = finishedAt
     }
 
-    /// "promoted v4", "kept v3 over v5", "refused: below the F1 gate", "failed".
+    /// "promoted v4", "kept v3 over v5", "refused: not promotable", "failed".
     public var summary: String {
         switch outcome {
         case .promoted: return version.map { "promoted v\($0)" } ?? "promoted"
         case .kept:
             let champion = champion.map { "v\($0)" } ?? "the champion"
             return version.map { "kept \(champion) over v\($0)" } ?? "kept \(champion)"
-        case .refused: return "refused: below the F1 gate"
+        case .refused: return "refused: not promotable"
         case .failed: return "failed"
         }
     }
@@ -71,6 +93,10 @@ public struct TrainingNote: Equatable, Sendable {
 extension ModelRegistry {
     public func changeStamp() -> [FileStamp]? { nil }
     public func lastTraining() throws -> TrainingNote? { nil }
+    /// Stand-ins keep no fingerprints: every request trains.
+    public func previousRun(files: [String]) throws -> PriorRun? { nil }
+    /// Stand-ins keep no audit log.
+    public func versionLeftByDriftRollback() throws -> Int? { nil }
 }
 
 /// Identity, size and modification time of a file (all zero when it does not exist).

@@ -50,6 +50,12 @@ public struct RegistryModels: ModelRegistry {
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
 
+    public func previousRun(files: [String]) throws -> PriorRun? {
+        let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
+        guard let run = try current.previousRun(files: files), let id = run.id else { return nil }
+        return PriorRun(id: id, outcome: run.briefOutcome, finishedAt: run.finishedAt)
+    }
+
     public func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
         -> String
     {
@@ -64,7 +70,17 @@ public struct RegistryModels: ModelRegistry {
 
     public func rollback(reason: String) throws -> (from: Int, to: Int) {
         let from = try lifecycle.servingVersion()
-        let change = try lifecycle.rollback(actor: .daemon, reason: reason)
+        let change = try lifecycle.rollback(actor: .daemon, reason: reason, cause: .driftAlert)
         return (from ?? change.version, change.version)
+    }
+
+    public func versionLeftByDriftRollback() throws -> Int? {
+        guard
+            let last = try lifecycle.registry.history(
+                model: lifecycle.modelName, alias: AliasName.production, limit: 1
+            ).first,
+            last.cause == .driftAlert
+        else { return nil }
+        return last.toVersion
     }
 }

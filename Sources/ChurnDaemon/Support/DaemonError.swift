@@ -8,6 +8,8 @@ public enum DaemonError: Error, CustomStringConvertible, Equatable {
     case differentFileSystems(String, String)
     case watcher(String)
     case registry(String)
+    /// `churnd run` found another daemon holding the root's lock (its pid and start time, when it wrote them).
+    case anotherInstance(pid: Int32?, root: String, since: String?)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum DaemonError: Error, CustomStringConvertible, Equatable {
             return "watching failed: \(message)"
         case .registry(let message):
             return "model registry: \(message)"
+        case .anotherInstance(let pid, let root, let since):
+            return "another churnd\(pid.map { " (pid \($0))" } ?? "") is running on \(root)"
+                + (since.map { " since \($0)" } ?? "") + "; stop it first (one daemon per root), or use another root"
         }
     }
 }

@@ -36,8 +36,8 @@ public struct DaemonPaths: Equatable, Sendable {
 
     /// Drift reports: `drift-<time>.json`, and `.html` for alerts.
     public var reports: String { "\(state)/reports" }
-    /// What the drift monitor last did about an alert, so a restart does not act on it again.
-    public var driftState: String { "\(state)/drift-state.json" }
+    /// Held (`flock`) by the one daemon running on this root; says its pid and start time.
+    public var lock: String { "\(state)/churnd.lock" }
 
     /// Folders created at start.
     public var all: [String] {

@@ -47,25 +47,33 @@ final class TrainingService: Service {
         }
     }
 
-    /// Start-up: train at once when data exists and no model serves, or some data file is newer than it.
+    /// Start-up: train at once when no run learned from the files in `watch/data` with this configuration
+    /// (whatever became of it), so a restart on unchanged data trains nothing.
     func startUp() async {
         let files = (try? DataFiles.list(in: paths.data)) ?? []
         guard !files.isEmpty else { return }
         let registry = self.registry
-        let stale: Bool =
-            (try? await Blocking.run(on: validation) {
-                guard let version = try registry.servingVersion() else { return true }
-                let created = try registry.artifact(version: version).createdAt
-                return files.contains { path in
-                    var info = stat()
-                    return stat(path, &info) == 0 && Double(info.st_mtim.tv_sec) > created
-                }
-            }) ?? true
-        if stale {
-            logger.info(
-                "training data newer than the serving model: training now", metadata: ["files": "\(files.count)"])
-            schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
+        do {
+            if let previous = try await Blocking.run(on: validation, { try registry.previousRun(files: files) }) {
+                logger.info(
+                    "training data already trained on: not training",
+                    metadata: metadata(previous, files: files.count))
+                return
+            }
+            logger.info("training data not trained on yet: training now", metadata: ["files": "\(files.count)"])
+        } catch {
+            logger.error(
+                "cannot tell whether the training data was trained on: training now",
+                metadata: ["files": "\(files.count)", "error": "\(error)"])
         }
+        schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
+    }
+
+    private func metadata(_ run: PriorRun, files: Int) -> Logger.Metadata {
+        [
+            "files": "\(files)", "run": "\(run.id)", "outcome": "\(run.outcome)",
+            "at": "\(RootLock.format(run.finishedAt))",
+        ]
     }
 
     /// Asks for a training run as soon as the current one (if any) is done, e.g. after a drift alert.
@@ -122,10 +130,22 @@ final class TrainingService: Service {
     private func trainOnce() async {
         let files = (try? DataFiles.list(in: paths.data)) ?? []
         guard !files.isEmpty else { return }
+        let registry = self.registry
+        // The same data and configuration make the same model: a run is due only for something new. A failure
+        // to tell is logged and the run goes ahead (an extra run is harmless; a missed one is not).
+        do {
+            if let previous = try await Blocking.run(on: training, { try registry.previousRun(files: files) }) {
+                logger.info(
+                    "training skipped: these files were already trained on with this configuration",
+                    metadata: metadata(previous, files: files.count))
+                return
+            }
+        } catch {
+            logger.error("cannot tell whether the training data was trained on", metadata: ["error": "\(error)"])
+        }
         logger.info("training started", metadata: ["files": "\(files.count)"])
         status.update { $0.training = true }
         let started = monotonicSeconds()
-        let registry = self.registry
         let outcome: String
         let logger = self.logger
         let interval = progressLogSeconds
