@@ -40,6 +40,32 @@ struct SystemdTests {
         #expect(messages.contains { $0.hasPrefix("STATUS=") && $0.hasSuffix(" promoted v1") }, "\(messages)")
     }
 
+    /// A training run longer than the watchdog's stall limit (5 s here: twice a 2 s timeout, at least 5) keeps
+    /// the pings going, because every step of the run beats the training loop's heartbeat.
+    @Test func aLongTrainingRunKeepsTheWatchdogFed() throws {
+        let fixture = try DaemonFixture(model: false)
+        try Churnd.run(["gen-data", "--rows", "300000", "--seed", "3", "-o", "watch/data/big.csv"], in: fixture.root)
+        let socketPath = "\(fixture.root)/notify.sock"
+        let socket = try NotifySocket(path: socketPath)
+        let daemon = try DaemonProcess(
+            root: fixture.root, environment: ["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "2000000"])
+        var messages: [String] = []
+        try eventually("training finished", timeout: 300) {
+            messages += socket.receiveAll()
+            return daemon.log.contains("training finished")
+        }
+        #expect(try daemon.stop() == 0)
+        let log = daemon.log
+        let seconds = log.split(separator: "\n").first { $0.contains("training finished") }
+            .flatMap { $0.split(separator: " ").first { $0.hasPrefix("seconds=") } }
+            .flatMap { Int($0.dropFirst("seconds=".count)) }
+        // The run must outlast the stall limit for this test to say anything (300,000 rows take far longer
+        // in a debug build).
+        #expect((seconds ?? 0) >= 6, "training took \(seconds.map(String.init) ?? "?") s: \(log)")
+        #expect(!log.contains("loop stalled"), "\(log)")
+        #expect(messages.count { $0 == "WATCHDOG=1" } >= 3, "\(messages)")
+    }
+
     @Test func journaldLinesCarryPriorities() throws {
         let fixture = try DaemonFixture()
         let daemon = try DaemonProcess(root: fixture.root, environment: ["JOURNAL_STREAM": "8:1234"])

@@ -149,11 +149,15 @@ final class TrainingService: Service {
         let outcome: String
         let logger = self.logger
         let interval = progressLogSeconds
+        let heartbeat = self.heartbeat
         do {
             outcome = try await Blocking.run(on: training) {
-                // Long runs say where they are now and then; short ones only start and finish.
+                // Long runs say where they are now and then; short ones only start and finish. Every step of a
+                // run (rows read, a family started, a boosting round) is a beat: a long run that makes progress
+                // keeps the watchdog fed, a stuck one does not.
                 var throttle = ProgressThrottle(interval: interval, startingAt: started)
                 return try registry.train(files: files) { progress in
+                    heartbeat.beat()
                     guard throttle.isDue(at: monotonicSeconds()) else { return }
                     logger.info("training in progress", metadata: Self.metadata(progress, since: started))
                 }
