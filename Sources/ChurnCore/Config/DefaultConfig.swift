@@ -1,8 +1,10 @@
 extension Config {
     /// The commented file `churnd init` writes. Every key it shows is the default, so the file changes nothing
-    /// until edited; `ConfigTests` checks that it parses to `Config()`.
+    /// until edited, except the input checks of `[schema.bounds]` and `[schema.normalize]` (the Python lab's,
+    /// which a file without them does not make); `ConfigTests` checks that it parses to `Config.initial`.
     public static let defaultTOML = """
-        # churnd configuration. Every value shown is the default; edit what you need.
+        # churnd configuration. Every value shown is the default (edit what you need), except the input checks
+        # of [schema.bounds] and [schema.normalize]: without those tables, no bounds or case are enforced.
         # Paths are relative to the directory holding this file unless absolute.
 
         [schema]
@@ -16,6 +18,22 @@ extension Config {
         categorical = ["plan_type", "region"]
         # Field values that mean "missing". Note "NA" is a region (North America), not missing.
         missing = [""]
+
+        [schema.bounds]
+        # Allowed range of numeric columns, inclusive: [min, max], or { min = 0 } / { max = 50 } for one side.
+        # A value outside is a row error when scoring (outbox/<stem>.errors.csv: "above the maximum 200"); a
+        # training row with one is left out and counted (a file with more than max_missing_fraction of its rows
+        # out of bounds in a column is refused). These are the Python lab API's limits.
+        tenure_months = [0, 200]
+        num_complaints = [0, 50]
+        avg_session_minutes = [0, 500]
+
+        [schema.normalize]
+        # Categorical values are always trimmed of spaces and tabs; "lower" or "upper" also sets their case, in
+        # training and in scoring alike ("PREMIUM" scores as "premium"). "trim" = trimming only (the default).
+        # A model records the normalisation it was trained with, and scoring applies that one.
+        plan_type = "lower"
+        region = "upper"
 
         [training]
         model_name = "churn_model"
@@ -98,4 +116,12 @@ extension Config {
         window_rows = 5000          # live F1 is over each version's last this many labeled rows
 
         """
+
+    /// The configuration `churnd init` writes: the defaults plus the Python lab's input checks.
+    public static var initial: Config {
+        var config = Config()
+        config.schema.bounds = Schema.labBounds
+        config.schema.normalize = Schema.labNormalization
+        return config
+    }
 }

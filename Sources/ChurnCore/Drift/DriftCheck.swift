@@ -57,6 +57,8 @@ public struct DriftCheck: Sendable {
         public var buckets: [String]
         public var trainShares: [Double]
         public var recentShares: [Double]
+        /// Recent values that are no level of the model's training, after normalisation (categorical only).
+        public var unseen: Int? = nil
     }
 
     public struct Report: Codable, Equatable, Sendable {
@@ -174,8 +176,14 @@ public struct DriftCheck: Sendable {
         let unseen = known.count
         let missing = known.count + 1
         var counts = [Double](repeating: 0, count: known.count + 2)
+        // Logged values are compared as the model saw them: normalised as its training was.
+        let normalization = stats.normalize ?? .trim
         for level in levels {
-            if let level { counts[index[level] ?? unseen] += 1 } else { counts[missing] += 1 }
+            if let level {
+                counts[index[normalization.apply(level)] ?? unseen] += 1
+            } else {
+                counts[missing] += 1
+            }
         }
         let trainCount = Double(stats.count + stats.missing)
         let presentShare = trainCount > 0 ? Double(stats.count) / trainCount : 1
@@ -191,7 +199,7 @@ public struct DriftCheck: Sendable {
         let summary = FeatureSummary(
             feature: stats.name, kind: .categorical, count: levels.count, referenceZ: nil, trainMean: nil,
             recentMean: nil, buckets: known + ["<unseen>", "<missing>"], trainShares: trainShares,
-            recentShares: counts.map { $0 / n })
+            recentShares: counts.map { $0 / n }, unseen: Int(counts[unseen]))
         return (test, summary)
     }
 
