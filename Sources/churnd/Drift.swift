@@ -80,6 +80,9 @@ struct Drift: ParsableCommand {
             print(
                 "\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of \(Int(version) != nil ? "v" + version : version))"
             )
+            for test in report.tests where test.significant || test.drifted {
+                print("  \(test.line)")
+            }
             for (reason, count) in windows.skipped.sorted(by: { $0.key < $1.key }) {
                 print("  skipped \(count) log line\(count == 1 ? "" : "s"): \(reason)")
             }

@@ -79,6 +79,13 @@ struct InputChecksConfigTests {
                 "[schema]\ncategorical = [\"region\"]\n[schema.normalize]\nplan_type = \"lower\"\n",
                 "c.toml:4: schema.normalize.plan_type: not a categorical column"
             ),
+            ("[drift]\nmin_level_share_change = 2\n", "c.toml:2: drift.min_level_share_change: 2.0 is out of range"),
+            (
+                "[drift]\n\nmin_mean_shift = \"big\"\n",
+                "c.toml:3: drift.min_mean_shift: expected a number, found string"
+            ),
+            ("[drift]\nmin_bin_psi = -1\n", "c.toml:2: drift.min_bin_psi: -1.0 is out of range"),
+            ("[drift]\nmin_psi = 0.1\n", "c.toml:2: drift.min_psi: unknown key"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
         do {
@@ -87,6 +94,14 @@ struct InputChecksConfigTests {
         } catch {
             #expect("\(error)".hasPrefix(prefix), "\(error)")
         }
+    }
+
+    @Test func theDriftFloorsAreConfigurable() throws {
+        let config = try Config.parse(
+            toml: "[drift]\nmin_mean_shift = 0.2\nmin_bin_psi = 0.25\nmin_level_share_change = 0\n", file: "c.toml")
+        let settings = config.drift.checkSettings
+        #expect(settings.minMeanShift == 0.2 && settings.minBinPSI == 0.25 && settings.minLevelShareChange == 0)
+        #expect(Config().drift.checkSettings.minLevelShareChange == 0.05)
     }
 }
 

@@ -108,4 +108,49 @@ struct InputChecksEndToEndTests {
         #expect(old["B"] == old["F"] && old["B"] != old["A"], "PREMIUM is no level of this model: \(old)")
         #expect(after.stdout.contains("plan_type 2, region 1"), "\(after.stdout)")
     }
+
+    @Test func oneUnseenValueInTheLogsIsReportedButDoesNotAlert() throws {
+        // A training split large enough that one unseen value in 500 is "significant" on its own.
+        let dir = try TemporaryDirectory()
+        try Churnd.run(["init", "."], in: dir.path)
+        try dir.write(
+            "churnd.toml",
+            Config.defaultTOML.replacingOccurrences(
+                of: "families = [\"logistic_regression\", \"xgboost\"]", with: "families = [\"logistic_regression\"]"))
+        try Churnd.run(["gen-data", "--rows", "20000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
+        #expect(try Churnd.run(["train"], in: dir.path).status == 0)
+        let artifactPath = "state/models/churn_model/1/model.json"
+        let artifact = try ModelArtifact.decode(Data(try dir.read(artifactPath).utf8), path: artifactPath)
+        var plain = Generator()
+        plain.labeled = false
+        try writePredictionLog(
+            "\(dir.path)/watch/logs/a.jsonl", generator: plain, rows: 499, seed: 2, artifact: artifact)
+        let odd = PredictionRecord(
+            requestID: "odd", modelVersion: "1", prediction: 1, probability: 0.6,
+            features: [
+                "tenure_months": .number(12), "num_complaints": .number(1), "avg_session_minutes": .number(30),
+                "plan_type": .text("platinum"), "region": .text("EU"),
+            ], timestamp: 500)
+        var bytes: [UInt8] = []
+        var writer = ByteWriter { bytes.append(contentsOf: $0) }
+        try odd.write(to: &writer)
+        try writer.flush()
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir.path)/watch/logs/a.jsonl"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(bytes))
+        try handle.close()
+
+        let result = try Churnd.run(["drift"], in: dir.path)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasPrefix("ok: no drift (plan_type level mix has p"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("plan_type levels: p ") && result.stdout.contains("below the floor, no drift"),
+            "\(result.stdout)")
+        let json = try Churnd.run(["drift", "--json"], in: dir.path)
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let tests = report["tests"] as! [[String: Any]]
+        let plan = try #require(tests.first { $0["feature"] as? String == "plan_type" })
+        #expect(plan["minEffect"] as? Double == 0.05 && (plan["effect"] as? Double ?? 1) < 0.05)
+        #expect(plan["drifted"] as? Bool == false)
+    }
 }

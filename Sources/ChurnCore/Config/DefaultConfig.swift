@@ -99,6 +99,11 @@ extension Config {
         sample_rows_per_file = 10000 # rows of each scored file logged for drift (uniform sample); 0 = off
         log_file = "churnd-predictions.jsonl" # the daemon's prediction log in watch/logs
         log_max_bytes = 67108864    # rotate the log past this size (64 MiB)
+        # Effect floors: a test alerts only when its p-value is below its threshold AND its effect reaches
+        # the floor, so one odd row or a tiny difference in a large window does not move production (0: p only).
+        min_mean_shift = 0.1        # means: |mean recent - mean training| / std training
+        min_bin_psi = 0.1           # numeric and probability distributions: PSI over training-quantile bins
+        min_level_share_change = 0.05 # level mixes: largest change of one level's share of rows (unseen count)
 
         [shadow]
         # The challenger (best eligible version not serving) also scores every inbox file: its predictions go
