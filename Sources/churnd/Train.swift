@@ -45,6 +45,12 @@ struct Train: ParsableCommand {
         let lifecycle = try common.lifecycle(config: config)
         let outcome = try lifecycle.train(files: files, actor: commandLineActor)
         for refusal in outcome.refusedFiles { printError(refusal) }
+        for input in outcome.artifact.training.inputs {
+            guard let rows = input.outOfBoundsRows else { continue }
+            printError(
+                "\(input.path): left out \(grouped(rows)) row\(rows == 1 ? "" : "s") with a value outside [schema.bounds]"
+            )
+        }
         var exported: String?
         if let out {
             let directory = common.resolve(out)

@@ -37,7 +37,13 @@ struct InputChecksEndToEndTests {
         let dir = try TemporaryDirectory()
         #expect(try Churnd.run(["init", "."], in: dir.path).status == 0)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "train.csv"], in: dir.path)
-        #expect(try Churnd.run(["train", "--data", "train.csv"], in: dir.path).status == 0)
+        let labeled = try dir.read("train.csv") + "X1,-5,1,30.5,basic,EU,1\nX2,12,99,30.5,basic,EU,0\n"
+        try dir.write("train.csv", labeled)
+        let train = try Churnd.run(["train", "--data", "train.csv"], in: dir.path)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(
+            train.stderr.contains("train.csv: left out 2 rows with a value outside [schema.bounds]"), "\(train.stderr)")
+        #expect(train.stdout.contains("on 3,000 rows"), "\(train.stdout)")
         try dir.write("input.csv", Self.input)
 
         // when a file with out-of-range and mis-cased values is scored,
