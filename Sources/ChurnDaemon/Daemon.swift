@@ -39,7 +39,7 @@ public struct Daemon: Sendable {
         try prepare(paths, polling: config.daemon.polling)
         let registry = try self.registry ?? RegistryModels(root: root, config: { settings.current })
         let status = DaemonStatus()
-        let models = ModelCache(registry: registry, scoring: .init(config.scoring))
+        let models = ModelCache(registry: registry, scoring: .init(config))
         let publisher = Publisher(outbox: paths.outbox)
         let archiver = Archiver(paths: paths) { [logger] what, error in
             logger.error(
@@ -118,7 +118,7 @@ public struct Daemon: Sendable {
             ])
 
         let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config in
-            models.update(scoring: .init(config.scoring))
+            models.update(scoring: .init(config))
             training.reconfigure(config.daemon)
         }
         let supervisor = SupervisorService(
@@ -160,8 +160,10 @@ public struct Daemon: Sendable {
 }
 
 extension ModelCache.Scoring {
-    init(_ scoring: Config.Scoring) {
-        self.init(passthrough: scoring.passthrough, maxRecordBytes: scoring.maxRecordBytes)
+    init(_ config: Config) {
+        self.init(
+            passthrough: config.scoring.passthrough, maxRecordBytes: config.scoring.maxRecordBytes,
+            bounds: config.schema.bounds)
     }
 }
 

@@ -91,6 +91,9 @@ struct Drift: ParsableCommand {
             print(
                 "\(report.alert ? "DRIFT" : "ok"): \(report.reason) (\(report.records) records of \(Int(version) != nil ? "v" + version : version))"
             )
+            for test in report.tests where test.significant || test.drifted {
+                print("  \(test.line)")
+            }
             print("  \(lines.summary)")
             for line in lines.skippedLines { print("  \(line)") }
             if let warning = lines.warning { print("warning: \(warning)") }

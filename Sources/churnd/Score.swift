@@ -41,6 +41,7 @@ struct Score: ParsableCommand {
         let scorer = Scorer(
             artifact: artifact, versionLabel: artifact.versionLabel(fallback: "unregistered"),
             passthrough: passthrough || config.scoring.passthrough, maxRecordBytes: config.scoring.maxRecordBytes,
+            bounds: config.schema.bounds,
             nthread: config.xgboost.threads(cores: ProcessInfo.processInfo.activeProcessorCount))
         let progress = ProgressLine(label: ScoreJob.stem(of: input))
         // Only a registered version's lines can be told apart in the log: an unregistered artifact is not logged.
@@ -54,6 +55,9 @@ struct Score: ParsableCommand {
         case .scored(let summary, let scoredPath, let errorsPath, let predictions):
             let with = artifact.version.map { " with v\($0)" } ?? ""
             var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows\(with) → \(scoredPath)"
+            if let unseen = summary.unseenLevelsText {
+                text += "\nrows with levels unseen in training (scored as all zeros): \(unseen)"
+            }
             if let errorsPath {
                 text +=
                     "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"

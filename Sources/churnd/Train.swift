@@ -65,6 +65,12 @@ struct Train: ParsableCommand {
             outcome = try lifecycle.train(files: files, actor: commandLineActor) { progress?.show($0.description) }
         }
         for refusal in outcome.refusedFiles { printError(refusal) }
+        for input in outcome.artifact.training.inputs {
+            guard let rows = input.outOfBoundsRows else { continue }
+            printError(
+                "\(input.path): left out \(grouped(rows)) row\(rows == 1 ? "" : "s") with a value outside [schema.bounds]"
+            )
+        }
         var exported: String?
         if let directory = out {
             try FileSystem.makeDirectory(directory)

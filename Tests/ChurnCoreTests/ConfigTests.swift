@@ -3,8 +3,12 @@ import Testing
 @testable import ChurnCore
 
 struct ConfigTests {
-    @Test func theCommentedDefaultFileParsesToTheDefaults() throws {
-        #expect(try Config.parse(toml: Config.defaultTOML, file: "churnd.toml") == Config())
+    @Test func theCommentedDefaultFileParsesToTheDefaultsPlusTheLabsInputChecks() throws {
+        #expect(try Config.parse(toml: Config.defaultTOML, file: "churnd.toml") == Config.initial)
+        var expected = Config()
+        expected.schema.bounds = Schema.labBounds
+        expected.schema.normalize = Schema.labNormalization
+        #expect(Config.initial == expected)
     }
 
     @Test func valuesOverrideDefaults() throws {

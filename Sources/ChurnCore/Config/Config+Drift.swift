@@ -29,6 +29,14 @@ extension Config {
         /// The daemon's own prediction log in watch/logs, rotated when it passes `logMaxBytes`.
         public var logFile = "churnd-predictions.jsonl"
         public var logMaxBytes = 64 << 20
+        /// Effect floors: a test alerts only when its p-value is small AND its effect reaches its floor, so a
+        /// rare typo or a tiny difference in a large window does not move production.
+        /// Means: |mean_recent − mean_train| / std_train.
+        public var minMeanShift = 0.1
+        /// Binned distributions of numeric features and the probability: PSI over the training-quantile bins.
+        public var minBinPSI = 0.1
+        /// Level mixes: the largest change of one level's share of rows (unseen levels and missing values count).
+        public var minLevelShareChange = 0.05
         public init() {}
 
         /// The statistical settings of a check.
@@ -37,6 +45,9 @@ extension Config {
             settings.zThreshold = zThreshold
             settings.familyAlpha = falseAlarmRate
             settings.minRecords = minRecords
+            settings.minMeanShift = minMeanShift
+            settings.minBinPSI = minBinPSI
+            settings.minLevelShareChange = minLevelShareChange
             return settings
         }
     }
@@ -48,7 +59,8 @@ extension TOMLConfigReader {
             section, section: "drift",
             allowed: [
                 "interval_seconds", "last_n", "policy", "z_threshold", "false_alarm_rate", "min_records",
-                "sample_rows_per_file", "log_file", "log_max_bytes",
+                "sample_rows_per_file", "log_file", "log_max_bytes", "min_mean_shift", "min_bin_psi",
+                "min_level_share_change",
             ])
         try read(section, "drift", "interval_seconds", into: &drift.intervalSeconds, range: 0.1...604_800)
         try read(section, "drift", "last_n", into: &drift.lastN, range: 10...10_000_000)
@@ -65,6 +77,9 @@ extension TOMLConfigReader {
         try read(section, "drift", "sample_rows_per_file", into: &drift.sampleRowsPerFile, range: 0...100_000_000)
         try read(section, "drift", "log_file", into: &drift.logFile)
         try read(section, "drift", "log_max_bytes", into: &drift.logMaxBytes, range: 4096...(1 << 40))
+        try read(section, "drift", "min_mean_shift", into: &drift.minMeanShift, range: 0...100)
+        try read(section, "drift", "min_bin_psi", into: &drift.minBinPSI, range: 0...100)
+        try read(section, "drift", "min_level_share_change", into: &drift.minLevelShareChange, range: 0...1)
         if drift.logFile.contains("/") || !(drift.logFile.hasSuffix(".jsonl") || drift.logFile.hasSuffix(".log")) {
             throw error("drift", "log_file", "a file name in watch/logs ending in .jsonl or .log")
         }

@@ -21,13 +21,14 @@ extension Config {
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
                 section, section: "schema",
-                allowed: ["id", "label", "positive", "numeric", "categorical", "missing"])
+                allowed: ["id", "label", "positive", "numeric", "categorical", "missing", "bounds", "normalize"])
             try reader.read(section, "schema", "id", into: &config.schema.id)
             try reader.read(section, "schema", "label", into: &config.schema.label)
             try reader.read(section, "schema", "positive", into: &config.schema.positive)
             try reader.read(section, "schema", "numeric", into: &config.schema.numeric)
             try reader.read(section, "schema", "categorical", into: &config.schema.categorical)
             try reader.read(section, "schema", "missing", into: &config.schema.missing)
+            try reader.readInputChecks(section, into: &config.schema)
         }
         if let section = try reader.section(table, "training") {
             try reader.checkKeys(

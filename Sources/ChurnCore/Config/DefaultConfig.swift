@@ -1,8 +1,10 @@
 extension Config {
     /// The commented file `churnd init` writes. Every key it shows is the default, so the file changes nothing
-    /// until edited; `ConfigTests` checks that it parses to `Config()`.
+    /// until edited, except the input checks of `[schema.bounds]` and `[schema.normalize]` (the Python lab's,
+    /// which a file without them does not make); `ConfigTests` checks that it parses to `Config.initial`.
     public static let defaultTOML = """
-        # churnd configuration. Every value shown is the default; edit what you need.
+        # churnd configuration. Every value shown is the default (edit what you need), except the input checks
+        # of [schema.bounds] and [schema.normalize]: without those tables, no bounds or case are enforced.
         # Relative paths are resolved against the root directory (the one holding churnd.toml, or the one
         # given with --root or CHURND_ROOT), also when this file is passed with --config from elsewhere.
 
@@ -17,6 +19,22 @@ extension Config {
         categorical = ["plan_type", "region"]
         # Field values that mean "missing". Note "NA" is a region (North America), not missing.
         missing = [""]
+
+        [schema.bounds]
+        # Allowed range of numeric columns, inclusive: [min, max], or { min = 0 } / { max = 50 } for one side.
+        # A value outside is a row error when scoring (outbox/<stem>.errors.csv: "above the maximum 200"); a
+        # training row with one is left out and counted (a file with more than max_missing_fraction of its rows
+        # out of bounds in a column is refused). These are the Python lab API's limits.
+        tenure_months = [0, 200]
+        num_complaints = [0, 50]
+        avg_session_minutes = [0, 500]
+
+        [schema.normalize]
+        # Categorical values are always trimmed of spaces and tabs; "lower" or "upper" also sets their case, in
+        # training and in scoring alike ("PREMIUM" scores as "premium"). "trim" = trimming only (the default).
+        # A model records the normalisation it was trained with, and scoring applies that one.
+        plan_type = "lower"
+        region = "upper"
 
         [training]
         model_name = "churn_model"
@@ -82,6 +100,11 @@ extension Config {
         sample_rows_per_file = 10000 # rows of each scored file logged for drift (uniform sample); 0 = off
         log_file = "churnd-predictions.jsonl" # the daemon's prediction log in watch/logs
         log_max_bytes = 67108864    # rotate the log past this size (64 MiB)
+        # Effect floors: a test alerts only when its p-value is below its threshold AND its effect reaches
+        # the floor, so one odd row or a tiny difference in a large window does not move production (0: p only).
+        min_mean_shift = 0.1        # means: |mean recent - mean training| / std training
+        min_bin_psi = 0.1           # numeric and probability distributions: PSI over training-quantile bins
+        min_level_share_change = 0.05 # level mixes: largest change of one level's share of rows (unseen count)
 
         [shadow]
         # The challenger (best eligible version not serving) also scores every inbox file: its predictions go
@@ -106,4 +129,12 @@ extension Config {
         reports_keep = 1000         # only the newest this many drift reports in state/reports are kept
 
         """
+
+    /// The configuration `churnd init` writes: the defaults plus the Python lab's input checks.
+    public static var initial: Config {
+        var config = Config()
+        config.schema.bounds = Schema.labBounds
+        config.schema.normalize = Schema.labNormalization
+        return config
+    }
 }

@@ -28,6 +28,8 @@ public struct InputFile: Codable, Equatable, Sendable {
     public var sha256: String
     public var bytes: Int
     public var rows: Int
+    /// Rows left out because a value was outside `[schema.bounds]` (absent when none were).
+    public var outOfBoundsRows: Int? = nil
 }
 
 /// Why a training file was refused: every problem found, each with its place.
@@ -49,6 +51,10 @@ extension LabeledData {
     /// every schema column present, no column over `maxMissingFraction` missing, numeric fields parse as
     /// finite numbers, every record well-formed. A file that fails adds nothing and throws
     /// `ValidationFailure` (or `ChurnError` for a file that is not CSV at all).
+    ///
+    /// Categorical values are normalised as `schema.normalize` says. A row with a value outside
+    /// `schema.bounds` is left out and counted (`InputFile.outOfBoundsRows`), as the Python lab's API refused
+    /// such a request; a column with more such values than `maxMissingFraction` of the rows refuses the file.
     ///
     /// - Parameter progress: told the rows held so far (this file's included) every 65,536 rows.
     public mutating func append<Source: ByteSource>(
@@ -87,6 +93,13 @@ extension LabeledData {
         }
         let numericNames = schema.numeric
         let categoricalNames = schema.categorical
+        let bounds = schema.bounds
+        let (lower, upper) = Bounds.limits(bounds, columns: numericNames)
+        let normalizations = categoricalNames.map { schema.normalize[$0] ?? .trim }
+        var normalized: [UInt8] = []
+        var outOfBounds = [Int](repeating: 0, count: numericNames.count)
+        var firstOutOfBounds = [String?](repeating: nil, count: numericNames.count)
+        var outOfBoundsRows = 0
 
         while try reader.next() {
             let line = reader.line
@@ -99,13 +112,23 @@ extension LabeledData {
                 continue
             }
             var rowOK = true
+            var inBounds = true
             for (k, index) in binding.numeric.enumerated() {
                 let value: Double = reader.withField(index) { raw in
                     if missing.contains(FieldCheck.trimmed(raw)) {
                         missingCounts[k] += 1
                         return .nan
                     }
-                    if let number = NumberParser.parseDouble(raw) { return number }
+                    if let number = NumberParser.parseDouble(raw) {
+                        if number < lower[k] || number > upper[k] {
+                            inBounds = false
+                            outOfBounds[k] += 1
+                            if firstOutOfBounds[k] == nil, let reason = bounds[numericNames[k]]?.violation(number) {
+                                firstOutOfBounds[k] = "line \(line): \"\(FieldCheck.display(raw))\" is \(reason)"
+                            }
+                        }
+                        return number
+                    }
                     report(
                         "line \(line), column \(numericNames[k]): \"\(FieldCheck.display(raw))\" is not a number")
                     rowOK = false
@@ -125,7 +148,9 @@ extension LabeledData {
                         rowOK = false
                         return -1
                     }
-                    return levels[k].code(for: value)
+                    if normalizations[k] == .trim { return levels[k].code(for: value) }
+                    normalizations[k].normalize(trimmed: value, into: &normalized)
+                    return normalized.withUnsafeBufferPointer { levels[k].code(for: $0) }
                 }
                 categorical[k].append(code)
             }
@@ -134,8 +159,9 @@ extension LabeledData {
                 if missing.contains(value) { return nil }
                 return positive.contains(value) ? 1 : 0
             }
-            guard rowOK, let label else {
-                if rowOK { missingCounts[missingCounts.count - 1] += 1 }
+            guard rowOK, inBounds, let label else {
+                if rowOK, inBounds { missingCounts[missingCounts.count - 1] += 1 }
+                if rowOK, !inBounds { outOfBoundsRows += 1 }
                 // Roll back this row's feature values.
                 for k in numeric.indices { numeric[k].removeLast() }
                 for k in categorical.indices { categorical[k].removeLast() }
@@ -145,7 +171,7 @@ extension LabeledData {
             if labels.count & 0xFFFF == 0 { progress(labels.count) }
         }
         let rows = labels.count - startCount
-        let total = rows + missingCounts[missingCounts.count - 1]
+        let total = rows + missingCounts[missingCounts.count - 1] + outOfBoundsRows
         if total == 0 { report("no data rows after the header") }
         if total > 0 {
             for (k, name) in (schema.features + [schema.label]).enumerated() {
@@ -156,6 +182,15 @@ extension LabeledData {
                             + "(\(Self.percent(fraction)); the limit is \(Self.percent(maxMissingFraction)))")
                 }
             }
+            for (k, name) in numericNames.enumerated() {
+                let fraction = Double(outOfBounds[k]) / Double(total)
+                if fraction > maxMissingFraction {
+                    report(
+                        "column \(name): \(outOfBounds[k]) of \(total) values out of bounds "
+                            + "(\(Self.percent(fraction)); the limit is \(Self.percent(maxMissingFraction))), "
+                            + "first at \(firstOutOfBounds[k] ?? "?"); fix the data or [schema.bounds]")
+                }
+            }
         }
         if problemCount > 0 {
             throw ValidationFailure(path: path, problems: problems, more: problemCount - problems.count)
@@ -164,7 +199,10 @@ extension LabeledData {
         self.categorical = categorical
         self.levels = levels
         self.labels = labels
-        files.append(InputFile(path: path, sha256: hexString(hasher.finalize()), bytes: byteCount, rows: rows))
+        files.append(
+            InputFile(
+                path: path, sha256: hexString(hasher.finalize()), bytes: byteCount, rows: rows,
+                outOfBoundsRows: outOfBoundsRows > 0 ? outOfBoundsRows : nil))
     }
 
     static func describe(_ problem: CSVRecordProblem) -> String {

@@ -7,8 +7,15 @@
 ///   against training counts over training-quantile bins (catches shape changes the mean misses);
 /// - categorical features: a chi-squared test of level counts against training counts, with levels unseen in
 ///   training pooled as their own bucket and missing values as another.
-/// An alert fires when any p-value falls below its share of `familyAlpha` (a weighted Bonferroni rule, so
-/// the chance of a false alarm per check stays below `familyAlpha`), or when the reference z-score
+/// Each test also measures the size of the change, next to its p-value: the standardised mean difference
+/// `|mean_recent − mean_train| / std_train` for means, the PSI over the bins for binned χ², and the largest
+/// change of one level's share of rows for level mixes (levels unseen in training and missing values count as
+/// levels, so one unseen value in 500 rows is a change of 0.2 %). With large windows or rare levels a tiny
+/// difference is "significant"; a test therefore drifts only when its p-value is small AND its effect reaches
+/// its floor (`minMeanShift`, `minBinPSI`, `minLevelShareChange`).
+///
+/// An alert fires when any test drifts, its p-value below its share of `familyAlpha` (a weighted Bonferroni
+/// rule, so the chance of a false alarm per check stays below `familyAlpha`), or when the reference z-score
 /// `|mean_recent − mean_train| / std_train` reaches `zThreshold` on a numeric feature. The primary tests —
 /// feature means and level mixes, where the shifts that matter show first — get weight 1; the shape tests
 /// (quantile bins) and the tests on the predicted probability get `secondaryWeight`, keeping power where it
@@ -23,6 +30,12 @@ public struct DriftCheck: Sendable {
         public var secondaryWeight = 0.25
         /// Fewer records than this: "not enough data", no alert.
         public var minRecords = 100
+        /// Effect floor of the mean tests: |mean_recent − mean_train| / std_train.
+        public var minMeanShift = 0.1
+        /// Effect floor of the binned χ² tests: PSI over the training-quantile bins.
+        public var minBinPSI = 0.1
+        /// Effect floor of the level-mix tests: the largest change of one level's share of rows.
+        public var minLevelShareChange = 0.05
         public init() {}
     }
 
@@ -38,11 +51,30 @@ public struct DriftCheck: Sendable {
         public var kind: String
         public var statistic: Double
         public var pValue: Double
-        /// Population stability index over the same bins/levels (smoothed), for reading, not for alerting.
+        /// Population stability index over the same bins/levels (smoothed).
         public var psi: Double?
         /// Significance level this test was held to.
         public var alpha: Double = 0
+        /// Size of the change, in the unit of `kind`: standardised mean difference ("mean"), PSI ("bins"),
+        /// largest change of one level's share of rows ("levels").
+        public var effect: Double = 0
+        /// Floor `effect` had to reach for the test to drift.
+        public var minEffect: Double = 0
+        /// The level whose share changed most ("levels" only).
+        public var bucket: String? = nil
+        /// p-value below `alpha` and effect at or above `minEffect`.
         public var drifted: Bool
+
+        /// Below its significance level, whatever the effect.
+        public var significant: Bool { pValue < alpha }
+
+        /// Both halves of the rule in one line: "plan_type levels: p 9e-14 (threshold 0.001), largest share
+        /// change 0.2 % (<unseen>) (floor 5.0 %): below the floor, no drift".
+        public var line: String {
+            let verdict = drifted ? "drift" : (significant ? "below the floor, no drift" : "not significant, no drift")
+            return "\(feature) \(kind): p \(formatP(pValue)) (threshold \(formatP(alpha))), "
+                + "\(DriftCheck.effectText(self)) (floor \(DriftCheck.effectValue(minEffect, kind))): \(verdict)"
+        }
     }
 
     public struct FeatureSummary: Codable, Equatable, Sendable {
@@ -57,6 +89,8 @@ public struct DriftCheck: Sendable {
         public var buckets: [String]
         public var trainShares: [Double]
         public var recentShares: [Double]
+        /// Recent values that are no level of the model's training, after normalisation (categorical only).
+        public var unseen: Int? = nil
     }
 
     public struct Report: Codable, Equatable, Sendable {
@@ -103,16 +137,22 @@ public struct DriftCheck: Sendable {
         let totalWeight = weights.reduce(0, +)
         for index in tests.indices {
             tests[index].alpha = totalWeight > 0 ? settings.familyAlpha * weights[index] / totalWeight : 0
-            tests[index].drifted = tests[index].pValue < tests[index].alpha
+            tests[index].drifted = tests[index].significant && tests[index].effect >= tests[index].minEffect
         }
-        // Strongest evidence relative to each test's own level.
-        let strongest = tests.min { $0.pValue / max($0.alpha, 1e-300) < $1.pValue / max($1.alpha, 1e-300) }
+        // Strongest evidence relative to each test's own level: among the drifted tests, else among all.
+        func strength(_ test: Test) -> Double { test.pValue / max(test.alpha, 1e-300) }
+        let strongest =
+            tests.filter(\.drifted).min { strength($0) < strength($1) } ?? tests.min { strength($0) < strength($1) }
         let alert = tests.contains(where: \.drifted) || !referenceAlerts.isEmpty
         var reason = "no drift"
         if let first = referenceAlerts.first {
             reason = first
         } else if let strongest, strongest.drifted {
             reason = describe(strongest, features.first { $0.feature == strongest.feature })
+        } else if let strongest, strongest.significant {
+            reason =
+                "no drift (\(strongest.feature) \(testNoun(strongest.kind)) has p \(formatP(strongest.pValue)) but "
+                + "\(effectText(strongest)) is below its floor \(effectValue(strongest.minEffect, strongest.kind)))"
         } else if let strongest {
             reason =
                 "no drift (smallest p \(formatP(strongest.pValue)) on \(strongest.feature), its threshold \(formatP(strongest.alpha)))"
@@ -140,11 +180,13 @@ public struct DriftCheck: Sendable {
             tests.append(
                 Test(
                     feature: stats.name, kind: "mean", statistic: z, pValue: Distributions.normalTwoSided(z), psi: nil,
-                    drifted: false))
+                    effect: referenceZ ?? 0, minEffect: settings.minMeanShift, drifted: false))
         } else if values.contains(where: { $0 != trainMean }) {
             // Constant in training, varying now: that is drift, without dividing by zero.
             tests.append(
-                Test(feature: stats.name, kind: "mean", statistic: .infinity, pValue: 0, psi: nil, drifted: false))
+                Test(
+                    feature: stats.name, kind: "mean", statistic: .infinity, pValue: 0, psi: nil, effect: .infinity,
+                    minEffect: settings.minMeanShift, drifted: false))
         }
         let edges = stats.binEdges ?? []
         var counts = [Double](repeating: 0, count: edges.count + 1)
@@ -152,11 +194,12 @@ public struct DriftCheck: Sendable {
         let trainShares = stats.binShares ?? [1]
         if trainShares.count == counts.count, counts.count > 1 {
             let (chi, degrees) = Self.homogeneity(trainShares.map { $0 * trainCount }, counts)
+            let psi = Self.psi(expected: trainShares, observed: counts.map { $0 / n })
             tests.append(
                 Test(
                     feature: stats.name, kind: "bins", statistic: chi,
-                    pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees),
-                    psi: Self.psi(expected: trainShares, observed: counts.map { $0 / n }), drifted: false))
+                    pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees), psi: psi, effect: psi,
+                    minEffect: settings.minBinPSI, drifted: false))
         }
         let labels = Self.binLabels(edges)
         let summary = FeatureSummary(
@@ -174,8 +217,14 @@ public struct DriftCheck: Sendable {
         let unseen = known.count
         let missing = known.count + 1
         var counts = [Double](repeating: 0, count: known.count + 2)
+        // Logged values are compared as the model saw them: normalised as its training was.
+        let normalization = stats.normalize ?? .trim
         for level in levels {
-            if let level { counts[index[level] ?? unseen] += 1 } else { counts[missing] += 1 }
+            if let level {
+                counts[index[normalization.apply(level)] ?? unseen] += 1
+            } else {
+                counts[missing] += 1
+            }
         }
         let trainCount = Double(stats.count + stats.missing)
         let presentShare = trainCount > 0 ? Double(stats.count) / trainCount : 1
@@ -184,14 +233,22 @@ public struct DriftCheck: Sendable {
         trainShares.append(trainCount > 0 ? Double(stats.missing) / trainCount : 0)
         let (chi, degrees) = Self.homogeneity(trainShares.map { $0 * trainCount }, counts)
         let n = Double(levels.count)
+        let buckets = known + ["<unseen>", "<missing>"]
+        let recentShares = counts.map { $0 / n }
+        // The largest change of one bucket's share of rows; the first on a tie.
+        var largest = (change: 0.0, bucket: buckets[0])
+        for k in buckets.indices where abs(recentShares[k] - trainShares[k]) > largest.change {
+            largest = (abs(recentShares[k] - trainShares[k]), buckets[k])
+        }
         let test = Test(
             feature: stats.name, kind: "levels", statistic: chi,
             pValue: Distributions.chiSquaredSurvival(chi, degrees: degrees),
-            psi: Self.psi(expected: trainShares, observed: counts.map { $0 / n }), drifted: false)
+            psi: Self.psi(expected: trainShares, observed: recentShares), effect: largest.change,
+            minEffect: settings.minLevelShareChange, bucket: largest.bucket, drifted: false)
         let summary = FeatureSummary(
             feature: stats.name, kind: .categorical, count: levels.count, referenceZ: nil, trainMean: nil,
-            recentMean: nil, buckets: known + ["<unseen>", "<missing>"], trainShares: trainShares,
-            recentShares: counts.map { $0 / n })
+            recentMean: nil, buckets: buckets, trainShares: trainShares, recentShares: recentShares,
+            unseen: Int(counts[unseen]))
         return (test, summary)
     }
 
@@ -261,15 +318,48 @@ public struct DriftCheck: Sendable {
             let recent = summary?.recentMean.map { format($0, 3) } ?? "?"
             let train = summary?.trainMean.map { format($0, 3) } ?? "?"
             return
-                "\(test.feature) mean \(recent) vs \(train) in training (z \(format(test.statistic, 1)), p \(formatP(test.pValue)))"
+                "\(test.feature) mean \(recent) vs \(train) in training (z \(format(test.statistic, 1)), p \(formatP(test.pValue)), "
+                + "\(effectText(test)))"
         case "bins":
             return "\(test.feature) distribution changed (χ² \(format(test.statistic, 1)), p \(formatP(test.pValue)), "
                 + "PSI \(format(test.psi ?? 0, 2)))"
         default:
             return "\(test.feature) level mix changed (χ² \(format(test.statistic, 1)), p \(formatP(test.pValue)), "
-                + "PSI \(format(test.psi ?? 0, 2)))"
+                + "PSI \(format(test.psi ?? 0, 2)), \(effectText(test)))"
         }
     }
+
+    /// "mean test", "binned distribution", "level mix": what a test of `kind` looks at.
+    func testNoun(_ kind: String) -> String {
+        switch kind {
+        case "mean": return "mean"
+        case "bins": return "binned distribution"
+        default: return "level mix"
+        }
+    }
+
+    /// A test's effect in words: "shift 0.27 sd", "PSI 0.04", "largest share change 0.2 % (<unseen>)".
+    public static func effectText(_ test: Test) -> String {
+        switch test.kind {
+        case "mean": return "shift \(effectValue(test.effect, test.kind))"
+        case "bins": return "PSI \(effectValue(test.effect, test.kind))"
+        default:
+            return "largest share change \(effectValue(test.effect, test.kind))"
+                + (test.bucket.map { " (\($0))" } ?? "")
+        }
+    }
+
+    /// An effect size or floor in the unit of a test of `kind`: "0.27 sd", "0.04", "5.0 %".
+    public static func effectValue(_ value: Double, _ kind: String) -> String {
+        switch kind {
+        case "mean": return "\(format(value, 2)) sd"
+        case "bins": return format(value, 3)
+        default: return "\(format(value * 100, 1)) %"
+        }
+    }
+
+    func effectText(_ test: Test) -> String { Self.effectText(test) }
+    func effectValue(_ value: Double, _ kind: String) -> String { Self.effectValue(value, kind) }
 }
 
 /// Fixed decimals for messages; statistics can be infinite (a feature constant in training that moved).

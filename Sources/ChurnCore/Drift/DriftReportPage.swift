@@ -54,13 +54,16 @@ public struct DriftReportPage: Sendable {
         page += "Decision: \(escape(decision))</div>\n"
         if !report.tests.isEmpty {
             page += "<h2>Tests</h2><table><tr><th>feature</th><th>test</th><th class=num>statistic</th>"
-            page += "<th class=num>p-value</th><th class=num>threshold</th><th class=num>PSI</th><th>drift</th></tr>\n"
+            page += "<th class=num>p-value</th><th class=num>threshold</th><th class=num>effect</th>"
+            page += "<th class=num>floor</th><th class=num>PSI</th><th>drift</th></tr>\n"
             for test in report.tests {
                 page +=
                     "<tr\(test.drifted ? " class=drift" : "")><td>\(escape(test.feature))</td><td>\(testName(test.kind))</td>"
                 page += "<td class=num>\(format(test.statistic, 2))</td><td class=num>\(formatP(test.pValue))</td>"
-                page +=
-                    "<td class=num>&lt; \(formatP(test.alpha))</td><td class=num>\(test.psi.map { format($0, 3) } ?? "–")</td>"
+                page += "<td class=num>&lt; \(formatP(test.alpha))</td>"
+                page += "<td class=num>\(escape(DriftCheck.effectText(test)))</td>"
+                page += "<td class=num>≥ \(escape(DriftCheck.effectValue(test.minEffect, test.kind)))</td>"
+                page += "<td class=num>\(test.psi.map { format($0, 3) } ?? "–")</td>"
                 page += "<td>\(test.drifted ? "yes" : "no")</td></tr>\n"
             }
             page += "</table>\n"
@@ -72,6 +75,9 @@ public struct DriftReportPage: Sendable {
                 facts.append("mean \(format(recent, 3)) recent vs \(format(train, 3)) in training")
             }
             if let z = feature.referenceZ { facts.append("reference z \(format(z, 2))") }
+            if let unseen = feature.unseen, unseen > 0 {
+                facts.append("\(unseen) value\(unseen == 1 ? "" : "s") unseen in training")
+            }
             page += "<div class=meta>\(facts.joined(separator: " · "))</div>"
             page += "<div class=legend><span style=\"background:#4c6ef5\"></span>training"
             page += "<span style=\"background:#f08c00\"></span>recent</div>"

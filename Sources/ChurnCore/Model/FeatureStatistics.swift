@@ -19,6 +19,9 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
     public var binShares: [Double]?
     // Categorical features: share of each level among non-missing values.
     public var frequencies: [String: Double]?
+    /// How the levels were normalised (categorical features of models trained with `[schema.normalize]`);
+    /// a drift check normalises recent values the same way before counting them.
+    public var normalize: CategoryNormalization? = nil
 
     public static func numeric(name: String, values column: [Double], rows: [Int]) -> FeatureStatistics {
         var values = rows.compactMap { column[$0].isNaN ? nil : column[$0] }
@@ -51,7 +54,9 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
             binShares: counts.map { $0 / n }, frequencies: nil)
     }
 
-    public static func categorical(name: String, codes: [Int32], levels: [String], rows: [Int]) -> FeatureStatistics {
+    public static func categorical(
+        name: String, codes: [Int32], levels: [String], rows: [Int], normalize: CategoryNormalization? = nil
+    ) -> FeatureStatistics {
         var counts = [Int](repeating: 0, count: levels.count)
         var missing = 0
         for row in rows {
@@ -63,6 +68,7 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
         for (level, count) in zip(levels, counts) where count > 0 { frequencies[level] = Double(count) / present }
         return FeatureStatistics(
             name: name, kind: .categorical, count: rows.count - missing, missing: missing, mean: nil, std: nil,
-            min: nil, max: nil, deciles: nil, binEdges: nil, binShares: nil, frequencies: frequencies)
+            min: nil, max: nil, deciles: nil, binEdges: nil, binShares: nil, frequencies: frequencies,
+            normalize: normalize)
     }
 }

@@ -1,6 +1,6 @@
 /// The fitted feature transformation: numeric → median imputation then standardisation; categorical →
-/// one-hot over the levels seen in training (sorted by code point), missing as its own level when it was
-/// seen, unknown levels → all zeros.
+/// one-hot over the levels seen in training (sorted by code point, after the column's normalisation), missing
+/// as its own level when it was seen, unknown levels → all zeros.
 public struct Preprocessing: Codable, Equatable, Sendable {
     public struct Numeric: Codable, Equatable, Sendable {
         public var name: String
@@ -15,6 +15,12 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         public var levels: [String]
         /// True when a "missing" level follows `levels` in the encoding.
         public var hasMissingLevel: Bool
+        /// How values were normalised before they became `levels`; scoring applies the same. Absent in models
+        /// trained before normalisation existed, and when the schema sets none: values are trimmed only.
+        public var normalize: CategoryNormalization? = nil
+
+        /// The normalisation scoring applies.
+        public var normalization: CategoryNormalization { normalize ?? .trim }
     }
 
     public var numeric: [Numeric]
@@ -67,7 +73,9 @@ public struct Preprocessing: Codable, Equatable, Sendable {
             }
             let levels = data.levels[k].levels.enumerated().filter { seen[$0.offset] }.map(\.element)
                 .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            categorical.append(Categorical(name: name, levels: levels, hasMissingLevel: sawMissing))
+            categorical.append(
+                Categorical(
+                    name: name, levels: levels, hasMissingLevel: sawMissing, normalize: data.schema.normalize[name]))
         }
         return Preprocessing(numeric: numeric, categorical: categorical)
     }

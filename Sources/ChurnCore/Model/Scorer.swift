@@ -2,6 +2,11 @@ import Foundation
 
 /// Scores CSV rows with a model artifact and writes `.scored.csv` rows and `.errors.csv` rows (SPEC §6).
 ///
+/// Inputs are checked as the Python lab's API did: a numeric value outside the configured bounds is a row error
+/// ("above the maximum 200"), never scored. Categorical values are normalised as the artifact's preprocessing
+/// records (trimmed only for models trained before normalisation existed), then matched with its levels; a
+/// level still unknown is scored as all zeros, as scikit-learn does, and counted per column in the summary.
+///
 /// The linear model is folded into per-column coefficients once, so a row costs one parse of each feature
 /// field, a few multiply-adds, one exponential and the formatting of the output line. XGBoost models encode
 /// each row into a batch of `batchRows` rows that the compiled trees predict at once (`Scorer+XGBoost.swift`).
@@ -10,10 +15,16 @@ public struct Scorer: Sendable {
     public let versionLabel: String
     public let passthrough: Bool
     public let maxRecordBytes: Int
+    /// Allowed ranges of the numeric columns, by name (`[schema.bounds]` of the configuration in force).
+    public let bounds: [String: Bounds]
 
     private let bias: Double
     private let numericWeights: [Double]  // coefficient / std
     let categoricalLevels: [[[UInt8]]]
+    /// Each categorical column's normalisation, as the artifact records it.
+    let normalizations: [CategoryNormalization]
+    private let lowerBounds: [Double]
+    private let upperBounds: [Double]
     private let categoricalWeights: [[Double]]
     private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
     /// The compiled trees of an xgboost artifact, or why they could not be compiled.
@@ -27,15 +38,22 @@ public struct Scorer: Sendable {
     /// The split's challenger must read the same columns (same schema).
     public var split: ServingSplit?
 
-    /// - Parameter nthread: threads the trees predict with (xgboost artifacts only).
+    /// - Parameters:
+    ///   - bounds: allowed ranges of numeric columns; rows outside are row errors. Columns the artifact does
+    ///     not read are ignored.
+    ///   - nthread: threads the trees predict with (xgboost artifacts only).
     public init(
         artifact: ModelArtifact, versionLabel: String, passthrough: Bool = false, maxRecordBytes: Int = 1 << 20,
-        nthread: Int = ProcessInfo.processInfo.activeProcessorCount
+        bounds: [String: Bounds] = [:], nthread: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
         self.artifact = artifact
         self.versionLabel = versionLabel
         self.passthrough = passthrough
         self.maxRecordBytes = maxRecordBytes
+        let numericNames = artifact.preprocessing.numeric.map(\.name)
+        self.bounds = bounds.filter { numericNames.contains($0.key) }
+        (lowerBounds, upperBounds) = Bounds.limits(bounds, columns: numericNames)
+        self.normalizations = artifact.preprocessing.categorical.map(\.normalization)
         self.layout = EncodedLayout(artifact.preprocessing)
         self.nthread = max(1, nthread)
         if artifact.family == ModelFamily.xgboost.rawValue {
@@ -81,17 +99,18 @@ public struct Scorer: Sendable {
     }
 
     /// Probability for one row given as values (logged records, simulations). Missing numerics take the
-    /// training median; unknown levels contribute nothing, as in file scoring.
+    /// training median; categorical values are normalised as the model says, and unknown levels contribute
+    /// nothing, as in file scoring. Bounds are not checked.
     public func probability(numeric: [Double?], categorical: [String?]) -> Double {
         var row = [Float](repeating: 0, count: trees == nil ? 0 : layout.width)  // scratch for trees only
         return probability(numeric: numeric, levels: levels(of: categorical), encoding: &row)
     }
 
-    /// Each categorical value's index among this model's levels: -1 unknown, -2 missing (nil).
+    /// Each categorical value's index among this model's levels once normalised: -1 unknown, -2 missing (nil).
     func levels(of categorical: [String?]) -> [Int] {
         categoricalLevels.indices.map { k in
             guard let level = categorical[k] else { return -2 }
-            return categoricalLevels[k].firstIndex(of: Array(level.utf8)) ?? -1
+            return categoricalLevels[k].firstIndex(of: Array(normalizations[k].apply(level).utf8)) ?? -1
         }
     }
 
@@ -103,6 +122,15 @@ public struct Scorer: Sendable {
         public var errorLines = 0
         /// Scored rows the challenger served (A/B serving); the champion served the others.
         public var servedByChallenger = 0
+        /// Scored rows whose value in a categorical column (by name) is a level the model never saw in
+        /// training, after normalisation; columns without any are absent.
+        public var unseenLevels: [String: Int] = [:]
+
+        /// "plan_type 3, region 1" (columns by name), or nil when every level was known.
+        public var unseenLevelsText: String? {
+            guard !unseenLevels.isEmpty else { return nil }
+            return unseenLevels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
     }
 
     /// Scores every record of `source`. File-level problems (no header, a required column missing, binary
@@ -126,7 +154,7 @@ public struct Scorer: Sendable {
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
     ) throws -> Summary {
         let schema = artifact.schema
-        if let split, split.challenger.artifact.schema != schema {
+        if let split, !split.challenger.artifact.schema.readsSameColumns(as: schema) {
             throw ChurnError.internalInconsistency("an A/B challenger must read the champion's columns")
         }
         var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
@@ -169,6 +197,10 @@ public struct Scorer: Sendable {
         let numericWeights = self.numericWeights, medians = layout.medians
         let categoricalLevels = self.categoricalLevels, categoricalWeights = self.categoricalWeights
         let missingWeights = self.missingWeights
+        let normalizations = self.normalizations
+        let lowerBounds = self.lowerBounds, upperBounds = self.upperBounds
+        var unseenCounts = [Int](repeating: 0, count: categoricalFields.count)
+        var rowUnseen: [Int] = []
         var batch = try treeBatch(path: path, hasID: binding.id != nil, passthroughCount: passthroughColumns.count)
         let useTrees = batch != nil
         let means = layout.means, scales = layout.scales
@@ -190,6 +222,7 @@ public struct Scorer: Sendable {
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
             let line = reader.line
             if !rowErrors.isEmpty { rowErrors.removeAll(keepingCapacity: true) }
+            if !rowUnseen.isEmpty { rowUnseen.removeAll(keepingCapacity: true) }
             if let problem = reader.problem {
                 rowErrors.append(("", "", LabeledData.describe(problem)))
             } else if reader.fieldCount != fieldCount {
@@ -202,6 +235,14 @@ public struct Scorer: Sendable {
                     let index = numericFields[k]
                     let value: Double? = reader.withField(index) { raw in
                         if let number = NumberParser.parseDouble(raw) {
+                            if number < lowerBounds[k] || number > upperBounds[k] {
+                                if missing.contains(FieldCheck.trimmed(raw)) {  // a marker such as "-1": missing
+                                    if keepValues { parsed[k] = nil }
+                                    return medians[k]
+                                }
+                                rowErrors.append((schema.numeric[k], FieldCheck.display(raw), outOfBounds(number, k)))
+                                return nil
+                            }
                             if keepValues { parsed[k] = number }
                             return number
                         }
@@ -231,11 +272,12 @@ public struct Scorer: Sendable {
                     let level = reader.withField(index) { raw -> Int in
                         let value = FieldCheck.trimmed(raw)
                         if missing.contains(value) { return -2 }
-                        let j = Self.level(of: value, in: categoricalLevels[k])
+                        let j = normalizations[k].index(of: value, in: categoricalLevels[k])
                         if j >= 0 { return j }
                         if !FieldCheck.isValidUTF8(value) {
                             rowErrors.append((schema.categorical[k], FieldCheck.display(value), "not valid UTF-8"))
                         }
+                        rowUnseen.append(k)
                         return -1  // a level never seen in training: all zeros
                     }
                     if useTrees {
@@ -270,6 +312,7 @@ public struct Scorer: Sendable {
                 }
                 continue
             }
+            for k in rowUnseen { unseenCounts[k] += 1 }
             // A/B: the challenger's probability when this row's id hashes into its share.
             var challengerProbability: Double?
             if let split {
@@ -281,7 +324,9 @@ public struct Scorer: Sendable {
                         challengerLevels[k] = reader.withField(categoricalFields[k]) { raw in
                             let value = FieldCheck.trimmed(raw)
                             return missing.contains(value)
-                                ? -2 : Self.level(of: value, in: split.challenger.categoricalLevels[k])
+                                ? -2
+                                : split.challenger.normalizations[k].index(
+                                    of: value, in: split.challenger.categoricalLevels[k])
                         }
                     }
                     challengerProbability = split.challenger.probability(
@@ -290,7 +335,7 @@ public struct Scorer: Sendable {
                 }
             }
             if sampling, let slot = sample.offer() {
-                let levels = Self.levels(reader, categoricalFields, missing: missing)
+                let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
                 let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                 var features: [String: PredictionRecord.Value] = [:]
                 for (k, name) in schema.numeric.enumerated() {
@@ -342,6 +387,9 @@ public struct Scorer: Sendable {
         try batch?.finish(into: &scored)
         try scored.flush()
         try errors.flush()
+        for (k, count) in unseenCounts.enumerated() where count > 0 {
+            summary.unseenLevels[schema.categorical[k]] = count
+        }
         if !sampledValues.isEmpty {
             let probabilities = self.probabilities(of: sampledValues)
             sample.update { records in
@@ -354,16 +402,9 @@ public struct Scorer: Sendable {
         return summary
     }
 
-    /// Index of `value` among `levels`, -1 when it is not one of them.
-    @inline(__always)
-    static func level(of value: UnsafeBufferPointer<UInt8>, in levels: [[UInt8]]) -> Int {
-        for j in levels.indices where levels[j].count == value.count {
-            let same = levels[j].withUnsafeBufferPointer {
-                value.count == 0 || memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0
-            }
-            if same { return j }
-        }
-        return -1
+    /// The reason a row error gives for the `k`th numeric column's `value`, outside its bounds.
+    private func outOfBounds(_ value: Double, _ k: Int) -> String {
+        bounds[artifact.schema.numeric[k]]?.violation(value) ?? "out of bounds"
     }
 
     /// Probability of a row given its numeric values (nil = missing: the training median) and the index of
@@ -388,14 +429,16 @@ public struct Scorer: Sendable {
         return Statistics.sigmoid(z)
     }
 
-    /// The categorical fields of the current record as logged: trimmed text, nil for a missing value.
-    private static func levels<S>(_ reader: borrowing CSVReader<S>, _ fields: [Int], missing: ByteStringSet)
-        -> [String?]
-    {
-        fields.map { index in
-            reader.withField(index) { raw in
+    /// The categorical fields of the current record as logged: normalised text, nil for a missing value.
+    private static func levels<S>(
+        _ reader: borrowing CSVReader<S>, _ fields: [Int], missing: ByteStringSet,
+        normalizations: [CategoryNormalization]
+    ) -> [String?] {
+        fields.indices.map { k in
+            reader.withField(fields[k]) { raw in
                 let value = FieldCheck.trimmed(raw)
-                return missing.contains(value) ? nil : String(decoding: value, as: UTF8.self)
+                return missing.contains(value)
+                    ? nil : normalizations[k].apply(String(decoding: value, as: UTF8.self))
             }
         }
     }

@@ -90,7 +90,9 @@ public struct Trainer: Sendable {
         }
         for (k, name) in schema.categorical.enumerated() {
             statistics.append(
-                .categorical(name: name, codes: data.categorical[k], levels: data.levels[k].levels, rows: split.train))
+                .categorical(
+                    name: name, codes: data.categorical[k], levels: data.levels[k].levels, rows: split.train,
+                    normalize: data.schema.normalize[name]))
         }
 
         var results: [FamilyResult] = []

@@ -116,6 +116,7 @@ actor InboxPipeline {
                 "output": "\(FileSystem.split(output).name)",
             ]
             if summary.servedByChallenger > 0 { metadata["challenger_rows"] = "\(summary.servedByChallenger)" }
+            if let unseen = summary.unseenLevelsText { metadata["unseen_levels"] = "\(unseen)" }
             logger.info("file scored", metadata: metadata)
         case .published(let name, let output):
             recovered()

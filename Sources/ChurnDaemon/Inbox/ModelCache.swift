@@ -9,6 +9,8 @@ final class ModelCache: Sendable {
     struct Scoring: Equatable, Sendable {
         var passthrough: Bool
         var maxRecordBytes: Int
+        /// `[schema.bounds]`: rows outside are row errors.
+        var bounds: [String: Bounds] = [:]
     }
 
     private let registry: any ModelRegistry
@@ -41,7 +43,7 @@ final class ModelCache: Sendable {
         let artifact = try registry.artifact(version: version)
         let scorer = Scorer(
             artifact: artifact, versionLabel: String(version), passthrough: scoring.passthrough,
-            maxRecordBytes: scoring.maxRecordBytes)
+            maxRecordBytes: scoring.maxRecordBytes, bounds: scoring.bounds)
         state.withLock { $0 = (scoring, version, scorer) }
         return (version, scorer)
     }

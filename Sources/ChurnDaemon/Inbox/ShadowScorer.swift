@@ -29,7 +29,7 @@ final class ShadowScorer: Sendable {
     func split(champion: Int, schema: Schema) -> ServingSplit? {
         let fraction = serveFraction()
         guard fraction > 0, let version = try? registry.challengerVersion(), version != champion,
-            let scorer = scorer(version: version), scorer.artifact.schema == schema
+            let scorer = scorer(version: version), scorer.artifact.schema.readsSameColumns(as: schema)
         else { return nil }
         return ServingSplit(challenger: scorer, fraction: fraction)
     }
