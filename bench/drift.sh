@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Drift rule on generated data: false alarms without drift, detection per shift (issue 6), at last_n = 500.
+# Drift rule on generated data: false alarms without drift, detection per shift, at last_n = 500.
 # Usage: bench/drift.sh [WINDOWS_PER_SCENARIO]   (default 5000; the committed test uses 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,7 +37,7 @@ extension ModelLifecycle {
             model: modelName, version: version, alias: alias, actor: actor, reason: reason, challenger: challengerRule)
     }
 
-    /// Moves `alias` back to `version`, or without one to the version that served before (SPEC §5).
+    /// Moves `alias` back to `version`, or without one to the version that served before.
     @discardableResult
     public func rollback(
         to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,

@@ -1,7 +1,7 @@
 import ChurnCore
 import GRDB
 
-/// One labeled outcome as stored: the live record behind `churnd models`' live F1 (SPEC §5, live F1).
+/// One labeled outcome as stored: the live record behind `churnd models`' live F1.
 public struct LiveOutcomeRecord: RegistryRecord, Equatable, Sendable {
     public static let databaseTableName = "live_outcome"
 

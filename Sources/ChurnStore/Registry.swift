@@ -6,7 +6,7 @@ import GRDB
     import Glibc
 #endif
 
-/// The model registry (SPEC §5): versions, aliases, their audit log and every training run, in SQLite at
+/// The model registry: versions, aliases, their audit log and every training run, in SQLite at
 /// `state/registry.sqlite`, with artifacts under `state/models/`.
 ///
 /// Several processes may use it at once (the daemon and the CLI): WAL lets readers proceed during a write,

@@ -4,7 +4,7 @@ import ChurnCore
     import Glibc
 #endif
 
-/// Scores one input file into an output directory per SPEC §6: `<stem>.scored.csv` and, when rows were
+/// Scores one input file into an output directory: `<stem>.scored.csv` and, when rows were
 /// rejected, `<stem>.errors.csv`; or `<stem>.error.txt` when the file cannot be scored at all. Outputs
 /// appear atomically; a name clash adds a numeric suffix (`<stem>-1.scored.csv`); nothing is overwritten.
 public struct ScoreJob {

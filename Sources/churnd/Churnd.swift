@@ -18,7 +18,7 @@ struct Churnd: AsyncParsableCommand {
         ]
     )
 
-    /// Exit codes per SPEC §9: 0 ok, 1 failure, 2 usage.
+    /// Exit codes: 0 ok, 1 failure, 2 usage.
     static func main() async {
         do {
             let subcommands = Set(configuration.subcommands.map { $0._commandName })

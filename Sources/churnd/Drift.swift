@@ -13,7 +13,7 @@ struct Drift: ParsableCommand {
             MLflow URI such as models:/churn_model@production, a file name, or none) counts for the version
             that served at its ts (from the alias history); models:/NAME/N means version N. It prints how many
             lines were read, used and skipped (by reason). --simulate instead measures the alert rule on generated
-            data: false alarms without drift and detection for each shift of issue 6.
+            data: false alarms without drift and detection for each of the four generated shifts.
             """)
 
     @OptionGroup var common: CommonOptions

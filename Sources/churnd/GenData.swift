@@ -9,7 +9,7 @@ import ChurnStore
 struct GenData: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gen-data",
-        abstract: "Generate reference churn data (SPEC §3), deterministic for a seed.")
+        abstract: "Generate reference churn data, deterministic for a seed.")
 
     @Option(help: "Number of rows.")
     var rows: Int = 10_000

@@ -96,7 +96,7 @@ struct DriftCheckTests {
     }
 }
 
-/// The committed simulation of issue 6: false alarms ≤ 1 % on windows from the training distribution and
+/// The committed simulation: false alarms ≤ 1 % on windows from the training distribution and
 /// detection ≥ 95 % for each shift, at last_n = 500. Fixed seeds: the rates repeat exactly.
 struct DriftSimulationTests {
     @Test func falseAlarmsAreRareAndShiftsAreDetected() throws {

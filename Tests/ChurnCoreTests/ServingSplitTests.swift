@@ -3,7 +3,7 @@ import Testing
 
 @testable import ChurnCore
 
-/// A/B serving (issue 5 item 4): a stable share of rows, by a hash of the customer id, is served by the
+/// A/B serving: a stable share of rows, by a hash of the customer id, is served by the
 /// challenger, and each output line says which version served it.
 struct ServingSplitTests {
     /// A model of `family` trained on the golden fixture CSV.

@@ -127,7 +127,7 @@ public struct ByteWriter: ~Copyable {
 }
 
 extension ByteWriter {
-    /// The part of a scored line after the id: `,<probability, 6 decimals>,<0|1>,<model version>` (SPEC §6).
+    /// The part of a scored line after the id: `,<probability, 6 decimals>,<0|1>,<model version>`.
     /// One place for the format, whichever model family produced the probability.
     @inline(__always)
     public mutating func writePrediction(

@@ -1,7 +1,7 @@
 import TOMLKit
 
 extension Config {
-    /// Drift monitoring (the `[drift]` section, SPEC §8).
+    /// Drift monitoring (the `[drift]` section).
     public struct Drift: Equatable, Sendable {
         /// What the daemon does when a check raises an alert.
         public enum Policy: String, Equatable, Sendable, CaseIterable {

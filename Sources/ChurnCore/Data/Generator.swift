@@ -2,7 +2,7 @@
     import Glibc
 #endif
 
-/// The reference churn data generator (SPEC §3), with shifts to produce drift on purpose.
+/// The reference churn data generator, with shifts to produce drift on purpose.
 public struct Generator: Sendable {
     public var tenure: ClosedRange<Int> = 1...59
     public var complaintsMean = 1.2
@@ -19,7 +19,7 @@ public struct Generator: Sendable {
 
     public init() {}
 
-    /// Applies a `FEATURE=SPEC` shift: `tenure_months=1..47`, `num_complaints=1.5` (Poisson mean),
+    /// Applies a `FEATURE=SHIFT` shift: `tenure_months=1..47`, `num_complaints=1.5` (Poisson mean),
     /// `avg_session_minutes=40` or `=40:15` (mean[:std]), `plan_type=premium:0.40`,
     /// `region=EU:0.20,AF:0.35` (named levels get these shares, the others are rescaled to fill the rest).
     public mutating func apply(shift: String) throws {

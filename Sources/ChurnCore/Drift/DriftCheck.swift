@@ -1,4 +1,4 @@
-/// The drift check (SPEC §8): the reference z-score, then distribution tests per feature and for the
+/// The drift check: the reference z-score, then distribution tests per feature and for the
 /// predicted probability, combined by a Bonferroni rule so that false alarms stay rare.
 ///
 /// Tests, each giving a p-value:

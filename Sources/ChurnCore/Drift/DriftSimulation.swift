@@ -7,7 +7,7 @@ public struct DriftSimulation: Sendable {
         public var shifts: [String]
     }
 
-    /// The scenarios of issue 6: the training distribution, then four shifts.
+    /// The scenarios: the training distribution, then four shifts.
     public static let standardScenarios = [
         Scenario(name: "no drift", shifts: []),
         Scenario(name: "num_complaints mean 1.2 → 1.5", shifts: ["num_complaints=1.5"]),

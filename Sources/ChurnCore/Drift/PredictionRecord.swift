@@ -1,6 +1,6 @@
 import Foundation
 
-/// One line of a prediction log (SPEC §7), compatible with the reference prediction API:
+/// One line of a prediction log, compatible with the reference prediction API:
 /// `{"request_id": "...", "model_version": "3", "prediction": 0, "probability": 0.734512, "latency_ms": 1.2,
 ///   "features": {"tenure_months": 12, ...}, "ts": 1763856000.0}`, optionally with `"alias"` and `"file"`
 /// (churnd's own lines: the inbox file the prediction was made for; other readers ignore extra fields).

@@ -1,4 +1,4 @@
-/// Shadow scoring (SPEC §5, challenger): another model's predictions for rows the champion already logged.
+/// Shadow scoring (challenger): another model's predictions for rows the champion already logged.
 /// Pure: the champion's sampled records carry every feature value as read, so the challenger scores exactly
 /// those rows without reading the file again, and the two sets of lines pair up by `request_id`.
 public enum ShadowPredictions {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Scores CSV rows with a model artifact and writes `.scored.csv` rows and `.errors.csv` rows (SPEC §6).
+/// Scores CSV rows with a model artifact and writes `.scored.csv` rows and `.errors.csv` rows.
 ///
 /// Inputs are checked as the Python lab's API did: a numeric value outside the configured bounds is a row error
 /// ("above the maximum 200"), never scored. Categorical values are normalised as the artifact's preprocessing
@@ -146,7 +146,7 @@ public struct Scorer: Sendable {
     }
 
     /// Scores like `score(path:source:scored:errors:progress:)` and also offers every scored row to `sample`,
-    /// which keeps a uniform sample as prediction-log records (SPEC §7) stamped with `timestamp`. Kept rows
+    /// which keeps a uniform sample as prediction-log records stamped with `timestamp`. Kept rows
     /// carry their parsed values; their probabilities are computed together at the end (one call for
     /// trees), so the rows not kept cost one random draw each.
     public func score<Source: ByteSource>(

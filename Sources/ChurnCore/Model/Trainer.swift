@@ -1,7 +1,8 @@
 import Foundation
 
 /// Trains every configured model family on one split and keeps the best on validation F1 as the candidate
-/// (SPEC §4). Pure apart from XGBoost's threads: data and time in, artifacts out.
+/// (a stratified split, a threshold tuned on validation, metrics on test). Pure apart from XGBoost's threads:
+/// data and time in, artifacts out.
 public struct Trainer: Sendable {
     public var schema: Schema
     public var training: Config.Training

@@ -1,4 +1,4 @@
-/// The moves of one alias, oldest first, and what `rollback` without a version means for them (SPEC §5).
+/// The moves of one alias, oldest first, and what `rollback` without a version means for them.
 ///
 /// Rollback walks back through the versions the alias pointed to. A version that was rolled back *from* is
 /// skipped by later rollbacks until something moves the alias to it again, so repeated rollbacks keep going

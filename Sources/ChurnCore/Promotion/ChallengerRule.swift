@@ -1,4 +1,4 @@
-/// Which registered version carries the `challenger` alias (SPEC §5: "the best candidate that is not serving").
+/// Which registered version carries the `challenger` alias ("the best candidate that is not serving").
 /// Pure: version summaries in, a choice out.
 ///
 /// The rule: among registered versions that are eligible under the current gate (test F1 ≥ `gateF1`), were

@@ -1,4 +1,4 @@
-/// SPEC §5: the gate, and when an eligible candidate replaces the champion. Pure: predictions in, verdict out.
+/// The gate, and when an eligible candidate replaces the champion. Pure: predictions in, verdict out.
 ///
 /// A candidate is eligible with test `F1 ≥ gateF1` and an F1 above the best constant predictor's on the same rows
 /// by at least `minF1Gain` (always predicting the negative class scores 0, always predicting the positive class

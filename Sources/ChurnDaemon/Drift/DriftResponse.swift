@@ -1,6 +1,6 @@
 import ChurnCore
 
-/// What the daemon does about a drift check, as a state machine apart from any I/O (SPEC §8): on an alert,
+/// What the daemon does about a drift check, as a state machine apart from any I/O: on an alert,
 /// act once per policy, then hold off while the same version serves, so a persisting alert does not roll
 /// back version after version. A new version serving (promoted by training or by hand) re-arms it.
 ///

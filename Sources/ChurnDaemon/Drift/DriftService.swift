@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Drift monitoring in the daemon (SPEC §8): follows the prediction logs as they change, checks the serving
+/// Drift monitoring in the daemon: follows the prediction logs as they change, checks the serving
 /// version's last `last_n` records on a schedule, writes a report for every check (JSON; HTML on alerts) and
 /// responds to alerts per the configured policy through `DriftResponse`.
 final class DriftService: Service {

@@ -17,8 +17,8 @@ final class ModelCache: Sendable {
     private let state: Mutex<(scoring: Scoring, version: Int, scorer: Scorer)?>
     private let options: Mutex<Scoring>
     private let answer = Mutex<(stamp: [FileStamp], version: Int?, at: Double)?>(nil)
-    /// Seconds an unchanged stamp is trusted: bounds how late a change the stamp misses is seen (SPEC §5 allows
-    /// a second).
+    /// Seconds an unchanged stamp is trusted: bounds how late a change the stamp misses is seen (an alias move
+    /// must show within a second).
     let maxAge: Double
 
     init(registry: any ModelRegistry, scoring: Scoring, maxAge: Double = 1) {

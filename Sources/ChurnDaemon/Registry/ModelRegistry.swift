@@ -29,7 +29,7 @@ public protocol ModelRegistry: Sendable {
     func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws -> String
     /// How prediction-log lines that name no version number are attributed (from the audited alias moves).
     func attribution() throws -> VersionAttribution
-    /// Moves `production` back to the version that served before (SPEC §5) after a drift alert, audited with
+    /// Moves `production` back to the version that served before after a drift alert, audited with
     /// `reason`: the version left, and candidates trained on its data, are never promoted automatically again.
     /// Returns the versions it moved from and to.
     func rollback(reason: String) throws -> (from: Int, to: Int)
