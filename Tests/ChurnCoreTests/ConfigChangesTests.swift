@@ -12,9 +12,11 @@ struct ConfigChangesTests {
         new.promotion.gateF1 = 0.7
         new.schema.missing = ["", "?"]
         new.training.families = [.xgboost]
+        new.drift.minBinPSI = 0.2
         #expect(
             new.changedKeys(from: old) == [
                 "schema.missing", "training.families", "promotion.gate_f1", "drift.interval_seconds",
+                "drift.min_bin_psi",
             ])
         #expect(old.changedKeys(from: old).isEmpty)
     }
@@ -30,6 +32,7 @@ struct ConfigChangesTests {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.hasPrefix("[") {
                 section = String(text.dropFirst().prefix { $0 != "]" })
+                fileKeys.insert(section)  // a table such as [schema.bounds] is itself a key of its section
             } else if !text.hasPrefix("#"), let equals = text.firstIndex(of: "=") {
                 fileKeys.insert("\(section).\(text[..<equals].trimmingCharacters(in: .whitespaces))")
             }

@@ -10,8 +10,9 @@ struct RunsCLITests {
         try dir.generate("a.csv", rows: 500, seed: 3)
         try dir.write("bad.csv", "x;y\n1;2\n")
         #expect(try Churnd.run(["runs"], in: dir.path).stdout.hasPrefix("no training runs of churn_model yet"))
-        for data in ["a.csv", "a.csv", "bad.csv"] {
-            _ = try Churnd.run(["train", "--data", data], in: dir.path)
+        // The second run learns from the same file again: only --force trains it.
+        for arguments in [["a.csv"], ["a.csv", "--force"], ["bad.csv"]] {
+            _ = try Churnd.run(["train", "--data"] + arguments, in: dir.path)
         }
 
         // Given v1 promoted, v2 kept and a failed run, each chosen model with the family it beat (not_selected):

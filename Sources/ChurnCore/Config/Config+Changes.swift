@@ -25,15 +25,19 @@ extension Config {
         }
     }
 
-    /// `intervalSeconds` → `interval_seconds`, `gateF1` → `gate_f1`: Swift names to the file's keys.
+    /// `intervalSeconds` → `interval_seconds`, `gateF1` → `gate_f1`, `minBinPSI` → `min_bin_psi`: Swift names
+    /// to the file's keys (an acronym stays one word).
     static func snakeCase(_ name: String) -> String {
         var text = ""
+        var previousWasUpper = false
         for character in name {
             if character.isUppercase {
-                text += "_" + character.lowercased()
+                if !previousWasUpper, !text.isEmpty { text += "_" }
+                text += character.lowercased()
             } else {
                 text.append(character)
             }
+            previousWasUpper = character.isUppercase
         }
         return text
     }
