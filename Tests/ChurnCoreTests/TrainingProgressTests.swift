@@ -2,7 +2,8 @@ import Testing
 
 @testable import ChurnCore
 
-/// Training reports where it is through the callback it is given: rows read, each family, each boosting round.
+/// Training reports where it is through the callback it is given: rows read, the split encoded, each family, each
+/// solver pass and boosting round.
 struct TrainingProgressTests {
     @Test func readingReportsTheRowsHeldEvery65536Rows() throws {
         var reported: [Int] = []
@@ -23,7 +24,11 @@ struct TrainingProgressTests {
         _ = try Trainer(config: config).train(data, now: 0, elapsed: { 0 }, progress: { reports.append($0) })
 
         #expect(reports.allSatisfy { $0.rows == 2000 })
-        #expect(reports.filter { $0.round == nil }.map(\.family) == ["logistic_regression", "xgboost"])
+        // Preparing the split and its encoding reports too (a beat for the daemon's watchdog), before any family.
+        #expect(reports.prefix(2).allSatisfy { $0.family == nil } && reports[2].family == "logistic_regression")
+        #expect(reports.filter { $0.round == nil }.map(\.family) == [nil, nil, "logistic_regression", "xgboost"])
+        let passes = reports.filter { $0.family == "logistic_regression" }.compactMap(\.round)
+        #expect(!passes.isEmpty && passes == Array(1...passes.count))
         let rounds = reports.filter { $0.family == "xgboost" }.compactMap(\.round)
         #expect(rounds == Array(1...12))
         #expect(reports.last?.description == "2,000 rows · xgboost round 12 of at most 12")
@@ -32,6 +37,10 @@ struct TrainingProgressTests {
     @Test(arguments: [
         (TrainingProgress(rows: 320_000), "read 320,000 rows"),
         (TrainingProgress(rows: 560_000, family: "logistic_regression"), "560,000 rows · logistic_regression"),
+        (
+            TrainingProgress(rows: 560_000, family: "logistic_regression", round: 3),
+            "560,000 rows · logistic_regression pass 3"
+        ),
         (
             TrainingProgress(rows: 560_000, family: "xgboost", round: 37, maxRounds: 300),
             "560,000 rows · xgboost round 37 of at most 300"

@@ -25,8 +25,10 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
     ///
     /// - Parameters:
     ///   - x: row-major matrix, `labels.count` rows of `width` columns.
+    ///   - passFinished: told the number of passes over the data so far, after each one.
     public static func fit(
-        x: [Double], width d: Int, labels: [UInt8], c: Double = 1.0, maxIterations: Int = 100
+        x: [Double], width d: Int, labels: [UInt8], c: Double = 1.0, maxIterations: Int = 100,
+        passFinished: (Int) -> Void = { _ in }
     ) -> (model: LogisticRegression, report: FitReport) {
         let n = labels.count
         let m = d + 1
@@ -47,6 +49,7 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
                     accumulate(xs, ys, n: n, d: d, theta: theta, c: c, gradient: &gradient, hessian: &hessian)
                 }
             }
+            passFinished(iterations)
             if value > objective * (1 + 1e-13) + 1e-12 && scale > 1e-6 {
                 // The full step went uphill: halve it from the previous point.
                 scale /= 2

@@ -84,6 +84,7 @@ public struct Trainer: Sendable {
             validation: preprocessing.encode(data, rows: split.validation),
             validationLabels: split.validation.map { data.labels[$0] },
             test: preprocessing.encode(data, rows: split.test), testLabels: split.test.map { data.labels[$0] })
+        progress(TrainingProgress(rows: data.count))
 
         var statistics: [FeatureStatistics] = []
         for (k, name) in schema.numeric.enumerated() {
@@ -96,14 +97,16 @@ public struct Trainer: Sendable {
                     normalize: data.schema.normalize[name]))
         }
 
+        progress(TrainingProgress(rows: data.count))
         var results: [FamilyResult] = []
         for family in training.families {
             let started = elapsed()
             progress(TrainingProgress(rows: data.count, family: family.rawValue))
             let fitted = try fit(family, encoded, preprocessing: preprocessing) { round in
                 progress(
-                    TrainingProgress(rows: data.count, family: family.rawValue, round: round, maxRounds: xgboost.rounds)
-                )
+                    TrainingProgress(
+                        rows: data.count, family: family.rawValue, round: round,
+                        maxRounds: family == .xgboost ? xgboost.rounds : nil))
             }
             let (threshold, validationF1) = Metrics.bestF1Threshold(
                 probabilities: fitted.validation, labels: encoded.validationLabels)
@@ -165,7 +168,8 @@ public struct Trainer: Sendable {
     ) throws -> Fitted {
         switch family {
         case .logisticRegression:
-            let (model, report) = LogisticRegression.fit(x: e.train, width: e.width, labels: e.trainLabels)
+            let (model, report) = LogisticRegression.fit(
+                x: e.train, width: e.width, labels: e.trainLabels, passFinished: roundFinished)
             return Fitted(
                 logistic: model, xgboost: nil, iterations: report.iterations,
                 validation: model.predict(x: e.validation, width: e.width),

@@ -5,9 +5,9 @@ public struct TrainingProgress: Equatable, Sendable {
     public var rows: Int
     /// The family being fitted; nil while the files are read.
     public var family: String?
-    /// Boosting rounds finished so far, for tree families.
+    /// Boosting rounds (tree families) or solver passes over the data (logistic regression) finished so far.
     public var round: Int?
-    /// The most rounds the family may train (early stopping can end it sooner).
+    /// The most rounds a tree family may train (early stopping can end it sooner); nil for solver passes.
     public var maxRounds: Int?
 
     public init(rows: Int, family: String? = nil, round: Int? = nil, maxRounds: Int? = nil) {
@@ -17,11 +17,14 @@ public struct TrainingProgress: Equatable, Sendable {
         self.maxRounds = maxRounds
     }
 
-    /// "read 320,000 rows", "560,000 rows · logistic_regression", "560,000 rows · xgboost round 37 of at most 300".
+    /// "read 320,000 rows", "560,000 rows · logistic_regression pass 3", "560,000 rows · xgboost round 37 of at
+    /// most 300".
     public var description: String {
         guard let family else { return "read \(NumberFormat.grouped(rows)) rows" }
         var text = "\(NumberFormat.grouped(rows)) rows · \(family)"
-        if let round { text += " round \(round)" + (maxRounds.map { " of at most \($0)" } ?? "") }
+        if let round {
+            text += maxRounds.map { " round \(round) of at most \($0)" } ?? " pass \(round)"
+        }
         return text
     }
 }
