@@ -109,6 +109,11 @@ func grouped(_ value: Int) -> String { NumberFormat.grouped(value) }
 /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
 func fixed(_ value: Double, _ decimals: Int) -> String { NumberFormat.fixed(value, decimals) }
 
+/// `value` next to `threshold`, with more decimals when rounding would hide which side it is on.
+func fixed(_ value: Double, against threshold: Double, _ decimals: Int) -> String {
+    NumberFormat.fixed(value, against: threshold, decimals)
+}
+
 /// The alias `promote` and `rollback` move, checked before anything runs.
 struct AliasToMove: ParsableArguments {
     @Option(help: "Alias to move: letters, digits, '_' and '-'.")

@@ -136,9 +136,9 @@ struct Train: ParsableCommand {
               confusion  TP \(grouped(m.truePositives)) · FP \(grouped(m.falsePositives)) \
             · TN \(grouped(m.trueNegatives)) · FN \(grouped(m.falseNegatives))
               baselines  all-positive F1 \(fixed(m.f1AllPositive, 4)) · all-negative F1 0
-              gate       F1 \(fixed(m.f1, 4)) \(m.f1 >= gate ? "≥" : "<") \(fixed(gate, 2)) · \
-            gain over all-positive \(fixed(m.f1 - m.f1AllPositive, 4)) \(beatsConstant ? "≥" : "<") \
-            \(fixed(minGain, 4)) → \(eligible ? "eligible" : "not eligible")
+              gate       F1 \(fixed(m.f1, against: gate, 4)) \(m.f1 >= gate ? "≥" : "<") \(fixed(gate, 2)) · \
+            gain over all-positive \(fixed(m.f1 - m.f1AllPositive, against: minGain, 4)) \
+            \(beatsConstant ? "≥" : "<") \(fixed(minGain, 4)) → \(eligible ? "eligible" : "not eligible")
               model      \(outcome.artifactPath ?? "not registered")\(exported.map { " (copy: \($0))" } ?? "")
             \(outcome.summary)
             """

@@ -23,6 +23,22 @@ public enum NumberFormat {
         return decimals == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
     }
 
+    /// `value` with at least `decimals` decimals, and more (up to 8) while rounding would hide which side of
+    /// `threshold` it is on: a gain of 0.00497 against 0.005 prints "0.00497" (not "0.0050", which would read
+    /// "0.0050 < 0.0050").
+    public static func fixed(_ value: Double, against threshold: Double, _ decimals: Int) -> String {
+        var places = decimals
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        while places < 8, value != threshold {
+            let shown = (value * scale).rounded() / scale
+            if shown != threshold, (shown >= threshold) == (value >= threshold) { break }
+            places += 1
+            scale *= 10
+        }
+        return fixed(value, places)
+    }
+
     /// A share as a whole percentage, rounded down so "100%" is never claimed for less than all.
     public static func percent(_ share: Double) -> String {
         "\(Int((share * 100 + 1e-9).rounded(.down)))%"
