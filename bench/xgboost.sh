@@ -32,13 +32,13 @@ families = ["xgboost"]
 nthread = $NTHREAD
 TOML
 note "writing the split once (untimed) so both tools train on the same rows"
-"$CHURND" train --root "$W" --config "$W/train.toml" --data "$DATA" \
+"$CHURND" train --force --root "$W" --config "$W/train.toml" --data "$DATA" \
     --out "$W/split-model" --write-split "$W/split.csv" >/dev/null
 
 MACHINE=$(machine_state "$OUT_DIR")
 note "training xgboost on $ROWS rows, nthread=$NTHREAD: $RUNS rounds (order alternating)"
 cmd_churnd_train() {
-    CMD=("$CHURND" train --root "$W" --config "$W/train.toml" --data "$DATA" --out "$1/model" --json)
+    CMD=("$CHURND" train --force --root "$W" --config "$W/train.toml" --data "$DATA" --out "$1/model" --json)
 }
 cmd_python_train() {
     CMD=("$PY" "$BENCH_DIR/baseline_train_xgboost.py" "$DATA" --split "$W/split.csv" --nthread "$NTHREAD")
@@ -69,7 +69,7 @@ early_stopping_rounds = 0   # keep every round: a model of exactly $TREES trees
 TOML
 if [[ ! -s "$W/score-model/model.json" || "${FRESH:-0}" == 1 ]]; then
     note "training the $TREES-tree scoring model on $MODEL_ROWS rows"
-    "$CHURND" train --root "$W" --config "$W/score.toml" --data "$MODEL_DATA" --out "$W/score-model" >/dev/null
+    "$CHURND" train --force --root "$W" --config "$W/score.toml" --data "$MODEL_DATA" --out "$W/score-model" >/dev/null
 fi
 KEPT=$("$PY" -c "import json;print(json.load(open('$W/score-model/model.json'))['xgboost']['bestIteration'] + 1)")
 [[ "$KEPT" == "$TREES" ]] || die "scoring model has $KEPT rounds, expected $TREES"
