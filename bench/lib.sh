@@ -54,6 +54,14 @@ gen_data() {
     mv "$tmp" "$file"
 }
 
+# lr_config: writes $OUT_DIR/logistic.toml and sets LR_TOML to it. churnd trains
+# every family in [training] families by default (logistic regression and
+# xgboost); the logistic-regression benchmarks compare one family with one.
+lr_config() {
+    LR_TOML="$OUT_DIR/logistic.toml"
+    printf '[training]\nfamilies = ["logistic_regression"]\n' >"$LR_TOML"
+}
+
 # Median of the numbers given as arguments.
 median() {
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {

@@ -28,6 +28,7 @@ require_gnu_time
 mkdir -p "$OUT_DIR"
 setup_venv
 build_churnd
+lr_config
 
 # --- data -------------------------------------------------------------------
 TRAIN_CSV="$OUT_DIR/labeled-$TRAIN_ROWS-s1.csv"
@@ -44,7 +45,7 @@ SK_MODEL="$OUT_DIR/score-model-sklearn.pkl"
 note "training churnd model on $(basename "$TRAIN_CSV")"
 rm -rf "$MODEL_DIR"
 mkdir -p "$MODEL_DIR"
-"$CHURND" train --force --root "$OUT_DIR/root" --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
+"$CHURND" train --force --root "$OUT_DIR/root" --config "$LR_TOML" --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
     >"$OUT_DIR/score-train-churnd.json"
 [[ -s "$MODEL_DIR/model.json" ]] || die "churnd train did not write $MODEL_DIR/model.json"
 note "training sklearn pipeline on the same split"

@@ -26,6 +26,7 @@ require_gnu_time
 mkdir -p "$OUT_DIR"
 setup_venv
 build_churnd
+lr_config
 
 DATA="$OUT_DIR/labeled-$ROWS-s11.csv"
 SPLIT="$OUT_DIR/train-split-$ROWS.csv"
@@ -36,13 +37,13 @@ gen_data "$DATA" "$ROWS" 11
 # their own run directory (same work as before), checked identical below.
 note "writing the split once (untimed) so both tools train on the same rows"
 rm -rf "$MODEL_DIR"
-"$CHURND" train --force --root "$OUT_DIR/root" --data "$DATA" --out "$MODEL_DIR" --write-split "$SPLIT" >/dev/null
+"$CHURND" train --force --root "$OUT_DIR/root" --config "$LR_TOML" --data "$DATA" --out "$MODEL_DIR" --write-split "$SPLIT" >/dev/null
 [[ -s "$SPLIT" ]] || die "churnd train did not write the split file $SPLIT"
 
 SK_ARGS=()
 [[ -n "${SKLEARN_TOL:-}" ]] && SK_ARGS=(--tol "$SKLEARN_TOL")
 cmd_churnd() {
-    CMD=("$CHURND" train --force --root "$OUT_DIR/root" --data "$DATA" --out "$1/model" --write-split "$1/split.csv" --json)
+    CMD=("$CHURND" train --force --root "$OUT_DIR/root" --config "$LR_TOML" --data "$DATA" --out "$1/model" --write-split "$1/split.csv" --json)
 }
 cmd_sklearn() { CMD=("$PY" "$BENCH_DIR/baseline_train_sklearn.py" "$DATA" --split "$SPLIT" "${SK_ARGS[@]}"); }
 MACHINE=$(machine_state "$OUT_DIR")
