@@ -3,7 +3,8 @@
 # Both watchers run side by side and the drops alternate between them (bench/measure.py), so the ratios come from
 # the same minutes of the same machine:
 #   latency: rename a 1,000-row file into inbox/, time until its scored file appears; DROPS drops each (p50, p99)
-#   idle:    CPU of both processes over the same IDLE_SECONDS with nothing to do
+#   idle:    CPU of both processes over the same IDLE_SECONDS with nothing to do, before any drop and right after
+#            the latency drops (churnd may still be finishing work then: the two figures differ)
 #   burst:   BURST small files renamed in at once, time until all are scored; BURST_ROUNDS rounds each
 # Every drop has a name never used before and is checked (no output before, a complete one after). The load
 # average (before and after) and the disk's fsync latency are printed with the figures.
@@ -57,9 +58,11 @@ wait_ready "$P/watcher.log" "ready"
 
 echo "== churnd run vs Python watchdog + scikit-learn, paired (drops alternate between the two)"
 machine_state "$WORK"
+echo "-- idle CPU, before any drop"
+"${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid"
 echo "-- latency, 1,000-row file, $DROPS drops each"
 "${M[@]}" latency "$WORK/sample-1000.csv" "$DROPS" "churnd=$D" "python=$P"
-echo "-- idle CPU"
+echo "-- idle CPU, right after the drops"
 "${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid"
 echo "-- burst, $BURST files of 5 rows at once, $BURST_ROUNDS rounds each"
 "${M[@]}" burst "$WORK/sample-5.csv" "$BURST" "$BURST_ROUNDS" "churnd=$D" "python=$P"
