@@ -19,7 +19,7 @@ def read_csv_pandas(path):
     """Read a churn CSV with pandas: "NA" stays a string, "" is missing.
 
     engine="pyarrow" (pandas' multithreaded reader) reads a 1M-row file about
-    3x faster than the default C engine on the bench machine, same frame.
+    2-3x faster than the default C engine on the bench machine, same frame.
     pandas is imported here, not at the top: the polars baseline imports this
     module for the column names and must not pay pandas' import (~1.5 s).
     """
