@@ -7,9 +7,19 @@
 The fitted parameters (imputation medians, scaler means/scales, one-hot
 levels, coefficients, intercept, threshold) are taken from the pickled
 pipeline written by baseline_train_sklearn.py; scoring itself is a single
-polars expression (no sklearn call). Reads with polars read_csv (strings as
-Utf8, only "" is missing, so region "NA" stays a string) and writes with
-write_csv.
+polars expression (no sklearn call).
+
+Written to be as fast as polars allows (measured, see bench/README.md):
+  - every column is read as text (infer_schema=False: no type inference, no
+    per-column float parsing in the reader; only "" is missing, so region
+    "NA" stays a string), and the numerics are cast to Float64 inside the one
+    scoring expression, where polars parses them in parallel;
+  - the standardisation is folded into the weights (w/scale * x, one
+    constant), categoricals are one replace_strict per column;
+  - write_csv with polars' default float printing (shortest round-trip
+    digits): formatting six decimals is slower and changes nothing the
+    comparison with churnd can see (compare_scores.py: |Δp| well under 1e-6
+    from rounding, plus the two separately trained models' difference).
 
 Unpickling the pipeline imports scikit-learn (~1.5 s and ~170 MiB here),
 which a production polars scorer would not pay on every run: the parameters
@@ -108,7 +118,7 @@ def probability_expr(params):
     const = params["intercept"] - sum(p["weight"] * p["mean"] / p["scale"] for p in num)
     z = pl.lit(const)
     for p in num:
-        z = z + pl.col(p["column"]).fill_null(p["median"]) * (
+        z = z + pl.col(p["column"]).cast(pl.Float64).fill_null(p["median"]) * (
             p["weight"] / p["scale"]
         )
     for p in params["categorical"]:
@@ -121,15 +131,7 @@ def probability_expr(params):
 
 
 def score(params, in_path, out_path):
-    df = pl.read_csv(
-        in_path,
-        schema_overrides={
-            ID_COL: pl.Utf8,
-            **{p["column"]: pl.Float64 for p in params["numeric"]},
-            **{p["column"]: pl.Utf8 for p in params["categorical"]},
-        },
-        null_values=[""],
-    )
+    df = pl.read_csv(in_path, infer_schema=False, null_values=[""])
     out = df.select(
         pl.col(ID_COL).alias("customer_id"),
         probability_expr(params).alias("churn_probability"),
@@ -137,7 +139,7 @@ def score(params, in_path, out_path):
         (pl.col("churn_probability") >= params["threshold"]).cast(pl.Int8).alias("churn_prediction"),
         pl.lit(params["model_version"]).alias("model_version"),
     )
-    out.write_csv(out_path, float_precision=6)
+    out.write_csv(out_path)
 
 
 def main():

@@ -1,61 +1,69 @@
 #!/usr/bin/env bash
-# churnd daemon benchmark (public tools only: bash, python3 standard library; the baseline in bench/.venv).
-#   latency: rename a 1,000-row file into inbox/, time until its scored file appears; 200 drops (p50, p99)
-#   idle:    daemon CPU over 60 s with nothing to do
-#   burst:   1,000 small files renamed in at once, time until all are scored
-# Side by side with a Python watchdog + pre-loaded scikit-learn watcher (bench/requirements.txt).
+# churnd daemon benchmark, paired with a Python watchdog + pre-loaded scikit-learn watcher (bench/baseline_watcher.py).
+# Both watchers run side by side and the drops alternate between them (bench/measure.py), so the ratios come from
+# the same minutes of the same machine:
+#   latency: rename a 1,000-row file into inbox/, time until its scored file appears; DROPS drops each (p50, p99)
+#   idle:    CPU of both processes over the same IDLE_SECONDS with nothing to do, before any drop and right after
+#            the latency drops (churnd may still be finishing work then: the two figures differ)
+#   burst:   BURST small files renamed in at once, time until all are scored; BURST_ROUNDS rounds each
+# Every drop has a name never used before and is checked (no output before, a complete one after). The load
+# average (before and after) and the disk's fsync latency are printed with the figures.
 # Targets: p50 ≤ 5 ms, p99 ≤ 20 ms, idle CPU ≤ 0.1 %, 1,000 files in ≤ 2 s.
-# Env: DROPS (200), IDLE_SECONDS (60), BURST (1000), CHURND (default .build/release/churnd), WORK (bench/out).
+# Env: DROPS (200), IDLE_SECONDS (60), BURST (1000), BURST_ROUNDS (3), CHURND (default: release build),
+#      WORK (bench/out/latency), FSYNC_SAMPLES (200).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-CHURND="${CHURND:-$PWD/.build/release/churnd}"
+# shellcheck source=bench/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 DROPS="${DROPS:-200}"
 IDLE_SECONDS="${IDLE_SECONDS:-60}"
 BURST="${BURST:-1000}"
-WORK="${WORK:-$PWD/bench/out}"
-[ -x "$CHURND" ] || swift build -c release --product churnd
+BURST_ROUNDS="${BURST_ROUNDS:-3}"
+WORK="${WORK:-$OUT_DIR/latency}"
 
-if [ ! -x bench/.venv/bin/python ]; then
-    python3 -m venv bench/.venv
-    bench/.venv/bin/pip install -q -r bench/requirements.txt
-fi
-
+setup_venv
+build_churnd
+# Each run gets fresh watcher roots: no state from an earlier run.
 rm -rf "$WORK"
 mkdir -p "$WORK"
-"$CHURND" gen-data --rows 20000 --seed 1 -o "$WORK/train.csv"
-"$CHURND" gen-data --rows 1000 --seed 2 --unlabeled -o "$WORK/sample-1000.csv"
-"$CHURND" gen-data --rows 5 --seed 3 --unlabeled -o "$WORK/sample-5.csv"
-M="python3 bench/measure.py"
+"$CHURND" gen-data --rows 20000 --seed 1 -o "$WORK/train.csv" >/dev/null
+"$CHURND" gen-data --rows 1000 --seed 2 --unlabeled -o "$WORK/sample-1000.csv" >/dev/null
+"$CHURND" gen-data --rows 5 --seed 3 --unlabeled -o "$WORK/sample-5.csv" >/dev/null
+M=(python3 "$BENCH_DIR/measure.py")
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2> /dev/null || true; done; wait 2> /dev/null || true; }
+cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
 wait_ready() { # wait_ready FILE PATTERN
     for _ in $(seq 1 600); do grep -qs "$2" "$1" && return 0; sleep 0.1; done
-    echo "not ready: $1" >&2; cat "$1" >&2; exit 1
+    echo "not ready: $1" >&2
+    cat "$1" >&2
+    exit 1
 }
 
-echo "== churnd run ($(nproc) cores)"
 D="$WORK/churnd"
 mkdir -p "$D"
-"$CHURND" init "$D" > /dev/null
-"$CHURND" train --root "$D" --data "$WORK/train.csv" > /dev/null
-"$CHURND" run --root "$D" 2> "$D/daemon.log" &
+"$CHURND" init "$D" >/dev/null
+"$CHURND" train --root "$D" --data "$WORK/train.csv" >/dev/null
+"$CHURND" run --root "$D" 2>"$D/daemon.log" &
 pids+=($!)
 churnd_pid=$!
-wait_ready "$D/daemon.log" " ready "
-echo -n "latency:  "; $M latency "$D" "$WORK/sample-1000.csv" "$DROPS"
-echo -n "idle:     "; $M idle "$churnd_pid" "$IDLE_SECONDS"
-echo -n "burst:    "; $M burst "$D" "$WORK/sample-5.csv" "$BURST"
-
-echo "== baseline: Python watchdog + scikit-learn (pre-loaded)"
 P="$WORK/python"
 mkdir -p "$P"
-bench/.venv/bin/python bench/baseline_watcher.py "$P" "$WORK/train.csv" > "$P/watcher.log" 2>&1 &
+"$PY" "$BENCH_DIR/baseline_watcher.py" "$P" "$WORK/train.csv" >"$P/watcher.log" 2>&1 &
 pids+=($!)
 python_pid=$!
+wait_ready "$D/daemon.log" " ready "
 wait_ready "$P/watcher.log" "ready"
-echo -n "latency:  "; $M latency "$P" "$WORK/sample-1000.csv" "$DROPS"
-echo -n "idle:     "; $M idle "$python_pid" "$IDLE_SECONDS"
-echo -n "burst:    "; $M burst "$P" "$WORK/sample-5.csv" "$BURST"
+
+echo "== churnd run vs Python watchdog + scikit-learn, paired (drops alternate between the two)"
+machine_state "$WORK"
+echo "-- idle CPU, before any drop"
+"${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid"
+echo "-- latency, 1,000-row file, $DROPS drops each"
+"${M[@]}" latency "$WORK/sample-1000.csv" "$DROPS" "churnd=$D" "python=$P"
+echo "-- idle CPU, right after the drops"
+"${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid"
+echo "-- burst, $BURST files of 5 rows at once, $BURST_ROUNDS rounds each"
+"${M[@]}" burst "$WORK/sample-5.csv" "$BURST" "$BURST_ROUNDS" "churnd=$D" "python=$P"
+load_after

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Scoring benchmark: churnd score vs pandas+sklearn vs polars, whole process.
+# Scoring benchmark: churnd score vs pandas+sklearn vs polars, whole process, in
+# paired rounds (ratios from the same round); every run writes a new, checked
+# output (bench/lib.sh: timed_run); load average and fsync latency printed.
 #
 #   bench/score.sh
 #
@@ -8,7 +10,7 @@
 #   ROWS           rows to score in the head-to-head      (default 1000000)
 #   BIG_ROWS       rows for churnd's memory-scaling run   (default 5000000)
 #   TRAIN_ROWS     labeled rows the models are trained on (default 200000)
-#   RUNS           timed runs per tool, median is taken   (default 3)
+#   RUNS           rounds; each runs every tool once, order rotating (default 3)
 #   COMPARE_ROWS   rows checked for churnd/pandas agreement (default 10000)
 #   FRESH=1        regenerate the data files in bench/out/ instead of reusing them
 #   STRICT=1       exit 1 if a target is missed
@@ -26,6 +28,7 @@ require_gnu_time
 mkdir -p "$OUT_DIR"
 setup_venv
 build_churnd
+lr_config
 
 # --- data -------------------------------------------------------------------
 TRAIN_CSV="$OUT_DIR/labeled-$TRAIN_ROWS-s1.csv"
@@ -42,7 +45,7 @@ SK_MODEL="$OUT_DIR/score-model-sklearn.pkl"
 note "training churnd model on $(basename "$TRAIN_CSV")"
 rm -rf "$MODEL_DIR"
 mkdir -p "$MODEL_DIR"
-"$CHURND" train --root "$OUT_DIR/root" --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
+"$CHURND" train --force --root "$OUT_DIR/root" --config "$LR_TOML" --data "$TRAIN_CSV" --out "$MODEL_DIR" --write-split "$SPLIT_CSV" --json \
     >"$OUT_DIR/score-train-churnd.json"
 [[ -s "$MODEL_DIR/model.json" ]] || die "churnd train did not write $MODEL_DIR/model.json"
 note "training sklearn pipeline on the same split"
@@ -54,36 +57,29 @@ note "training sklearn pipeline on the same split"
 # timed runs do not pay for importing sklearn (see baseline_score_polars.py).
 "$PY" "$BENCH_DIR/baseline_score_polars.py" --export "$SK_MODEL"
 
-# --- timed runs -------------------------------------------------------------
+# --- timed runs: paired rounds, unique checked outputs ----------------------
+MACHINE=$(machine_state "$OUT_DIR")
 stem() { local b; b="$(basename "$1")"; echo "${b%.csv}"; }
-CH_OUT="$OUT_DIR/scored-churnd"
-CH_BIG_OUT="$OUT_DIR/scored-churnd-big"
-PD_OUT="$OUT_DIR/scored-pandas.csv"
-PL_OUT="$OUT_DIR/scored-polars.csv"
-CH_SCORED="$CH_OUT/$(stem "$SCORE_CSV").scored.csv"
-CH_BIG_SCORED="$CH_BIG_OUT/$(stem "$BIG_CSV").scored.csv"
+OUTNAME="$(stem "$SCORE_CSV").scored.csv"
+BIG_OUTNAME="$(stem "$BIG_CSV").scored.csv"
+cmd_churnd() { CMD=("$CHURND" score --root "$OUT_DIR/root" "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+cmd_churnd_big() { CMD=("$CHURND" score --root "$OUT_DIR/root" "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+cmd_pandas() { CMD=("$PY" "$BENCH_DIR/baseline_score_pandas.py" "$SK_MODEL" "$SCORE_CSV" "$1/$OUTNAME"); }
+cmd_polars() { CMD=("$PY" "$BENCH_DIR/baseline_score_polars.py" "$SK_MODEL" "$SCORE_CSV" "$1/$OUTNAME"); }
 
-note "timing ($RUNS runs each, median)"
-measure "churnd $ROWS" "$CH_OUT" "$CHURND" score --root "$OUT_DIR/root" \
-    "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$CH_OUT"
-CH_WALL=$M_WALL CH_RSS=$M_RSS_KB
-measure "pandas+sklearn $ROWS" "$PD_OUT" "$PY" "$BENCH_DIR/baseline_score_pandas.py" "$SK_MODEL" "$SCORE_CSV" "$PD_OUT"
-PD_WALL=$M_WALL PD_RSS=$M_RSS_KB
-measure "polars $ROWS" "$PL_OUT" "$PY" "$BENCH_DIR/baseline_score_polars.py" "$SK_MODEL" "$SCORE_CSV" "$PL_OUT"
-PL_WALL=$M_WALL PL_RSS=$M_RSS_KB
-measure "churnd $BIG_ROWS" "$CH_BIG_OUT" "$CHURND" score --root "$OUT_DIR/root" \
-    "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$CH_BIG_OUT"
-CHB_WALL=$M_WALL CHB_RSS=$M_RSS_KB
+note "timing: $RUNS rounds of churnd, pandas+sklearn and polars on $ROWS rows (order rotating)"
+compare_runs "$ROWS" "churnd:cmd_churnd:$OUTNAME" "pandas+sklearn:cmd_pandas:$OUTNAME" "polars:cmd_polars:$OUTNAME"
+note "timing: churnd on $BIG_ROWS rows ($RUNS runs)"
+compare_runs "$BIG_ROWS" "churnd-big:cmd_churnd_big:$BIG_OUTNAME"
+CH_WALL=${C_WALL[churnd]} CH_RSS=${C_RSS[churnd]}
+PD_WALL=${C_WALL[pandas+sklearn]} PD_RSS=${C_RSS[pandas+sklearn]}
+PL_WALL=${C_WALL[polars]} PL_RSS=${C_RSS[polars]}
+CHB_WALL=${C_WALL[churnd-big]} CHB_RSS=${C_RSS[churnd-big]}
 
-# --- sanity: every output complete, churnd agrees with sklearn -------------
-for f in "$CH_SCORED:$ROWS" "$PD_OUT:$ROWS" "$PL_OUT:$ROWS" "$CH_BIG_SCORED:$BIG_ROWS"; do
-    path="${f%:*}" want="${f##*:}"
-    [[ -s "$path" ]] || die "missing output $path"
-    got=$(($(wc -l <"$path") - 1))
-    ((got == want)) || die "$path has $got data rows, expected $want"
-done
-AGREE=$("$PY" "$BENCH_DIR/compare_scores.py" "$CH_SCORED" "$PD_OUT" --rows "$COMPARE_ROWS")
-AGREE_PL=$("$PY" "$BENCH_DIR/compare_scores.py" "$PL_OUT" "$PD_OUT" --rows "$COMPARE_ROWS")
+# --- agreement (every output's row count was checked after its run) ---------
+AGREE=$("$PY" "$BENCH_DIR/compare_scores.py" "${C_OUT[churnd]}" "${C_OUT[pandas+sklearn]}" --rows "$COMPARE_ROWS")
+AGREE_PL=$("$PY" "$BENCH_DIR/compare_scores.py" "${C_OUT[polars]}" "${C_OUT[pandas+sklearn]}" --rows "$COMPARE_ROWS")
+AGREE_PL_CH=$("$PY" "$BENCH_DIR/compare_scores.py" "${C_OUT[polars]}" "${C_OUT[churnd]}" --rows "$ROWS")
 
 # --- report -----------------------------------------------------------------
 mib() { fmt '%.1f' "$(calc "$1 / 1024")"; }
@@ -91,9 +87,15 @@ row() { # tool rows wall rss_kb
     printf '%-16s %10s %9.3f %14s %10s\n' "$1" "$2" "$3" \
         "$(fmt '%.0f' "$(calc "$2 / $3")")" "$(mib "$4")"
 }
+ratio() { # label: median (min-max) of the per-round ratios label wall / churnd wall
+    echo "$(fmt '%.2f' "${C_RATIO[$1]}")x (rounds $(fmt '%.2f' "${C_RATIO_MIN[$1]}")-$(fmt '%.2f' "${C_RATIO_MAX[$1]}")x)"
+}
 echo
 echo "Scoring benchmark (whole process: start, read CSV, score, write CSV, exit)"
-echo "machine: $(nproc) cores, $(uname -sr); median of $RUNS runs; models trained on $TRAIN_ROWS rows"
+echo "$MACHINE"
+load_after
+echo "median of $RUNS rounds (each round runs every tool once, order rotating); models trained on $TRAIN_ROWS rows"
+echo "run outputs: $RUNS_DIR"
 echo
 printf '%-16s %10s %9s %14s %10s\n' tool rows "wall s" "rows/s" "peak MiB"
 printf '%-16s %10s %9s %14s %10s\n' ---- ---- ------ ------ --------
@@ -102,17 +104,18 @@ row pandas+sklearn "$ROWS" "$PD_WALL" "$PD_RSS"
 row polars "$ROWS" "$PL_WALL" "$PL_RSS"
 row churnd "$BIG_ROWS" "$CHB_WALL" "$CHB_RSS"
 echo
-VS_PD=$(calc "$PD_WALL / $CH_WALL")
-VS_PL=$(calc "$PL_WALL / $CH_WALL")
+VS_PD=${C_RATIO[pandas+sklearn]}
+VS_PL=${C_RATIO[polars]}
 RSS_GROWTH=$(calc "$CHB_RSS / $CH_RSS")
-echo "speed ratio (baseline wall / churnd wall), $ROWS rows:"
-echo "  churnd vs pandas+sklearn: $(fmt '%.1f' "$VS_PD")x   (peak RSS $(mib "$CH_RSS") vs $(mib "$PD_RSS") MiB)"
-echo "  churnd vs polars:         $(fmt '%.1f' "$VS_PL")x   (peak RSS $(mib "$CH_RSS") vs $(mib "$PL_RSS") MiB)"
+echo "speed ratio (baseline wall / churnd wall in the same round), $ROWS rows:"
+echo "  churnd vs pandas+sklearn: $(ratio pandas+sklearn)   (peak RSS $(mib "$CH_RSS") vs $(mib "$PD_RSS") MiB)"
+echo "  churnd vs polars:         $(ratio polars)   (peak RSS $(mib "$CH_RSS") vs $(mib "$PL_RSS") MiB)"
 echo "churnd peak RSS $BIG_ROWS vs $ROWS rows: $(mib "$CHB_RSS") vs $(mib "$CH_RSS") MiB ($(fmt '%.2f' "$RSS_GROWTH")x)"
 echo
-echo "agreement, first $COMPARE_ROWS rows (models trained separately on the same split):"
+echo "agreement (models trained separately on the same split):"
 echo "  churnd vs pandas+sklearn: $AGREE"
 echo "  polars vs pandas+sklearn: $AGREE_PL"
+echo "  polars vs churnd:         $AGREE_PL_CH"
 echo
 echo "targets:"
 CH_RPS=$(calc "$ROWS / $CH_WALL")
