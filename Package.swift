@@ -58,7 +58,6 @@ let package = Package(
                 "ChurnCore",
                 "ChurnStore",
                 "ChurnDaemon",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -71,7 +70,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ChurnStoreTests",
-            dependencies: ["ChurnCore", "ChurnStore", "ChurnTestKit"]
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                "ChurnTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ChurnDaemonTests",
