@@ -56,7 +56,7 @@ public struct Registry: Sendable {
     }
 
     /// Maps SQLite errors to messages a user can act on.
-    static func translate(_ error: DatabaseError, path: String) -> Error {
+    static func translate(_ error: DatabaseError, path: String) -> any Error {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return RegistryError.notADatabase(path: path, detail: error.message ?? "\(error.resultCode)")

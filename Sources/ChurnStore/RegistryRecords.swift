@@ -17,9 +17,9 @@ public struct AuditActor: Hashable, Codable, Sendable, CustomStringConvertible, 
 
     public var description: String { name }
 
-    public init(from decoder: Decoder) throws { name = try decoder.singleValueContainer().decode(String.self) }
+    public init(from decoder: any Decoder) throws { name = try decoder.singleValueContainer().decode(String.self) }
 
-    public func encode(to encoder: Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(name)
     }

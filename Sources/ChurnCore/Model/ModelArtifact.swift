@@ -130,7 +130,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         }
     }
 
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing \(path(context.codingPath + [key]))"
@@ -143,7 +143,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         }
     }
 
-    static func path(_ keys: [CodingKey]) -> String {
+    static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }

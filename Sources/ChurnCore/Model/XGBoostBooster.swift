@@ -1,4 +1,5 @@
 import CXGBoost
+import Foundation
 import Synchronization
 
 /// A failure reported by the XGBoost C library, with its message trimmed to what a user can act on.
