@@ -15,10 +15,7 @@ public struct DriftReports: Sendable {
     @discardableResult
     public func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
         try FileSystem.makeDirectory(directory)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONEncoder.readable()
         let base = "drift-" + Self.format(now, "yyyyMMdd'T'HHmmss.SSS'Z'")
         let json = try publish(Array(try encoder.encode(record)), base: base, suffix: "json")
         if let page { _ = try publish(Array(page.html().utf8), base: base, suffix: "html") }

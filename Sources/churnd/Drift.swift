@@ -76,15 +76,13 @@ struct Drift: ParsableCommand {
         if !json, let pagePath = html ?? (report.alert ? String(written.dropLast(4)) + "html" : nil) {
             print("report page → \(pagePath)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONEncoder.readable()
         if json {
             // The report's fields, and what was made of the log lines under "lines".
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as? [String: Any] ?? [:]
             object["lines"] = try JSONSerialization.jsonObject(with: try encoder.encode(lines))
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             if let warning = lines.warning { writeStandardError("warning: \(warning)\n") }
         } else {

@@ -34,11 +34,7 @@ func timestamp(_ seconds: Double, iso: Bool = false) -> String {
 
 /// Prints a value as pretty, key-sorted JSON on standard output.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try JSONEncoder.readable().encode(value), as: UTF8.self))
 }
 
 /// Left-aligned columns separated by two spaces.

@@ -58,11 +58,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
     }
 
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try JSONEncoder.readable().encode(self)
     }
 
     /// Decodes and checks an artifact: known format version, a usable schema, parameters that fit it.
@@ -80,9 +76,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
                 message: "model format \(format) was written by a newer churnd; this one reads up to "
                     + "\(currentFormatVersion): upgrade churnd")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder.churnd()
         let artifact: ModelArtifact
         do {
             artifact = try decoder.decode(ModelArtifact.self, from: data)

@@ -15,11 +15,9 @@ public struct TrainingFingerprint: Codable, Equatable, Sendable {
     /// - Parameter inputs: the SHA-256 of every input file (duplicates kept: a file given twice trains twice).
     public init(inputs: [String], config: Config, version: String = churndVersion) {
         let basis = Basis(inputs: inputs.sorted(), config: config, version: version)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Only strings, integers and finite numbers from a parsed configuration: encoding cannot fail on them,
-        // and if it ever did an empty basis would still give a stable (if coarse) fingerprint.
-        let bytes = (try? encoder.encode(basis)) ?? Data()
+        // Only strings, integers and numbers from a parsed configuration: encoding cannot fail on them, and if
+        // it ever did an empty basis would still give a stable (if coarse) fingerprint.
+        let bytes = (try? JSONEncoder.canonical().encode(basis)) ?? Data()
         value = hexString(SHA256.hash(data: bytes))
     }
 
