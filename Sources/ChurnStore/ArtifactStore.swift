@@ -1,5 +1,4 @@
 import ChurnCore
-import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -58,7 +57,7 @@ public struct ArtifactStore: Sendable {
             remove(model: artifact.name, version: version)
             throw error
         }
-        return Stored(relativePath: relative, sha256: Self.sha256(bytes), bytes: bytes.count)
+        return Stored(relativePath: relative, sha256: sha256Hex(bytes), bytes: bytes.count)
     }
 
     /// Reads and checks the artifact of `version` against the SHA-256 the registry recorded.
@@ -89,7 +88,7 @@ public struct ArtifactStore: Sendable {
         } catch ChurnError.io(_, "open", ENOENT) {
             throw RegistryError.artifactMissing(path: file, version: record.version)
         }
-        let found = Self.sha256(bytes)
+        let found = sha256Hex(bytes)
         guard found == record.artifactSha256 else {
             throw RegistryError.artifactAltered(
                 path: file, version: record.version, expected: record.artifactSha256, found: found)
@@ -104,12 +103,5 @@ public struct ArtifactStore: Sendable {
             unlink("\(versionDirectory)/\(name)")
         }
         rmdir(versionDirectory)
-    }
-
-    public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
     }
 }

@@ -217,14 +217,3 @@ extension LabeledData {
         return "\(Int(tenths) / 10).\(Int(tenths) % 10)%"
     }
 }
-
-/// Lower-case hexadecimal of a digest.
-public func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var bytes: [UInt8] = []
-    for byte in digest {
-        bytes.append(digits[Int(byte >> 4)])
-        bytes.append(digits[Int(byte & 15)])
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What a training run learned from, as one SHA-256: the sorted SHA-256s of its input files, every setting that
@@ -18,7 +17,7 @@ public struct TrainingFingerprint: Codable, Equatable, Sendable {
         // Only strings, integers and numbers from a parsed configuration: encoding cannot fail on them, and if
         // it ever did an empty basis would still give a stable (if coarse) fingerprint.
         let bytes = (try? JSONEncoder.canonical().encode(basis)) ?? Data()
-        value = hexString(SHA256.hash(data: bytes))
+        value = sha256Hex(bytes)
     }
 
     /// Everything hashed, in a stable JSON form (sorted keys).
