@@ -12,8 +12,7 @@ public struct ModelLifecycle: Sendable {
     /// Opens the registry under the configured state directory, resolved against `root`.
     public init(root: String, config: Config, artifactWriter: ArtifactStore.Writer? = nil) throws {
         self.config = config
-        let state = config.paths.state
-        let stateDirectory = state.hasPrefix("/") ? state : (root == "." ? state : "\(root)/\(state)")
+        let stateDirectory = Config.Paths.resolve(config.paths.state, root: root)
         self.registry = try Registry(stateDirectory: stateDirectory, artifactWriter: artifactWriter)
     }
 

@@ -47,8 +47,7 @@ struct CommonOptions: ParsableArguments {
 
     /// A configured path resolved against the root.
     func resolve(_ path: String) throws -> String {
-        let root = try rootDirectory()
-        return path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
+        Config.Paths.resolve(path, root: try rootDirectory())
     }
 }
 

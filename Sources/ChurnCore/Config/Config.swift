@@ -80,6 +80,11 @@ public struct Config: Equatable, Sendable {
         public var outbox = "outbox"
         public var state = "state"
         public init() {}
+
+        /// `path` resolved against `root`: as given when absolute or when the root is ".", else under the root.
+        public static func resolve(_ path: String, root: String) -> String {
+            path.hasPrefix("/") || root == "." ? path : "\(root)/\(path)"
+        }
     }
 }
 

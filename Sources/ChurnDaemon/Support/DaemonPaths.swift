@@ -12,9 +12,7 @@ public struct DaemonPaths: Equatable, Sendable {
     public var state: String
 
     public init(root: String, config: Config) {
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
-        }
+        func resolve(_ path: String) -> String { Config.Paths.resolve(path, root: root) }
         self.root = root
         inbox = resolve(config.paths.inbox)
         outbox = resolve(config.paths.outbox)
