@@ -134,10 +134,7 @@ public struct Daemon: Sendable {
     }
 
     private func loadConfig() throws -> Config {
-        let path = configPath ?? "\(root)/churnd.toml"
-        guard configPath != nil || FileSystem.exists(path) else { return Config() }
-        let bytes = try FileSystem.readAll(path)
-        return try Config.parse(toml: String(decoding: bytes, as: UTF8.self), file: path)
+        try Config.load(file: configPath, root: root)
     }
 
     /// Creates missing folders and refuses folders inotify cannot watch, or that cannot be renamed between.
