@@ -109,6 +109,20 @@ public enum FileSystem {
         return Array(bytes[0..<offset])
     }
 
+    /// Writes all of `bytes` to `fd`, going on after short and interrupted writes.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard let start = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, start + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ChurnError.io(path: path, operation: "write", errno: errno)
+            }
+            offset += n
+        }
+    }
+
     public static func fsyncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ChurnError.io(path: directory, operation: "open", errno: errno) }

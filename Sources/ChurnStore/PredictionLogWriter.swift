@@ -69,17 +69,7 @@ public final class PredictionLogWriter: Sendable {
                     }
                     continue  // the next open starts a new log
                 }
-                try bytes.withUnsafeBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            throw ChurnError.io(path: path, operation: "write", errno: errno)
-                        }
-                        offset += n
-                    }
-                }
+                try bytes.withUnsafeBytes { try FileSystem.writeAll(fd, $0, path: path) }
                 return
             }
             throw ChurnError.io(path: path, operation: "append (the log kept being rotated)", errno: EAGAIN)
