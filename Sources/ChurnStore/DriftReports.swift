@@ -16,7 +16,8 @@ public struct DriftReports: Sendable {
     public func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
         try FileSystem.makeDirectory(directory)
         let encoder = JSONEncoder.readable()
-        let base = "drift-" + Self.format(now, "yyyyMMdd'T'HHmmss.SSS'Z'")
+        let time = CalendarTime(utc: now.timeIntervalSince1970)
+        let base = "drift-\(time.date(separator: ""))T\(time.clock(separator: "")).\(time.milliseconds)Z"
         let json = try publish(Array(try encoder.encode(record)), base: base, suffix: "json")
         if let page { _ = try publish(Array(page.html().utf8), base: base, suffix: "html") }
         try FileSystem.fsyncDirectory(directory)
@@ -34,14 +35,6 @@ public struct DriftReports: Sendable {
             if try file.publish(as: name, replacing: false) { return "\(directory)/\(name)" }
             attempt += 1
         }
-    }
-
-    public static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
     }
 }
 

@@ -68,7 +68,7 @@ struct Drift: ParsableCommand {
             checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision, lines: lines,
             report: report)
         let page = DriftReportPage(
-            report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
+            report: report, decision: decision, checkedAt: CalendarTime.utcText(now.timeIntervalSince1970),
             modelVersion: version)
         let written = try DriftReports(directory: try common.resolve(config.paths.state) + "/reports")
             .write(record, page: report.alert && html == nil ? page : nil, at: now)

@@ -32,7 +32,7 @@ public final class RootLock: Sendable {
             throw Self.heldBy(path: path, root: root)
         }
         self.fd = fd
-        let text = "pid \(getpid())\nsince \(Self.format(now))\nroot \(Self.absolute(root))\n"
+        let text = "pid \(getpid())\nsince \(CalendarTime.utcText(now))\nroot \(Self.absolute(root))\n"
         let written = Array(text.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         guard written == text.utf8.count, ftruncate(fd, off_t(written)) == 0 else {
             let code = errno
@@ -60,16 +60,6 @@ public final class RootLock: Sendable {
             if fields["pid"] != nil, fields["since"] != nil { break }
         }
         return .anotherInstance(pid: fields["pid"].flatMap { Int32($0) }, root: absolute(root), since: fields["since"])
-    }
-
-    /// "2026-12-03 05:40:12 UTC".
-    static func format(_ seconds: Double) -> String {
-        var time = time_t(seconds.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) UTC"
     }
 
     /// `root` with symbolic links and `.` resolved, or as given when it cannot be.

@@ -1,3 +1,4 @@
+import ChurnCore
 import Logging
 
 #if canImport(Glibc)
@@ -50,14 +51,8 @@ public struct StderrLogHandler: LogHandler {
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millis = Int(now.tv_nsec / 1_000_000)
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
+        let time = CalendarTime(utcSeconds: Int(now.tv_sec), millisecond: Int(now.tv_nsec / 1_000_000))
+        return "\(time.date())T\(time.clock()).\(time.milliseconds)Z"
     }
 }
 
