@@ -12,15 +12,15 @@ import ChurnStore
 /// ownerless and recovery may finish it. The file says who holds it (pid, start time) so a second start can
 /// say so; it is rewritten by each holder and never deleted (deleting it would let two daemons lock two files).
 /// Other commands never take it: they do not touch what the daemon owns.
-public final class RootLock: Sendable {
+package final class RootLock: Sendable {
     private let fd: Int32
-    public let path: String
+    package let path: String
 
     /// Takes the lock or throws `DaemonError.anotherInstance` at once, without waiting.
     /// - Parameters:
     ///   - root: the root directory, as the message names it.
     ///   - now: seconds since 1970, written as the start time.
-    public init(path: String, root: String, now: Double) throws {
+    package init(path: String, root: String, now: Double) throws {
         self.path = path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw ChurnError.io(path: path, operation: "open", errno: errno) }

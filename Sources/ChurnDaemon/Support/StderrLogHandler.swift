@@ -8,22 +8,22 @@ import Logging
 /// One line per event on standard error. Under systemd (JOURNAL_STREAM set) each line starts with its
 /// syslog priority (`<6>`) so journald files it right and adds its own timestamp; elsewhere lines carry a
 /// UTC timestamp and the level.
-public struct StderrLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+package struct StderrLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
     private let journald: Bool
 
-    public init(label: String, level: Logger.Level = .info, journald: Bool? = nil) {
+    package init(label: String, level: Logger.Level = .info, journald: Bool? = nil) {
         self.logLevel = level
         self.journald = journald ?? (getenv("JOURNAL_STREAM") != nil)
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var line = journald ? "<\(Self.priority(event.level))>" : "\(Self.timestamp()) \(event.level) "
         line += "\(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
