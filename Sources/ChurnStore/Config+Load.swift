@@ -3,7 +3,7 @@ import ChurnCore
 extension Config {
     /// Loads the configuration: `file` when given, else `ROOT/churnd.toml` when present, else the defaults.
     /// - Parameter root: the root directory; nil outside a root, where only `file` or the defaults apply.
-    public static func load(file: String?, root: String?) throws -> Config {
+    package static func load(file: String?, root: String?) throws -> Config {
         let path: String
         if let file {
             path = file
