@@ -7,12 +7,12 @@ import Foundation
 ///
 /// Settings that only judge the candidate (the gate, the promotion rule) or say how to run (threads, folders,
 /// the daemon's timings) are left out: changing them does not make a different model.
-public struct TrainingFingerprint: Codable, Equatable, Sendable {
+package struct TrainingFingerprint: Codable, Equatable, Sendable {
     /// Lower-case hexadecimal SHA-256 of `basis`.
-    public let value: String
+    package let value: String
 
     /// - Parameter inputs: the SHA-256 of every input file (duplicates kept: a file given twice trains twice).
-    public init(inputs: [String], config: Config, version: String = churndVersion) {
+    package init(inputs: [String], config: Config, version: String = churndVersion) {
         let basis = Basis(inputs: inputs.sorted(), config: config, version: version)
         // Only strings, integers and numbers from a parsed configuration: encoding cannot fail on them, and if
         // it ever did an empty basis would still give a stable (if coarse) fingerprint.

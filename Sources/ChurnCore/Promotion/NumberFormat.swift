@@ -1,7 +1,7 @@
 /// Number formatting for messages, independent of the locale: "3,000", "0.7312", "97%".
-public enum NumberFormat {
+package enum NumberFormat {
     /// Thousands separated by commas: "1,234,567".
-    public static func grouped(_ value: Int) -> String {
+    package static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {
@@ -12,7 +12,7 @@ public enum NumberFormat {
     }
 
     /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
-    public static func fixed(_ value: Double, _ decimals: Int) -> String {
+    package static func fixed(_ value: Double, _ decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()
@@ -24,12 +24,12 @@ public enum NumberFormat {
     }
 
     /// A share as a whole percentage, rounded down so "100%" is never claimed for less than all.
-    public static func percent(_ share: Double) -> String {
+    package static func percent(_ share: Double) -> String {
         "\(Int((share * 100 + 1e-9).rounded(.down)))%"
     }
 
     /// Versions as "1–4" when consecutive, else "1, 2, 5"; "none" when empty.
-    public static func versions(_ versions: [Int]) -> String {
+    package static func versions(_ versions: [Int]) -> String {
         let sorted = versions.sorted()
         guard let first = sorted.first, let last = sorted.last else { return "none" }
         if sorted.count == 1 { return "\(first)" }

@@ -1,17 +1,17 @@
 import Foundation
 
 /// A moment's calendar fields, for the fixed-width times churnd prints ("2026-11-23 16:23:05").
-public struct CalendarTime: Equatable, Sendable {
-    public var year: Int
-    public var month: Int
-    public var day: Int
-    public var hour: Int
-    public var minute: Int
-    public var second: Int
-    public var millisecond: Int
+package struct CalendarTime: Equatable, Sendable {
+    package var year: Int
+    package var month: Int
+    package var day: Int
+    package var hour: Int
+    package var minute: Int
+    package var second: Int
+    package var millisecond: Int
 
     /// Fields as the C library gives them (`gmtime_r`, `localtime_r`).
-    public init(_ parts: tm, millisecond: Int = 0) {
+    package init(_ parts: tm, millisecond: Int = 0) {
         year = Int(parts.tm_year) + 1900
         month = Int(parts.tm_mon) + 1
         day = Int(parts.tm_mday)
@@ -22,7 +22,7 @@ public struct CalendarTime: Equatable, Sendable {
     }
 
     /// Whole `seconds` since 1970, in UTC.
-    public init(utcSeconds seconds: Int, millisecond: Int = 0) {
+    package init(utcSeconds seconds: Int, millisecond: Int = 0) {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
@@ -30,29 +30,29 @@ public struct CalendarTime: Equatable, Sendable {
     }
 
     /// `seconds` since 1970, in UTC; fractions below a millisecond are dropped.
-    public init(utc seconds: Double) {
+    package init(utc seconds: Double) {
         let whole = seconds.rounded(.down)
         self.init(utcSeconds: Int(whole), millisecond: min(999, Int(((seconds - whole) * 1000).rounded(.down))))
     }
 
     /// "2026-11-23", or "20261123" with an empty separator.
-    public func date(separator: String = "-") -> String {
+    package func date(separator: String = "-") -> String {
         [Self.pad(year, 4), Self.pad(month, 2), Self.pad(day, 2)].joined(separator: separator)
     }
 
     /// "16:23:05", or "162305" with an empty separator.
-    public func clock(separator: String = ":") -> String {
+    package func clock(separator: String = ":") -> String {
         [Self.pad(hour, 2), Self.pad(minute, 2), Self.pad(second, 2)].joined(separator: separator)
     }
 
     /// "16:23".
-    public var hourMinute: String { "\(Self.pad(hour, 2)):\(Self.pad(minute, 2))" }
+    package var hourMinute: String { "\(Self.pad(hour, 2)):\(Self.pad(minute, 2))" }
 
     /// "005".
-    public var milliseconds: String { Self.pad(millisecond, 3) }
+    package var milliseconds: String { Self.pad(millisecond, 3) }
 
     /// "2026-12-03 05:40:12 UTC" for `seconds` since 1970.
-    public static func utcText(_ seconds: Double) -> String {
+    package static func utcText(_ seconds: Double) -> String {
         let time = CalendarTime(utc: seconds)
         return "\(time.date()) \(time.clock()) UTC"
     }

@@ -2,12 +2,12 @@ import Crypto
 import Foundation
 
 /// Lower-case hexadecimal SHA-256 of `bytes`.
-public func sha256Hex(_ bytes: some DataProtocol) -> String {
+package func sha256Hex(_ bytes: some DataProtocol) -> String {
     hexString(SHA256.hash(data: bytes))
 }
 
 /// Lower-case hexadecimal of a digest.
-public func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+package func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)
     var bytes: [UInt8] = []
     for byte in digest {

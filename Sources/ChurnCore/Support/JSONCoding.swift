@@ -6,14 +6,14 @@ import Foundation
 extension JSONEncoder {
     /// Indented, with slashes left unescaped: model files, drift reports and `--json` output, for people and
     /// programs to read.
-    public static func readable() -> JSONEncoder {
+    package static func readable() -> JSONEncoder {
         let encoder = churnd()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
     /// Compact: stored columns and hashed values, where one value must always give the same bytes.
-    public static func canonical() -> JSONEncoder {
+    package static func canonical() -> JSONEncoder {
         let encoder = churnd()
         encoder.outputFormatting = .sortedKeys
         return encoder
@@ -29,7 +29,7 @@ extension JSONEncoder {
 
 extension JSONDecoder {
     /// Reads what `JSONEncoder.readable()` and `JSONEncoder.canonical()` write.
-    public static func churnd() -> JSONDecoder {
+    package static func churnd() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
