@@ -58,7 +58,6 @@ let package = Package(
                 "ChurnCore",
                 "ChurnStore",
                 "ChurnDaemon",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -71,7 +70,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ChurnStoreTests",
-            dependencies: ["ChurnCore", "ChurnStore", "ChurnTestKit"]
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                "ChurnTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ChurnDaemonTests",
@@ -84,3 +89,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Upcoming language features every Swift target builds with: `any` spelled out for existentials, and a
+// member usable only in files that import its module.
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"),
+            .enableUpcomingFeature("MemberImportVisibility"),
+        ]
+}

@@ -3,7 +3,7 @@
 #endif
 
 /// Errors a user can act on: each says what went wrong, where, and, when it is not obvious, what to do.
-public enum ChurnError: Error, CustomStringConvertible, Equatable {
+package enum ChurnError: Error, CustomStringConvertible, Equatable {
     case io(path: String, operation: String, errno: Int32)
     case config(file: String, line: Int?, key: String, message: String)
     /// The input file as a whole cannot be used.
@@ -14,7 +14,7 @@ public enum ChurnError: Error, CustomStringConvertible, Equatable {
     case usage(String)
     case internalInconsistency(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .io(let path, let operation, let code):
             return "\(path): \(operation) failed: \(String(cString: strerror(code)))"
@@ -37,7 +37,7 @@ public enum ChurnError: Error, CustomStringConvertible, Equatable {
 
     /// The same error with `path` shown as `shown` wherever it names that file: an input read under an
     /// internal name (`state/processing/<claim>.x.csv`) is reported as the user dropped it (`inbox/x.csv`).
-    public func naming(_ path: String, as shown: String) -> ChurnError {
+    package func naming(_ path: String, as shown: String) -> ChurnError {
         func name(_ p: String) -> String { p == path ? shown : p }
         switch self {
         case .io(let p, let operation, let code): return .io(path: name(p), operation: operation, errno: code)
@@ -50,7 +50,7 @@ public enum ChurnError: Error, CustomStringConvertible, Equatable {
     }
 
     /// True when the error is the file system running out of space or quota.
-    public var isNoSpace: Bool {
+    package var isNoSpace: Bool {
         if case .io(_, _, let code) = self { return code == ENOSPC || code == EDQUOT }
         return false
     }

@@ -7,23 +7,23 @@ import UnixSignals
 
 /// `churnd run`: sets up the folders, the watches, recovery and the start-up scan, then runs every loop as a
 /// `Service` in one `ServiceGroup` (SIGTERM/SIGINT: graceful shutdown; SIGHUP: reload the configuration).
-public struct Daemon: Sendable {
-    public var root: String
-    public var configPath: String?
-    public var registry: (any ModelRegistry)?
-    public var logger: Logger
+package struct Daemon: Sendable {
+    package var root: String
+    package var configPath: String?
+    package var registry: (any ModelRegistry)?
+    package var logger: Logger
 
     /// - Parameters:
     ///   - configPath: the configuration file; nil for `ROOT/churnd.toml` when present, else the defaults.
     ///   - registry: nil for the SQLite registry under the configured state directory.
-    public init(root: String, configPath: String?, registry: (any ModelRegistry)? = nil, logger: Logger) {
+    package init(root: String, configPath: String?, registry: (any ModelRegistry)? = nil, logger: Logger) {
         self.root = root
         self.configPath = configPath
         self.registry = registry
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let settings = Settings(try loadConfig())
         let config = settings.current
         let paths = DaemonPaths(root: root, config: config)
@@ -134,10 +134,7 @@ public struct Daemon: Sendable {
     }
 
     private func loadConfig() throws -> Config {
-        let path = configPath ?? "\(root)/churnd.toml"
-        guard configPath != nil || FileSystem.exists(path) else { return Config() }
-        let bytes = try FileSystem.readAll(path)
-        return try Config.parse(toml: String(decoding: bytes, as: UTF8.self), file: path)
+        try Config.load(file: configPath, root: root)
     }
 
     /// Creates missing folders and refuses folders inotify cannot watch, or that cannot be renamed between.

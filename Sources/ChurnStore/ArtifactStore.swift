@@ -1,5 +1,4 @@
 import ChurnCore
-import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -8,40 +7,40 @@ import Foundation
 
 /// Model artifacts on disk: `<directory>/<name>/<version>/model.json`, written atomically and verified by
 /// SHA-256 whenever they are read back, so a registry row never silently serves a changed file.
-public struct ArtifactStore: Sendable {
+package struct ArtifactStore: Sendable {
     /// Writes `bytes` to `path` atomically (the seam tests use to simulate a full disk).
-    public typealias Writer = @Sendable (_ path: String, _ bytes: [UInt8]) throws -> Void
+    package typealias Writer = @Sendable (_ path: String, _ bytes: [UInt8]) throws -> Void
 
     /// Usually `state/models`.
-    public let directory: String
+    package let directory: String
     let writeFile: Writer
 
-    public init(directory: String, writer: Writer? = nil) {
+    package init(directory: String, writer: Writer? = nil) {
         self.directory = directory
         self.writeFile = writer ?? { path, bytes in try FileSystem.writeAtomically(path, bytes: bytes) }
     }
 
     /// What was stored: where (relative to the state directory's `models/` parent) and its fingerprint.
-    public struct Stored: Equatable, Sendable {
-        public var relativePath: String
-        public var sha256: String
-        public var bytes: Int
+    package struct Stored: Equatable, Sendable {
+        package var relativePath: String
+        package var sha256: String
+        package var bytes: Int
     }
 
     /// `models/<name>/<version>/model.json`, the form the registry keeps (relative to the state directory).
-    public static func relativePath(model: String, version: Int) -> String {
+    package static func relativePath(model: String, version: Int) -> String {
         "models/\(model)/\(version)/model.json"
     }
 
     /// Absolute (or root-relative) path of a stored relative path.
-    public func path(_ relativePath: String) -> String {
+    package func path(_ relativePath: String) -> String {
         let parent = FileSystem.split(directory).directory
         return "\(parent)/\(relativePath)"
     }
 
     /// Writes `artifact` (its `version` already set) under its name and version, replacing an orphan left by
     /// an interrupted registration. Nothing half-written remains when this throws.
-    public func write(_ artifact: ModelArtifact) throws -> Stored {
+    package func write(_ artifact: ModelArtifact) throws -> Stored {
         guard let version = artifact.version else {
             throw ChurnError.internalInconsistency("artifact stored without a registry version")
         }
@@ -58,11 +57,11 @@ public struct ArtifactStore: Sendable {
             remove(model: artifact.name, version: version)
             throw error
         }
-        return Stored(relativePath: relative, sha256: Self.sha256(bytes), bytes: bytes.count)
+        return Stored(relativePath: relative, sha256: sha256Hex(bytes), bytes: bytes.count)
     }
 
     /// Reads and checks the artifact of `version` against the SHA-256 the registry recorded.
-    public func load(_ record: ModelVersionRecord) throws -> ModelArtifact {
+    package func load(_ record: ModelVersionRecord) throws -> ModelArtifact {
         let file = path(record.artifactPath)
         let bytes = try verifiedBytes(record)
         var artifact = try ModelArtifact.decode(Data(bytes), path: file)
@@ -77,7 +76,7 @@ public struct ArtifactStore: Sendable {
     }
 
     /// Checks that the artifact of `record` exists and is unchanged.
-    public func verify(_ record: ModelVersionRecord) throws {
+    package func verify(_ record: ModelVersionRecord) throws {
         _ = try verifiedBytes(record)
     }
 
@@ -89,7 +88,7 @@ public struct ArtifactStore: Sendable {
         } catch ChurnError.io(_, "open", ENOENT) {
             throw RegistryError.artifactMissing(path: file, version: record.version)
         }
-        let found = Self.sha256(bytes)
+        let found = sha256Hex(bytes)
         guard found == record.artifactSha256 else {
             throw RegistryError.artifactAltered(
                 path: file, version: record.version, expected: record.artifactSha256, found: found)
@@ -98,18 +97,11 @@ public struct ArtifactStore: Sendable {
     }
 
     /// Removes a version's directory and whatever is in it (an orphan, or a failed write's leftovers).
-    public func remove(model: String, version: Int) {
+    package func remove(model: String, version: Int) {
         let versionDirectory = FileSystem.split(path(Self.relativePath(model: model, version: version))).directory
         for name in (try? FileSystem.list(versionDirectory)) ?? [] {
             unlink("\(versionDirectory)/\(name)")
         }
         rmdir(versionDirectory)
-    }
-
-    public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
     }
 }

@@ -1,12 +1,12 @@
 import ChurnCore
 
 /// No training file held a usable row: each refusal names its file and its problems.
-public struct NoUsableTrainingData: Error, CustomStringConvertible, Equatable {
-    public var files: [String]
+package struct NoUsableTrainingData: Error, CustomStringConvertible, Equatable {
+    package var files: [String]
     /// One message per refused file, as `DataFiles.load` returns them.
-    public var refused: [String]
+    package var refused: [String]
 
-    public var description: String {
+    package var description: String {
         if refused.isEmpty {
             let what = files.count == 1 ? files[0] : "the \(files.count) files"
             return "no usable training data: \(what) hold\(files.count == 1 ? "s" : "") no data rows"
@@ -20,14 +20,14 @@ public struct NoUsableTrainingData: Error, CustomStringConvertible, Equatable {
 }
 
 /// Training inputs on disk.
-public enum DataFiles {
+package enum DataFiles {
     /// True for names a watcher or scan should pick up: not hidden, not still being written.
-    public static func isCandidate(_ name: String) -> Bool {
+    package static func isCandidate(_ name: String) -> Bool {
         !name.hasPrefix(".") && !name.hasSuffix(".tmp") && !name.hasSuffix(".part")
     }
 
     /// The CSV files in `directory`, sorted by name.
-    public static func list(in directory: String) throws -> [String] {
+    package static func list(in directory: String) throws -> [String] {
         guard FileSystem.isDirectory(directory) else { return [] }
         return try FileSystem.list(directory)
             .filter { isCandidate($0) && $0.lowercased().hasSuffix(".csv") }
@@ -38,7 +38,7 @@ public enum DataFiles {
     /// one bad file must not stop the others from training.
     ///
     /// - Parameter progress: told the rows read so far as files are read.
-    public static func load(
+    package static func load(
         _ paths: [String], config: Config, progress: (Int) -> Void = { _ in }
     ) throws -> (LabeledData, refused: [String]) {
         var data = LabeledData(schema: config.schema)

@@ -4,22 +4,20 @@ import Foundation
 /// Writes the record of each drift check to `state/reports/`: `drift-<UTC time>.json`, and `.html` for alerts.
 /// Names come from the wall clock, which can jump (NTP, a wrong clock set right): a name already taken gets a
 /// numeric suffix, so no check's record ever replaces another's.
-public struct DriftReports: Sendable {
-    public let directory: String
+package struct DriftReports: Sendable {
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
     /// Writes the record (and the page, when given) and returns the JSON file's path.
     @discardableResult
-    public func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
+    package func write(_ record: DriftRecord, page: DriftReportPage?, at now: Date) throws -> String {
         try FileSystem.makeDirectory(directory)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let base = "drift-" + Self.format(now, "yyyyMMdd'T'HHmmss.SSS'Z'")
+        let encoder = JSONEncoder.readable()
+        let time = CalendarTime(utc: now.timeIntervalSince1970)
+        let base = "drift-\(time.date(separator: ""))T\(time.clock(separator: "")).\(time.milliseconds)Z"
         let json = try publish(Array(try encoder.encode(record)), base: base, suffix: "json")
         if let page { _ = try publish(Array(page.html().utf8), base: base, suffix: "html") }
         try FileSystem.fsyncDirectory(directory)
@@ -38,29 +36,21 @@ public struct DriftReports: Sendable {
             attempt += 1
         }
     }
-
-    public static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
-    }
 }
 
 /// One recorded check: when, against which version, what was decided, and the full statistics.
-public struct DriftRecord: Codable, Sendable {
-    public var checkedAt: Double
+package struct DriftRecord: Codable, Sendable {
+    package var checkedAt: Double
     /// The registry version, or the label of an unregistered artifact checked from the command line.
-    public var modelVersion: String
-    public var decision: String
+    package var modelVersion: String
+    package var decision: String
     /// Log lines that could not be used, by reason (the same as `lines.skipped`).
-    public var skippedLines: [String: Int]
+    package var skippedLines: [String: Int]
     /// What the check made of the log lines it read (absent from reports of older versions).
-    public var lines: LogLineCounts?
-    public var report: DriftCheck.Report
+    package var lines: LogLineCounts?
+    package var report: DriftCheck.Report
 
-    public init(
+    package init(
         checkedAt: Double, modelVersion: String, decision: String, lines: LogLineCounts, report: DriftCheck.Report
     ) {
         self.checkedAt = checkedAt

@@ -12,7 +12,7 @@ import Synchronization
 /// A digest is reused only while the file's device, inode, size, modification and status-change times are
 /// all the same (the status-change time cannot be set back by a user, so rewriting a file in place with its
 /// old modification time still shows), and is remembered only when those did not change while it was read.
-public final class FileDigests: Sendable {
+package final class FileDigests: Sendable {
     struct Identity: Hashable {
         var device: UInt64
         var inode: UInt64
@@ -31,10 +31,10 @@ public final class FileDigests: Sendable {
 
     private let known = Mutex<[String: (Identity, String)]>([:])
 
-    public init() {}
+    package init() {}
 
     /// Lower-case hexadecimal SHA-256 of the file at `path` (a regular file, not followed through a link).
-    public func sha256(_ path: String) throws -> String {
+    package func sha256(_ path: String) throws -> String {
         let file = try FileSystem.openInput(path)
         defer { file.close() }
         let before = try identity(file)

@@ -7,22 +7,22 @@ import Synchronization
 
 /// File operations with the guarantees churnd promises: inputs are opened without following links and
 /// must be regular files; outputs appear whole or not at all (temporary name, fsync, rename, fsync dir).
-public enum FileSystem {
+package enum FileSystem {
     /// An open input file. Closing is the owner's job (`close()`), so the descriptor can be handed to a reader.
-    public struct InputFile: Sendable {
-        public let fd: Int32
-        public let path: String
-        public let size: Int
-        public let links: Int
+    package struct InputFile: Sendable {
+        package let fd: Int32
+        package let path: String
+        package let size: Int
+        package let links: Int
 
-        public func close() {
+        package func close() {
             Glibc.close(fd)
         }
     }
 
     /// Opens `path` for reading with `O_NOFOLLOW | O_NONBLOCK` (so a FIFO cannot block us) and checks with
     /// `fstat` that it is a regular file.
-    public static func openInput(_ path: String) throws -> InputFile {
+    package static func openInput(_ path: String) throws -> InputFile {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             let code = errno
@@ -56,7 +56,7 @@ public enum FileSystem {
     }
 
     /// Creates `path` and any missing parents.
-    public static func makeDirectory(_ path: String) throws {
+    package static func makeDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
@@ -66,18 +66,18 @@ public enum FileSystem {
         }
     }
 
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
 
-    public static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// Names in a directory, without `.` and `..`, sorted.
-    public static func list(_ directory: String) throws -> [String] {
+    package static func list(_ directory: String) throws -> [String] {
         guard let dir = opendir(directory) else {
             throw ChurnError.io(path: directory, operation: "opendir", errno: errno)
         }
@@ -92,7 +92,7 @@ public enum FileSystem {
         return names.sorted()
     }
 
-    public static func readAll(_ path: String) throws -> [UInt8] {
+    package static func readAll(_ path: String) throws -> [UInt8] {
         let file = try openInput(path)
         defer { Glibc.close(file.fd) }
         var bytes = [UInt8](repeating: 0, count: file.size)
@@ -109,7 +109,21 @@ public enum FileSystem {
         return Array(bytes[0..<offset])
     }
 
-    public static func fsyncDirectory(_ directory: String) throws {
+    /// Writes all of `bytes` to `fd`, going on after short and interrupted writes.
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard let start = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, start + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ChurnError.io(path: path, operation: "write", errno: errno)
+            }
+            offset += n
+        }
+    }
+
+    package static func fsyncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ChurnError.io(path: directory, operation: "open", errno: errno) }
         defer { Glibc.close(fd) }
@@ -117,7 +131,7 @@ public enum FileSystem {
     }
 
     /// Writes `bytes` to `path` atomically, replacing it if it exists.
-    public static func writeAtomically(_ path: String, bytes: [UInt8]) throws {
+    package static func writeAtomically(_ path: String, bytes: [UInt8]) throws {
         let (directory, name) = split(path)
         let file = try PendingFile(directory: directory, name: name)
         var writer = ByteWriter(fd: file.fd, path: path)
@@ -128,7 +142,7 @@ public enum FileSystem {
     }
 
     /// Directory and last component of a path.
-    public static func split(_ path: String) -> (directory: String, name: String) {
+    package static func split(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let directory = String(path[..<slash])
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
@@ -137,16 +151,16 @@ public enum FileSystem {
 
 /// An output being written under a hidden temporary name in its final directory: `publish` makes it
 /// appear whole under its final name; `discard` (or deinit) removes it.
-public final class PendingFile {
-    public let fd: Int32
-    public let directory: String
-    public let temporaryPath: String
+package final class PendingFile {
+    package let fd: Int32
+    package let directory: String
+    package let temporaryPath: String
     private var isOpen = true
     private var published = false
     private static let counter = Atomic<Int>(0)
 
     /// Creates a hidden temporary file in `directory`, named after `name`.
-    public init(directory: String, name: String) throws {
+    package init(directory: String, name: String) throws {
         self.directory = directory
         let unique = PendingFile.counter.wrappingAdd(1, ordering: .relaxed).newValue
         var attempt = 0
@@ -167,7 +181,7 @@ public final class PendingFile {
 
     /// Creates (or truncates) the hidden temporary file `directory/temporaryName`: for writers that need a
     /// name they can find again after a crash (the daemon puts its claim id in it).
-    public init(directory: String, temporaryName: String) throws {
+    package init(directory: String, temporaryName: String) throws {
         self.directory = directory
         temporaryPath = "\(directory)/\(temporaryName)"
         let fd = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -180,13 +194,13 @@ public final class PendingFile {
     }
 
     /// Syncs the file and leaves it under its temporary name for a later step to publish.
-    public func keep() throws {
+    package func keep() throws {
         try sync()
         published = true
     }
 
     /// Flushes the data to disk and closes the file.
-    public func sync() throws {
+    package func sync() throws {
         guard isOpen else { return }
         if fsync(fd) != 0 { throw ChurnError.io(path: temporaryPath, operation: "fsync", errno: errno) }
         Glibc.close(fd)
@@ -196,7 +210,7 @@ public final class PendingFile {
     /// Gives the synced file its final `name`. Without `replacing`, an existing file is never overwritten:
     /// returns false instead (link() fails on an existing name, an atomic "rename if absent").
     /// The caller fsyncs the directory once after publishing everything.
-    public func publish(as name: String, replacing: Bool) throws -> Bool {
+    package func publish(as name: String, replacing: Bool) throws -> Bool {
         try sync()
         let target = "\(directory)/\(name)"
         if replacing {
@@ -214,7 +228,7 @@ public final class PendingFile {
         return true
     }
 
-    public func discard() {
+    package func discard() {
         if isOpen {
             Glibc.close(fd)
             isOpen = false

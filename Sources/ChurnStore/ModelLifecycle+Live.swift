@@ -2,23 +2,23 @@ import ChurnCore
 
 extension ModelLifecycle {
     /// What one label file did.
-    public struct LabelReport: Sendable {
-        public var file: String
-        public var batch: LabelBatch
+    package struct LabelReport: Sendable {
+        package var file: String
+        package var batch: LabelBatch
         /// The join's counts, as stored.
-        public var joined: LabelFileRecord
+        package var joined: LabelFileRecord
         /// Log lines of labeled ids written after the label file arrived (never credited).
-        public var laterLines: Int
+        package var laterLines: Int
         /// Live metrics per version after this file, over each one's window.
-        public var metrics: [Int: LiveMetrics]
+        package var metrics: [Int: LiveMetrics]
         /// The challenger against the champion on their paired labeled rows (nil without both).
-        public var judgement: LivePromotion.Judgement?
+        package var judgement: LivePromotion.Judgement?
         /// The promotion it caused, if any.
-        public var promotion: Registry.AliasChange?
+        package var promotion: Registry.AliasChange?
 
         /// One line for the journal, e.g. "303 labels: 300 joined, 2 too old (prediction more than 30 days
         /// before the file arrived), 1 matched no prediction; 600 outcomes stored; v1 live F1 0.7000 on 300 rows".
-        public var summary: String {
+        package var summary: String {
             typealias F = NumberFormat
             var text =
                 "\(F.grouped(joined.labels)) label\(joined.labels == 1 ? "" : "s"): "
@@ -59,7 +59,7 @@ extension ModelLifecycle {
     /// lines alike, of churnd or of other services), stores the outcomes and the join's counts, and with
     /// `[live] promote_challenger` promotes the challenger when its live F1 beats the champion's by the
     /// promotion rule. A log file that cannot be read is skipped.
-    public func applyLabels(
+    package func applyLabels(
         _ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String], actor: AuditActor
     ) throws -> LabelReport {
         let days = config.live.maxLabelAgeDays
@@ -82,7 +82,7 @@ extension ModelLifecycle {
 
     /// Judges the challenger against the champion on their last `window_rows` labeled rows, paired by id, and
     /// (when `promote`) promotes it when it wins by the `[promotion]` rule over at least `min_live_rows` rows.
-    public func judgeChallengerLive(actor: AuditActor, promote: Bool) throws
+    package func judgeChallengerLive(actor: AuditActor, promote: Bool) throws
         -> (LivePromotion.Judgement?, Registry.AliasChange?)
     {
         guard let champion = try servingVersion(), let challenger = try servingVersion(alias: AliasName.challenger),

@@ -2,20 +2,20 @@ import ChurnCore
 
 extension ModelLifecycle {
     /// The configured rule for the `challenger` alias.
-    public var challengerRule: ChallengerRule { ChallengerRule(gateF1: config.promotion.gateF1) }
+    package var challengerRule: ChallengerRule { ChallengerRule(gateF1: config.promotion.gateF1) }
 
     /// The version `alias` points to, or nil. One indexed SQLite read: cheap enough to poll every second.
-    public func servingVersion(alias: String = AliasName.production) throws -> Int? {
+    package func servingVersion(alias: String = AliasName.production) throws -> Int? {
         try registry.aliasVersion(model: modelName, alias: alias)
     }
 
     /// The artifact of `version`, checked against the SHA-256 recorded when it was registered.
-    public func loadArtifact(version: Int) throws -> ModelArtifact {
+    package func loadArtifact(version: Int) throws -> ModelArtifact {
         try registry.artifacts.load(try registry.version(model: modelName, version))
     }
 
     /// The version at `alias` and its verified artifact; a clear error when the alias is unknown or empty.
-    public func loadServing(alias: String = AliasName.production) throws -> (version: Int, artifact: ModelArtifact) {
+    package func loadServing(alias: String = AliasName.production) throws -> (version: Int, artifact: ModelArtifact) {
         try AliasName.check(alias)
         guard let version = try servingVersion(alias: alias) else {
             let versions = try registry.versions(model: modelName).map(\.version)
@@ -30,7 +30,7 @@ extension ModelLifecycle {
 
     /// Points `alias` at `version`; audited with `actor` and `reason`.
     @discardableResult
-    public func promote(
+    package func promote(
         version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil
     ) throws -> Registry.AliasChange {
         try registry.promote(
@@ -39,7 +39,7 @@ extension ModelLifecycle {
 
     /// Moves `alias` back to `version`, or without one to the version that served before.
     @discardableResult
-    public func rollback(
+    package func rollback(
         to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,
         cause: AliasCause? = nil
     ) throws -> Registry.AliasChange {
@@ -49,7 +49,7 @@ extension ModelLifecycle {
     }
 
     /// Audited alias moves, newest first. An alias that never moved is an error listing those that did.
-    public func history(alias: String? = nil, limit: Int? = nil) throws -> [AliasEventRecord] {
+    package func history(alias: String? = nil, limit: Int? = nil) throws -> [AliasEventRecord] {
         if let alias { try AliasName.check(alias) }
         let events = try registry.history(model: modelName, alias: alias, limit: limit)
         if let alias, events.isEmpty {
@@ -60,17 +60,17 @@ extension ModelLifecycle {
     }
 
     /// What `churnd status` shows.
-    public struct Status: Sendable {
-        public var modelName: String
-        public var serving: AliasRecord?
+    package struct Status: Sendable {
+        package var modelName: String
+        package var serving: AliasRecord?
         /// The move that put the serving version in place.
-        public var servingSince: AliasEventRecord?
-        public var lastRun: TrainingRunRecord?
-        public var versionCount: Int
-        public var runCounts: [TrainingRunRecord.Outcome: Int]
+        package var servingSince: AliasEventRecord?
+        package var lastRun: TrainingRunRecord?
+        package var versionCount: Int
+        package var runCounts: [TrainingRunRecord.Outcome: Int]
     }
 
-    public func status() throws -> Status {
+    package func status() throws -> Status {
         let aliases = try registry.aliases(model: modelName)
         let serving = aliases.first { $0.name == AliasName.production }
         return Status(

@@ -3,50 +3,49 @@ import Foundation
 
 /// Train → judge → register → promote, and the alias operations around it: the one entry point the CLI and
 /// the daemon share. Safe to use from several threads and processes at once (the registry serialises writes).
-public struct ModelLifecycle: Sendable {
-    public let config: Config
-    public let registry: Registry
+package struct ModelLifecycle: Sendable {
+    package let config: Config
+    package let registry: Registry
 
-    public var modelName: String { config.training.modelName }
+    package var modelName: String { config.training.modelName }
 
     /// Opens the registry under the configured state directory, resolved against `root`.
-    public init(root: String, config: Config, artifactWriter: ArtifactStore.Writer? = nil) throws {
+    package init(root: String, config: Config, artifactWriter: ArtifactStore.Writer? = nil) throws {
         self.config = config
-        let state = config.paths.state
-        let stateDirectory = state.hasPrefix("/") ? state : (root == "." ? state : "\(root)/\(state)")
+        let stateDirectory = Config.Paths.resolve(config.paths.state, root: root)
         self.registry = try Registry(stateDirectory: stateDirectory, artifactWriter: artifactWriter)
     }
 
     /// A lifecycle on an open registry, e.g. with a reloaded configuration.
-    public init(config: Config, registry: Registry) {
+    package init(config: Config, registry: Registry) {
         self.config = config
         self.registry = registry
     }
 
     /// What became of a training run.
-    public struct TrainingOutcome: Sendable {
-        public var decision: Verdict.Decision
-        public var verdict: Verdict
+    package struct TrainingOutcome: Sendable {
+        package var decision: Verdict.Decision
+        package var verdict: Verdict
         /// The registered version (promoted or kept); nil when refused by the gate.
-        public var version: Int?
+        package var version: Int?
         /// The version serving when the candidate was judged.
-        public var championVersion: Int?
-        public var run: TrainingRunRecord
+        package var championVersion: Int?
+        package var run: TrainingRunRecord
         /// The decision and its reason in one sentence.
-        public var summary: String
-        public var artifact: ModelArtifact
-        public var split: Split
+        package var summary: String
+        package var artifact: ModelArtifact
+        package var split: Split
         /// Where the artifact is stored (nil when not registered).
-        public var artifactPath: String?
+        package var artifactPath: String?
         /// Files refused by validation, with the reasons; the others were trained on.
-        public var refusedFiles: [String]
+        package var refusedFiles: [String]
     }
 
     /// What a run on `files` with this configuration would learn from (`TrainingFingerprint`). Reads every
     /// file that changed since the registry last hashed it in this process. A file that cannot be opened as a
     /// regular file (a link, a FIFO, no permission) counts by its name, as training refuses it by name; only a
     /// failing read is an error, as in training.
-    public func fingerprint(files: [String]) throws -> TrainingFingerprint {
+    package func fingerprint(files: [String]) throws -> TrainingFingerprint {
         let inputs = try files.map { path in
             do {
                 return try registry.digests.sha256(path)
@@ -60,7 +59,7 @@ public struct ModelLifecycle: Sendable {
 
     /// The latest run that trained on exactly these files with this configuration (whatever its outcome), or
     /// nil when there was none: a new run would learn nothing new.
-    public func previousRun(files: [String]) throws -> TrainingRunRecord? {
+    package func previousRun(files: [String]) throws -> TrainingRunRecord? {
         try registry.run(model: modelName, fingerprint: fingerprint(files: files).value)
     }
 
@@ -69,7 +68,7 @@ public struct ModelLifecycle: Sendable {
     /// is recorded with its error before the error is rethrown. It trains whether or not a run with the same
     /// fingerprint exists: callers ask `previousRun(files:)` first. `progress` is told where the run is (rows
     /// read, family, boosting round), on the calling thread.
-    public func train(
+    package func train(
         files: [String], actor: AuditActor, progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingOutcome {
         let clock = ContinuousClock()
@@ -209,7 +208,7 @@ public struct ModelLifecycle: Sendable {
 
 extension Duration {
     /// Seconds as a Double.
-    public var seconds: Double {
+    package var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) * 1e-18
     }

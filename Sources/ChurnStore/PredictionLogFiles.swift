@@ -5,13 +5,13 @@ import ChurnCore
 #endif
 
 /// Prediction logs on disk: every `*.log` / `*.jsonl` in a folder, read line by line in bounded memory.
-public enum PredictionLogFiles {
-    public static func isLog(_ name: String) -> Bool {
+package enum PredictionLogFiles {
+    package static func isLog(_ name: String) -> Bool {
         DataFiles.isCandidate(name) && (name.hasSuffix(".log") || name.hasSuffix(".jsonl"))
     }
 
     /// Log files in `directory`, oldest first (by modification time, then name), so later lines win.
-    public static func list(in directory: String) throws -> [String] {
+    package static func list(in directory: String) throws -> [String] {
         guard FileSystem.isDirectory(directory) else { return [] }
         let names = try FileSystem.list(directory).filter(isLog)
         let dated = names.map { name -> (String, Int) in
@@ -25,7 +25,7 @@ public enum PredictionLogFiles {
     /// Feeds every complete line of `path` to `body`; a partial last line (still being written) is left out.
     /// Returns the offset just past the last complete line, so a follower can resume there.
     @discardableResult
-    public static func forEachLine(in path: String, from offset: Int = 0, _ body: (Substring) -> Void) throws -> Int {
+    package static func forEachLine(in path: String, from offset: Int = 0, _ body: (Substring) -> Void) throws -> Int {
         let file = try FileSystem.openInput(path)
         defer { file.close() }
         if offset > 0, lseek(file.fd, off_t(offset), SEEK_SET) < 0 {

@@ -12,22 +12,22 @@ import Synchronization
 /// Past `maxBytes` the log is renamed to `<log_file>.1` (no longer a followed name; the previous `.1` is
 /// replaced) and a new one is started.
 /// A failure to log does not fail the scored file: `append` logs it once, until logging works again.
-public final class PredictionLogWriter: Sendable {
-    public let path: String
+package final class PredictionLogWriter: Sendable {
+    package let path: String
     private let maxBytes: @Sendable () -> Int
     private let lock = Mutex(())
     private let failing = Atomic<Bool>(false)
     private let logger: Logger
 
     /// - Parameter maxBytes: read at each append, so a reloaded configuration applies.
-    public init(directory: String, fileName: String, maxBytes: @escaping @Sendable () -> Int, logger: Logger) {
+    package init(directory: String, fileName: String, maxBytes: @escaping @Sendable () -> Int, logger: Logger) {
         path = "\(directory)/\(fileName)"
         self.maxBytes = maxBytes
         self.logger = logger
     }
 
     /// Appends `records` as JSON lines; a failure is logged (once until a later append succeeds).
-    public func append(_ records: [PredictionRecord]) {
+    package func append(_ records: [PredictionRecord]) {
         do {
             try appendLines(records)
             if failing.exchange(false, ordering: .relaxed) { logger.notice("prediction log writable again") }
@@ -39,7 +39,7 @@ public final class PredictionLogWriter: Sendable {
     }
 
     /// Appends `records` as JSON lines, rotating the log first when they would take it past `maxBytes`.
-    public func appendLines(_ records: [PredictionRecord]) throws {
+    package func appendLines(_ records: [PredictionRecord]) throws {
         guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         var writer = ByteWriter(capacity: 1 << 16) { bytes.append(contentsOf: $0) }
@@ -69,17 +69,7 @@ public final class PredictionLogWriter: Sendable {
                     }
                     continue  // the next open starts a new log
                 }
-                try bytes.withUnsafeBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            throw ChurnError.io(path: path, operation: "write", errno: errno)
-                        }
-                        offset += n
-                    }
-                }
+                try bytes.withUnsafeBytes { try FileSystem.writeAll(fd, $0, path: path) }
                 return
             }
             throw ChurnError.io(path: path, operation: "append (the log kept being rotated)", errno: EAGAIN)

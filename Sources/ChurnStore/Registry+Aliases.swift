@@ -4,14 +4,14 @@ import GRDB
 extension Registry {
     /// The result of a promote or rollback request: the audited move, or nil when the alias already pointed
     /// at the requested version (nothing changed, nothing audited).
-    public struct AliasChange: Equatable, Sendable {
-        public var alias: String
-        public var version: Int
-        public var move: AliasEventRecord?
+    package struct AliasChange: Equatable, Sendable {
+        package var alias: String
+        package var version: Int
+        package var move: AliasEventRecord?
     }
 
     /// The version `alias` points to, or nil. One indexed read: cheap enough to poll every second.
-    public func aliasVersion(model: String, alias: String) throws -> Int? {
+    package func aliasVersion(model: String, alias: String) throws -> Int? {
         try read { db in try aliasVersion(db, model: model, alias: alias) }
     }
 
@@ -20,12 +20,12 @@ extension Registry {
             db, sql: "SELECT version FROM alias WHERE model_name = ? AND name = ?", arguments: [model, alias])
     }
 
-    public func aliases(model: String) throws -> [AliasRecord] {
+    package func aliases(model: String) throws -> [AliasRecord] {
         try read { db in try AliasRecord.filter(Column("model_name") == model).order(Column("name")).fetchAll(db) }
     }
 
     /// Audited moves, newest first; every alias when `alias` is nil.
-    public func history(model: String, alias: String? = nil, limit: Int? = nil) throws -> [AliasEventRecord] {
+    package func history(model: String, alias: String? = nil, limit: Int? = nil) throws -> [AliasEventRecord] {
         try read { db in
             var request = AliasEventRecord.filter(Column("model_name") == model)
             if let alias { request = request.filter(Column("alias") == alias) }
@@ -39,7 +39,7 @@ extension Registry {
     /// - Parameter onlyFrom: when given, the move happens only if `alias` still points there (checked in the
     ///   same transaction); otherwise `RegistryError.championChanged` is thrown. For automatic moves judged
     ///   against a version that another process may have moved meanwhile.
-    public func promote(
+    package func promote(
         model: String, version: Int, alias: String = AliasName.production, actor: AuditActor, reason: String? = nil,
         challenger: ChallengerRule, onlyFrom expected: Int? = nil
     ) throws -> AliasChange {
@@ -66,7 +66,7 @@ extension Registry {
     /// skipping versions that were rolled back from (see `AliasHistory`).
     /// - Parameter cause: why the daemon rolls back (`.driftAlert` keeps the version and its data out of
     ///   production for good, see `driftRollbacks`); nil for a person's rollback.
-    public func rollback(
+    package func rollback(
         model: String, to version: Int? = nil, alias: String = AliasName.production, actor: AuditActor,
         reason: String? = nil, cause: AliasCause? = nil, challenger: ChallengerRule
     ) throws -> AliasChange {

@@ -4,7 +4,7 @@ import GRDB
 extension Registry {
     /// Every audited alias move of `model`, for attributing prediction-log lines that name no version number to
     /// the version serving when they were written.
-    public func attribution(model: String) throws -> VersionAttribution {
+    package func attribution(model: String) throws -> VersionAttribution {
         try read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT alias, at, to_version FROM alias_event WHERE model_name = ? ORDER BY id",

@@ -4,7 +4,7 @@ import GRDB
 
 extension ChallengerRule {
     /// The rule with the default gate, for registry calls that do not pass the configured one.
-    public static let standard = ChallengerRule(gateF1: Config.Promotion().gateF1)
+    package static let standard = ChallengerRule(gateF1: Config.Promotion().gateF1)
 }
 
 extension Registry {
@@ -43,7 +43,7 @@ extension Registry {
 
     /// Brings `challenger` up to date by `rule` (e.g. after the gate was changed); nil when it already was.
     @discardableResult
-    public func refreshChallenger(model: String, rule: ChallengerRule, actor: AuditActor) throws -> AliasEventRecord? {
+    package func refreshChallenger(model: String, rule: ChallengerRule, actor: AuditActor) throws -> AliasEventRecord? {
         try write { db in try refreshChallenger(db, model: model, rule: rule, actor: actor, at: clock()) }
     }
 }

@@ -4,7 +4,7 @@ import GRDB
 extension Registry {
     /// The latest run of `model` with this fingerprint, whatever its outcome (the families a run did not
     /// choose aside); nil when nothing was trained on these files with these settings.
-    public func run(model: String, fingerprint: String) throws -> TrainingRunRecord? {
+    package func run(model: String, fingerprint: String) throws -> TrainingRunRecord? {
         try read { db in
             try TrainingRunRecord.filter(
                 Column("model_name") == model && Column("fingerprint") == fingerprint
@@ -15,14 +15,14 @@ extension Registry {
 
     /// A version production was rolled back from after a drift alert, with the fingerprint of the run that
     /// registered it (nil for runs from before fingerprints).
-    public struct DriftRollback: Equatable, Sendable {
-        public var version: Int
-        public var fingerprint: String?
+    package struct DriftRollback: Equatable, Sendable {
+        package var version: Int
+        package var fingerprint: String?
     }
 
     /// Every version production was rolled back from after a drift alert, oldest first: neither it nor a
     /// candidate trained on its data is promoted automatically again.
-    public func driftRollbacks(model: String) throws -> [DriftRollback] {
+    package func driftRollbacks(model: String) throws -> [DriftRollback] {
         try read { db in try driftRollbacks(db, model: model) }
     }
 

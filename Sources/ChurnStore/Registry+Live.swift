@@ -2,30 +2,30 @@ import ChurnCore
 import GRDB
 
 /// One labeled outcome as stored: the live record behind `churnd models`' live F1.
-public struct LiveOutcomeRecord: RegistryRecord, Equatable, Sendable {
-    public static let databaseTableName = "live_outcome"
+package struct LiveOutcomeRecord: RegistryRecord, Equatable, Sendable {
+    package static let databaseTableName = "live_outcome"
 
     /// Increases with every write: the sliding window is the last N ids of a version.
-    public var id: Int64?
-    public var modelName: String
-    public var version: Int
-    public var alias: String?
-    public var requestId: String
-    public var prediction: Int
-    public var probability: Double
-    public var label: Int
-    public var predictedAt: Double
-    public var labeledAt: Double
+    package var id: Int64?
+    package var modelName: String
+    package var version: Int
+    package var alias: String?
+    package var requestId: String
+    package var prediction: Int
+    package var probability: Double
+    package var label: Int
+    package var predictedAt: Double
+    package var labeledAt: Double
     /// The label file it came from (its name).
-    public var labelFile: String
+    package var labelFile: String
     /// The inbox file the prediction was made for, when its log line said.
-    public var predictionFile: String?
+    package var predictionFile: String?
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
+    package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
 
-    public var outcome: LiveOutcome {
+    package var outcome: LiveOutcome {
         LiveOutcome(
             version: version, alias: alias, requestID: requestId, file: predictionFile,
             prediction: prediction == 1 ? 1 : 0,
@@ -34,30 +34,30 @@ public struct LiveOutcomeRecord: RegistryRecord, Equatable, Sendable {
 }
 
 /// What one label file joined, as stored: `churnd models` sums them.
-public struct LabelFileRecord: RegistryRecord, Equatable, Sendable {
-    public static let databaseTableName = "label_file"
+package struct LabelFileRecord: RegistryRecord, Equatable, Sendable {
+    package static let databaseTableName = "label_file"
 
-    public var id: Int64?
-    public var modelName: String
+    package var id: Int64?
+    package var modelName: String
     /// The label file's name.
-    public var file: String
+    package var file: String
     /// When it arrived in watch/labels (seconds since 1970).
-    public var arrivedAt: Double
-    public var processedAt: Double
+    package var arrivedAt: Double
+    package var processedAt: Double
     /// The window it was joined with (`[live] max_label_age_days`).
-    public var maxLabelAgeDays: Double
+    package var maxLabelAgeDays: Double
     /// Labels read (one per id, or per request id and file).
-    public var labels: Int
+    package var labels: Int
     /// Labels credited to at least one version.
-    public var joined: Int
+    package var joined: Int
     /// Labels whose predictions were all older than the window.
-    public var tooOld: Int
+    package var tooOld: Int
     /// Labels with no logged prediction made before the file arrived.
-    public var unmatched: Int
+    package var unmatched: Int
     /// Outcomes stored (one per credited version and label).
-    public var outcomes: Int
+    package var outcomes: Int
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
+    package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }
 }
@@ -68,7 +68,7 @@ extension Registry {
     /// version's window. Outcomes of versions this registry does not know (e.g. another service's log lines
     /// that name one) are skipped. Returns the stored record of the file.
     @discardableResult
-    public func recordLabels(
+    package func recordLabels(
         model: String, join: LabelJoin.Result, file: String, arrivedAt: Double, maxLabelAgeDays: Double
     ) throws -> LabelFileRecord {
         try write { db in
@@ -101,18 +101,18 @@ extension Registry {
     }
 
     /// Join counts summed over every label file, with the latest file's record.
-    public struct LabelTotals: Equatable, Sendable {
-        public var files: Int
-        public var labels: Int
-        public var joined: Int
-        public var tooOld: Int
-        public var unmatched: Int
-        public var outcomes: Int
-        public var last: LabelFileRecord
+    package struct LabelTotals: Equatable, Sendable {
+        package var files: Int
+        package var labels: Int
+        package var joined: Int
+        package var tooOld: Int
+        package var unmatched: Int
+        package var outcomes: Int
+        package var last: LabelFileRecord
     }
 
     /// Join counts over every label file; nil before the first one.
-    public func labelTotals(model: String) throws -> LabelTotals? {
+    package func labelTotals(model: String) throws -> LabelTotals? {
         try read { db in
             guard
                 let last = try LabelFileRecord.filter(Column("model_name") == model).order(Column("id").desc)
@@ -132,7 +132,7 @@ extension Registry {
     }
 
     /// The last `limit` labeled outcomes of `version`, oldest first.
-    public func liveWindow(model: String, version: Int, limit: Int) throws -> [LiveOutcome] {
+    package func liveWindow(model: String, version: Int, limit: Int) throws -> [LiveOutcome] {
         try read { db in
             try LiveOutcomeRecord.filter(Column("model_name") == model && Column("version") == version)
                 .order(Column("id").desc).limit(limit).fetchAll(db).reversed().map(\.outcome)
@@ -140,7 +140,7 @@ extension Registry {
     }
 
     /// Live metrics of every version with labeled outcomes, over each one's last `window` outcomes.
-    public func liveMetrics(model: String, window: Int) throws -> [Int: LiveMetrics] {
+    package func liveMetrics(model: String, window: Int) throws -> [Int: LiveMetrics] {
         let versions = try read { db in
             try Int.fetchAll(
                 db, sql: "SELECT DISTINCT version FROM live_outcome WHERE model_name = ?", arguments: [model])

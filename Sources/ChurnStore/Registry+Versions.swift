@@ -3,11 +3,11 @@ import GRDB
 
 extension Registry {
     /// What `register` stored.
-    public struct Registration: Equatable, Sendable {
-        public var version: ModelVersionRecord
-        public var run: TrainingRunRecord
+    package struct Registration: Equatable, Sendable {
+        package var version: ModelVersionRecord
+        package var run: TrainingRunRecord
         /// The alias move, when the candidate was promoted.
-        public var move: AliasEventRecord?
+        package var move: AliasEventRecord?
     }
 
     /// Registers an eligible candidate as the next version of its model and records its run, in one
@@ -21,7 +21,7 @@ extension Registry {
     ///   - reason: the decision sentence for the version number this registration gets.
     ///   - alternatives: runs of the families the run did not choose (`not_selected`), recorded before its run.
     ///   - challenger: the rule `challenger` is moved by afterwards, in the same transaction.
-    public func register(
+    package func register(
         _ candidate: ModelArtifact, run: TrainingRunRecord, alias: String, expectedChampion: Int?, promote: Bool,
         actor: AuditActor, alternatives: [TrainingRunRecord] = [], challenger: ChallengerRule,
         reason: @escaping (_ version: Int) -> String
@@ -80,7 +80,7 @@ extension Registry {
     /// Records a run that registered nothing: refused by the gate, or failed; `alternatives` (the families
     /// it did not choose) go in first, so the run itself stays the latest.
     @discardableResult
-    public func record(_ run: TrainingRunRecord, alternatives: [TrainingRunRecord] = []) throws -> TrainingRunRecord {
+    package func record(_ run: TrainingRunRecord, alternatives: [TrainingRunRecord] = []) throws -> TrainingRunRecord {
         try write { db in
             for var alternative in alternatives { try alternative.insert(db) }
             var run = run
@@ -89,14 +89,14 @@ extension Registry {
         }
     }
 
-    public func versions(model: String) throws -> [ModelVersionRecord] {
+    package func versions(model: String) throws -> [ModelVersionRecord] {
         try read { db in
             try ModelVersionRecord.filter(Column("model_name") == model).order(Column("version")).fetchAll(db)
         }
     }
 
     /// The version record, or `RegistryError.unknownVersion` listing the versions there are.
-    public func version(model: String, _ number: Int) throws -> ModelVersionRecord {
+    package func version(model: String, _ number: Int) throws -> ModelVersionRecord {
         try read { db in try versionRecord(db, model: model, number) }
     }
 
@@ -110,7 +110,7 @@ extension Registry {
     }
 
     /// The most recent runs first.
-    public func runs(model: String, limit: Int = 20) throws -> [TrainingRunRecord] {
+    package func runs(model: String, limit: Int = 20) throws -> [TrainingRunRecord] {
         try read { db in
             try TrainingRunRecord.filter(Column("model_name") == model).order(Column("id").desc).limit(limit)
                 .fetchAll(db)
@@ -118,7 +118,7 @@ extension Registry {
     }
 
     /// Number of runs by outcome.
-    public func runCounts(model: String) throws -> [TrainingRunRecord.Outcome: Int] {
+    package func runCounts(model: String) throws -> [TrainingRunRecord.Outcome: Int] {
         try read { db in
             var counts: [TrainingRunRecord.Outcome: Int] = [:]
             let rows = try Row.fetchAll(

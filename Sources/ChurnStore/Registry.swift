@@ -12,12 +12,12 @@ import GRDB
 /// Several processes may use it at once (the daemon and the CLI): WAL lets readers proceed during a write,
 /// every write is one `BEGIN IMMEDIATE` transaction (so a read-then-write never loses an update), and the busy
 /// timeout makes a writer wait its turn instead of failing. An alias move and its audit row commit together.
-public struct Registry: Sendable {
+package struct Registry: Sendable {
     /// `state/registry.sqlite`.
-    public let path: String
-    public let artifacts: ArtifactStore
+    package let path: String
+    package let artifacts: ArtifactStore
     /// Digests of training files, shared by every copy of this registry in the process.
-    public let digests = FileDigests()
+    package let digests = FileDigests()
     let pool: DatabasePool
     let clock: @Sendable () -> Double
 
@@ -25,7 +25,7 @@ public struct Registry: Sendable {
     /// - Parameters:
     ///   - artifactWriter: replaces the atomic file writer for artifacts (tests simulate a full disk with it).
     ///   - clock: seconds since 1970, for the times recorded.
-    public init(
+    package init(
         stateDirectory: String, artifactWriter: ArtifactStore.Writer? = nil,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) throws {
@@ -56,7 +56,7 @@ public struct Registry: Sendable {
     }
 
     /// Maps SQLite errors to messages a user can act on.
-    static func translate(_ error: DatabaseError, path: String) -> Error {
+    static func translate(_ error: DatabaseError, path: String) -> any Error {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return RegistryError.notADatabase(path: path, detail: error.message ?? "\(error.resultCode)")

@@ -2,7 +2,7 @@ import ChurnCore
 
 /// Registry requests that cannot be done, and registry files that cannot be used. Each message says what is
 /// wrong, lists the valid choices where there are any, and what to do.
-public enum RegistryError: Error, CustomStringConvertible, Equatable {
+package enum RegistryError: Error, CustomStringConvertible, Equatable {
     case invalidAlias(String)
     case unknownVersion(model: String, version: Int, versions: [Int])
     case unknownAlias(model: String, alias: String, aliases: [String])
@@ -17,7 +17,7 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
     /// The alias moved between judging a candidate and registering it; the caller judges again.
     case championChanged(expected: Int?, found: Int?)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidAlias(let name):
             return "invalid alias name \"\(name)\": use letters, digits, '_' and '-' only (e.g. production, challenger)"
@@ -59,19 +59,19 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
     }
 
     /// True for requests that are malformed rather than impossible (exit code 2).
-    public var isUsage: Bool {
+    package var isUsage: Bool {
         if case .invalidAlias = self { return true }
         return false
     }
 }
 
 /// Alias names: `[A-Za-z0-9_-]+`.
-public enum AliasName {
-    public static let production = "production"
+package enum AliasName {
+    package static let production = "production"
     /// The best eligible version that is not serving (see `ChallengerRule`); the daemon shadow-scores with it.
-    public static let challenger = "challenger"
+    package static let challenger = "challenger"
 
-    public static func isValid(_ name: String) -> Bool {
+    package static func isValid(_ name: String) -> Bool {
         !name.isEmpty
             && name.utf8.allSatisfy { byte in
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
@@ -79,7 +79,7 @@ public enum AliasName {
             }
     }
 
-    public static func check(_ name: String) throws {
+    package static func check(_ name: String) throws {
         guard isValid(name) else { throw RegistryError.invalidAlias(name) }
     }
 }

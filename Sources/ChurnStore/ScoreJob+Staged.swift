@@ -4,25 +4,25 @@ import ChurnCore
 /// writes and syncs every output under a hidden name that carries the caller's tag; publishing is theirs.
 extension ScoreJob {
     /// Synced outputs under temporary names in the output directory, in publication order.
-    public struct Staged: Sendable {
-        public enum Result: Equatable, Sendable {
+    package struct Staged: Sendable {
+        package enum Result: Equatable, Sendable {
             case scored(Scorer.Summary)
             case refused(reason: String)
         }
 
-        public var result: Result
+        package var result: Result
         /// Temporary paths with the kind of output each becomes (`errors.csv`, `scored.csv`, `error.txt`).
-        public var files: [(temporaryPath: String, kind: String)]
+        package var files: [(temporaryPath: String, kind: String)]
         /// A uniform sample of the scored rows as prediction-log records (empty unless asked for).
-        public var predictions: [PredictionRecord] = []
+        package var predictions: [PredictionRecord] = []
     }
 
     /// Output kinds in the order they are published: a reader that waits for `scored.csv` finds
     /// `errors.csv` already there.
-    public static let outputKinds = ["errors.csv", "scored.csv", "error.txt"]
+    package static let outputKinds = ["errors.csv", "scored.csv", "error.txt"]
 
     /// The hidden temporary name of one output of a tagged job: `.<tag>.<kind>.<stem>.tmp`.
-    public static func stagedName(tag: String, kind: String, stem: String) -> String {
+    package static func stagedName(tag: String, kind: String, stem: String) -> String {
         ".\(tag).\(kind).\(stem).tmp"
     }
 
@@ -35,7 +35,7 @@ extension ScoreJob {
     ///   - shownAs: the input's name in messages and reports when it is read under another one (the daemon
     ///     reads `state/processing/<claim>.x.csv` and reports `inbox/x.csv`).
     ///   - disposition: what a refusal report says became of the input and what to do.
-    public func stage(
+    package func stage(
         inputPath: String, shownAs: String? = nil, stem: String, outputDirectory: String, tag: String,
         sampleRows: Int = 0, timestamp: Double = 0, fileName: String? = nil,
         disposition: String = ScoreJob.unchangedInput

@@ -7,32 +7,32 @@ import ChurnCore
 /// Scores one input file into an output directory: `<stem>.scored.csv` and, when rows were
 /// rejected, `<stem>.errors.csv`; or `<stem>.error.txt` when the file cannot be scored at all. Outputs
 /// appear atomically; a name clash adds a numeric suffix (`<stem>-1.scored.csv`); nothing is overwritten.
-public struct ScoreJob {
-    public enum Outcome: Equatable, Sendable {
+package struct ScoreJob {
+    package enum Outcome: Equatable, Sendable {
         /// `predictions`: the sample of scored rows asked for, as prediction-log records.
         case scored(Scorer.Summary, scoredPath: String, errorsPath: String?, predictions: [PredictionRecord])
         /// The file could not be scored; the report says why.
         case refused(reason: String, reportPath: String)
     }
 
-    public let scorer: Scorer
+    package let scorer: Scorer
 
-    public init(scorer: Scorer) {
+    package init(scorer: Scorer) {
         self.scorer = scorer
     }
 
     /// The text of `<stem>.error.txt`: why the file could not be scored, where the input is now and what to do.
     /// - Parameter disposition: what became of the input, e.g. "The input was not changed. Fix it and score it
     ///   again." (the default, for `churnd score`).
-    public static func refusalReport(_ reason: String, disposition: String = unchangedInput) -> String {
+    package static func refusalReport(_ reason: String, disposition: String = unchangedInput) -> String {
         "could not score this file: \(reason)\n\n\(disposition)\n"
     }
 
     /// What `churnd score` says about a refused input.
-    public static let unchangedInput = "The input was not changed. Fix it and score it again."
+    package static let unchangedInput = "The input was not changed. Fix it and score it again."
 
     /// The output stem of an input file name: the name without a `.csv` extension.
-    public static func stem(of path: String) -> String {
+    package static func stem(of path: String) -> String {
         let name = FileSystem.split(path).name
         if name.lowercased().hasSuffix(".csv") { return String(name.dropLast(4)) }
         return name
@@ -41,7 +41,7 @@ public struct ScoreJob {
     /// Scores `inputPath` into `outputDirectory`, keeping up to `sampleRows` scored rows as prediction-log
     /// records stamped `timestamp` and the input's file name. Throws only for failures of the output side (disk
     /// full, permissions); in that case nothing is published and the input is untouched.
-    public func run(
+    package func run(
         inputPath: String, outputDirectory: String, progress: ((Int, Int) -> Void)? = nil, sampleRows: Int = 0,
         timestamp: Double = 0
     ) throws -> Outcome {

@@ -24,7 +24,7 @@ struct Churnd: AsyncParsableCommand {
             let subcommands = Set(configuration.subcommands.map { $0._commandName })
             var command = try parseAsRoot(
                 GlobalOptions.reorder(Array(CommandLine.arguments.dropFirst()), subcommands: subcommands))
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -68,7 +68,7 @@ struct Drift: ParsableCommand {
             checkedAt: now.timeIntervalSince1970, modelVersion: version, decision: decision, lines: lines,
             report: report)
         let page = DriftReportPage(
-            report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
+            report: report, decision: decision, checkedAt: CalendarTime.utcText(now.timeIntervalSince1970),
             modelVersion: version)
         let written = try DriftReports(directory: try common.resolve(config.paths.state) + "/reports")
             .write(record, page: report.alert && html == nil ? page : nil, at: now)
@@ -76,15 +76,13 @@ struct Drift: ParsableCommand {
         if !json, let pagePath = html ?? (report.alert ? String(written.dropLast(4)) + "html" : nil) {
             print("report page → \(pagePath)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONEncoder.readable()
         if json {
             // The report's fields, and what was made of the log lines under "lines".
             var object = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as? [String: Any] ?? [:]
             object["lines"] = try JSONSerialization.jsonObject(with: try encoder.encode(lines))
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             if let warning = lines.warning { writeStandardError("warning: \(warning)\n") }
         } else {

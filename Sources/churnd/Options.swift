@@ -33,22 +33,13 @@ struct CommonOptions: ParsableArguments {
     /// - Parameter requireRoot: false for commands that read the configuration but no data of a root
     ///   (`drift --simulate`): outside a root they use `--config` or the defaults.
     func load(requireRoot: Bool = true) throws -> Config {
-        let path: String
-        if let config {
-            path = config
-        } else {
-            guard let root = requireRoot ? try rootDirectory() : try? rootDirectory() else { return Config() }
-            path = "\(root)/churnd.toml"
-            guard FileSystem.exists(path) else { return Config() }
-        }
-        let bytes = try FileSystem.readAll(path)
-        return try Config.parse(toml: String(decoding: bytes, as: UTF8.self), file: path)
+        if let config { return try Config.load(file: config, root: nil) }
+        return try Config.load(file: nil, root: requireRoot ? try rootDirectory() : try? rootDirectory())
     }
 
     /// A configured path resolved against the root.
     func resolve(_ path: String) throws -> String {
-        let root = try rootDirectory()
-        return path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
+        Config.Paths.resolve(path, root: try rootDirectory())
     }
 }
 

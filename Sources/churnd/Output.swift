@@ -23,22 +23,13 @@ var commandLineActor: AuditActor {
 
 /// "2026-11-23 16:23:05Z" for people, "2026-11-23T16:23:05Z" for `--json`.
 func timestamp(_ seconds: Double, iso: Bool = false) -> String {
-    var time = time_t(seconds.rounded(.down))
-    var parts = tm()
-    gmtime_r(&time, &parts)
-    func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    let date = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-    let clock = "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
-    return "\(date)\(iso ? "T" : " ")\(clock)Z"
+    let time = CalendarTime(utc: seconds)
+    return "\(time.date())\(iso ? "T" : " ")\(time.clock())Z"
 }
 
 /// Prints a value as pretty, key-sorted JSON on standard output.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try JSONEncoder.readable().encode(value), as: UTF8.self))
 }
 
 /// Left-aligned columns separated by two spaces.

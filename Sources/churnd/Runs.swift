@@ -78,7 +78,7 @@ struct Runs: ParsableCommand {
             case testRocAUC, threshold, inputs, refusedFiles, reason, churndVersion
         }
 
-        func encode(to encoder: Encoder) throws {
+        func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
             try c.encode(startedAt, forKey: .startedAt)

@@ -17,7 +17,7 @@ struct XGBoostTests {
         var probabilities: [Double]
     }
 
-    static let expected: Result<Expected, Error> = Result {
+    static let expected: Result<Expected, any Error> = Result {
         try JSONDecoder().decode(Expected.self, from: LogisticRegressionTests.fixture("xgboost_expected.json"))
     }
 

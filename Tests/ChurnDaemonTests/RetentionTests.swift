@@ -1,3 +1,4 @@
+import ChurnCore
 import ChurnStore
 import ChurnTestKit
 import Foundation

@@ -28,7 +28,7 @@ struct ModelLifecycleTests {
         let record = try lifecycle.registry.version(model: "churn_model", 1)
         #expect(
             record.artifactSha256
-                == ArtifactStore.sha256(Array(try dir.read("state/models/churn_model/1/model.json").utf8)))
+                == sha256Hex(Array(try dir.read("state/models/churn_model/1/model.json").utf8)))
         #expect(record.trainRows + record.validationRows + record.testRows == 3000)
         #expect(record.training.inputs.first?.sha256.count == 64)
         let run = try #require(try lifecycle.registry.runs(model: "churn_model").first)

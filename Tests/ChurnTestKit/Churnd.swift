@@ -1,16 +1,16 @@
 import Foundation
 
 /// Runs the built `churnd` binary, as a user would.
-public enum Churnd {
-    public struct Result: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
+package enum Churnd {
+    package struct Result: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
     /// The binary next to the test bundle (`swift build` puts both in the same folder),
     /// or `CHURND_BIN` when set.
-    public static var binary: String {
+    package static var binary: String {
         if let path = ProcessInfo.processInfo.environment["CHURND_BIN"] { return path }
         var url = Bundle.main.bundleURL
         for _ in 0..<3 {
@@ -29,7 +29,7 @@ public enum Churnd {
     ///   root whether or not it holds a `churnd.toml`, and name paths relative to it as before; false leaves
     ///   `CHURND_ROOT` unset, so the command finds its root itself (`churnd.toml` here or above).
     @discardableResult
-    public static func run(
+    package static func run(
         _ arguments: [String], in directory: String, stdin: String? = nil, explicitRoot: Bool = true
     ) throws -> Result {
         let process = Process()
@@ -56,7 +56,7 @@ public enum Churnd {
 }
 
 /// Parses CSV text produced by churnd into rows of fields (RFC 4180 quoting, LF line ends).
-public func csvRows(_ text: String) -> [[String]] {
+package func csvRows(_ text: String) -> [[String]] {
     var rows: [[String]] = []
     var fields: [String] = []
     var current = ""

@@ -5,14 +5,14 @@ import Foundation
 #endif
 
 /// A `churnd run` child process on a temporary root, with its standard error in `ROOT/daemon.log`.
-public final class DaemonProcess: @unchecked Sendable {
-    public let process = Process()
-    public let root: String
-    public let logPath: String
+package final class DaemonProcess: @unchecked Sendable {
+    package let process = Process()
+    package let root: String
+    package let logPath: String
 
     /// Starts `churnd run --root ROOT ARGS`. `environment` is added to a clean copy of ours (systemd
     /// variables removed, so a test run under systemd does not leak them).
-    public init(root: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    package init(root: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.root = root
         logPath = "\(root)/daemon.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -35,32 +35,32 @@ public final class DaemonProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
-    public var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.processIdentifier }
 
-    public var log: String {
+    package var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
-    public func signal(_ number: Int32) {
+    package func signal(_ number: Int32) {
         kill(process.processIdentifier, number)
     }
 
     /// Sends SIGKILL and waits for the process to be gone.
-    public func killHard() {
+    package func killHard() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// Sends SIGTERM and waits up to `timeout` seconds; returns the exit status.
     @discardableResult
-    public func stop(timeout: Double = 20) throws -> Int32 {
+    package func stop(timeout: Double = 20) throws -> Int32 {
         signal(SIGTERM)
         try eventually("churnd exits after SIGTERM", timeout: timeout) { !self.process.isRunning }
         return process.terminationStatus
     }
 
     /// Waits until the log says the daemon is ready.
-    public func waitReady(timeout: Double = 30) throws {
+    package func waitReady(timeout: Double = 30) throws {
         try eventually("churnd is ready\n\(log)", timeout: timeout) {
             guard self.process.isRunning else { throw WaitFailure(message: "churnd exited early:\n\(self.log)") }
             return self.log.contains(" ready ") || self.log.contains(">ready ")
@@ -68,17 +68,17 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 }
 
-public struct WaitFailure: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct WaitFailure: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 
-    public init(message: String) {
+    package init(message: String) {
         self.message = message
     }
 }
 
 /// Polls `condition` every 10 ms until it holds, failing after `timeout` seconds with `what` in the message.
-public func eventually(_ what: @autoclosure () -> String, timeout: Double, _ condition: () throws -> Bool) throws {
+package func eventually(_ what: @autoclosure () -> String, timeout: Double, _ condition: () throws -> Bool) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try condition() { return }
@@ -90,7 +90,7 @@ public func eventually(_ what: @autoclosure () -> String, timeout: Double, _ con
 
 /// Checks that `condition` keeps holding for `duration` seconds (polled every 10 ms), failing at the first
 /// moment it does not: for asserting that something does not happen, where there is no event to wait for.
-public func holds(_ what: @autoclosure () -> String, for duration: Double, _ condition: () throws -> Bool) throws {
+package func holds(_ what: @autoclosure () -> String, for duration: Double, _ condition: () throws -> Bool) throws {
     let deadline = Date().addingTimeInterval(duration)
     repeat {
         guard try condition() else { throw WaitFailure(message: "no longer true: \(what())") }
@@ -99,7 +99,7 @@ public func holds(_ what: @autoclosure () -> String, for duration: Double, _ con
 }
 
 /// Writes `text` to `path` atomically from the outside: a hidden temporary name, then rename (IN_MOVED_TO).
-public func dropFile(_ path: String, _ text: String) throws {
+package func dropFile(_ path: String, _ text: String) throws {
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).part")
     try Data(text.utf8).write(to: temporary)

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Runs the repository's scripts (`scripts/demo`, `scripts/install`) and other programs, as a user would.
-public enum Script {
+package enum Script {
     /// The checkout these tests were built from.
-    public static var repository: String {
+    package static var repository: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
     }
@@ -11,7 +11,7 @@ public enum Script {
     /// Runs `arguments` (looked up on PATH) with `environment` added to ours (systemd's variables removed); standard output and error are
     /// returned together, in order.
     @discardableResult
-    public static func run(
+    package static func run(
         _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil
     ) throws -> (status: Int32, output: String) {
         let process = Process()

@@ -2,10 +2,10 @@ import ChurnCore
 import Foundation
 
 /// A fresh directory under the system temporary folder, removed when the value is released.
-public final class TemporaryDirectory: @unchecked Sendable {
-    public let path: String
+package final class TemporaryDirectory: @unchecked Sendable {
+    package let path: String
 
-    public init(_ label: String = "churnd-test") throws {
+    package init(_ label: String = "churnd-test") throws {
         let base = FileManager.default.temporaryDirectory.path
         path = "\(base)/\(label)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -17,12 +17,12 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     /// Writes `text` to `name` inside the directory and returns its path.
     @discardableResult
-    public func write(_ name: String, _ text: String) throws -> String {
+    package func write(_ name: String, _ text: String) throws -> String {
         try write(name, Data(text.utf8))
     }
 
     @discardableResult
-    public func write(_ name: String, _ data: Data) throws -> String {
+    package func write(_ name: String, _ data: Data) throws -> String {
         let file = "\(path)/\(name)"
         let parent = (file as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
@@ -30,15 +30,15 @@ public final class TemporaryDirectory: @unchecked Sendable {
         return file
     }
 
-    public func read(_ name: String) throws -> String {
+    package func read(_ name: String) throws -> String {
         try String(contentsOfFile: "\(path)/\(name)", encoding: .utf8)
     }
 
-    public func exists(_ name: String) -> Bool {
+    package func exists(_ name: String) -> Bool {
         FileManager.default.fileExists(atPath: "\(path)/\(name)")
     }
 
-    public func list(_ name: String = "") throws -> [String] {
+    package func list(_ name: String = "") throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: name.isEmpty ? path : "\(path)/\(name)").sorted()
     }
 }
@@ -46,7 +46,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
 extension TemporaryDirectory {
     /// Writes `rows` rows of reference churn data (the generator behind `churnd gen-data`) and returns the path.
     @discardableResult
-    public func generate(_ name: String, rows: Int, seed: UInt64) throws -> String {
+    package func generate(_ name: String, rows: Int, seed: UInt64) throws -> String {
         var bytes: [UInt8] = []
         var writer = ByteWriter { bytes.append(contentsOf: $0) }
         try Generator().write(rows: rows, seed: seed, to: &writer)

@@ -1,14 +1,14 @@
 /// A buffered writer of bytes with fast number and CSV field formatting. Where the bytes go is the
 /// `sink`'s business (a file descriptor, memory in tests), so the format code stays free of I/O.
-public struct ByteWriter: ~Copyable {
-    public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
+package struct ByteWriter: ~Copyable {
+    package typealias Sink = (UnsafeRawBufferPointer) throws -> Void
     private let sink: Sink
     private var buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private var count = 0
-    public private(set) var bytesWritten = 0
+    package private(set) var bytesWritten = 0
 
-    public init(capacity: Int = 1 << 18, sink: @escaping Sink) {
+    package init(capacity: Int = 1 << 18, sink: @escaping Sink) {
         self.sink = sink
         self.capacity = capacity
         self.buffer = .allocate(capacity: capacity)
@@ -24,13 +24,13 @@ public struct ByteWriter: ~Copyable {
     }
 
     @inline(__always)
-    public mutating func write(byte: UInt8) throws {
+    package mutating func write(byte: UInt8) throws {
         try reserve(1)
         buffer[count] = byte
         count += 1
     }
 
-    public mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+    package mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         if bytes.count > capacity {
             try flush()
             try writeAll(UnsafeRawBufferPointer(bytes))
@@ -41,13 +41,13 @@ public struct ByteWriter: ~Copyable {
         count += bytes.count
     }
 
-    public mutating func write(_ string: String) throws {
+    package mutating func write(_ string: String) throws {
         var copy = string
         try copy.withUTF8 { try write($0) }
     }
 
     /// Writes a CSV field, quoting it when it holds a comma, quote, CR or LF.
-    public mutating func writeField(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+    package mutating func writeField(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         var needsQuotes = false
         for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
             needsQuotes = true
@@ -62,14 +62,14 @@ public struct ByteWriter: ~Copyable {
         try write(byte: 0x22)
     }
 
-    public mutating func writeField(_ string: String) throws {
+    package mutating func writeField(_ string: String) throws {
         var copy = string
         try copy.withUTF8 { try writeField($0) }
     }
 
     /// Writes a non-negative integer in decimal.
     @inline(__always)
-    public mutating func write(integer value: Int) throws {
+    package mutating func write(integer value: Int) throws {
         try reserve(21)
         var v = value
         if v < 0 {
@@ -93,7 +93,7 @@ public struct ByteWriter: ~Copyable {
 
     /// Writes `value` with exactly `decimals` digits after the point (round half away from zero).
     @inline(__always)
-    public mutating func write(fixed value: Double, decimals: Int) throws {
+    package mutating func write(fixed value: Double, decimals: Int) throws {
         guard value.isFinite, abs(value) < 1e15 else { return try write("\(value)") }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
@@ -114,7 +114,7 @@ public struct ByteWriter: ~Copyable {
         count += decimals + 1
     }
 
-    public mutating func flush() throws {
+    package mutating func flush() throws {
         guard count > 0 else { return }
         try writeAll(UnsafeRawBufferPointer(start: buffer, count: count))
         count = 0
@@ -130,7 +130,7 @@ extension ByteWriter {
     /// The part of a scored line after the id: `,<probability, 6 decimals>,<0|1>,<model version>`.
     /// One place for the format, whichever model family produced the probability.
     @inline(__always)
-    public mutating func writePrediction(
+    package mutating func writePrediction(
         _ probability: Double, threshold: Double, version: UnsafeBufferPointer<UInt8>
     ) throws {
         try write(byte: UInt8(ascii: ","))

@@ -5,22 +5,22 @@
 #endif
 
 /// Where bytes come from: a file descriptor in production, memory in tests.
-public protocol ByteSource {
+package protocol ByteSource {
     /// Reads up to `count` bytes into `buffer`; returns 0 at end of input.
     mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
 }
 
 /// Reads from an open file descriptor it does not own.
-public struct FileDescriptorSource: ByteSource {
-    public let fd: Int32
-    public let path: String
+package struct FileDescriptorSource: ByteSource {
+    package let fd: Int32
+    package let path: String
 
-    public init(fd: Int32, path: String) {
+    package init(fd: Int32, path: String) {
         self.fd = fd
         self.path = path
     }
 
-    public mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+    package mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
         while true {
             let n = Glibc.read(fd, buffer, count)
             if n >= 0 { return n }
@@ -31,22 +31,22 @@ public struct FileDescriptorSource: ByteSource {
 }
 
 /// Serves bytes from an array; for tests and small in-memory inputs.
-public struct MemorySource: ByteSource {
+package struct MemorySource: ByteSource {
     private let bytes: [UInt8]
     private var offset = 0
     private let chunk: Int
 
     /// `chunk` caps each read so tests can force records across buffer refills.
-    public init(_ bytes: [UInt8], chunk: Int = .max) {
+    package init(_ bytes: [UInt8], chunk: Int = .max) {
         self.bytes = bytes
         self.chunk = chunk
     }
 
-    public init(_ text: String, chunk: Int = .max) {
+    package init(_ text: String, chunk: Int = .max) {
         self.init(Array(text.utf8), chunk: chunk)
     }
 
-    public mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+    package mutating func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
         let n = min(count, chunk, bytes.count - offset)
         guard n > 0 else { return 0 }
         bytes.withUnsafeBytes { raw in
@@ -58,7 +58,7 @@ public struct MemorySource: ByteSource {
 }
 
 /// Why a record could not be split into fields.
-public enum CSVRecordProblem: Equatable, Sendable {
+package enum CSVRecordProblem: Equatable, Sendable {
     /// The record is longer than the reader's limit; its fields were not kept.
     case tooLong(bytes: Int)
     /// The input ended inside a quoted field.
@@ -71,7 +71,7 @@ public enum CSVRecordProblem: Equatable, Sendable {
 /// so a file of any size is read in bounded memory. Each record is first located whole in the buffer
 /// (refilling when it straddles the end), then its quoted fields are unescaped in place. Fields are byte
 /// ranges into the buffer, valid until the next call to `next()`: nothing is allocated per field.
-public struct CSVReader<Source: ByteSource>: ~Copyable {
+package struct CSVReader<Source: ByteSource>: ~Copyable {
     private var source: Source
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -88,16 +88,16 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
     private let observer: ((UnsafeRawBufferPointer) -> Void)?
 
     /// 1-based physical line on which the current record starts.
-    public private(set) var line = 0
+    package private(set) var line = 0
     private var nextLine = 1
     /// Bytes consumed so far, for progress reports.
-    public private(set) var bytesConsumed = 0
+    package private(set) var bytesConsumed = 0
     /// Set when the current record could not be split into fields.
-    public private(set) var problem: CSVRecordProblem?
+    package private(set) var problem: CSVRecordProblem?
     /// Offset of the first NUL byte in the first chunk read, if any: the input is probably binary.
-    public private(set) var firstNULOffset: Int?
+    package private(set) var firstNULOffset: Int?
 
-    public init(
+    package init(
         source: consuming Source,
         bufferSize: Int = 1 << 20,
         maxRecordBytes: Int = 1 << 20,
@@ -119,27 +119,27 @@ public struct CSVReader<Source: ByteSource>: ~Copyable {
     }
 
     /// Number of fields in the current record.
-    public var fieldCount: Int { starts.count }
+    package var fieldCount: Int { starts.count }
 
     /// Calls `body` with the bytes of field `index` of the current record (quotes removed, `""` unescaped).
     @inline(__always)
-    public func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    package func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let s = starts[index]
         return try body(UnsafeBufferPointer(start: buffer + s, count: ends[index] - s))
     }
 
     /// The field as a String (for headers, ids and messages; not for hot loops).
-    public func string(_ index: Int) -> String {
+    package func string(_ index: Int) -> String {
         withField(index) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The fields of the current record as Strings.
-    public func strings() -> [String] {
+    package func strings() -> [String] {
         (0..<fieldCount).map { string($0) }
     }
 
     /// Advances to the next record, skipping physically empty lines. Returns false at end of input.
-    public mutating func next() throws -> Bool {
+    package mutating func next() throws -> Bool {
         while true {
             guard try readRecord() else { return false }
             if problem == nil, starts.count == 1, starts[0] == ends[0], !recordHadQuotes { continue }

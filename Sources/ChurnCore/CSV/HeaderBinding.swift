@@ -1,17 +1,17 @@
 /// Where each schema column sits in one file's header.
-public struct HeaderBinding: Sendable {
-    public let header: [String]
+package struct HeaderBinding: Sendable {
+    package let header: [String]
     /// Field index of each numeric feature, in schema order.
-    public let numeric: [Int]
+    package let numeric: [Int]
     /// Field index of each categorical feature, in schema order.
-    public let categorical: [Int]
-    public let id: Int?
-    public let label: Int?
+    package let categorical: [Int]
+    package let id: Int?
+    package let label: Int?
 
     /// Binds `header` to `schema`. Columns match by exact name after trimming spaces, in any order.
     /// Fails, naming every missing column, when a feature (or the label, if `requireLabel`) is absent,
     /// and when a column the schema uses appears twice.
-    public init(header rawHeader: [String], schema: Schema, requireLabel: Bool, path: String) throws {
+    package init(header rawHeader: [String], schema: Schema, requireLabel: Bool, path: String) throws {
         let header = rawHeader.map { String($0.trimmingSpaces()) }
         self.header = header
         var positions: [String: [Int]] = [:]
@@ -48,7 +48,7 @@ public struct HeaderBinding: Sendable {
 extension HeaderBinding {
     /// "semicolon", "tab" or "pipe" when a header that did not split on commas (one field) splits on that
     /// delimiter instead; nil otherwise. The delimiter giving the most columns wins.
-    public static func foreignDelimiter(in header: [String]) -> String? {
+    package static func foreignDelimiter(in header: [String]) -> String? {
         guard header.count == 1 else { return nil }
         let candidates: [(Character, String)] = [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")]
         let counts = candidates.map { delimiter, name in (name, header[0].split(separator: delimiter).count) }
@@ -58,10 +58,10 @@ extension HeaderBinding {
 }
 
 /// Checks applied to fields as they are read.
-public enum FieldCheck {
+package enum FieldCheck {
     /// The bytes with leading and trailing spaces and tabs removed.
     @inline(__always)
-    public static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    package static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var lo = 0
         var hi = bytes.count
         while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
@@ -71,7 +71,7 @@ public enum FieldCheck {
 
     /// True when the bytes are valid UTF-8 (fast for ASCII).
     @inline(__always)
-    public static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in bytes where byte >= 0x80 {
             var iterator = bytes.makeIterator()
             var decoder = UTF8()
@@ -87,7 +87,7 @@ public enum FieldCheck {
     }
 
     /// A short, printable rendering of a field for error reports.
-    public static func display(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = 120) -> String {
+    package static func display(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int = 120) -> String {
         let text = String(decoding: bytes.prefix(limit * 4), as: UTF8.self)
         if text.count > limit || bytes.count > limit * 4 { return String(text.prefix(limit)) + "…" }
         return text
@@ -95,15 +95,15 @@ public enum FieldCheck {
 }
 
 /// A set of byte strings compared without allocating, e.g. the configured missing-value markers.
-public struct ByteStringSet: Sendable {
+package struct ByteStringSet: Sendable {
     private let members: [[UInt8]]
 
-    public init(_ strings: [String]) {
+    package init(_ strings: [String]) {
         members = strings.map { Array($0.utf8) }
     }
 
     @inline(__always)
-    public func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package func contains(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for member in members where member.count == bytes.count {
             if member.isEmpty { return true }
             if member.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {

@@ -3,7 +3,7 @@
 #endif
 
 /// Parses decimal numbers from bytes without allocating.
-public enum NumberParser {
+package enum NumberParser {
     private static let powersOf10: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
@@ -16,7 +16,7 @@ public enum NumberParser {
     /// Uses the exact fast path (mantissa below 2^53, power of ten at most 22) and falls back to `strtod`
     /// on a stack copy for the rare long or extreme numbers, so results are correctly rounded.
     @inline(__always)
-    public static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+    package static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         var n = bytes.count
         while i < n, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }

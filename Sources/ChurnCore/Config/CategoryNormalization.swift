@@ -4,13 +4,13 @@
 /// `lower` and `upper` also set the case, as Python's `str.lower()` / `str.upper()` would. Training stores the
 /// normalised levels and records the normalisation in the model's preprocessing; scoring applies what the
 /// model records, so a model trained before normalisation existed keeps matching levels exactly as it did.
-public enum CategoryNormalization: String, Codable, CaseIterable, Sendable {
+package enum CategoryNormalization: String, Codable, CaseIterable, Sendable {
     case trim
     case lower
     case upper
 
     /// The normalised text of a value.
-    public func apply(_ value: String) -> String {
+    package func apply(_ value: String) -> String {
         let trimmed = String(value.trimmingSpaces())
         switch self {
         case .trim: return trimmed
@@ -20,7 +20,7 @@ public enum CategoryNormalization: String, Codable, CaseIterable, Sendable {
     }
 
     /// The normalised bytes of an already trimmed value, in `scratch` (reused to avoid allocating per row).
-    public func normalize(trimmed value: UnsafeBufferPointer<UInt8>, into scratch: inout [UInt8]) {
+    package func normalize(trimmed value: UnsafeBufferPointer<UInt8>, into scratch: inout [UInt8]) {
         scratch.removeAll(keepingCapacity: true)
         if self == .trim || value.contains(where: { $0 >= 0x80 }) {
             if self == .trim {

@@ -1,7 +1,7 @@
 extension Config {
     /// Keys whose values differ from `old`, named as in `churnd.toml` (`drift.interval_seconds`), in file order:
     /// what a reload changed.
-    public func changedKeys(from old: Config) -> [String] {
+    package func changedKeys(from old: Config) -> [String] {
         var new: [(String, String)] = []
         var before: [String: String] = [:]
         Self.flatten(self, prefix: "", into: &new)

@@ -2,21 +2,21 @@ import TOMLKit
 
 extension Config {
     /// How `churnd run` schedules its work (the `[daemon]` section).
-    public struct Daemon: Equatable, Sendable {
+    package struct Daemon: Equatable, Sendable {
         /// Files scored in parallel; 0 means the number of CPU cores (at least 2).
-        public var workers = 0
+        package var workers = 0
         /// Training starts this long after the last new labeled file...
-        public var quietSeconds = 5.0
+        package var quietSeconds = 5.0
         /// ...but no later than this after the first file of a burst.
-        public var maxQuietSeconds = 60.0
+        package var maxQuietSeconds = 60.0
         /// Reconciliation scan of the inbox, for anything the watcher missed.
-        public var scanIntervalSeconds = 60.0
+        package var scanIntervalSeconds = 60.0
         /// Poll the folders instead of using inotify (network and FUSE file systems).
-        public var polling = false
-        public var pollIntervalSeconds = 2.0
+        package var polling = false
+        package var pollIntervalSeconds = 2.0
         /// On SIGTERM, files in hand get this long to finish; after that they are left for the next start.
-        public var shutdownGraceSeconds = 10.0
-        public init() {}
+        package var shutdownGraceSeconds = 10.0
+        package init() {}
     }
 }
 

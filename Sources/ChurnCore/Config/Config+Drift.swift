@@ -2,9 +2,9 @@ import TOMLKit
 
 extension Config {
     /// Drift monitoring (the `[drift]` section).
-    public struct Drift: Equatable, Sendable {
+    package struct Drift: Equatable, Sendable {
         /// What the daemon does when a check raises an alert.
-        public enum Policy: String, Equatable, Sendable, CaseIterable {
+        package enum Policy: String, Equatable, Sendable, CaseIterable {
             /// Roll `production` back to its previous version, and retrain when new data is present.
             case rollback
             /// Retrain when new data is present; leave `production` where it is.
@@ -14,33 +14,33 @@ extension Config {
         }
 
         /// Seconds between scheduled checks.
-        public var intervalSeconds = 300.0
+        package var intervalSeconds = 300.0
         /// Records per check: the last this many logged predictions of the serving version.
-        public var lastN = 500
-        public var policy = Policy.rollback
+        package var lastN = 500
+        package var policy = Policy.rollback
         /// Reference rule: alert when |mean_recent − mean_train| / std_train reaches this.
-        public var zThreshold = 2.5
+        package var zThreshold = 2.5
         /// Bound on the chance of a false alarm per check (split over the distribution tests).
-        public var falseAlarmRate = 0.006
+        package var falseAlarmRate = 0.006
         /// Fewer records than this: "not enough data", no alert.
-        public var minRecords = 100
+        package var minRecords = 100
         /// Rows of each scored file written to the prediction log (a uniform sample); 0 turns logging off.
-        public var sampleRowsPerFile = 10_000
+        package var sampleRowsPerFile = 10_000
         /// The daemon's own prediction log in watch/logs, rotated when it passes `logMaxBytes`.
-        public var logFile = "churnd-predictions.jsonl"
-        public var logMaxBytes = 64 << 20
+        package var logFile = "churnd-predictions.jsonl"
+        package var logMaxBytes = 64 << 20
         /// Effect floors: a test alerts only when its p-value is small AND its effect reaches its floor, so a
         /// rare typo or a tiny difference in a large window does not move production.
         /// Means: |mean_recent − mean_train| / std_train.
-        public var minMeanShift = 0.1
+        package var minMeanShift = 0.1
         /// Binned distributions of numeric features and the probability: PSI over the training-quantile bins.
-        public var minBinPSI = 0.1
+        package var minBinPSI = 0.1
         /// Level mixes: the largest change of one level's share of rows (unseen levels and missing values count).
-        public var minLevelShareChange = 0.05
-        public init() {}
+        package var minLevelShareChange = 0.05
+        package init() {}
 
         /// The statistical settings of a check.
-        public var checkSettings: DriftCheck.Settings {
+        package var checkSettings: DriftCheck.Settings {
             var settings = DriftCheck.Settings()
             settings.zThreshold = zThreshold
             settings.familyAlpha = falseAlarmRate

@@ -3,17 +3,17 @@ import TOMLKit
 extension Config {
     /// Live F1: labels dropped into `watch/labels/` are joined with the logged predictions of the champion and
     /// the challenger, and may promote the challenger.
-    public struct Live: Equatable, Sendable {
+    package struct Live: Equatable, Sendable {
         /// Promote the challenger when its live F1 beats the champion's by the `[promotion]` rule.
-        public var promoteChallenger = true
+        package var promoteChallenger = true
         /// Labeled rows both versions predicted needed before live F1 can promote.
-        public var minLiveRows = 500
+        package var minLiveRows = 500
         /// Live F1 is computed over each version's last this many labeled rows.
-        public var windowRows = 5000
+        package var windowRows = 5000
         /// A label judges a version's most recent prediction for its id made before the label file arrived, and
         /// only when that prediction is at most this many days old then.
-        public var maxLabelAgeDays = 30.0
-        public init() {}
+        package var maxLabelAgeDays = 30.0
+        package init() {}
     }
 }
 

@@ -3,12 +3,12 @@ import TOMLKit
 extension Config {
     /// How long the daemon keeps what it has finished with: scored inputs in `state/archive/` and drift
     /// reports in `state/reports/`. It prunes at start and every hour; 0 keeps everything.
-    public struct Retention: Equatable, Sendable {
+    package struct Retention: Equatable, Sendable {
         /// Archived inputs claimed longer ago than this many days are removed.
-        public var archiveDays = 30
+        package var archiveDays = 30
         /// Only the newest this many drift reports (a JSON record and its HTML page) are kept.
-        public var reportsKeep = 1000
-        public init() {}
+        package var reportsKeep = 1000
+        package init() {}
     }
 }
 

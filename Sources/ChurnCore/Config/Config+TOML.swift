@@ -2,7 +2,7 @@ import TOMLKit
 
 extension Config {
     /// Parses `churnd.toml` text. Unknown keys and wrong types are errors naming the key and its line.
-    public static func parse(toml text: String, file: String) throws -> Config {
+    package static func parse(toml text: String, file: String) throws -> Config {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -2,7 +2,7 @@ extension Config {
     /// The commented file `churnd init` writes. Every key it shows is the default, so the file changes nothing
     /// until edited, except the input checks of `[schema.bounds]` and `[schema.normalize]` (the Python lab's,
     /// which a file without them does not make); `ConfigTests` checks that it parses to `Config.initial`.
-    public static let defaultTOML = """
+    package static let defaultTOML = """
         # churnd configuration. Every value shown is the default (edit what you need), except the input checks
         # of [schema.bounds] and [schema.normalize]: without those tables, no bounds or case are enforced.
         # Relative paths are resolved against the root directory (the one holding churnd.toml, or the one
@@ -131,7 +131,7 @@ extension Config {
         """
 
     /// The configuration `churnd init` writes: the defaults plus the Python lab's input checks.
-    public static var initial: Config {
+    package static var initial: Config {
         var config = Config()
         config.schema.bounds = Schema.labBounds
         config.schema.normalize = Schema.labNormalization

@@ -1,22 +1,22 @@
 /// Which columns of a CSV mean what. Configuration, not code: the defaults are the reference churn data.
-public struct Schema: Codable, Equatable, Sendable {
+package struct Schema: Codable, Equatable, Sendable {
     /// Column passed through to outputs to identify a row; optional in inputs (row numbers stand in).
-    public var id: String
-    public var label: String
+    package var id: String
+    package var label: String
     /// Label values that mean the positive class; every other non-missing value is negative.
-    public var positive: [String]
-    public var numeric: [String]
-    public var categorical: [String]
+    package var positive: [String]
+    package var numeric: [String]
+    package var categorical: [String]
     /// Field values that mean "missing" (compared after trimming spaces).
-    public var missing: [String]
+    package var missing: [String]
     /// Allowed ranges of numeric columns (`[schema.bounds]`): a value outside is a row error when scoring and
     /// drops the row in training. Columns not named here are not bounded.
-    public var bounds: [String: Bounds]
+    package var bounds: [String: Bounds]
     /// How categorical columns' values are normalised before they become levels (`[schema.normalize]`), the
     /// same in training and scoring. Columns not named here are trimmed only.
-    public var normalize: [String: CategoryNormalization]
+    package var normalize: [String: CategoryNormalization]
 
-    public init(
+    package init(
         id: String = "customer_id",
         label: String = "churn",
         positive: [String] = ["1"],
@@ -37,26 +37,26 @@ public struct Schema: Codable, Equatable, Sendable {
     }
 
     /// The reference churn schema.
-    public static let reference = Schema()
+    package static let reference = Schema()
 
     /// What the Python lab's API checked on the reference schema; `churnd init` writes these.
-    public static let labBounds: [String: Bounds] = [
+    package static let labBounds: [String: Bounds] = [
         "tenure_months": Bounds(min: 0, max: 200), "num_complaints": Bounds(min: 0, max: 50),
         "avg_session_minutes": Bounds(min: 0, max: 500),
     ]
-    public static let labNormalization: [String: CategoryNormalization] = ["plan_type": .lower, "region": .upper]
+    package static let labNormalization: [String: CategoryNormalization] = ["plan_type": .lower, "region": .upper]
 
     /// Feature columns in model order: numeric first, then categorical.
-    public var features: [String] { numeric + categorical }
+    package var features: [String] { numeric + categorical }
 
     /// True when rows read with `other` bind to the same columns and mean the same missing values: a model of
     /// either schema can score the other's rows (bounds are checked by the caller, normalisation by each model).
-    public func readsSameColumns(as other: Schema) -> Bool {
+    package func readsSameColumns(as other: Schema) -> Bool {
         id == other.id && numeric == other.numeric && categorical == other.categorical && missing == other.missing
     }
 
     /// Problems that make the schema unusable, as sentences.
-    public func problems() -> [String] {
+    package func problems() -> [String] {
         var problems: [String] = []
         if features.isEmpty { problems.append("no feature columns: set schema.numeric or schema.categorical") }
         var seen: Set<String> = []
@@ -80,7 +80,7 @@ public struct Schema: Codable, Equatable, Sendable {
     }
 
     /// Artifacts written before bounds and normalisation existed have neither: they decode as empty.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         label = try container.decode(String.self, forKey: .label)
@@ -93,7 +93,7 @@ public struct Schema: Codable, Equatable, Sendable {
     }
 
     /// Empty bounds and normalisation are left out, so a schema without them encodes as it always did.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(label, forKey: .label)
@@ -107,17 +107,17 @@ public struct Schema: Codable, Equatable, Sendable {
 }
 
 /// An inclusive range for a numeric column; either side may be open.
-public struct Bounds: Codable, Equatable, Sendable {
-    public var min: Double?
-    public var max: Double?
+package struct Bounds: Codable, Equatable, Sendable {
+    package var min: Double?
+    package var max: Double?
 
-    public init(min: Double? = nil, max: Double? = nil) {
+    package init(min: Double? = nil, max: Double? = nil) {
         self.min = min
         self.max = max
     }
 
     /// Why `value` is outside, or nil when it is inside: "above the maximum 200", "below the minimum 0".
-    public func violation(_ value: Double) -> String? {
+    package func violation(_ value: Double) -> String? {
         if let min, value < min { return "below the minimum \(Self.text(min))" }
         if let max, value > max { return "above the maximum \(Self.text(max))" }
         return nil

@@ -3,26 +3,26 @@
 #endif
 
 /// The reference churn data generator, with shifts to produce drift on purpose.
-public struct Generator: Sendable {
-    public var tenure: ClosedRange<Int> = 1...59
-    public var complaintsMean = 1.2
-    public var sessionMean = 35.0
-    public var sessionStd = 12.0
-    public var plans: [(level: String, p: Double)] = [("basic", 0.72), ("premium", 0.28)]
-    public var regions: [(level: String, p: Double)] = [("NA", 0.25), ("EU", 0.30), ("AF", 0.25), ("AS", 0.20)]
-    public var labeled = true
+package struct Generator: Sendable {
+    package var tenure: ClosedRange<Int> = 1...59
+    package var complaintsMean = 1.2
+    package var sessionMean = 35.0
+    package var sessionStd = 12.0
+    package var plans: [(level: String, p: Double)] = [("basic", 0.72), ("premium", 0.28)]
+    package var regions: [(level: String, p: Double)] = [("NA", 0.25), ("EU", 0.30), ("AF", 0.25), ("AS", 0.20)]
+    package var labeled = true
     /// Adds effects a linear model on these features cannot express: each complaint weighs far more in AF
     /// and far less in EU (num_complaints × region), and premium customers in their first year churn far more
     /// (plan_type × tenure < 12). `interactionStrength` scales both.
-    public var interaction = false
-    public var interactionStrength = 1.0
+    package var interaction = false
+    package var interactionStrength = 1.0
 
-    public init() {}
+    package init() {}
 
     /// Applies a `FEATURE=SHIFT` shift: `tenure_months=1..47`, `num_complaints=1.5` (Poisson mean),
     /// `avg_session_minutes=40` or `=40:15` (mean[:std]), `plan_type=premium:0.40`,
     /// `region=EU:0.20,AF:0.35` (named levels get these shares, the others are rescaled to fill the rest).
-    public mutating func apply(shift: String) throws {
+    package mutating func apply(shift: String) throws {
         let parts = shift.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { throw ChurnError.usage("--shift \(shift): expected FEATURE=VALUE") }
         let (feature, value) = (parts[0], parts[1])
@@ -84,24 +84,24 @@ public struct Generator: Sendable {
     }
 
     /// One generated row; categorical values are indices into `plans` and `regions`.
-    public struct Row: Sendable {
-        public var tenure: Int
-        public var complaints: Int
-        public var session: Double
-        public var plan: Int
-        public var region: Int
-        public var churn: Bool
+    package struct Row: Sendable {
+        package var tenure: Int
+        package var complaints: Int
+        package var session: Double
+        package var plan: Int
+        package var region: Int
+        package var churn: Bool
     }
 
     /// Draws rows one at a time from a seeded stream; `write` and simulations share it.
-    public struct Sampler: Sendable {
+    package struct Sampler: Sendable {
         private var random: RandomSource
         private let generator: Generator
         private let planCumulative: [Double]
         private let regionCumulative: [Double]
         private let premiumIndex: Int, euIndex: Int, afIndex: Int
 
-        public init(_ generator: Generator, seed: UInt64) {
+        package init(_ generator: Generator, seed: UInt64) {
             self.generator = generator
             random = RandomSource(seed: seed)
             planCumulative = Generator.cumulative(generator.plans.map(\.p))
@@ -111,7 +111,7 @@ public struct Generator: Sendable {
             afIndex = generator.regions.firstIndex { $0.level == "AF" } ?? -1
         }
 
-        public mutating func next() -> Row {
+        package mutating func next() -> Row {
             let tenure = random.nextInt(in: generator.tenure)
             let complaints = random.nextPoisson(mean: generator.complaintsMean)
             let session = min(120, max(1, generator.sessionMean + generator.sessionStd * random.nextNormal()))
@@ -134,7 +134,7 @@ public struct Generator: Sendable {
     }
 
     /// Writes `rows` rows of CSV with a header. Deterministic for a given seed.
-    public func write(rows: Int, seed: UInt64, to writer: inout ByteWriter) throws {
+    package func write(rows: Int, seed: UInt64, to writer: inout ByteWriter) throws {
         var sampler = Sampler(self, seed: seed)
         let planBytes = plans.map { Array($0.level.utf8) }
         let regionBytes = regions.map { Array($0.level.utf8) }

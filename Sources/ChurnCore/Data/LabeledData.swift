@@ -1,20 +1,20 @@
 import Crypto
 
 /// Labeled rows held by column, as read from one or more training files.
-public struct LabeledData: Sendable {
-    public let schema: Schema
+package struct LabeledData: Sendable {
+    package let schema: Schema
     /// One array per numeric feature; NaN marks a missing value.
-    public internal(set) var numeric: [[Double]]
+    package internal(set) var numeric: [[Double]]
     /// One array per categorical feature: codes into `levels`, -1 for missing.
-    public internal(set) var categorical: [[Int32]]
-    public internal(set) var levels: [LevelTable]
+    package internal(set) var categorical: [[Int32]]
+    package internal(set) var levels: [LevelTable]
     /// 1 for the positive class, 0 otherwise.
-    public internal(set) var labels: [UInt8] = []
-    public internal(set) var files: [InputFile] = []
+    package internal(set) var labels: [UInt8] = []
+    package internal(set) var files: [InputFile] = []
 
-    public var count: Int { labels.count }
+    package var count: Int { labels.count }
 
-    public init(schema: Schema) {
+    package init(schema: Schema) {
         self.schema = schema
         numeric = Array(repeating: [], count: schema.numeric.count)
         categorical = Array(repeating: [], count: schema.categorical.count)
@@ -23,23 +23,23 @@ public struct LabeledData: Sendable {
 }
 
 /// A training input: where it came from and what it held.
-public struct InputFile: Codable, Equatable, Sendable {
-    public var path: String
-    public var sha256: String
-    public var bytes: Int
-    public var rows: Int
+package struct InputFile: Codable, Equatable, Sendable {
+    package var path: String
+    package var sha256: String
+    package var bytes: Int
+    package var rows: Int
     /// Rows left out because a value was outside `[schema.bounds]` (absent when none were).
-    public var outOfBoundsRows: Int? = nil
+    package var outOfBoundsRows: Int? = nil
 }
 
 /// Why a training file was refused: every problem found, each with its place.
-public struct ValidationFailure: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let problems: [String]
+package struct ValidationFailure: Error, CustomStringConvertible, Equatable {
+    package let path: String
+    package let problems: [String]
     /// Problems beyond those listed.
-    public let more: Int
+    package let more: Int
 
-    public var description: String {
+    package var description: String {
         var text = "\(path): refused for training:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
         if more > 0 { text += "\n  - … and \(more) more problem\(more == 1 ? "" : "s")" }
         return text
@@ -57,7 +57,7 @@ extension LabeledData {
     /// such a request; a column with more such values than `maxMissingFraction` of the rows refuses the file.
     ///
     /// - Parameter progress: told the rows held so far (this file's included) every 65,536 rows.
-    public mutating func append<Source: ByteSource>(
+    package mutating func append<Source: ByteSource>(
         path: String, source: consuming Source, maxMissingFraction: Double, maxRecordBytes: Int = 1 << 20,
         progress: (Int) -> Void = { _ in }
     ) throws {
@@ -216,15 +216,4 @@ extension LabeledData {
         let tenths = (fraction * 1000).rounded()
         return "\(Int(tenths) / 10).\(Int(tenths) % 10)%"
     }
-}
-
-/// Lower-case hexadecimal of a digest.
-public func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var bytes: [UInt8] = []
-    for byte in digest {
-        bytes.append(digits[Int(byte >> 4)])
-        bytes.append(digits[Int(byte & 15)])
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

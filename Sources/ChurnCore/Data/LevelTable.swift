@@ -1,15 +1,15 @@
 /// Interns category values as small integer codes without allocating for values already seen.
-public struct LevelTable: Sendable {
-    public private(set) var levels: [String] = []
+package struct LevelTable: Sendable {
+    package private(set) var levels: [String] = []
     private var bytes: [[UInt8]] = []
     private var index: [String: Int32] = [:]
     private static let linearLimit = 32
 
-    public init() {}
+    package init() {}
 
     /// The code of `value`, adding it when new.
     @inline(__always)
-    public mutating func code(for value: UnsafeBufferPointer<UInt8>) -> Int32 {
+    package mutating func code(for value: UnsafeBufferPointer<UInt8>) -> Int32 {
         if let found = lookup(value) { return found }
         let string = String(decoding: value, as: UTF8.self)
         let code = Int32(levels.count)
@@ -21,7 +21,7 @@ public struct LevelTable: Sendable {
 
     /// The code of `value` if it is known.
     @inline(__always)
-    public func lookup(_ value: UnsafeBufferPointer<UInt8>) -> Int32? {
+    package func lookup(_ value: UnsafeBufferPointer<UInt8>) -> Int32? {
         if bytes.count <= Self.linearLimit {
             for k in bytes.indices where bytes[k].count == value.count {
                 let same = bytes[k].withUnsafeBufferPointer { stored in

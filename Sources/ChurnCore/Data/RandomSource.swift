@@ -1,10 +1,10 @@
 /// A small, fast, seeded generator (xoshiro256**, seeded through SplitMix64). Same seed, same stream,
 /// on every platform: training splits and generated data repeat exactly.
-public struct RandomSource: RandomNumberGenerator, Sendable {
+package struct RandomSource: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     private var spareNormal: Double?
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
@@ -20,7 +20,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     @inline(__always)
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -34,18 +34,18 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
     /// Uniform in [0, 1), 53 bits.
     @inline(__always)
-    public mutating func nextDouble() -> Double {
+    package mutating func nextDouble() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// Uniform integer in `range`.
     @inline(__always)
-    public mutating func nextInt(in range: ClosedRange<Int>) -> Int {
+    package mutating func nextInt(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 
     /// Standard normal (Box–Muller, both values used).
-    public mutating func nextNormal() -> Double {
+    package mutating func nextNormal() -> Double {
         if let spare = spareNormal {
             spareNormal = nil
             return spare
@@ -59,7 +59,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     }
 
     /// Poisson by multiplying uniforms (Knuth); fine for the small means of count features.
-    public mutating func nextPoisson(mean: Double) -> Int {
+    package mutating func nextPoisson(mean: Double) -> Int {
         let limit = exp(-mean)
         var k = 0
         var product = nextDouble()
@@ -72,7 +72,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
     /// Index drawn from cumulative probabilities (last entry 1).
     @inline(__always)
-    public mutating func pick(cumulative: [Double]) -> Int {
+    package mutating func pick(cumulative: [Double]) -> Int {
         let u = nextDouble()
         for (index, bound) in cumulative.enumerated() where u < bound { return index }
         return cumulative.count - 1

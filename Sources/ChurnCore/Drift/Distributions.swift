@@ -3,14 +3,14 @@
 #endif
 
 /// Tail probabilities for the drift tests.
-public enum Distributions {
+package enum Distributions {
     /// P(|Z| ≥ z) for a standard normal Z.
-    public static func normalTwoSided(_ z: Double) -> Double {
+    package static func normalTwoSided(_ z: Double) -> Double {
         erfc(abs(z) / 2.0.squareRoot())
     }
 
     /// P(X ≥ x) for X chi-squared with `degrees` degrees of freedom.
-    public static func chiSquaredSurvival(_ x: Double, degrees: Int) -> Double {
+    package static func chiSquaredSurvival(_ x: Double, degrees: Int) -> Double {
         guard degrees > 0 else { return 1 }
         guard x > 0 else { return 1 }
         return regularizedGammaQ(Double(degrees) / 2, x / 2)

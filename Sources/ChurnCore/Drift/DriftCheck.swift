@@ -20,91 +20,91 @@
 /// feature means and level mixes, where the shifts that matter show first — get weight 1; the shape tests
 /// (quantile bins) and the tests on the predicted probability get `secondaryWeight`, keeping power where it
 /// counts: measured by `DriftSimulation`, see the `falseAlarmsAreRareAndShiftsAreDetected` test.
-public struct DriftCheck: Sendable {
-    public struct Settings: Codable, Equatable, Sendable {
+package struct DriftCheck: Sendable {
+    package struct Settings: Codable, Equatable, Sendable {
         /// Reference rule: alert when |mean_recent − mean_train| / std_train ≥ this.
-        public var zThreshold = 2.5
+        package var zThreshold = 2.5
         /// Bound on the chance of a false alarm per check, split over the tests by weight (Bonferroni).
-        public var familyAlpha = 0.006
+        package var familyAlpha = 0.006
         /// Weight of the shape and probability tests relative to the primary ones.
-        public var secondaryWeight = 0.25
+        package var secondaryWeight = 0.25
         /// Fewer records than this: "not enough data", no alert.
-        public var minRecords = 100
+        package var minRecords = 100
         /// Effect floor of the mean tests: |mean_recent − mean_train| / std_train.
-        public var minMeanShift = 0.1
+        package var minMeanShift = 0.1
         /// Effect floor of the binned χ² tests: PSI over the training-quantile bins.
-        public var minBinPSI = 0.1
+        package var minBinPSI = 0.1
         /// Effect floor of the level-mix tests: the largest change of one level's share of rows.
-        public var minLevelShareChange = 0.05
-        public init() {}
+        package var minLevelShareChange = 0.05
+        package init() {}
     }
 
-    public let settings: Settings
+    package let settings: Settings
 
-    public init(settings: Settings = Settings()) {
+    package init(settings: Settings = Settings()) {
         self.settings = settings
     }
 
-    public struct Test: Codable, Equatable, Sendable {
-        public var feature: String
+    package struct Test: Codable, Equatable, Sendable {
+        package var feature: String
         /// "mean", "bins", "levels".
-        public var kind: String
-        public var statistic: Double
-        public var pValue: Double
+        package var kind: String
+        package var statistic: Double
+        package var pValue: Double
         /// Population stability index over the same bins/levels (smoothed).
-        public var psi: Double?
+        package var psi: Double?
         /// Significance level this test was held to.
-        public var alpha: Double = 0
+        package var alpha: Double = 0
         /// Size of the change, in the unit of `kind`: standardised mean difference ("mean"), PSI ("bins"),
         /// largest change of one level's share of rows ("levels").
-        public var effect: Double = 0
+        package var effect: Double = 0
         /// Floor `effect` had to reach for the test to drift.
-        public var minEffect: Double = 0
+        package var minEffect: Double = 0
         /// The level whose share changed most ("levels" only).
-        public var bucket: String? = nil
+        package var bucket: String? = nil
         /// p-value below `alpha` and effect at or above `minEffect`.
-        public var drifted: Bool
+        package var drifted: Bool
 
         /// Below its significance level, whatever the effect.
-        public var significant: Bool { pValue < alpha }
+        package var significant: Bool { pValue < alpha }
 
         /// Both halves of the rule in one line: "plan_type levels: p 9e-14 (threshold 0.001), largest share
         /// change 0.2 % (<unseen>) (floor 5.0 %): below the floor, no drift".
-        public var line: String {
+        package var line: String {
             let verdict = drifted ? "drift" : (significant ? "below the floor, no drift" : "not significant, no drift")
             return "\(feature) \(kind): p \(formatP(pValue)) (threshold \(formatP(alpha))), "
                 + "\(DriftCheck.effectText(self)) (floor \(DriftCheck.effectValue(minEffect, kind))): \(verdict)"
         }
     }
 
-    public struct FeatureSummary: Codable, Equatable, Sendable {
-        public var feature: String
-        public var kind: FeatureStatistics.Kind
-        public var count: Int
+    package struct FeatureSummary: Codable, Equatable, Sendable {
+        package var feature: String
+        package var kind: FeatureStatistics.Kind
+        package var count: Int
         /// Reference z-score (numeric only).
-        public var referenceZ: Double?
-        public var trainMean: Double?
-        public var recentMean: Double?
+        package var referenceZ: Double?
+        package var trainMean: Double?
+        package var recentMean: Double?
         /// Training vs recent share per bin (numeric: bin labels; categorical: levels).
-        public var buckets: [String]
-        public var trainShares: [Double]
-        public var recentShares: [Double]
+        package var buckets: [String]
+        package var trainShares: [Double]
+        package var recentShares: [Double]
         /// Recent values that are no level of the model's training, after normalisation (categorical only).
-        public var unseen: Int? = nil
+        package var unseen: Int? = nil
     }
 
-    public struct Report: Codable, Equatable, Sendable {
-        public var records: Int
-        public var enoughData: Bool
-        public var alert: Bool
+    package struct Report: Codable, Equatable, Sendable {
+        package var records: Int
+        package var enoughData: Bool
+        package var alert: Bool
         /// One sentence: the strongest evidence, e.g. "num_complaints mean 1.52 vs 1.20 (z 6.1, p 1e-9)".
-        public var reason: String
-        public var tests: [Test]
-        public var features: [FeatureSummary]
+        package var reason: String
+        package var tests: [Test]
+        package var features: [FeatureSummary]
     }
 
     /// Runs every test of `window` against `reference` (the serving version's training statistics).
-    public func run(_ window: DriftWindow, reference: [FeatureStatistics]) -> Report {
+    package func run(_ window: DriftWindow, reference: [FeatureStatistics]) -> Report {
         guard window.count >= settings.minRecords else {
             return Report(
                 records: window.count, enoughData: false, alert: false,
@@ -339,7 +339,7 @@ public struct DriftCheck: Sendable {
     }
 
     /// A test's effect in words: "shift 0.27 sd", "PSI 0.04", "largest share change 0.2 % (<unseen>)".
-    public static func effectText(_ test: Test) -> String {
+    package static func effectText(_ test: Test) -> String {
         switch test.kind {
         case "mean": return "shift \(effectValue(test.effect, test.kind))"
         case "bins": return "PSI \(effectValue(test.effect, test.kind))"
@@ -350,7 +350,7 @@ public struct DriftCheck: Sendable {
     }
 
     /// An effect size or floor in the unit of a test of `kind`: "0.27 sd", "0.04", "5.0 %".
-    public static func effectValue(_ value: Double, _ kind: String) -> String {
+    package static func effectValue(_ value: Double, _ kind: String) -> String {
         switch kind {
         case "mean": return "\(format(value, 2)) sd"
         case "bins": return format(value, 3)

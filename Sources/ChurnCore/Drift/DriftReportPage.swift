@@ -1,15 +1,15 @@
 /// Renders a drift report as one self-contained HTML page: inline SVG charts, inline CSS, no scripts and
 /// no network, so it opens the same from a mail attachment as from the state directory.
-public struct DriftReportPage: Sendable {
-    public var report: DriftCheck.Report
-    public var title: String
+package struct DriftReportPage: Sendable {
+    package var report: DriftCheck.Report
+    package var title: String
     /// What the daemon did about it, e.g. "rolled production back from v4 to v3".
-    public var decision: String
+    package var decision: String
     /// Human-readable time of the check.
-    public var checkedAt: String
-    public var modelVersion: String
+    package var checkedAt: String
+    package var modelVersion: String
 
-    public init(
+    package init(
         report: DriftCheck.Report, title: String = "churnd drift report", decision: String, checkedAt: String,
         modelVersion: String
     ) {
@@ -25,7 +25,7 @@ public struct DriftReportPage: Sendable {
         Int(modelVersion) != nil ? "v\(modelVersion)" : modelVersion
     }
 
-    public func html() -> String {
+    package func html() -> String {
         var page = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -1,14 +1,14 @@
 /// Measures the drift rule on generated data: false alarms on windows drawn from the training
 /// distribution, detection on windows from shifted generators. Deterministic for its seeds.
-public struct DriftSimulation: Sendable {
-    public struct Scenario: Sendable {
-        public var name: String
+package struct DriftSimulation: Sendable {
+    package struct Scenario: Sendable {
+        package var name: String
         /// `gen-data --shift` specs; empty for the training distribution.
-        public var shifts: [String]
+        package var shifts: [String]
     }
 
     /// The scenarios: the training distribution, then four shifts.
-    public static let standardScenarios = [
+    package static let standardScenarios = [
         Scenario(name: "no drift", shifts: []),
         Scenario(name: "num_complaints mean 1.2 → 1.5", shifts: ["num_complaints=1.5"]),
         Scenario(name: "premium share 0.28 → 0.40", shifts: ["plan_type=premium:0.40"]),
@@ -16,24 +16,24 @@ public struct DriftSimulation: Sendable {
         Scenario(name: "tenure_months 1..59 → 1..47", shifts: ["tenure_months=1..47"]),
     ]
 
-    public struct Rate: Sendable {
-        public var scenario: String
-        public var windows: Int
+    package struct Rate: Sendable {
+        package var scenario: String
+        package var windows: Int
         /// Checks that raised an alert with the full rule.
-        public var alerts: Int
+        package var alerts: Int
         /// Checks the reference z-score alone (|Δmean| / σ ≥ threshold) would have raised.
-        public var referenceAlerts: Int
-        public var rate: Double { Double(alerts) / Double(max(windows, 1)) }
+        package var referenceAlerts: Int
+        package var rate: Double { Double(alerts) / Double(max(windows, 1)) }
     }
 
-    public var trainingRows = 20_000
-    public var windowSize = 500
-    public var settings = DriftCheck.Settings()
+    package var trainingRows = 20_000
+    package var windowSize = 500
+    package var settings = DriftCheck.Settings()
 
-    public init() {}
+    package init() {}
 
     /// Trains the reference model on generated data, then checks `windows` windows per scenario.
-    public func run(scenarios: [Scenario] = standardScenarios, windows: Int, seed: UInt64 = 1) throws -> [Rate] {
+    package func run(scenarios: [Scenario] = standardScenarios, windows: Int, seed: UInt64 = 1) throws -> [Rate] {
         var bytes: [UInt8] = []
         var writer = ByteWriter { bytes.append(contentsOf: $0) }
         try Generator().write(rows: trainingRows, seed: seed, to: &writer)

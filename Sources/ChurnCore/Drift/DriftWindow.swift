@@ -1,18 +1,18 @@
 /// Recent observations of every feature and of the predicted probability: what a drift check compares
 /// with the serving model's training statistics.
-public struct DriftWindow: Sendable, Equatable {
+package struct DriftWindow: Sendable, Equatable {
     /// Values by numeric feature name; missing values are not stored.
-    public var numeric: [String: [Double]] = [:]
+    package var numeric: [String: [Double]] = [:]
     /// Values by categorical feature name; nil for missing.
-    public var categorical: [String: [String?]] = [:]
-    public var probabilities: [Double] = []
+    package var categorical: [String: [String?]] = [:]
+    package var probabilities: [Double] = []
     /// Records in the window.
-    public var count = 0
+    package var count = 0
 
-    public init() {}
+    package init() {}
 
     /// Adds one record.
-    public mutating func append(
+    package mutating func append(
         numeric values: [String: Double?], categorical levels: [String: String?], probability: Double?
     ) {
         count += 1

@@ -1,20 +1,20 @@
 /// What a drift check made of the prediction-log lines it read: how many were read, used, and skipped by
 /// reason, so that a check on logs it cannot use says why instead of only "not enough data".
-public struct LogLineCounts: Codable, Equatable, Sendable {
+package struct LogLineCounts: Codable, Equatable, Sendable {
     /// Non-blank lines read.
-    public var read: Int
+    package var read: Int
     /// Records in the check's window.
-    public var used: Int
+    package var used: Int
     /// The version checked: a number, or the label of an unregistered artifact.
-    public var version: String
+    package var version: String
     /// Usable lines whose `model_version` named no version number, attributed by their `ts`.
-    public var attributedByTime: Int
+    package var attributedByTime: Int
     /// Usable lines per version.
-    public var usable: [String: Int]
+    package var usable: [String: Int]
     /// Lines that could not be used, by reason.
-    public var skipped: [String: Int]
+    package var skipped: [String: Int]
 
-    public init(
+    package init(
         read: Int, used: Int, version: String, attributedByTime: Int, usable: [String: Int], skipped: [String: Int]
     ) {
         self.read = read
@@ -25,12 +25,12 @@ public struct LogLineCounts: Codable, Equatable, Sendable {
         self.skipped = skipped
     }
 
-    public var skippedTotal: Int { skipped.values.reduce(0, +) }
-    public var usableTotal: Int { usable.values.reduce(0, +) }
+    package var skippedTotal: Int { skipped.values.reduce(0, +) }
+    package var usableTotal: Int { usable.values.reduce(0, +) }
 
     /// e.g. "1,200 log lines read: 500 used for v2, 650 not used (other versions, shadow lines or older than
     /// the window), 50 skipped; 1,000 attributed to a version by their ts".
-    public var summary: String {
+    package var summary: String {
         typealias F = NumberFormat
         var text =
             "\(F.grouped(read)) log line\(read == 1 ? "" : "s") read: \(F.grouped(used)) used for "
@@ -47,14 +47,14 @@ public struct LogLineCounts: Codable, Equatable, Sendable {
     }
 
     /// One line per skip reason, most frequent first: "skipped 40 log lines: not JSON".
-    public var skippedLines: [String] {
+    package var skippedLines: [String] {
         skipped.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
             "skipped \(NumberFormat.grouped($0.value)) log line\($0.value == 1 ? "" : "s"): \($0.key)"
         }
     }
 
     /// Why the check had nothing to use, or that most lines were skipped; nil when neither.
-    public var warning: String? {
+    package var warning: String? {
         typealias F = NumberFormat
         if read == 0 { return "no prediction log lines to read (churnd reads *.log and *.jsonl in watch/logs)" }
         if used == 0 {

@@ -4,25 +4,25 @@ import Foundation
 /// `{"request_id": "...", "model_version": "3", "prediction": 0, "probability": 0.734512, "latency_ms": 1.2,
 ///   "features": {"tenure_months": 12, ...}, "ts": 1763856000.0}`, optionally with `"alias"` and `"file"`
 /// (churnd's own lines: the inbox file the prediction was made for; other readers ignore extra fields).
-public struct PredictionRecord: Equatable, Sendable {
-    public enum Value: Equatable, Sendable {
+package struct PredictionRecord: Equatable, Sendable {
+    package enum Value: Equatable, Sendable {
         case number(Double)
         case text(String)
         case missing
     }
 
-    public var requestID: String
-    public var modelVersion: String
-    public var alias: String?
+    package var requestID: String
+    package var modelVersion: String
+    package var alias: String?
     /// The name of the scored file (as dropped into the inbox, or given to `churnd score`), when known.
-    public var file: String?
-    public var prediction: Int
-    public var probability: Double
-    public var latencyMS: Double?
-    public var features: [String: Value]
-    public var timestamp: Double
+    package var file: String?
+    package var prediction: Int
+    package var probability: Double
+    package var latencyMS: Double?
+    package var features: [String: Value]
+    package var timestamp: Double
 
-    public init(
+    package init(
         requestID: String, modelVersion: String, alias: String? = nil, file: String? = nil, prediction: Int,
         probability: Double, latencyMS: Double? = nil, features: [String: Value], timestamp: Double
     ) {
@@ -38,14 +38,14 @@ public struct PredictionRecord: Equatable, Sendable {
     }
 
     /// Why a line was skipped.
-    public enum Problem: Error, Equatable, Sendable {
+    package enum Problem: Error, Equatable, Sendable {
         case notJSON
         case missingField(String)
         case wrongType(String)
     }
 
     /// Parses one line. Feature values keep their JSON type; `null` is missing.
-    public static func parse(_ line: some StringProtocol) throws(Problem) -> PredictionRecord {
+    package static func parse(_ line: some StringProtocol) throws(Problem) -> PredictionRecord {
         guard let data = line.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { throw .notJSON }
@@ -80,7 +80,7 @@ public struct PredictionRecord: Equatable, Sendable {
     }
 
     /// Appends the record as one JSON line.
-    public func write(to writer: inout ByteWriter) throws {
+    package func write(to writer: inout ByteWriter) throws {
         try writer.write("{\"request_id\":")
         try Self.writeJSONString(requestID, to: &writer)
         try writer.write(",\"model_version\":")
@@ -146,34 +146,34 @@ public struct PredictionRecord: Equatable, Sendable {
 /// The last `capacity` usable records per model version, for drift checks: memory stays bounded however
 /// long the logs grow. Records that lack a schema feature or carry the wrong type, and records whose version
 /// cannot be told (see `VersionAttribution`), are counted by reason and skipped.
-public struct PredictionWindows: Sendable {
-    public let schema: Schema
-    public let capacity: Int
+package struct PredictionWindows: Sendable {
+    package let schema: Schema
+    package let capacity: Int
     /// How a line's `model_version` becomes a version; the caller refreshes it as aliases move.
-    public var attribution: VersionAttribution
+    package var attribution: VersionAttribution
     private var rings: [String: Ring] = [:]
     /// Lines that were not a usable record, by reason.
-    public private(set) var skipped: [String: Int] = [:]
+    package private(set) var skipped: [String: Int] = [:]
     /// Non-blank lines offered.
-    public private(set) var linesRead = 0
+    package private(set) var linesRead = 0
     /// Usable records per version, all of them (not only the held ones).
-    public private(set) var usable: [String: Int] = [:]
+    package private(set) var usable: [String: Int] = [:]
     /// Usable records whose `model_version` named no version number: attributed by their `ts`.
-    public private(set) var attributedByTime = 0
+    package private(set) var attributedByTime = 0
 
     struct Ring: Sendable {
         var records: [PredictionRecord] = []
         var next = 0
     }
 
-    public init(schema: Schema, capacity: Int, attribution: VersionAttribution = VersionAttribution(model: "")) {
+    package init(schema: Schema, capacity: Int, attribution: VersionAttribution = VersionAttribution(model: "")) {
         self.schema = schema
         self.capacity = max(1, capacity)
         self.attribution = attribution
     }
 
     /// Parses and keeps one log line.
-    public mutating func ingest(line: some StringProtocol) {
+    package mutating func ingest(line: some StringProtocol) {
         guard !line.allSatisfy(\.isWhitespace) else { return }
         linesRead += 1
         do {
@@ -189,7 +189,7 @@ public struct PredictionWindows: Sendable {
         }
     }
 
-    public mutating func add(_ record: PredictionRecord) {
+    package mutating func add(_ record: PredictionRecord) {
         for name in schema.numeric {
             switch record.features[name] {
             case .number, .missing: continue
@@ -229,20 +229,20 @@ public struct PredictionWindows: Sendable {
     }
 
     /// What a check of `version` that used `used` records made of the lines read.
-    public func counts(version: String, used: Int) -> LogLineCounts {
+    package func counts(version: String, used: Int) -> LogLineCounts {
         LogLineCounts(
             read: linesRead, used: used, version: version, attributedByTime: attributedByTime, usable: usable,
             skipped: skipped)
     }
 
     /// Number of records held for `version`.
-    public func count(version: String) -> Int {
+    package func count(version: String) -> Int {
         rings[version]?.records.count ?? 0
     }
 
     /// The held records of `version` as a drift window. Shadow records (`alias` set) are left out unless
     /// asked for, so a challenger's predictions do not blur the champion's picture.
-    public func window(version: String, includeShadow: Bool = false) -> DriftWindow {
+    package func window(version: String, includeShadow: Bool = false) -> DriftWindow {
         var window = DriftWindow()
         for record in rings[version]?.records ?? [] where includeShadow || record.alias == nil {
             var numeric: [String: Double?] = [:]

@@ -1,14 +1,14 @@
 /// Keeps a uniform sample of at most `capacity` rows of one scored file (reservoir sampling, Algorithm R),
 /// so a file of any size adds a bounded number of lines to the prediction log. Seeded: the same file
 /// scored twice logs the same rows.
-public struct PredictionSampler: Sendable {
-    public let capacity: Int
+package struct PredictionSampler: Sendable {
+    package let capacity: Int
     private var random: RandomSource
     /// Rows offered so far.
-    public private(set) var seen = 0
-    public private(set) var records: [PredictionRecord] = []
+    package private(set) var seen = 0
+    package private(set) var records: [PredictionRecord] = []
 
-    public init(capacity: Int, seed: UInt64) {
+    package init(capacity: Int, seed: UInt64) {
         self.capacity = max(0, capacity)
         random = RandomSource(seed: seed)
         records.reserveCapacity(min(self.capacity, 1 << 16))
@@ -17,7 +17,7 @@ public struct PredictionSampler: Sendable {
     /// Offers the next row: returns where to store it (`keep(_:at:)`), or nil to skip it. Building the
     /// record only for kept rows keeps the cost per skipped row to one random draw.
     @inline(__always)
-    public mutating func offer() -> Int? {
+    package mutating func offer() -> Int? {
         seen += 1
         guard capacity > 0 else { return nil }
         if seen <= capacity { return seen - 1 }
@@ -25,12 +25,12 @@ public struct PredictionSampler: Sendable {
         return slot < capacity ? slot : nil
     }
 
-    public mutating func keep(_ record: PredictionRecord, at slot: Int) {
+    package mutating func keep(_ record: PredictionRecord, at slot: Int) {
         if slot == records.count { records.append(record) } else { records[slot] = record }
     }
 
     /// Edits the kept records in place (the scorer fills in probabilities once it has them).
-    public mutating func update(_ change: (inout [PredictionRecord]) -> Void) {
+    package mutating func update(_ change: (inout [PredictionRecord]) -> Void) {
         change(&records)
     }
 }

@@ -1,12 +1,12 @@
 /// Shadow scoring (challenger): another model's predictions for rows the champion already logged.
 /// Pure: the champion's sampled records carry every feature value as read, so the challenger scores exactly
 /// those rows without reading the file again, and the two sets of lines pair up by `request_id`.
-public enum ShadowPredictions {
+package enum ShadowPredictions {
     /// The challenger's records for the rows of `records`: same `request_id`, file, features and time, the
     /// challenger's version, probability and prediction (at its own threshold), and `alias` set. Empty when
     /// the challenger needs a feature the records lack (trained on another schema). Rows the challenger
     /// cannot score (NaN) are left out.
-    public static func score(_ records: [PredictionRecord], with scorer: Scorer, alias: String) -> [PredictionRecord] {
+    package static func score(_ records: [PredictionRecord], with scorer: Scorer, alias: String) -> [PredictionRecord] {
         guard let first = records.first else { return [] }
         let schema = scorer.artifact.schema
         guard schema.features.allSatisfy({ first.features[$0] != nil }) else { return [] }

@@ -6,14 +6,14 @@
 /// the version its alias pointed to at the line's `ts` (production for anything that names no alias), from
 /// the registry's audited alias moves. A line that still cannot be attributed gets a reason, counted by the
 /// readers (drift windows, label joins), never dropped silently. Pure: the alias moves are passed in.
-public struct VersionAttribution: Sendable, Equatable {
+package struct VersionAttribution: Sendable, Equatable {
     /// One audited alias move: from `at` on, `alias` pointed to `version` (nil: removed).
-    public struct Move: Sendable, Equatable {
-        public var alias: String
-        public var at: Double
-        public var version: Int?
+    package struct Move: Sendable, Equatable {
+        package var alias: String
+        package var at: Double
+        package var version: Int?
 
-        public init(alias: String, at: Double, version: Int?) {
+        package init(alias: String, at: Double, version: Int?) {
             self.alias = alias
             self.at = at
             self.version = version
@@ -21,22 +21,22 @@ public struct VersionAttribution: Sendable, Equatable {
     }
 
     /// The alias a line that names none is attributed to.
-    public static let serving = "production"
+    package static let serving = "production"
 
     /// The registered model name; a URI naming another model is not attributed.
-    public var model: String
+    package var model: String
     /// Moves per alias, oldest first.
     private var moves: [String: [Move]] = [:]
 
     /// - Parameter moves: audited alias moves in any order.
-    public init(model: String, moves: [Move] = []) {
+    package init(model: String, moves: [Move] = []) {
         self.model = model
         for move in moves { self.moves[move.alias, default: []].append(move) }
         for alias in self.moves.keys { self.moves[alias]?.sort { $0.at < $1.at } }
     }
 
     /// Why a line names no version.
-    public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
+    package enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
         /// The line has no `ts` (or 0) to find the version serving then.
         case noTimestamp
         /// The alias pointed to no version at the line's `ts` (before its first move, or removed then).
@@ -46,7 +46,7 @@ public struct VersionAttribution: Sendable, Equatable {
         /// An MLflow URI naming a stage churnd has no alias for (Staging, Archived, None, latest).
         case unknownStage(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .noTimestamp: return "model_version is not a version number and the line has no ts"
             case .noVersionAt(let alias): return "no version was at \(alias) at the line's ts"
@@ -57,7 +57,7 @@ public struct VersionAttribution: Sendable, Equatable {
     }
 
     /// How a line's `model_version` names its version.
-    public enum Reference: Equatable, Sendable {
+    package enum Reference: Equatable, Sendable {
         case version(Int)
         /// The version at this alias when the line was written.
         case alias(String)
@@ -67,7 +67,7 @@ public struct VersionAttribution: Sendable, Equatable {
     /// Reads a `model_version` value: a version number, `models:/NAME/N`, `models:/NAME@ALIAS`,
     /// `models:/NAME/Production` (MLflow's stage; `champion` is production too); anything else (file names,
     /// empty) means production.
-    public func reference(_ modelVersion: String) -> Reference {
+    package func reference(_ modelVersion: String) -> Reference {
         let text = modelVersion.trimmingSpaces()
         if let number = Int(text), number >= 1 { return .version(number) }
         let prefix = "models:/"
@@ -93,12 +93,12 @@ public struct VersionAttribution: Sendable, Equatable {
 
     /// The version that made a line with this `model_version` at `timestamp` (seconds since 1970; 0 when the
     /// line has none).
-    public func version(of modelVersion: String, at timestamp: Double) -> Result<Int, Failure> {
+    package func version(of modelVersion: String, at timestamp: Double) -> Result<Int, Failure> {
         resolve(reference(modelVersion), at: timestamp)
     }
 
     /// The version a reference read from a line written at `timestamp` means.
-    public func resolve(_ reference: Reference, at timestamp: Double) -> Result<Int, Failure> {
+    package func resolve(_ reference: Reference, at timestamp: Double) -> Result<Int, Failure> {
         switch reference {
         case .version(let number): return .success(number)
         case .unattributable(let failure): return .failure(failure)
@@ -110,7 +110,7 @@ public struct VersionAttribution: Sendable, Equatable {
     }
 
     /// The version `alias` pointed to at `time`, from its moves.
-    public func version(at alias: String, time: Double) -> Int? {
+    package func version(at alias: String, time: Double) -> Int? {
         guard let list = moves[alias] else { return nil }
         // Binary search for the last move at or before `time`.
         var low = 0

@@ -7,53 +7,53 @@
 ///   `request_id` (lines written by other services carry their own request ids; churnd's carry the customer id);
 /// - `file`, when the file has that column and the row a value, as well: only predictions made for the inbox
 ///   file of that name (churnd's log lines record it).
-public struct LabelBatch: Sendable, Equatable {
+package struct LabelBatch: Sendable, Equatable {
     /// What one label row judges: predictions whose `request_id` is `requestID` (and, when set, made for `file`).
-    public struct Key: Hashable, Sendable, CustomStringConvertible {
-        public var requestID: String
-        public var file: String?
+    package struct Key: Hashable, Sendable, CustomStringConvertible {
+        package var requestID: String
+        package var file: String?
 
-        public init(requestID: String, file: String? = nil) {
+        package init(requestID: String, file: String? = nil) {
             self.requestID = requestID
             self.file = file
         }
 
-        public var description: String { file.map { "\(requestID) in \($0)" } ?? requestID }
+        package var description: String { file.map { "\(requestID) in \($0)" } ?? requestID }
     }
 
     /// The column that names a log line's `request_id` exactly.
-    public static let requestIDColumn = "request_id"
+    package static let requestIDColumn = "request_id"
     /// The column that names the inbox file a prediction was made for.
-    public static let fileColumn = "file"
+    package static let fileColumn = "file"
 
     /// One label per key, 1 for the positive class, in the order keys first appear; a later label for the same
     /// key replaces the earlier one (last wins).
-    public var entries: [(key: Key, label: UInt8)] {
+    package var entries: [(key: Key, label: UInt8)] {
         order.map { ($0, labels[$0] ?? 0) }
     }
-    public private(set) var labels: [Key: UInt8] = [:]
+    package private(set) var labels: [Key: UInt8] = [:]
     private var order: [Key] = []
     /// Data rows read.
-    public private(set) var rows = 0
+    package private(set) var rows = 0
     /// Rows whose key had already been labeled in this file (the later label was kept).
-    public private(set) var duplicates = 0
+    package private(set) var duplicates = 0
     /// Rows with neither an id nor a request id, or a missing label value, skipped.
-    public private(set) var skipped = 0
+    package private(set) var skipped = 0
 
-    public init() {}
+    package init() {}
 
-    public static func == (a: LabelBatch, b: LabelBatch) -> Bool {
+    package static func == (a: LabelBatch, b: LabelBatch) -> Bool {
         a.labels == b.labels && a.order == b.order && a.rows == b.rows && a.duplicates == b.duplicates
             && a.skipped == b.skipped
     }
 
     /// Why a label file cannot be used at all.
-    public enum Problem: Error, CustomStringConvertible, Equatable {
+    package enum Problem: Error, CustomStringConvertible, Equatable {
         case wrongColumns(header: [String], missing: [String])
         case empty
         case malformed(line: Int, message: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .wrongColumns(let header, let missing):
                 let list = missing.map { "\"\($0)\"" }.joined(separator: " and ")
@@ -72,18 +72,18 @@ public struct LabelBatch: Sendable, Equatable {
     }
 
     /// Adds one label; the last label for a key wins.
-    public mutating func add(_ key: Key, label: UInt8) {
+    package mutating func add(_ key: Key, label: UInt8) {
         rows += 1
         if labels.updateValue(label, forKey: key) == nil { order.append(key) } else { duplicates += 1 }
     }
 
     /// Adds one label for the customer `id` (any file).
-    public mutating func add(id: String, label: UInt8) {
+    package mutating func add(id: String, label: UInt8) {
         add(Key(requestID: id), label: label)
     }
 
     /// Reads a label CSV.
-    public static func read<Source: ByteSource>(_ source: consuming Source, schema: Schema) throws -> LabelBatch {
+    package static func read<Source: ByteSource>(_ source: consuming Source, schema: Schema) throws -> LabelBatch {
         var reader = CSVReader(source: source)
         guard try reader.next() else { throw Problem.empty }
         let header = reader.strings().map { String($0.trimmingSpaces()) }

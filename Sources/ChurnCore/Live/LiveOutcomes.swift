@@ -1,18 +1,18 @@
 /// One scored row whose true label is now known: what a version predicted for `requestID`, and the label.
-public struct LiveOutcome: Sendable, Equatable {
-    public var version: Int
+package struct LiveOutcome: Sendable, Equatable {
+    package var version: Int
     /// "challenger" for shadow predictions; nil for the champion's own.
-    public var alias: String?
-    public var requestID: String
+    package var alias: String?
+    package var requestID: String
     /// The inbox file the prediction was made for, when the log line says.
-    public var file: String?
-    public var prediction: UInt8
-    public var probability: Double
-    public var label: UInt8
+    package var file: String?
+    package var prediction: UInt8
+    package var probability: Double
+    package var label: UInt8
     /// When the prediction was made (the log line's `ts`).
-    public var predictedAt: Double
+    package var predictedAt: Double
 
-    public init(
+    package init(
         version: Int, alias: String?, requestID: String, file: String? = nil, prediction: UInt8, probability: Double,
         label: UInt8, predictedAt: Double
     ) {
@@ -33,27 +33,27 @@ public struct LiveOutcome: Sendable, Equatable {
 /// judges a prediction made for another, older file, nor one made after it. Lines whose `model_version` is not
 /// a version number are attributed by their `ts` (`VersionAttribution`). Feed it every log line; only lines
 /// whose key has a label are kept, so memory follows the labels, not the logs.
-public struct LabelJoin: Sendable {
-    public let labels: LabelBatch
+package struct LabelJoin: Sendable {
+    package let labels: LabelBatch
     /// When the label file arrived (seconds since 1970).
-    public let arrivedAt: Double
+    package let arrivedAt: Double
     /// The oldest a prediction may be, in seconds before the arrival, to be credited.
-    public let maxAge: Double
-    public let attribution: VersionAttribution
+    package let maxAge: Double
+    package let attribution: VersionAttribution
     private var latest: [LabelBatch.Key: [Int: PredictionRecord]] = [:]
     /// Log lines that were not prediction records, or lines of labeled keys without a `ts` or a version.
-    public private(set) var unusableLines = 0
+    package private(set) var unusableLines = 0
     /// Lines of labeled keys written after the label file arrived: never what it judges.
-    public private(set) var laterLines = 0
+    package private(set) var laterLines = 0
 
-    public init(labels: LabelBatch, arrivedAt: Double, maxAge: Double, attribution: VersionAttribution) {
+    package init(labels: LabelBatch, arrivedAt: Double, maxAge: Double, attribution: VersionAttribution) {
         self.labels = labels
         self.arrivedAt = arrivedAt
         self.maxAge = maxAge
         self.attribution = attribution
     }
 
-    public mutating func add(line: some StringProtocol) {
+    package mutating func add(line: some StringProtocol) {
         guard !line.allSatisfy(\.isWhitespace) else { return }
         guard let record = try? PredictionRecord.parse(line) else {
             unusableLines += 1
@@ -62,7 +62,7 @@ public struct LabelJoin: Sendable {
         add(record)
     }
 
-    public mutating func add(_ record: PredictionRecord) {
+    package mutating func add(_ record: PredictionRecord) {
         let byID = LabelBatch.Key(requestID: record.requestID)
         let byFile = record.file.map { LabelBatch.Key(requestID: record.requestID, file: $0) }
         let keys = [byID, byFile].compactMap { $0 }.filter { labels.labels[$0] != nil }
@@ -87,19 +87,19 @@ public struct LabelJoin: Sendable {
 
     /// What the labels joined: outcomes in the order the labels arrived (then by version), and per label
     /// whether some version was credited, only too old predictions were found, or nothing matched.
-    public struct Result: Sendable, Equatable {
-        public var outcomes: [LiveOutcome] = []
+    package struct Result: Sendable, Equatable {
+        package var outcomes: [LiveOutcome] = []
         /// Labels credited to at least one version.
-        public var joined = 0
+        package var joined = 0
         /// Labels whose predictions were all made more than `maxAge` before the label file arrived.
-        public var tooOld = 0
+        package var tooOld = 0
         /// Labels with no logged prediction made before the label file arrived.
-        public var unmatched = 0
+        package var unmatched = 0
 
-        public init() {}
+        package init() {}
     }
 
-    public var result: Result {
+    package var result: Result {
         var result = Result()
         let oldest = arrivedAt - maxAge
         for (key, label) in labels.entries {
@@ -124,11 +124,11 @@ public struct LabelJoin: Sendable {
 }
 
 /// Live precision, recall and F1 of one version over its labeled rows.
-public struct LiveMetrics: Sendable, Equatable, Codable {
-    public var rows = 0
-    public var tp = 0, fp = 0, fn = 0, tn = 0
+package struct LiveMetrics: Sendable, Equatable, Codable {
+    package var rows = 0
+    package var tp = 0, fp = 0, fn = 0, tn = 0
 
-    public init(predictions: [UInt8], labels: [UInt8]) {
+    package init(predictions: [UInt8], labels: [UInt8]) {
         for (p, y) in zip(predictions, labels) {
             switch (p == 1, y == 1) {
             case (true, true): tp += 1
@@ -141,32 +141,32 @@ public struct LiveMetrics: Sendable, Equatable, Codable {
     }
 
     /// 0 when nothing was predicted positive.
-    public var precision: Double { tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp) }
+    package var precision: Double { tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp) }
     /// 0 when no label was positive.
-    public var recall: Double { tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn) }
-    public var f1: Double { 2 * tp + fp + fn == 0 ? 0 : 2 * Double(tp) / Double(2 * tp + fp + fn) }
+    package var recall: Double { tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn) }
+    package var f1: Double { 2 * tp + fp + fn == 0 ? 0 : 2 * Double(tp) / Double(2 * tp + fp + fn) }
 }
 
 /// Whether the challenger's live F1 beats the champion's: the same rule as at training time
 /// (`PromotionPolicy`: gate, minimum gain, paired bootstrap confidence), on the labeled rows both versions
 /// predicted, once there are at least `minRows` of them.
-public struct LivePromotion: Sendable {
-    public var policy: PromotionPolicy
-    public var minRows: Int
+package struct LivePromotion: Sendable {
+    package var policy: PromotionPolicy
+    package var minRows: Int
 
-    public init(policy: PromotionPolicy, minRows: Int) {
+    package init(policy: PromotionPolicy, minRows: Int) {
         self.policy = policy
         self.minRows = minRows
     }
 
     /// What the judgement found: paired rows, and the verdict once there are enough.
-    public struct Judgement: Sendable, Equatable {
-        public var pairedRows: Int
+    package struct Judgement: Sendable, Equatable {
+        package var pairedRows: Int
         /// nil with fewer than `minRows` paired rows.
-        public var verdict: Verdict?
+        package var verdict: Verdict?
 
         /// e.g. "live F1 0.7400 vs 0.7100 on 612 labeled rows, gain holds in 96% of 1,000 bootstrap resamples".
-        public var figures: String {
+        package var figures: String {
             guard let verdict else { return "\(NumberFormat.grouped(pairedRows)) paired labeled rows" }
             typealias F = NumberFormat
             return "live F1 \(F.fixed(verdict.candidateF1, 4)) vs \(F.fixed(verdict.championF1 ?? 0, 4)) on "
@@ -176,7 +176,7 @@ public struct LivePromotion: Sendable {
     }
 
     /// Pairs the two windows by request id and scored file (the challenger's outcomes order the rows).
-    public func judge(challenger: [LiveOutcome], champion: [LiveOutcome]) -> Judgement {
+    package func judge(challenger: [LiveOutcome], champion: [LiveOutcome]) -> Judgement {
         var championByID: [LabelBatch.Key: LiveOutcome] = [:]
         for outcome in champion { championByID[.init(requestID: outcome.requestID, file: outcome.file)] = outcome }
         var labels: [UInt8] = []

@@ -1,34 +1,34 @@
 /// What the training rows looked like, feature by feature: the reference for drift monitoring.
-public struct FeatureStatistics: Codable, Equatable, Sendable {
-    public enum Kind: String, Codable, Sendable { case numeric, categorical, probability }
+package struct FeatureStatistics: Codable, Equatable, Sendable {
+    package enum Kind: String, Codable, Sendable { case numeric, categorical, probability }
 
-    public var name: String
-    public var kind: Kind
-    public var count: Int
-    public var missing: Int
+    package var name: String
+    package var kind: Kind
+    package var count: Int
+    package var missing: Int
     // Numeric features and the predicted probability.
-    public var mean: Double?
-    public var std: Double?
-    public var min: Double?
-    public var max: Double?
+    package var mean: Double?
+    package var std: Double?
+    package var min: Double?
+    package var max: Double?
     /// Values at quantiles 0, 0.1, …, 1.
-    public var deciles: [Double]?
+    package var deciles: [Double]?
     /// Upper edges of the drift bins (distinct interior deciles): bins are (-∞, e₀], (e₀, e₁], …, (eₖ, ∞).
-    public var binEdges: [Double]?
+    package var binEdges: [Double]?
     /// Share of training values in each bin (one more entry than `binEdges`).
-    public var binShares: [Double]?
+    package var binShares: [Double]?
     // Categorical features: share of each level among non-missing values.
-    public var frequencies: [String: Double]?
+    package var frequencies: [String: Double]?
     /// How the levels were normalised (categorical features of models trained with `[schema.normalize]`);
     /// a drift check normalises recent values the same way before counting them.
-    public var normalize: CategoryNormalization? = nil
+    package var normalize: CategoryNormalization? = nil
 
-    public static func numeric(name: String, values column: [Double], rows: [Int]) -> FeatureStatistics {
+    package static func numeric(name: String, values column: [Double], rows: [Int]) -> FeatureStatistics {
         var values = rows.compactMap { column[$0].isNaN ? nil : column[$0] }
         return summary(name: name, kind: .numeric, values: &values, missing: rows.count - values.count)
     }
 
-    public static func probability(_ probabilities: [Double]) -> FeatureStatistics {
+    package static func probability(_ probabilities: [Double]) -> FeatureStatistics {
         var values = probabilities
         return summary(name: "probability", kind: .probability, values: &values, missing: 0)
     }
@@ -54,7 +54,7 @@ public struct FeatureStatistics: Codable, Equatable, Sendable {
             binShares: counts.map { $0 / n }, frequencies: nil)
     }
 
-    public static func categorical(
+    package static func categorical(
         name: String, codes: [Int32], levels: [String], rows: [Int], normalize: CategoryNormalization? = nil
     ) -> FeatureStatistics {
         var counts = [Int](repeating: 0, count: levels.count)

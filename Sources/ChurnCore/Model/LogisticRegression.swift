@@ -4,20 +4,20 @@
 
 /// L2-regularised logistic regression with the objective of scikit-learn's `LogisticRegression(C:)`:
 /// `C · Σ logloss + ½‖w‖²`, the intercept not penalised.
-public struct LogisticRegression: Codable, Equatable, Sendable {
-    public var intercept: Double
-    public var coefficients: [Double]
+package struct LogisticRegression: Codable, Equatable, Sendable {
+    package var intercept: Double
+    package var coefficients: [Double]
 
-    public init(intercept: Double, coefficients: [Double]) {
+    package init(intercept: Double, coefficients: [Double]) {
         self.intercept = intercept
         self.coefficients = coefficients
     }
 
-    public struct FitReport: Sendable {
-        public var iterations: Int
-        public var objective: Double
+    package struct FitReport: Sendable {
+        package var iterations: Int
+        package var objective: Double
         /// Largest absolute gradient component at the solution.
-        public var gradientNorm: Double
+        package var gradientNorm: Double
     }
 
     /// Fits by Newton's method with a Cholesky solve and step halving. The problem is strictly convex, so this
@@ -26,7 +26,7 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
     /// - Parameters:
     ///   - x: row-major matrix, `labels.count` rows of `width` columns.
     ///   - passFinished: told the number of passes over the data so far, after each one.
-    public static func fit(
+    package static func fit(
         x: [Double], width d: Int, labels: [UInt8], c: Double = 1.0, maxIterations: Int = 100,
         passFinished: (Int) -> Void = { _ in }
     ) -> (model: LogisticRegression, report: FitReport) {
@@ -122,7 +122,7 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
     }
 
     /// Probability of the positive class for each row of a row-major matrix.
-    public func predict(x: [Double], width d: Int) -> [Double] {
+    package func predict(x: [Double], width d: Int) -> [Double] {
         let n = d == 0 ? 0 : x.count / d
         var out = [Double](repeating: 0, count: n)
         x.withUnsafeBufferPointer { xs in

@@ -3,27 +3,27 @@
 #endif
 
 /// Classification metrics on a held-out split.
-public struct Metrics: Codable, Equatable, Sendable {
-    public var rows: Int
-    public var positives: Int
-    public var threshold: Double
-    public var f1: Double
-    public var precision: Double
-    public var recall: Double
-    public var accuracy: Double
+package struct Metrics: Codable, Equatable, Sendable {
+    package var rows: Int
+    package var positives: Int
+    package var threshold: Double
+    package var f1: Double
+    package var precision: Double
+    package var recall: Double
+    package var accuracy: Double
     /// nil when the split holds only one class.
-    public var rocAUC: Double?
-    public var logLoss: Double
-    public var truePositives: Int
-    public var falsePositives: Int
-    public var trueNegatives: Int
-    public var falseNegatives: Int
+    package var rocAUC: Double?
+    package var logLoss: Double
+    package var truePositives: Int
+    package var falsePositives: Int
+    package var trueNegatives: Int
+    package var falseNegatives: Int
     /// F1 of predicting everything positive, 2p/(1+p); predicting everything negative scores 0.
-    public var f1AllPositive: Double
+    package var f1AllPositive: Double
 
     /// Computes every metric for predictions `probabilities` against `labels` at `threshold`
     /// (positive when probability ≥ threshold). Precision and F1 are 0 when nothing is predicted positive.
-    public init(probabilities: [Double], labels: [UInt8], threshold: Double) {
+    package init(probabilities: [Double], labels: [UInt8], threshold: Double) {
         let counts = Confusion(probabilities: probabilities, labels: labels, threshold: threshold)
         rows = labels.count
         positives = counts.tp + counts.fn
@@ -43,7 +43,7 @@ public struct Metrics: Codable, Equatable, Sendable {
     }
 
     /// Area under the ROC curve from average ranks, so tied scores count one half.
-    public static func rocAUC(probabilities: [Double], labels: [UInt8]) -> Double? {
+    package static func rocAUC(probabilities: [Double], labels: [UInt8]) -> Double? {
         let n = labels.count
         let positives = labels.reduce(0) { $0 + Int($1) }
         let negatives = n - positives
@@ -63,7 +63,7 @@ public struct Metrics: Codable, Equatable, Sendable {
     }
 
     /// Mean negative log-likelihood, probabilities clipped to [1e-15, 1 - 1e-15].
-    public static func logLoss(probabilities: [Double], labels: [UInt8]) -> Double {
+    package static func logLoss(probabilities: [Double], labels: [UInt8]) -> Double {
         guard !labels.isEmpty else { return 0 }
         var sum = 0.0
         for (p, y) in zip(probabilities, labels) {
@@ -75,7 +75,7 @@ public struct Metrics: Codable, Equatable, Sendable {
 
     /// The threshold among the distinct scores that maximises F1 (positive when score ≥ threshold);
     /// on equal F1 the larger threshold wins, predicting fewer positives.
-    public static func bestF1Threshold(probabilities: [Double], labels: [UInt8]) -> (threshold: Double, f1: Double) {
+    package static func bestF1Threshold(probabilities: [Double], labels: [UInt8]) -> (threshold: Double, f1: Double) {
         let positives = labels.reduce(0) { $0 + Int($1) }
         guard positives > 0 else { return (1, 0) }
         let order = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }
@@ -97,10 +97,10 @@ public struct Metrics: Codable, Equatable, Sendable {
 }
 
 /// Counts of a confusion matrix.
-public struct Confusion: Equatable, Sendable {
-    public var tp = 0, fp = 0, tn = 0, fn = 0
+package struct Confusion: Equatable, Sendable {
+    package var tp = 0, fp = 0, tn = 0, fn = 0
 
-    public init(probabilities: [Double], labels: [UInt8], threshold: Double) {
+    package init(probabilities: [Double], labels: [UInt8], threshold: Double) {
         for (p, y) in zip(probabilities, labels) {
             switch (p >= threshold, y == 1) {
             case (true, true): tp += 1
@@ -111,7 +111,7 @@ public struct Confusion: Equatable, Sendable {
         }
     }
 
-    public var f1: Double {
+    package var f1: Double {
         2 * tp + fp + fn == 0 ? 0 : 2 * Double(tp) / Double(2 * tp + fp + fn)
     }
 }

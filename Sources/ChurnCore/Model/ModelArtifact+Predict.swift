@@ -1,7 +1,7 @@
 extension ModelArtifact {
     /// Probabilities for rows of `data`, encoded with this artifact's own preprocessing, whatever the family.
     /// Used to judge a champion on a candidate's test rows; nil when the data's schema does not fit this model.
-    public func predict(_ data: LabeledData, rows: [Int], nthread: Int = 1) throws -> [Double]? {
+    package func predict(_ data: LabeledData, rows: [Int], nthread: Int = 1) throws -> [Double]? {
         guard preprocessing.numeric.map(\.name) == data.schema.numeric,
             preprocessing.categorical.map(\.name) == data.schema.categorical
         else { return nil }

@@ -1,72 +1,68 @@
 import Foundation
 
 /// Everything needed to score with, judge and trace a trained model, in one self-describing JSON file.
-public struct ModelArtifact: Codable, Equatable, Sendable {
+package struct ModelArtifact: Codable, Equatable, Sendable {
     /// Version of this file's layout; readers refuse newer ones.
-    public static let currentFormatVersion = 1
+    package static let currentFormatVersion = 1
 
-    public var formatVersion: Int
-    public var churndVersion: String
-    public var name: String
+    package var formatVersion: Int
+    package var churndVersion: String
+    package var name: String
     /// Registry version, once registered.
-    public var version: Int?
-    public var family: String
+    package var version: Int?
+    package var family: String
     /// Seconds since 1970 when training finished.
-    public var createdAt: Double
-    public var schema: Schema
-    public var preprocessing: Preprocessing
-    public var logistic: LogisticRegression?
+    package var createdAt: Double
+    package var schema: Schema
+    package var preprocessing: Preprocessing
+    package var logistic: LogisticRegression?
     /// The booster and its early-stopping record when `family` is "xgboost".
-    public var xgboost: XGBoostModel?
+    package var xgboost: XGBoostModel?
     /// Positive when probability ≥ threshold; tuned for F1 on the validation split.
-    public var threshold: Double
+    package var threshold: Double
     /// Judged on the test split.
-    public var metrics: Metrics
-    public var validationF1: Double
-    public var training: TrainingInfo
-    public var featureStatistics: [FeatureStatistics]
+    package var metrics: Metrics
+    package var validationF1: Double
+    package var training: TrainingInfo
+    package var featureStatistics: [FeatureStatistics]
     /// The other families trained on the same split and not chosen (absent in older artifacts).
-    public var alternatives: [Alternative]?
+    package var alternatives: [Alternative]?
 
     /// A family that competed for this run, with what it scored.
-    public struct Alternative: Codable, Equatable, Sendable {
-        public var family: String
-        public var validationF1: Double
-        public var threshold: Double
+    package struct Alternative: Codable, Equatable, Sendable {
+        package var family: String
+        package var validationF1: Double
+        package var threshold: Double
         /// Test-split metrics at `threshold`.
-        public var metrics: Metrics
+        package var metrics: Metrics
         /// Seconds to fit, tune and test this family.
-        public var seconds: Double
+        package var seconds: Double
     }
 
-    public struct TrainingInfo: Codable, Equatable, Sendable {
-        public var seed: UInt64
-        public var trainRows: Int
-        public var validationRows: Int
-        public var testRows: Int
-        public var seconds: Double
+    package struct TrainingInfo: Codable, Equatable, Sendable {
+        package var seed: UInt64
+        package var trainRows: Int
+        package var validationRows: Int
+        package var testRows: Int
+        package var seconds: Double
         /// Newton iterations (logistic regression) or boosting rounds kept (xgboost).
-        public var iterations: Int
-        public var inputs: [InputFile]
+        package var iterations: Int
+        package var inputs: [InputFile]
         /// Seconds spent fitting, tuning and testing this family alone (absent in older artifacts).
-        public var fitSeconds: Double? = nil
+        package var fitSeconds: Double? = nil
     }
 
     /// How outputs name this model: the registry version, or a short content id for unregistered files.
-    public func versionLabel(fallback: String) -> String {
+    package func versionLabel(fallback: String) -> String {
         version.map(String.init) ?? fallback
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+    package func encoded() throws -> Data {
+        try JSONEncoder.readable().encode(self)
     }
 
     /// Decodes and checks an artifact: known format version, a usable schema, parameters that fit it.
-    public static func decode(_ data: Data, path: String) throws -> ModelArtifact {
+    package static func decode(_ data: Data, path: String) throws -> ModelArtifact {
         struct Header: Decodable { var formatVersion: Int? }
         guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
             throw ChurnError.artifact(path: path, message: "not a churnd model file (not JSON)")
@@ -80,9 +76,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
                 message: "model format \(format) was written by a newer churnd; this one reads up to "
                     + "\(currentFormatVersion): upgrade churnd")
         }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONDecoder.churnd()
         let artifact: ModelArtifact
         do {
             artifact = try decoder.decode(ModelArtifact.self, from: data)
@@ -130,7 +124,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         }
     }
 
-    static func describe(_ error: Error) -> String {
+    static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing \(path(context.codingPath + [key]))"
@@ -143,7 +137,7 @@ public struct ModelArtifact: Codable, Equatable, Sendable {
         }
     }
 
-    static func path(_ keys: [CodingKey]) -> String {
+    static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 }

@@ -1,38 +1,38 @@
 /// The fitted feature transformation: numeric → median imputation then standardisation; categorical →
 /// one-hot over the levels seen in training (sorted by code point, after the column's normalisation), missing
 /// as its own level when it was seen, unknown levels → all zeros.
-public struct Preprocessing: Codable, Equatable, Sendable {
-    public struct Numeric: Codable, Equatable, Sendable {
-        public var name: String
-        public var median: Double
-        public var mean: Double
+package struct Preprocessing: Codable, Equatable, Sendable {
+    package struct Numeric: Codable, Equatable, Sendable {
+        package var name: String
+        package var median: Double
+        package var mean: Double
         /// Population standard deviation of the imputed column; 1 when the column is constant.
-        public var std: Double
+        package var std: Double
     }
 
-    public struct Categorical: Codable, Equatable, Sendable {
-        public var name: String
-        public var levels: [String]
+    package struct Categorical: Codable, Equatable, Sendable {
+        package var name: String
+        package var levels: [String]
         /// True when a "missing" level follows `levels` in the encoding.
-        public var hasMissingLevel: Bool
+        package var hasMissingLevel: Bool
         /// How values were normalised before they became `levels`; scoring applies the same. Absent in models
         /// trained before normalisation existed, and when the schema sets none: values are trimmed only.
-        public var normalize: CategoryNormalization? = nil
+        package var normalize: CategoryNormalization? = nil
 
         /// The normalisation scoring applies.
-        public var normalization: CategoryNormalization { normalize ?? .trim }
+        package var normalization: CategoryNormalization { normalize ?? .trim }
     }
 
-    public var numeric: [Numeric]
-    public var categorical: [Categorical]
+    package var numeric: [Numeric]
+    package var categorical: [Categorical]
 
     /// Number of encoded columns.
-    public var width: Int {
+    package var width: Int {
         numeric.count + categorical.reduce(0) { $0 + $1.levels.count + ($1.hasMissingLevel ? 1 : 0) }
     }
 
     /// Names of the encoded columns: `tenure_months`, `plan_type=basic`, `region=<missing>`.
-    public var featureNames: [String] {
+    package var featureNames: [String] {
         numeric.map(\.name)
             + categorical.flatMap { feature in
                 feature.levels.map { "\(feature.name)=\($0)" }
@@ -41,7 +41,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     }
 
     /// Fits on the rows `rows` of `data`.
-    public static func fit(_ data: LabeledData, rows: [Int]) -> Preprocessing {
+    package static func fit(_ data: LabeledData, rows: [Int]) -> Preprocessing {
         var numeric: [Numeric] = []
         for (k, name) in data.schema.numeric.enumerated() {
             let column = data.numeric[k]
@@ -81,7 +81,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     }
 
     /// Encodes rows of `data` into a dense row-major matrix of `width` columns.
-    public func encode(_ data: LabeledData, rows: [Int]) -> [Double] {
+    package func encode(_ data: LabeledData, rows: [Int]) -> [Double] {
         let width = self.width
         var matrix = [Double](repeating: 0, count: rows.count * width)
         // Map each data level code to its encoded column (or -1 for unseen levels).

@@ -10,13 +10,13 @@ import Foundation
 /// The linear model is folded into per-column coefficients once, so a row costs one parse of each feature
 /// field, a few multiply-adds, one exponential and the formatting of the output line. XGBoost models encode
 /// each row into a batch of `batchRows` rows that the compiled trees predict at once (`Scorer+XGBoost.swift`).
-public struct Scorer: Sendable {
-    public let artifact: ModelArtifact
-    public let versionLabel: String
-    public let passthrough: Bool
-    public let maxRecordBytes: Int
+package struct Scorer: Sendable {
+    package let artifact: ModelArtifact
+    package let versionLabel: String
+    package let passthrough: Bool
+    package let maxRecordBytes: Int
     /// Allowed ranges of the numeric columns, by name (`[schema.bounds]` of the configuration in force).
-    public let bounds: [String: Bounds]
+    package let bounds: [String: Bounds]
 
     private let bias: Double
     private let numericWeights: [Double]  // coefficient / std
@@ -33,16 +33,16 @@ public struct Scorer: Sendable {
     let nthread: Int
     let layout: EncodedLayout
     /// Rows encoded before the compiled trees predict them together.
-    public var batchRows = 65_536
+    package var batchRows = 65_536
     /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
     /// The split's challenger must read the same columns (same schema).
-    public var split: ServingSplit?
+    package var split: ServingSplit?
 
     /// - Parameters:
     ///   - bounds: allowed ranges of numeric columns; rows outside are row errors. Columns the artifact does
     ///     not read are ignored.
     ///   - nthread: threads the trees predict with (xgboost artifacts only).
-    public init(
+    package init(
         artifact: ModelArtifact, versionLabel: String, passthrough: Bool = false, maxRecordBytes: Int = 1 << 20,
         bounds: [String: Bounds] = [:], nthread: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
@@ -101,7 +101,7 @@ public struct Scorer: Sendable {
     /// Probability for one row given as values (logged records, simulations). Missing numerics take the
     /// training median; categorical values are normalised as the model says, and unknown levels contribute
     /// nothing, as in file scoring. Bounds are not checked.
-    public func probability(numeric: [Double?], categorical: [String?]) -> Double {
+    package func probability(numeric: [Double?], categorical: [String?]) -> Double {
         var row = [Float](repeating: 0, count: trees == nil ? 0 : layout.width)  // scratch for trees only
         return probability(numeric: numeric, levels: levels(of: categorical), encoding: &row)
     }
@@ -114,20 +114,20 @@ public struct Scorer: Sendable {
         }
     }
 
-    public struct Summary: Equatable, Sendable {
-        public var rows = 0
-        public var scored = 0
+    package struct Summary: Equatable, Sendable {
+        package var rows = 0
+        package var scored = 0
         /// Rows not scored (each has at least one line in the errors file).
-        public var rejected = 0
-        public var errorLines = 0
+        package var rejected = 0
+        package var errorLines = 0
         /// Scored rows the challenger served (A/B serving); the champion served the others.
-        public var servedByChallenger = 0
+        package var servedByChallenger = 0
         /// Scored rows whose value in a categorical column (by name) is a level the model never saw in
         /// training, after normalisation; columns without any are absent.
-        public var unseenLevels: [String: Int] = [:]
+        package var unseenLevels: [String: Int] = [:]
 
         /// "plan_type 3, region 1" (columns by name), or nil when every level was known.
-        public var unseenLevelsText: String? {
+        package var unseenLevelsText: String? {
             guard !unseenLevels.isEmpty else { return nil }
             return unseenLevels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
@@ -135,7 +135,7 @@ public struct Scorer: Sendable {
 
     /// Scores every record of `source`. File-level problems (no header, a required column missing, binary
     /// data) throw `ChurnError` before any output is written; row-level ones go to `errors`.
-    public func score<Source: ByteSource>(
+    package func score<Source: ByteSource>(
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)? = nil
     ) throws -> Summary {
@@ -149,7 +149,7 @@ public struct Scorer: Sendable {
     /// which keeps a uniform sample as prediction-log records stamped with `timestamp`. Kept rows
     /// carry their parsed values; their probabilities are computed together at the end (one call for
     /// trees), so the rows not kept cost one random draw each.
-    public func score<Source: ByteSource>(
+    package func score<Source: ByteSource>(
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
     ) throws -> Summary {
@@ -444,7 +444,7 @@ public struct Scorer: Sendable {
     }
 
     /// Probabilities of rows given as values: one pass for a logistic model, one call for trees.
-    public func probabilities(of rows: [(numeric: [Double?], categorical: [String?])]) -> [Double] {
+    package func probabilities(of rows: [(numeric: [Double?], categorical: [String?])]) -> [Double] {
         guard case .success(let ensemble) = trees else {
             return rows.map { probability(numeric: $0.numeric, categorical: $0.categorical) }
         }

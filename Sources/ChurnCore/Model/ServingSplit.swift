@@ -7,14 +7,14 @@
 /// long as the fraction stays the same (raising it only moves customers from the champion to the challenger).
 /// A file without an id column hashes the row number's decimal text, which is what its output shows as id.
 /// (A class: a `Scorer` holds its split, which holds the challenger's `Scorer`.)
-public final class ServingSplit: Sendable {
-    public let challenger: Scorer
-    public let fraction: Double
+package final class ServingSplit: Sendable {
+    package let challenger: Scorer
+    package let fraction: Double
     /// Hashes below this go to the challenger.
     private let cutoff: UInt64
 
     /// - Parameter fraction: clamped to 0...1; 1 serves every row with the challenger.
-    public init(challenger: Scorer, fraction: Double) {
+    package init(challenger: Scorer, fraction: Double) {
         self.challenger = challenger
         self.fraction = min(1, max(0, fraction))
         // 2⁶⁴ × fraction, saturating: `UInt64(exactly:)` fails at 2⁶⁴ itself.
@@ -24,17 +24,17 @@ public final class ServingSplit: Sendable {
 
     /// Whether the row whose id has these bytes is served by the challenger.
     @inline(__always)
-    public func servesChallenger(id: UnsafeBufferPointer<UInt8>) -> Bool {
+    package func servesChallenger(id: UnsafeBufferPointer<UInt8>) -> Bool {
         fraction >= 1 || Self.hash(id) < cutoff
     }
 
-    public func servesChallenger(id: String) -> Bool {
+    package func servesChallenger(id: String) -> Bool {
         var id = id
         return id.withUTF8 { servesChallenger(id: $0) }
     }
 
     /// FNV-1a over `bytes`, finished with SplitMix64's mixer.
-    public static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    package static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in bytes { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         h = (h ^ (h >> 30)) &* 0xBF58_476D_1CE4_E5B9

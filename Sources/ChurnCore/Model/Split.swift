@@ -1,11 +1,11 @@
 /// A stratified, seeded partition of row indices into train, validation and test.
-public struct Split: Equatable, Sendable {
-    public var train: [Int]
-    public var validation: [Int]
-    public var test: [Int]
+package struct Split: Equatable, Sendable {
+    package var train: [Int]
+    package var validation: [Int]
+    package var test: [Int]
 
     /// Shuffles each class with `seed` and cuts it by the fractions, so every split keeps the positive rate.
-    public init(labels: [UInt8], validationFraction: Double, testFraction: Double, seed: UInt64) {
+    package init(labels: [UInt8], validationFraction: Double, testFraction: Double, seed: UInt64) {
         var random = RandomSource(seed: seed)
         var train: [Int] = []
         var validation: [Int] = []

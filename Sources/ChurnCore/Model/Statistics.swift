@@ -1,8 +1,8 @@
 /// Small numeric helpers shared by fitting and drift statistics.
-public enum Statistics {
+package enum Statistics {
     /// Median with numpy's rule (mean of the two middle values for an even count); 0 for no values.
     /// Reorders `values`.
-    public static func median(_ values: inout [Double]) -> Double {
+    package static func median(_ values: inout [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         values.sort()
         let mid = values.count / 2
@@ -10,7 +10,7 @@ public enum Statistics {
     }
 
     /// Quantile of sorted values by linear interpolation (numpy's default).
-    public static func quantile(sorted values: [Double], _ q: Double) -> Double {
+    package static func quantile(sorted values: [Double], _ q: Double) -> Double {
         guard !values.isEmpty else { return 0 }
         let position = q * Double(values.count - 1)
         let lower = Int(position.rounded(.down))
@@ -20,7 +20,7 @@ public enum Statistics {
     }
 
     @inline(__always)
-    public static func sigmoid(_ z: Double) -> Double {
+    package static func sigmoid(_ z: Double) -> Double {
         z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
     }
 }

@@ -3,15 +3,15 @@ import Foundation
 /// Trains every configured model family on one split and keeps the best on validation F1 as the candidate
 /// (a stratified split, a threshold tuned on validation, metrics on test). Pure apart from XGBoost's threads:
 /// data and time in, artifacts out.
-public struct Trainer: Sendable {
-    public var schema: Schema
-    public var training: Config.Training
-    public var xgboost: Config.XGBoost
-    public var gateF1: Double
+package struct Trainer: Sendable {
+    package var schema: Schema
+    package var training: Config.Training
+    package var xgboost: Config.XGBoost
+    package var gateF1: Double
     /// Threads XGBoost uses when `xgboost.nthread` is 0.
-    public var cores: Int
+    package var cores: Int
 
-    public init(config: Config, cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    package init(config: Config, cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.schema = config.schema
         self.training = config.training
         self.xgboost = config.xgboost
@@ -20,35 +20,35 @@ public struct Trainer: Sendable {
     }
 
     /// One family's outcome on the run's split: a complete artifact, so any family can be registered.
-    public struct FamilyResult: Sendable {
-        public var artifact: ModelArtifact
-        public var testProbabilities: [Double]
-        public var eligible: Bool
+    package struct FamilyResult: Sendable {
+        package var artifact: ModelArtifact
+        package var testProbabilities: [Double]
+        package var eligible: Bool
         /// Seconds to fit, tune and test this family alone.
-        public var seconds: Double
+        package var seconds: Double
 
-        public var family: String { artifact.family }
-        public var validationF1: Double { artifact.validationF1 }
-        public var metrics: Metrics { artifact.metrics }
+        package var family: String { artifact.family }
+        package var validationF1: Double { artifact.validationF1 }
+        package var metrics: Metrics { artifact.metrics }
     }
 
     /// The outcome of one run, with the split kept so a champion can be judged on the same rows.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The candidate: the family with the best validation F1.
-        public var artifact: ModelArtifact
-        public var split: Split
-        public var testProbabilities: [Double]
-        public var eligible: Bool
+        package var artifact: ModelArtifact
+        package var split: Split
+        package var testProbabilities: [Double]
+        package var eligible: Bool
         /// The families not chosen, in configuration order, trained on the same split.
-        public var alternatives: [FamilyResult]
+        package var alternatives: [FamilyResult]
     }
 
-    public enum Failure: Error, CustomStringConvertible, Equatable {
+    package enum Failure: Error, CustomStringConvertible, Equatable {
         case tooFewRows(Int)
         case oneClass(positives: Int, rows: Int)
         case xgboost(XGBoostError)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .tooFewRows(let rows):
                 return "only \(rows) labeled rows: need at least 50 to train, tune and test"
@@ -66,7 +66,7 @@ public struct Trainer: Sendable {
     ///   - now: seconds since 1970 when training finished (passed in: the core reads no clock).
     ///   - elapsed: wall seconds since the caller started loading; read before and after each family.
     ///   - progress: told when each family starts and after each boosting round.
-    public func train(
+    package func train(
         _ data: LabeledData, now: Double, elapsed: () -> Double, progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> Result {
         guard data.count >= 50 else { throw Failure.tooFewRows(data.count) }

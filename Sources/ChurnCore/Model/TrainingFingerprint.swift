@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// What a training run learned from, as one SHA-256: the sorted SHA-256s of its input files, every setting that
@@ -8,19 +7,17 @@ import Foundation
 ///
 /// Settings that only judge the candidate (the gate, the promotion rule) or say how to run (threads, folders,
 /// the daemon's timings) are left out: changing them does not make a different model.
-public struct TrainingFingerprint: Codable, Equatable, Sendable {
+package struct TrainingFingerprint: Codable, Equatable, Sendable {
     /// Lower-case hexadecimal SHA-256 of `basis`.
-    public let value: String
+    package let value: String
 
     /// - Parameter inputs: the SHA-256 of every input file (duplicates kept: a file given twice trains twice).
-    public init(inputs: [String], config: Config, version: String = churndVersion) {
+    package init(inputs: [String], config: Config, version: String = churndVersion) {
         let basis = Basis(inputs: inputs.sorted(), config: config, version: version)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        // Only strings, integers and finite numbers from a parsed configuration: encoding cannot fail on them,
-        // and if it ever did an empty basis would still give a stable (if coarse) fingerprint.
-        let bytes = (try? encoder.encode(basis)) ?? Data()
-        value = hexString(SHA256.hash(data: bytes))
+        // Only strings, integers and numbers from a parsed configuration: encoding cannot fail on them, and if
+        // it ever did an empty basis would still give a stable (if coarse) fingerprint.
+        let bytes = (try? JSONEncoder.canonical().encode(basis)) ?? Data()
+        value = sha256Hex(bytes)
     }
 
     /// Everything hashed, in a stable JSON form (sorted keys).

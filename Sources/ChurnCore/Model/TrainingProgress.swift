@@ -1,16 +1,16 @@
 /// Where a training run is, reported as it goes so a terminal can show a progress line and the daemon can log
 /// long runs. The core only calls the callback it is given; showing or logging is the caller's.
-public struct TrainingProgress: Equatable, Sendable {
+package struct TrainingProgress: Equatable, Sendable {
     /// Labeled rows read so far (while reading), or the rows the run trains on (after).
-    public var rows: Int
+    package var rows: Int
     /// The family being fitted; nil while the files are read.
-    public var family: String?
+    package var family: String?
     /// Boosting rounds (tree families) or solver passes over the data (logistic regression) finished so far.
-    public var round: Int?
+    package var round: Int?
     /// The most rounds a tree family may train (early stopping can end it sooner); nil for solver passes.
-    public var maxRounds: Int?
+    package var maxRounds: Int?
 
-    public init(rows: Int, family: String? = nil, round: Int? = nil, maxRounds: Int? = nil) {
+    package init(rows: Int, family: String? = nil, round: Int? = nil, maxRounds: Int? = nil) {
         self.rows = rows
         self.family = family
         self.round = round
@@ -19,7 +19,7 @@ public struct TrainingProgress: Equatable, Sendable {
 
     /// "read 320,000 rows", "560,000 rows · logistic_regression pass 3", "560,000 rows · xgboost round 37 of at
     /// most 300".
-    public var description: String {
+    package var description: String {
         guard let family else { return "read \(NumberFormat.grouped(rows)) rows" }
         var text = "\(NumberFormat.grouped(rows)) rows · \(family)"
         if let round {
@@ -30,19 +30,19 @@ public struct TrainingProgress: Equatable, Sendable {
 }
 
 /// Lets progress through at most once per `interval` seconds; time is passed in.
-public struct ProgressThrottle: Sendable {
-    public let interval: Double
+package struct ProgressThrottle: Sendable {
+    package let interval: Double
     private var last: Double?
 
     /// - Parameter startingAt: when given, the first report is due `interval` after it (the daemon logs only
     ///   runs that last); otherwise the first report is due at once.
-    public init(interval: Double, startingAt start: Double? = nil) {
+    package init(interval: Double, startingAt start: Double? = nil) {
         self.interval = interval
         self.last = start
     }
 
     /// True when a report is due at `now`; it then counts as made.
-    public mutating func isDue(at now: Double) -> Bool {
+    package mutating func isDue(at now: Double) -> Bool {
         if let last, now - last < interval { return false }
         last = now
         return true

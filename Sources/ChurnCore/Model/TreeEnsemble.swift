@@ -14,7 +14,7 @@ import Foundation
 /// The arithmetic is XGBoost's (1.7, `binary:logistic`): leaf values are added in single precision in tree
 /// order to the base margin, then `1 / (1 + expf(-x))`, so the probabilities are XGBoost's to the bit (the tests
 /// check this against the C library on every row, missing values included).
-public struct TreeEnsemble: Sendable {
+package struct TreeEnsemble: Sendable {
     /// One node: 16 bytes, four to a cache line.
     struct Node {
         /// Split value; NaN for a leaf, so that no comparison sends a row right.
@@ -35,14 +35,14 @@ public struct TreeEnsemble: Sendable {
     /// The base score in margin space: where every row's sum of leaves starts.
     let baseMargin: Float
     /// Input features the trees were trained on.
-    public let featureCount: Int
-    public var treeCount: Int { roots.count }
+    package let featureCount: Int
+    package var treeCount: Int { roots.count }
 
     /// Compiles the trees of `json`, XGBoost's JSON model format.
     ///
     /// - Throws: `XGBoostError` naming what this ensemble cannot represent (another objective or booster,
     ///   categorical splits) or why the JSON does not read as a model.
-    public init(json: String) throws(XGBoostError) {
+    package init(json: String) throws(XGBoostError) {
         let learner = try Self.decode(ModelFile<AllTrees>.self, json).learner
         let (features, base) = try learner.checked()
         featureCount = features
@@ -127,7 +127,7 @@ public struct TreeEnsemble: Sendable {
 
     /// Probabilities of `rows` rows of `width` float features (row-major; NaN is missing), written to `output`,
     /// on up to `threads` threads (each takes a contiguous share of at least 4,096 rows).
-    public func predict(
+    package func predict(
         _ features: UnsafeBufferPointer<Float>, rows: Int, width: Int, into output: UnsafeMutableBufferPointer<Float>,
         threads: Int = 1
     ) {
@@ -148,7 +148,7 @@ public struct TreeEnsemble: Sendable {
     /// one at a time, where a group's transposed copy would cost more than the walks. Eight trees are walked
     /// side by side (a leaf points at itself, so the shallower ones just stay put), and their leaves are added
     /// in tree order: the same bits as `predict`.
-    public func probability(_ row: UnsafeBufferPointer<Float>) -> Float {
+    package func probability(_ row: UnsafeBufferPointer<Float>) -> Float {
         precondition(row.count >= featureCount)
         let missing = row.prefix(featureCount).contains { $0.isNaN }
         return nodes.withUnsafeBufferPointer { nodes in
@@ -209,7 +209,7 @@ public struct TreeEnsemble: Sendable {
     }
 
     /// Probabilities of rows of doubles (converted to float, as XGBoost does).
-    public func predict(_ values: [Double], width: Int, threads: Int = 1) -> [Double] {
+    package func predict(_ values: [Double], width: Int, threads: Int = 1) -> [Double] {
         let rows = width == 0 ? 0 : values.count / width
         let features = values.map { Float($0) }
         var output = [Float](repeating: .nan, count: rows)
@@ -331,7 +331,7 @@ public struct TreeEnsemble: Sendable {
 extension TreeEnsemble {
     /// The number of features `json` expects, checked as `init(json:)` checks the model but without decoding
     /// its trees: for checking an artifact when it is loaded (its trees are compiled once, by the scorer).
-    public static func featureCount(json: String) throws(XGBoostError) -> Int {
+    package static func featureCount(json: String) throws(XGBoostError) -> Int {
         try decode(ModelFile<NoTrees>.self, json).learner.checked().features
     }
 

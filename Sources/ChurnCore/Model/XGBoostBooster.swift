@@ -1,13 +1,14 @@
 import CXGBoost
+import Foundation
 import Synchronization
 
 /// A failure reported by the XGBoost C library, with its message trimmed to what a user can act on.
-public struct XGBoostError: Error, CustomStringConvertible, Equatable {
+package struct XGBoostError: Error, CustomStringConvertible, Equatable {
     /// What churnd was doing, e.g. "training round 3".
-    public var operation: String
-    public var message: String
+    package var operation: String
+    package var message: String
 
-    public var description: String { "XGBoost failed while \(operation): \(message)" }
+    package var description: String { "XGBoost failed while \(operation): \(message)" }
 
     /// XGBoost's last error for this thread, without the timestamp, source location and stack trace it carries.
     static func last(_ operation: String) -> XGBoostError {
@@ -39,7 +40,7 @@ public struct XGBoostError: Error, CustomStringConvertible, Equatable {
 }
 
 /// XGBoost's version, e.g. "1.7.4".
-public func xgboostLibraryVersion() -> String {
+package func xgboostLibraryVersion() -> String {
     var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
     XGBoostVersion(&major, &minor, &patch)
     return "\(major).\(minor).\(patch)"
@@ -80,7 +81,7 @@ final class XGBoostMatrix {
 /// `@unchecked Sendable`: the handle is only touched inside `lock`, so a booster loaded once can be shared by
 /// concurrent scoring jobs; XGBoost's prediction buffers are per booster and per thread, and are copied out
 /// before the lock is released.
-public final class XGBoostBooster: @unchecked Sendable {
+package final class XGBoostBooster: @unchecked Sendable {
     private let handle: BoosterHandle
     private let lock = Mutex(())
 
@@ -100,7 +101,7 @@ public final class XGBoostBooster: @unchecked Sendable {
     }
 
     /// Loads a booster saved in XGBoost's JSON model format; `nthread` threads for prediction.
-    public init(json: String, nthread: Int) throws(XGBoostError) {
+    package init(json: String, nthread: Int) throws(XGBoostError) {
         var out: BoosterHandle?
         guard XGBoosterCreate(nil, 0, &out) == 0, let out else { throw XGBoostError.last("creating a booster") }
         handle = out
@@ -157,7 +158,7 @@ public final class XGBoostBooster: @unchecked Sendable {
     }
 
     /// The model in XGBoost's JSON format, as `Booster.save_model("model.json")` writes it.
-    public func json() throws(XGBoostError) -> String {
+    package func json() throws(XGBoostError) -> String {
         let text: String? = lock.withLock { _ in
             var length: UInt64 = 0
             var pointer: UnsafePointer<CChar>?
@@ -171,7 +172,7 @@ public final class XGBoostBooster: @unchecked Sendable {
     }
 
     /// Number of input features the model expects.
-    public func featureCount() throws(XGBoostError) -> Int {
+    package func featureCount() throws(XGBoostError) -> Int {
         var count: UInt64 = 0
         let status = lock.withLock { _ in XGBoosterGetNumFeature(handle, &count) }
         guard status == 0 else { throw XGBoostError.last("reading the feature count") }
@@ -179,7 +180,7 @@ public final class XGBoostBooster: @unchecked Sendable {
     }
 
     /// Number of boosting rounds in the model.
-    public func rounds() throws(XGBoostError) -> Int {
+    package func rounds() throws(XGBoostError) -> Int {
         var count: Int32 = 0
         let status = lock.withLock { _ in XGBoosterBoostedRounds(handle, &count) }
         guard status == 0 else { throw XGBoostError.last("reading the number of rounds") }

@@ -4,17 +4,17 @@
 /// best round found by early stopping, with the encoded feature names set. A Python user loads it with
 /// `xgboost.Booster(model_file=…)` and gets churnd's probabilities on rows encoded by the artifact's
 /// `preprocessing` (`churnd train` also writes it next to the artifact as `model.xgb.json`).
-public struct XGBoostModel: Codable, Equatable, Sendable {
-    public var booster: String
+package struct XGBoostModel: Codable, Equatable, Sendable {
+    package var booster: String
     /// Zero-based round with the lowest validation log loss (the last round when early stopping is off); the
     /// booster holds rounds `0...bestIteration`.
-    public var bestIteration: Int
+    package var bestIteration: Int
     /// Rounds trained before early stopping ended training.
-    public var roundsTrained: Int
+    package var roundsTrained: Int
     /// The parameters XGBoost was given (nthread included), for the record.
-    public var parameters: [String: String]
+    package var parameters: [String: String]
     /// Version of the XGBoost library that trained the booster.
-    public var libraryVersion: String
+    package var libraryVersion: String
 
     /// XGBoost parameters for binary churn from `settings`.
     static func parameters(_ settings: Config.XGBoost, seed: UInt64, nthread: Int) -> [(String, String)] {

@@ -3,40 +3,40 @@
 /// Rollback walks back through the versions the alias pointed to. A version that was rolled back *from* is
 /// skipped by later rollbacks until something moves the alias to it again, so repeated rollbacks keep going
 /// back (v4 → v3 → v2 …) instead of toggling between the last two versions.
-public struct AliasHistory: Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+package struct AliasHistory: Sendable, Equatable {
+    package enum Kind: String, Codable, Sendable {
         case promote
         case rollback
         /// The alias was removed (e.g. `challenger` when no version qualifies); audited as a move to nothing.
         case remove
     }
 
-    public struct Move: Sendable, Equatable {
-        public var from: Int?
-        public var to: Int
-        public var kind: Kind
+    package struct Move: Sendable, Equatable {
+        package var from: Int?
+        package var to: Int
+        package var kind: Kind
 
-        public init(from: Int?, to: Int, kind: Kind) {
+        package init(from: Int?, to: Int, kind: Kind) {
             self.from = from
             self.to = to
             self.kind = kind
         }
     }
 
-    public var alias: String
+    package var alias: String
     /// Oldest first.
-    public var moves: [Move]
+    package var moves: [Move]
 
-    public init(alias: String, moves: [Move]) {
+    package init(alias: String, moves: [Move]) {
         self.alias = alias
         self.moves = moves
     }
 
     /// The version the alias points to now.
-    public var current: Int? { moves.last?.to }
+    package var current: Int? { moves.last?.to }
 
     /// Versions that were rolled back from and not moved to since.
-    public var rolledBackFrom: Set<Int> {
+    package var rolledBackFrom: Set<Int> {
         var set: Set<Int> = []
         for move in moves {
             if move.kind == .rollback, let from = move.from { set.insert(from) }
@@ -46,7 +46,7 @@ public struct AliasHistory: Sendable, Equatable {
     }
 
     /// Every version the alias has pointed to, in order of first appearance.
-    public var versionsEver: [Int] {
+    package var versionsEver: [Int] {
         var seen: [Int] = []
         for version in moves.flatMap({ [$0.from, $0.to].compactMap { $0 } }) where !seen.contains(version) {
             seen.append(version)
@@ -56,7 +56,7 @@ public struct AliasHistory: Sendable, Equatable {
 
     /// Where a rollback without a version goes: the most recent earlier version that is neither the current
     /// one nor rolled back from. nil when there is none.
-    public var rollbackTarget: Int? {
+    package var rollbackTarget: Int? {
         guard let current else { return nil }
         let skipped = rolledBackFrom
         var earlier = moves.reversed().map(\.to)
@@ -65,7 +65,7 @@ public struct AliasHistory: Sendable, Equatable {
     }
 
     /// Why there is no rollback target, naming what the alias has been and what to do instead.
-    public func noTargetMessage(versions: [Int]) -> String {
+    package func noTargetMessage(versions: [Int]) -> String {
         let choices = "versions are \(NumberFormat.versions(versions))"
         guard let current else {
             return "\(alias) has no version yet: train one (churnd train) or promote one "

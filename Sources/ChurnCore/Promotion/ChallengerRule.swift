@@ -5,21 +5,21 @@
 /// trained on the champion's feature columns (so both can score the same rows), are not the champion, and were
 /// not rolled back from production (a version taken out of service should not come back through the side
 /// door), the one with the highest test F1; on a tie the newest. With no champion, any schema qualifies.
-public struct ChallengerRule: Sendable, Equatable {
-    public var gateF1: Double
+package struct ChallengerRule: Sendable, Equatable {
+    package var gateF1: Double
 
-    public init(gateF1: Double) {
+    package init(gateF1: Double) {
         self.gateF1 = gateF1
     }
 
     /// What the rule needs to know about one registered version.
-    public struct Candidate: Sendable, Equatable {
-        public var version: Int
-        public var testF1: Double
+    package struct Candidate: Sendable, Equatable {
+        package var version: Int
+        package var testF1: Double
         /// Identifies the feature columns, e.g. from `FeatureStatistics.schemaKey`.
-        public var schemaKey: String
+        package var schemaKey: String
 
-        public init(version: Int, testF1: Double, schemaKey: String) {
+        package init(version: Int, testF1: Double, schemaKey: String) {
             self.version = version
             self.testF1 = testF1
             self.schemaKey = schemaKey
@@ -30,7 +30,7 @@ public struct ChallengerRule: Sendable, Equatable {
     /// - Parameters:
     ///   - champion: the version at `production`, if any.
     ///   - excluded: versions that must not be the challenger (rolled back from production).
-    public func pick(_ versions: [Candidate], champion: Int?, excluded: Set<Int> = []) -> Candidate? {
+    package func pick(_ versions: [Candidate], champion: Int?, excluded: Set<Int> = []) -> Candidate? {
         let schema = champion.flatMap { number in versions.first { $0.version == number }?.schemaKey }
         var best: Candidate?
         for candidate in versions
@@ -51,7 +51,7 @@ public struct ChallengerRule: Sendable, Equatable {
     }
 
     /// The audit reason for moving the alias to `candidate` (or removing it when nil).
-    public static func reason(for candidate: Candidate?) -> String {
+    package static func reason(for candidate: Candidate?) -> String {
         guard let candidate else { return "no eligible version besides production: challenger removed" }
         return "best eligible version not serving: test F1 \(NumberFormat.fixed(candidate.testF1, 4))"
     }
@@ -59,7 +59,7 @@ public struct ChallengerRule: Sendable, Equatable {
 
 extension Array where Element == FeatureStatistics {
     /// The feature columns these statistics describe, as one comparable string ("numeric:a,categorical:b").
-    public var schemaKey: String {
+    package var schemaKey: String {
         filter { $0.kind != .probability }.map { "\($0.kind.rawValue):\($0.name)" }.joined(separator: ",")
     }
 }

@@ -1,7 +1,7 @@
 /// Number formatting for messages, independent of the locale: "3,000", "0.7312", "97%".
-public enum NumberFormat {
+package enum NumberFormat {
     /// Thousands separated by commas: "1,234,567".
-    public static func grouped(_ value: Int) -> String {
+    package static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {
@@ -12,7 +12,7 @@ public enum NumberFormat {
     }
 
     /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
-    public static func fixed(_ value: Double, _ decimals: Int) -> String {
+    package static func fixed(_ value: Double, _ decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()
@@ -26,7 +26,7 @@ public enum NumberFormat {
     /// `value` with at least `decimals` decimals, and more (up to 8) while rounding would hide which side of
     /// `threshold` it is on: a gain of 0.00497 against 0.005 prints "0.00497" (not "0.0050", which would read
     /// "0.0050 < 0.0050").
-    public static func fixed(_ value: Double, against threshold: Double, _ decimals: Int) -> String {
+    package static func fixed(_ value: Double, against threshold: Double, _ decimals: Int) -> String {
         var places = decimals
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
@@ -40,12 +40,12 @@ public enum NumberFormat {
     }
 
     /// A share as a whole percentage, rounded down so "100%" is never claimed for less than all.
-    public static func percent(_ share: Double) -> String {
+    package static func percent(_ share: Double) -> String {
         "\(Int((share * 100 + 1e-9).rounded(.down)))%"
     }
 
     /// Versions as "1–4" when consecutive, else "1, 2, 5"; "none" when empty.
-    public static func versions(_ versions: [Int]) -> String {
+    package static func versions(_ versions: [Int]) -> String {
         let sorted = versions.sorted()
         guard let first = sorted.first, let last = sorted.last else { return "none" }
         if sorted.count == 1 { return "\(first)" }

@@ -3,14 +3,14 @@
 /// Each row falls into one of 16 cells (the candidate's TP/FP/FN/TN outcome × the champion's), and F1 depends
 /// only on cell counts, so a resample draws row cells and never touches probabilities again. Resampling rows
 /// (not each model separately) keeps the pairing: a row that is hard for both moves both F1s together.
-public struct PairedBootstrap: Sendable, Equatable {
+package struct PairedBootstrap: Sendable, Equatable {
     /// Cell of each row: 4 × candidate outcome + champion outcome, outcomes as in `outcome(_:_:_:)`.
-    public let cells: [UInt8]
+    package let cells: [UInt8]
 
     /// - Parameters:
     ///   - labels: 1 positive, 0 negative, one per row.
     ///   - candidate, champion: each model's probabilities on the same rows, with its own threshold.
-    public init(
+    package init(
         labels: [UInt8], candidate: [Double], candidateThreshold: Double, champion: [Double],
         championThreshold: Double
     ) {
@@ -58,7 +58,7 @@ public struct PairedBootstrap: Sendable, Equatable {
 
     /// Share of `resamples` resamples in which the candidate's F1 is strictly higher than the champion's.
     /// Each resample draws `min(rows, maxRows)` rows with replacement, seeded by `seed`.
-    public func winShare(resamples: Int, maxRows: Int, seed: UInt64) -> Double {
+    package func winShare(resamples: Int, maxRows: Int, seed: UInt64) -> Double {
         let n = cells.count
         guard n > 0, resamples > 0 else { return 0 }
         let draws = min(n, max(1, maxRows))

@@ -6,15 +6,15 @@
 /// champion only when, on the candidate's
 /// test rows (the champion re-scored on them, each model at its own threshold), its F1 is higher by at least
 /// `minF1Gain` and higher in at least `confidence` of `resamples` paired bootstrap resamples of those rows.
-public struct PromotionPolicy: Sendable, Equatable {
-    public var gateF1: Double
-    public var minF1Gain: Double
-    public var confidence: Double
-    public var resamples: Int
-    public var maxRows: Int
-    public var seed: UInt64
+package struct PromotionPolicy: Sendable, Equatable {
+    package var gateF1: Double
+    package var minF1Gain: Double
+    package var confidence: Double
+    package var resamples: Int
+    package var maxRows: Int
+    package var seed: UInt64
 
-    public init(gateF1: Double, minF1Gain: Double, confidence: Double, resamples: Int, maxRows: Int, seed: UInt64) {
+    package init(gateF1: Double, minF1Gain: Double, confidence: Double, resamples: Int, maxRows: Int, seed: UInt64) {
         self.gateF1 = gateF1
         self.minF1Gain = minF1Gain
         self.confidence = confidence
@@ -24,7 +24,7 @@ public struct PromotionPolicy: Sendable, Equatable {
     }
 
     /// The configured policy; the bootstrap is seeded by the training seed so a decision repeats exactly.
-    public init(config: Config) {
+    package init(config: Config) {
         let p = config.promotion
         self.init(
             gateF1: p.gateF1, minF1Gain: p.minF1Gain, confidence: p.confidence, resamples: p.bootstrapResamples,
@@ -32,11 +32,11 @@ public struct PromotionPolicy: Sendable, Equatable {
     }
 
     /// One model's probabilities on the candidate's test rows, and the threshold it predicts with.
-    public struct Predictions: Sendable {
-        public var probabilities: [Double]
-        public var threshold: Double
+    package struct Predictions: Sendable {
+        package var probabilities: [Double]
+        package var threshold: Double
 
-        public init(probabilities: [Double], threshold: Double) {
+        package init(probabilities: [Double], threshold: Double) {
             self.probabilities = probabilities
             self.threshold = threshold
         }
@@ -44,12 +44,12 @@ public struct PromotionPolicy: Sendable, Equatable {
 
     /// The F1 of the best constant predictor on `labels`: always positive (2p/(1+p) for positive rate p), as
     /// always negative scores 0.
-    public static func constantF1(labels: [UInt8]) -> Double {
+    package static func constantF1(labels: [UInt8]) -> Double {
         Confusion(probabilities: [Double](repeating: 1, count: labels.count), labels: labels, threshold: 0.5).f1
     }
 
     /// Judges a candidate against the champion (nil when nothing serves yet) on the candidate's test rows.
-    public func judge(labels: [UInt8], candidate: Predictions, champion: Predictions?) -> Verdict {
+    package func judge(labels: [UInt8], candidate: Predictions, champion: Predictions?) -> Verdict {
         let candidateF1 = Confusion(
             probabilities: candidate.probabilities, labels: labels, threshold: candidate.threshold
         ).f1
@@ -97,7 +97,7 @@ public struct PromotionPolicy: Sendable, Equatable {
     /// The verdict when the champion cannot be judged on the candidate's rows (trained on another schema), from
     /// the candidate's verdict without a champion: kept when eligible, so a changed schema never silently
     /// replaces the serving model.
-    public func incomparable(_ alone: Verdict) -> Verdict {
+    package func incomparable(_ alone: Verdict) -> Verdict {
         var verdict = alone
         guard verdict.decision != .refused else { return verdict }
         verdict.decision = .kept
@@ -108,7 +108,7 @@ public struct PromotionPolicy: Sendable, Equatable {
     /// The verdict on a candidate trained on the same files and configuration as `version`, which production
     /// was rolled back from after a drift alert: refused whatever its figures, so only new labeled data can
     /// bring such a model back automatically (a person may still promote `version` by hand).
-    public func rolledBack(_ judged: Verdict, version: Int) -> Verdict {
+    package func rolledBack(_ judged: Verdict, version: Int) -> Verdict {
         var verdict = judged
         verdict.decision = .refused
         verdict.reason = .sameAsRolledBack

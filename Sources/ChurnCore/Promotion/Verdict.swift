@@ -1,6 +1,6 @@
 /// What the promotion policy decided about a candidate, with the numbers behind it.
-public struct Verdict: Codable, Equatable, Sendable {
-    public enum Decision: String, Codable, Sendable {
+package struct Verdict: Codable, Equatable, Sendable {
+    package enum Decision: String, Codable, Sendable {
         /// Eligible and now serving.
         case promoted
         /// Eligible and registered, but the champion keeps serving.
@@ -10,7 +10,7 @@ public struct Verdict: Codable, Equatable, Sendable {
         case refused
     }
 
-    public enum Reason: String, Codable, Sendable {
+    package enum Reason: String, Codable, Sendable {
         case firstEligible = "first_eligible"
         case beatsChampion = "beats_champion"
         case belowGate = "below_gate"
@@ -24,30 +24,30 @@ public struct Verdict: Codable, Equatable, Sendable {
         case sameAsRolledBack = "same_as_rolled_back"
     }
 
-    public var decision: Decision
-    public var reason: Reason
+    package var decision: Decision
+    package var reason: Reason
     /// Candidate F1 on its test rows.
-    public var candidateF1: Double
+    package var candidateF1: Double
     /// Test rows both models were judged on.
-    public var rows: Int
+    package var rows: Int
     /// Champion F1 on the candidate's test rows; nil without a champion.
-    public var championF1: Double?
-    public var gain: Double?
+    package var championF1: Double?
+    package var gain: Double?
     /// Share of bootstrap resamples in which the candidate's F1 was higher.
-    public var winShare: Double?
-    public var resamples: Int?
+    package var winShare: Double?
+    package var resamples: Int?
     /// Rows drawn per resample.
-    public var bootstrapRows: Int?
-    public var gateF1: Double
-    public var minF1Gain: Double
-    public var confidence: Double
+    package var bootstrapRows: Int?
+    package var gateF1: Double
+    package var minF1Gain: Double
+    package var confidence: Double
     /// F1 of the best constant predictor (always positive) on the same test rows; nil in verdicts recorded
     /// before the gate compared with it.
-    public var constantF1: Double?
+    package var constantF1: Double?
     /// With `sameAsRolledBack`: the version whose training data and configuration the candidate repeats.
-    public var rolledBackVersion: Int?
+    package var rolledBackVersion: Int?
 
-    public init(
+    package init(
         decision: Decision, reason: Reason, candidateF1: Double, rows: Int, gateF1: Double, minF1Gain: Double,
         confidence: Double
     ) {
@@ -67,7 +67,7 @@ public struct Verdict: Codable, Equatable, Sendable {
     ///   - champion: the version serving at `alias` when the candidate was judged.
     ///   - positive: what predicting the positive class means, for the constant predictor's name ("churn":
     ///     "always-churn").
-    public func sentence(candidate: Int?, champion: Int?, alias: String = "production", positive: String = "churn")
+    package func sentence(candidate: Int?, champion: Int?, alias: String = "production", positive: String = "churn")
         -> String
     {
         typealias F = NumberFormat

@@ -199,7 +199,7 @@ final class DriftService: Service {
         let page =
             report.alert
             ? DriftReportPage(
-                report: report, decision: decision, checkedAt: DriftReports.format(now, "yyyy-MM-dd HH:mm:ss 'UTC'"),
+                report: report, decision: decision, checkedAt: CalendarTime.utcText(now.timeIntervalSince1970),
                 modelVersion: String(version))
             : nil
         try DriftReports(directory: paths.reports).write(record, page: page, at: now)

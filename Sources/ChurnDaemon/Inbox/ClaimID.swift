@@ -7,13 +7,13 @@ import Synchronization
 /// Names a claimed input for its whole life: `processing/<id>.<name>`, the staged outputs
 /// `.<id>.<kind>.<stem>.tmp`, then `archive/<id>.<name>`. Sixteen hex digits of wall-clock nanoseconds,
 /// bumped past the last one issued, so ids are unique across restarts and sort by claim time.
-public struct ClaimID: Hashable, Sendable, CustomStringConvertible {
-    public let text: String
+package struct ClaimID: Hashable, Sendable, CustomStringConvertible {
+    package let text: String
 
     private static let last = Atomic<UInt64>(0)
 
     /// A fresh id.
-    public static func next() -> ClaimID {
+    package static func next() -> ClaimID {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let wall = UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
@@ -32,23 +32,23 @@ public struct ClaimID: Hashable, Sendable, CustomStringConvertible {
         text = String(repeating: "0", count: max(0, 16 - digits.count)) + digits
     }
 
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         guard text.utf8.count == 16, text.utf8.allSatisfy({ ClaimID.isHexDigit($0) }) else { return nil }
         self.text = String(text)
     }
 
-    public var description: String { text }
+    package var description: String { text }
 
     /// When the claim was made: seconds since 1970 on the wall clock (the id's nanoseconds).
-    public var seconds: Double {
+    package var seconds: Double {
         Double(UInt64(text, radix: 16) ?? 0) / 1e9
     }
 
     /// The name of a claimed file: `<id>.<original name>`.
-    public func fileName(for original: String) -> String { "\(text).\(original)" }
+    package func fileName(for original: String) -> String { "\(text).\(original)" }
 
     /// Splits `<id>.<original name>`, or nil for names that are not claimed files.
-    public static func parse(fileName: String) -> (ClaimID, original: String)? {
+    package static func parse(fileName: String) -> (ClaimID, original: String)? {
         let bytes = Array(fileName.utf8)
         guard bytes.count > 17, bytes[16] == UInt8(ascii: "."), let id = ClaimID(fileName.prefix(16)) else {
             return nil
@@ -57,7 +57,7 @@ public struct ClaimID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Splits a staged output name `.<id>.<kind>.<stem>.tmp`.
-    public static func parse(stagedName name: String) -> (ClaimID, kind: String, stem: String)? {
+    package static func parse(stagedName name: String) -> (ClaimID, kind: String, stem: String)? {
         guard name.hasPrefix("."), name.hasSuffix(".tmp"),
             let (id, rest) = parse(fileName: String(name.dropFirst()))
         else { return nil }

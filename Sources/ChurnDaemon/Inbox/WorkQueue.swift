@@ -4,44 +4,44 @@
 ///   (a new file with the same name may have arrived behind the one in hand).
 /// - Files of `bigThreshold` bytes or more use at most `slots - 1` workers, so one big file never starves the
 ///   small ones behind it.
-public struct WorkQueue: Sendable {
-    public enum Source: Hashable, Sendable {
+package struct WorkQueue: Sendable {
+    package enum Source: Hashable, Sendable {
         /// A file still in the inbox, by name.
         case inbox(String)
         /// A file already claimed into `state/processing/` (left by a crash, or waiting for disk space).
         case claimed(String)
     }
 
-    public struct Item: Hashable, Sendable {
-        public var source: Source
-        public var size: Int
+    package struct Item: Hashable, Sendable {
+        package var source: Source
+        package var size: Int
 
-        public init(_ source: Source, size: Int) {
+        package init(_ source: Source, size: Int) {
             self.source = source
             self.size = size
         }
     }
 
-    public let slots: Int
-    public let bigThreshold: Int
+    package let slots: Int
+    package let bigThreshold: Int
     private var waiting: [Item] = []
     private var waitingSources: Set<Source> = []
     private var running: [Item?]
     private var offeredAgain: Set<Source> = []
 
-    public init(slots: Int, bigThreshold: Int = 16 << 20) {
+    package init(slots: Int, bigThreshold: Int = 16 << 20) {
         self.slots = max(1, slots)
         self.bigThreshold = bigThreshold
         running = Array(repeating: nil, count: max(1, slots))
     }
 
-    public var waitingCount: Int { waiting.count }
-    public var runningCount: Int { running.count { $0 != nil } }
-    public var isIdle: Bool { waiting.isEmpty && runningCount == 0 }
+    package var waitingCount: Int { waiting.count }
+    package var runningCount: Int { running.count { $0 != nil } }
+    package var isIdle: Bool { waiting.isEmpty && runningCount == 0 }
 
     /// Adds work unless it is already waiting. Returns false when nothing was added.
     @discardableResult
-    public mutating func add(_ item: Item) -> Bool {
+    package mutating func add(_ item: Item) -> Bool {
         if running.contains(where: { $0?.source == item.source }) {
             offeredAgain.insert(item.source)
             return false
@@ -52,13 +52,13 @@ public struct WorkQueue: Sendable {
     }
 
     /// Puts work back at the front (it was taken but could not run yet).
-    public mutating func putBack(_ item: Item) {
+    package mutating func putBack(_ item: Item) {
         guard waitingSources.insert(item.source).inserted else { return }
         waiting.insert(item, at: 0)
     }
 
     /// The next item to start and the free slot to run it on, or nil when all slots are busy or nothing may run.
-    public mutating func next() -> (slot: Int, item: Item)? {
+    package mutating func next() -> (slot: Int, item: Item)? {
         guard let slot = running.firstIndex(where: { $0 == nil }) else { return nil }
         let bigRunning = running.count { ($0?.size ?? 0) >= bigThreshold }
         let bigAllowed = slots == 1 || bigRunning < slots - 1
@@ -71,7 +71,7 @@ public struct WorkQueue: Sendable {
 
     /// Frees a slot. Returns the finished item when it was offered again while running, so the caller can
     /// offer it once more.
-    public mutating func finish(slot: Int) -> Item? {
+    package mutating func finish(slot: Int) -> Item? {
         guard slots > slot, let item = running[slot] else { return nil }
         running[slot] = nil
         return offeredAgain.remove(item.source) != nil ? item : nil

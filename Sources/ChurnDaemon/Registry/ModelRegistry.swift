@@ -7,7 +7,7 @@ import ChurnCore
 /// What the daemon needs from the model registry, and nothing more: which version serves, its artifact, and
 /// a way to run one training + judgement. The daemon never reads registry storage itself, so the file-based
 /// stand-in below and the SQLite registry are interchangeable.
-public protocol ModelRegistry: Sendable {
+package protocol ModelRegistry: Sendable {
     /// Version serving under `production` now, or nil. Called about once a second, and before a file when
     /// `changeStamp()` cannot rule out a change: must be cheap.
     func servingVersion() throws -> Int?
@@ -42,14 +42,14 @@ public protocol ModelRegistry: Sendable {
 }
 
 /// A recorded training run, as the daemon's log names it.
-public struct PriorRun: Equatable, Sendable {
-    public var id: Int64
+package struct PriorRun: Equatable, Sendable {
+    package var id: Int64
     /// "promoted v4", "kept v5", "refused", "failed".
-    public var outcome: String
+    package var outcome: String
     /// Seconds since 1970.
-    public var finishedAt: Double
+    package var finishedAt: Double
 
-    public init(id: Int64, outcome: String, finishedAt: Double) {
+    package init(id: Int64, outcome: String, finishedAt: Double) {
         self.id = id
         self.outcome = outcome
         self.finishedAt = finishedAt
@@ -57,20 +57,20 @@ public struct PriorRun: Equatable, Sendable {
 }
 
 /// What the status line says about a training run.
-public struct TrainingNote: Equatable, Sendable {
-    public enum Outcome: String, Sendable {
+package struct TrainingNote: Equatable, Sendable {
+    package enum Outcome: String, Sendable {
         case promoted, kept, refused, failed
     }
 
-    public var outcome: Outcome
+    package var outcome: Outcome
     /// The version the run registered (promoted or kept).
-    public var version: Int?
+    package var version: Int?
     /// The version serving when the run judged its candidate.
-    public var champion: Int?
+    package var champion: Int?
     /// Seconds since 1970.
-    public var finishedAt: Double
+    package var finishedAt: Double
 
-    public init(outcome: Outcome, version: Int?, champion: Int?, finishedAt: Double) {
+    package init(outcome: Outcome, version: Int?, champion: Int?, finishedAt: Double) {
         self.outcome = outcome
         self.version = version
         self.champion = champion
@@ -78,7 +78,7 @@ public struct TrainingNote: Equatable, Sendable {
     }
 
     /// "promoted v4", "kept v3 over v5", "refused: not promotable", "failed".
-    public var summary: String {
+    package var summary: String {
         switch outcome {
         case .promoted: return version.map { "promoted v\($0)" } ?? "promoted"
         case .kept:
@@ -91,22 +91,22 @@ public struct TrainingNote: Equatable, Sendable {
 }
 
 extension ModelRegistry {
-    public func changeStamp() -> [FileStamp]? { nil }
-    public func lastTraining() throws -> TrainingNote? { nil }
+    package func changeStamp() -> [FileStamp]? { nil }
+    package func lastTraining() throws -> TrainingNote? { nil }
     /// Stand-ins keep no fingerprints: every request trains.
-    public func previousRun(files: [String]) throws -> PriorRun? { nil }
+    package func previousRun(files: [String]) throws -> PriorRun? { nil }
     /// Stand-ins keep no audit log.
-    public func versionLeftByDriftRollback() throws -> Int? { nil }
+    package func versionLeftByDriftRollback() throws -> Int? { nil }
 }
 
 /// Identity, size and modification time of a file (all zero when it does not exist).
-public struct FileStamp: Equatable, Sendable {
-    public var device: UInt64 = 0
-    public var inode: UInt64 = 0
-    public var size: Int64 = 0
-    public var modified: Int64 = 0
+package struct FileStamp: Equatable, Sendable {
+    package var device: UInt64 = 0
+    package var inode: UInt64 = 0
+    package var size: Int64 = 0
+    package var modified: Int64 = 0
 
-    public init(path: String) {
+    package init(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return }
         device = UInt64(info.st_dev)
@@ -118,15 +118,15 @@ public struct FileStamp: Equatable, Sendable {
 
 extension ModelRegistry {
     /// Stand-ins keep no live outcomes.
-    public func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
+    package func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
         -> String
     {
         "ignored: this registry keeps no live outcomes"
     }
 
     /// Stand-ins keep no alias history: only lines that name a version number are attributed.
-    public func attribution() throws -> VersionAttribution { VersionAttribution(model: "") }
+    package func attribution() throws -> VersionAttribution { VersionAttribution(model: "") }
 
     /// Stand-ins without a challenger never shadow-score.
-    public func challengerVersion() throws -> Int? { nil }
+    package func challengerVersion() throws -> Int? { nil }
 }

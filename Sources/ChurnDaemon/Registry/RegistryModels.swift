@@ -5,16 +5,16 @@ import ChurnStore
 /// database files are unchanged, see `changeStamp()`), artifacts are
 /// SHA-verified on load (the `ModelCache` loads each version once), and training goes through the same
 /// `ModelLifecycle` as `churnd train`, with the configuration current at the time of the run.
-public struct RegistryModels: ModelRegistry {
+package struct RegistryModels: ModelRegistry {
     private let lifecycle: ModelLifecycle
     private let config: @Sendable () -> Config
 
-    public init(root: String, config: @escaping @Sendable () -> Config) throws {
+    package init(root: String, config: @escaping @Sendable () -> Config) throws {
         self.lifecycle = try ModelLifecycle(root: root, config: config())
         self.config = config
     }
 
-    public func servingVersion() throws -> Int? {
+    package func servingVersion() throws -> Int? {
         try lifecycle.servingVersion()
     }
 
@@ -22,20 +22,20 @@ public struct RegistryModels: ModelRegistry {
     /// rewrites it from the start), so a commit changes the log's size or modification time. The time has the
     /// kernel's coarse granularity, so two commits a few milliseconds apart may leave the same stamp when the
     /// second one rewrites a restarted log; `ModelCache` asks `servingVersion()` at least once a second anyway.
-    public func changeStamp() -> [FileStamp]? {
+    package func changeStamp() -> [FileStamp]? {
         let path = lifecycle.registry.path
         return [FileStamp(path: path), FileStamp(path: path + "-wal")]
     }
 
-    public func challengerVersion() throws -> Int? {
+    package func challengerVersion() throws -> Int? {
         try lifecycle.servingVersion(alias: AliasName.challenger)
     }
 
-    public func artifact(version: Int) throws -> ModelArtifact {
+    package func artifact(version: Int) throws -> ModelArtifact {
         try lifecycle.loadArtifact(version: version)
     }
 
-    public func lastTraining() throws -> TrainingNote? {
+    package func lastTraining() throws -> TrainingNote? {
         guard let run = try lifecycle.status().lastRun,
             let outcome = TrainingNote.Outcome(rawValue: run.outcome.rawValue)
         else { return nil }
@@ -43,20 +43,20 @@ public struct RegistryModels: ModelRegistry {
             outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)
     }
 
-    public func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String {
+    package func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
         let outcome = try current.train(files: files, actor: .daemon, progress: progress)
         let refused = outcome.refusedFiles.count
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
 
-    public func previousRun(files: [String]) throws -> PriorRun? {
+    package func previousRun(files: [String]) throws -> PriorRun? {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
         guard let run = try current.previousRun(files: files), let id = run.id else { return nil }
         return PriorRun(id: id, outcome: run.briefOutcome, finishedAt: run.finishedAt)
     }
 
-    public func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
+    package func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
         -> String
     {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
@@ -64,17 +64,17 @@ public struct RegistryModels: ModelRegistry {
             .summary
     }
 
-    public func attribution() throws -> VersionAttribution {
+    package func attribution() throws -> VersionAttribution {
         try lifecycle.registry.attribution(model: lifecycle.modelName)
     }
 
-    public func rollback(reason: String) throws -> (from: Int, to: Int) {
+    package func rollback(reason: String) throws -> (from: Int, to: Int) {
         let from = try lifecycle.servingVersion()
         let change = try lifecycle.rollback(actor: .daemon, reason: reason, cause: .driftAlert)
         return (from ?? change.version, change.version)
     }
 
-    public func versionLeftByDriftRollback() throws -> Int? {
+    package func versionLeftByDriftRollback() throws -> Int? {
         guard
             let last = try lifecycle.registry.history(
                 model: lifecycle.modelName, alias: AliasName.production, limit: 1

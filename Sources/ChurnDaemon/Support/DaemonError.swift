@@ -1,7 +1,7 @@
 import ChurnCore
 
 /// Why the daemon cannot start or go on; each message says what to do.
-public enum DaemonError: Error, CustomStringConvertible, Equatable {
+package enum DaemonError: Error, CustomStringConvertible, Equatable {
     /// A watched folder is on a file system whose changes inotify cannot see.
     case unwatchableFileSystem(path: String, kind: String)
     /// Claiming renames files between these folders, so they must share a file system.
@@ -11,7 +11,7 @@ public enum DaemonError: Error, CustomStringConvertible, Equatable {
     /// `churnd run` found another daemon holding the root's lock (its pid and start time, when it wrote them).
     case anotherInstance(pid: Int32?, root: String, since: String?)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unwatchableFileSystem(let path, let kind):
             return "\(path) is on \(kind), where inotify does not see changes made by other machines; "

@@ -1,20 +1,18 @@
 import ChurnCore
 
 /// Every folder the daemon uses, resolved against the root directory.
-public struct DaemonPaths: Equatable, Sendable {
-    public var root: String
-    public var inbox: String
-    public var outbox: String
-    public var data: String
-    public var logs: String
+package struct DaemonPaths: Equatable, Sendable {
+    package var root: String
+    package var inbox: String
+    package var outbox: String
+    package var data: String
+    package var logs: String
     /// Label files for live F1: the schema's id and label columns.
-    public var labels: String
-    public var state: String
+    package var labels: String
+    package var state: String
 
-    public init(root: String, config: Config) {
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : (root == "." ? path : "\(root)/\(path)")
-        }
+    package init(root: String, config: Config) {
+        func resolve(_ path: String) -> String { Config.Paths.resolve(path, root: root) }
         self.root = root
         inbox = resolve(config.paths.inbox)
         outbox = resolve(config.paths.outbox)
@@ -25,22 +23,22 @@ public struct DaemonPaths: Equatable, Sendable {
     }
 
     /// Claimed inputs being scored: `<claim>.<name>`.
-    public var processing: String { "\(state)/processing" }
+    package var processing: String { "\(state)/processing" }
     /// Scored inputs: `<claim>.<name>`.
-    public var archive: String { "\(state)/archive" }
+    package var archive: String { "\(state)/archive" }
     /// Refused inputs and training files, each with a `.reason.txt`.
-    public var quarantine: String { "\(state)/quarantine" }
+    package var quarantine: String { "\(state)/quarantine" }
 
     /// Label files already joined: `<claim>.<name>`.
-    public var labelArchive: String { "\(state)/labels" }
+    package var labelArchive: String { "\(state)/labels" }
 
     /// Drift reports: `drift-<time>.json`, and `.html` for alerts.
-    public var reports: String { "\(state)/reports" }
+    package var reports: String { "\(state)/reports" }
     /// Held (`flock`) by the one daemon running on this root; says its pid and start time.
-    public var lock: String { "\(state)/churnd.lock" }
+    package var lock: String { "\(state)/churnd.lock" }
 
     /// Folders created at start.
-    public var all: [String] {
+    package var all: [String] {
         [inbox, outbox, data, logs, labels, state, processing, archive, quarantine, labelArchive]
     }
 }

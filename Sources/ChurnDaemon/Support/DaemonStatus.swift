@@ -1,3 +1,4 @@
+import ChurnCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -66,7 +67,5 @@ func clockTime(at seconds: Double? = nil) -> String {
     var now = seconds.map { time_t($0) } ?? time(nil)
     var parts = tm()
     localtime_r(&now, &parts)
-    let hour = parts.tm_hour < 10 ? "0\(parts.tm_hour)" : "\(parts.tm_hour)"
-    let minute = parts.tm_min < 10 ? "0\(parts.tm_min)" : "\(parts.tm_min)"
-    return "\(hour):\(minute)"
+    return CalendarTime(parts).hourMinute
 }

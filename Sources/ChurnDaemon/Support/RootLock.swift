@@ -12,15 +12,15 @@ import ChurnStore
 /// ownerless and recovery may finish it. The file says who holds it (pid, start time) so a second start can
 /// say so; it is rewritten by each holder and never deleted (deleting it would let two daemons lock two files).
 /// Other commands never take it: they do not touch what the daemon owns.
-public final class RootLock: Sendable {
+package final class RootLock: Sendable {
     private let fd: Int32
-    public let path: String
+    package let path: String
 
     /// Takes the lock or throws `DaemonError.anotherInstance` at once, without waiting.
     /// - Parameters:
     ///   - root: the root directory, as the message names it.
     ///   - now: seconds since 1970, written as the start time.
-    public init(path: String, root: String, now: Double) throws {
+    package init(path: String, root: String, now: Double) throws {
         self.path = path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw ChurnError.io(path: path, operation: "open", errno: errno) }
@@ -32,7 +32,7 @@ public final class RootLock: Sendable {
             throw Self.heldBy(path: path, root: root)
         }
         self.fd = fd
-        let text = "pid \(getpid())\nsince \(Self.format(now))\nroot \(Self.absolute(root))\n"
+        let text = "pid \(getpid())\nsince \(CalendarTime.utcText(now))\nroot \(Self.absolute(root))\n"
         let written = Array(text.utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         guard written == text.utf8.count, ftruncate(fd, off_t(written)) == 0 else {
             let code = errno
@@ -60,16 +60,6 @@ public final class RootLock: Sendable {
             if fields["pid"] != nil, fields["since"] != nil { break }
         }
         return .anotherInstance(pid: fields["pid"].flatMap { Int32($0) }, root: absolute(root), since: fields["since"])
-    }
-
-    /// "2026-12-03 05:40:12 UTC".
-    static func format(_ seconds: Double) -> String {
-        var time = time_t(seconds.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) UTC"
     }
 
     /// `root` with symbolic links and `.` resolved, or as given when it cannot be.

@@ -1,3 +1,4 @@
+import ChurnCore
 import Logging
 
 #if canImport(Glibc)
@@ -7,22 +8,22 @@ import Logging
 /// One line per event on standard error. Under systemd (JOURNAL_STREAM set) each line starts with its
 /// syslog priority (`<6>`) so journald files it right and adds its own timestamp; elsewhere lines carry a
 /// UTC timestamp and the level.
-public struct StderrLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+package struct StderrLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
     private let journald: Bool
 
-    public init(label: String, level: Logger.Level = .info, journald: Bool? = nil) {
+    package init(label: String, level: Logger.Level = .info, journald: Bool? = nil) {
         self.logLevel = level
         self.journald = journald ?? (getenv("JOURNAL_STREAM") != nil)
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var line = journald ? "<\(Self.priority(event.level))>" : "\(Self.timestamp()) \(event.level) "
         line += "\(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
@@ -50,14 +51,8 @@ public struct StderrLogHandler: LogHandler {
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let millis = Int(now.tv_nsec / 1_000_000)
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
+        let time = CalendarTime(utcSeconds: Int(now.tv_sec), millisecond: Int(now.tv_nsec / 1_000_000))
+        return "\(time.date())T\(time.clock()).\(time.milliseconds)Z"
     }
 }
 

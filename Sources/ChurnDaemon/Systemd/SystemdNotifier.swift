@@ -6,21 +6,21 @@ import CSystemd
 
 /// The daemon's side of systemd's notify protocol (sd_notify(3)), through libsystemd. Without NOTIFY_SOCKET
 /// every call does nothing.
-public struct SystemdNotifier: Sendable {
-    public init() {}
+package struct SystemdNotifier: Sendable {
+    package init() {}
 
-    public var isEnabled: Bool { getenv("NOTIFY_SOCKET") != nil }
+    package var isEnabled: Bool { getenv("NOTIFY_SOCKET") != nil }
 
-    public func ready() { send("READY=1") }
-    public func stopping() { send("STOPPING=1") }
-    public func watchdog() { send("WATCHDOG=1") }
+    package func ready() { send("READY=1") }
+    package func stopping() { send("STOPPING=1") }
+    package func watchdog() { send("WATCHDOG=1") }
 
-    public func status(_ text: String) {
+    package func status(_ text: String) {
         send("STATUS=" + text.replacingNewlines())
     }
 
     /// Half the watchdog timeout systemd set for us (WATCHDOG_USEC), or nil when there is no watchdog.
-    public var watchdogPingInterval: Double? {
+    package var watchdogPingInterval: Double? {
         var microseconds: UInt64 = 0
         guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
         return Double(microseconds) / 2_000_000

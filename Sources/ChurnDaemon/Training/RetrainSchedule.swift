@@ -4,29 +4,29 @@
 ///   than `maxWait` after the first file of the burst: a burst makes one run.
 /// - One training at a time. Files arriving during a run make exactly one more run after it, once their own
 ///   quiet period is over.
-public struct RetrainSchedule: Equatable, Sendable {
-    public enum State: Equatable, Sendable {
+package struct RetrainSchedule: Equatable, Sendable {
+    package enum State: Equatable, Sendable {
         case idle
         case waiting(first: Double, last: Double)
         case training(next: Burst?)
     }
 
-    public struct Burst: Equatable, Sendable {
-        public var first: Double
-        public var last: Double
+    package struct Burst: Equatable, Sendable {
+        package var first: Double
+        package var last: Double
     }
 
-    public var quiet: Double
-    public var maxWait: Double
-    public private(set) var state: State = .idle
+    package var quiet: Double
+    package var maxWait: Double
+    package private(set) var state: State = .idle
 
-    public init(quiet: Double, maxWait: Double) {
+    package init(quiet: Double, maxWait: Double) {
         self.quiet = quiet
         self.maxWait = max(quiet, maxWait)
     }
 
     /// A new, valid labeled file arrived at `now`.
-    public mutating func fileArrived(at now: Double) {
+    package mutating func fileArrived(at now: Double) {
         switch state {
         case .idle:
             state = .waiting(first: now, last: now)
@@ -38,7 +38,7 @@ public struct RetrainSchedule: Equatable, Sendable {
     }
 
     /// Asks for a run as soon as possible (e.g. at start-up with no serving model).
-    public mutating func requestNow(at now: Double) {
+    package mutating func requestNow(at now: Double) {
         switch state {
         case .idle, .waiting:
             state = .waiting(first: now - maxWait, last: now - quiet)
@@ -48,25 +48,25 @@ public struct RetrainSchedule: Equatable, Sendable {
     }
 
     /// When the pending run is due, or nil when none is pending (or a run is going on).
-    public var deadline: Double? {
+    package var deadline: Double? {
         guard case .waiting(let first, let last) = state else { return nil }
         return min(last + quiet, first + maxWait)
     }
 
     /// Starts a run if one is due at `now`. Returns true when the caller must start training.
-    public mutating func startIfDue(at now: Double) -> Bool {
+    package mutating func startIfDue(at now: Double) -> Bool {
         guard let deadline, now >= deadline else { return false }
         state = .training(next: nil)
         return true
     }
 
     /// The run finished (whatever its outcome).
-    public mutating func trainingFinished() {
+    package mutating func trainingFinished() {
         guard case .training(let next) = state else { return }
         state = next.map { .waiting(first: $0.first, last: $0.last) } ?? .idle
     }
 
-    public var isTraining: Bool {
+    package var isTraining: Bool {
         if case .training = state { return true }
         return false
     }

@@ -72,7 +72,7 @@ final class TrainingService: Service {
     private func metadata(_ run: PriorRun, files: Int) -> Logger.Metadata {
         [
             "files": "\(files)", "run": "\(run.id)", "outcome": "\(run.outcome)",
-            "at": "\(RootLock.format(run.finishedAt))",
+            "at": "\(CalendarTime.utcText(run.finishedAt))",
         ]
     }
 

@@ -2,9 +2,9 @@ import CInotifyTools
 
 /// Tells file systems inotify cannot fully see (changes made by other machines never raise events) from the
 /// rest, by `statfs` f_type.
-public enum FileSystemKind {
+package enum FileSystemKind {
     /// A human name for an unwatchable file system at `path`, or nil when inotify works there.
-    public static func unwatchable(at path: String) -> String? {
+    package static func unwatchable(at path: String) -> String? {
         var info = statfs()
         guard statfs(path, &info) == 0 else { return nil }
         return name(ofMagic: UInt64(UInt(bitPattern: Int(info.f_type))))

@@ -7,19 +7,19 @@ import Synchronization
 
 /// Which files a periodic scan may take: only those with the same stamp at two scans in a row, so a file still
 /// being written is never taken. Pure: stamps in, names out.
-public struct SettleTracker<Stamp: Equatable & Sendable>: Sendable {
+package struct SettleTracker<Stamp: Equatable & Sendable>: Sendable {
     /// Report a settled file again only after it changed (for folders whose files stay, like `watch/data/`);
     /// otherwise at every scan while it is there (the inbox, whose files are moved away once taken).
-    public let once: Bool
+    package let once: Bool
     private var previous: [String: Stamp] = [:]
     private var reported: [String: Stamp] = [:]
 
-    public init(once: Bool) {
+    package init(once: Bool) {
         self.once = once
     }
 
     /// The settled names among `current` (name → stamp), sorted.
-    public mutating func settled(in current: [String: Stamp]) -> [String] {
+    package mutating func settled(in current: [String: Stamp]) -> [String] {
         defer { previous = current }
         var names = current.keys.sorted().filter { previous[$0] == current[$0] }
         if once {
@@ -31,7 +31,7 @@ public struct SettleTracker<Stamp: Equatable & Sendable>: Sendable {
     }
 
     /// Takes `current` as already seen and reported: files present at start-up are not news.
-    public mutating func baseline(_ current: [String: Stamp]) {
+    package mutating func baseline(_ current: [String: Stamp]) {
         previous = current
         reported = current
     }

@@ -10,24 +10,24 @@ import Synchronization
 /// this type owns: every library call happens there, each event is copied out at once and sent through an
 /// `AsyncStream`. Only one watcher may exist per process. The library's timeout is whole seconds (0 blocks
 /// forever), so the thread wakes once a second to beat its heartbeat and notice `stop()`.
-public final class InotifyWatcher: Sendable {
-    public enum Event: Equatable, Sendable {
+package final class InotifyWatcher: Sendable {
+    package enum Event: Equatable, Sendable {
         case file(WatchRole, String)
         /// Events may have been lost (overflow, folders replaced): the watches were set again; scan the folders.
         case rescan(reason: String)
     }
 
-    public struct Folder: Equatable, Sendable {
-        public var path: String
-        public var role: WatchRole
+    package struct Folder: Equatable, Sendable {
+        package var path: String
+        package var role: WatchRole
 
-        public init(path: String, role: WatchRole) {
+        package init(path: String, role: WatchRole) {
             self.path = path
             self.role = role
         }
     }
 
-    public let events: AsyncStream<Event>
+    package let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
     private let folders: [Folder]
     private let stopping = Atomic<Bool>(false)

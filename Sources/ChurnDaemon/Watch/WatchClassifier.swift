@@ -3,7 +3,7 @@ import ChurnStore
 
 /// The folders the daemon watches and what an inotify event on them means. Pure, so every rule is testable
 /// without touching libinotifytools' process-global state.
-public enum WatchRole: String, Sendable {
+package enum WatchRole: String, Sendable {
     case inbox
     case data
     case logs
@@ -13,7 +13,7 @@ public enum WatchRole: String, Sendable {
     var watchesSubdirectories: Bool { self == .logs }
 }
 
-public enum WatchAction: Equatable, Sendable {
+package enum WatchAction: Equatable, Sendable {
     case ignore
     /// A complete file (closed after writing, renamed in, or a non-regular entry that is complete at birth).
     case file(String)
@@ -24,7 +24,7 @@ public enum WatchAction: Equatable, Sendable {
     case rewatch(reason: String)
 }
 
-public enum WatchClassifier {
+package enum WatchClassifier {
     /// Events asked for on watched folders. IN_CREATE only tells about subdirectories and entries that are
     /// complete when created (symlinks, FIFOs, devices); a regular file is never taken on IN_CREATE.
     static let folderMask = UInt32(
@@ -38,7 +38,7 @@ public enum WatchClassifier {
     static let parentMask = UInt32(IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
     /// What an event on a watched folder means. `entryIsRegularFile` is asked only for IN_CREATE.
-    public static func folderEvent(
+    package static func folderEvent(
         mask: UInt32, name: String, role: WatchRole, entryIsRegularFile: () -> Bool
     ) -> WatchAction {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 { return .rewatch(reason: "event queue overflowed") }
@@ -62,7 +62,7 @@ public enum WatchClassifier {
     }
 
     /// What an event on the parent of watched folders means; `children` are the watched folders' names there.
-    public static func parentEvent(mask: UInt32, name: String, children: Set<String>) -> WatchAction {
+    package static func parentEvent(mask: UInt32, name: String, children: Set<String>) -> WatchAction {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 { return .rewatch(reason: "event queue overflowed") }
         if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT) != 0 {
             return .rewatch(reason: "a parent of the watched folders was deleted, moved or unmounted")
