@@ -63,6 +63,26 @@ package struct ModelLifecycle: Sendable {
         try registry.run(model: modelName, fingerprint: fingerprint(files: files).value)
     }
 
+    /// What `trainUnlessTrained` did.
+    package enum TrainingDecision: Sendable {
+        /// A run had already learned from these files with this configuration; nothing was trained.
+        case alreadyTrained(TrainingRunRecord)
+        case trained(TrainingOutcome)
+    }
+
+    /// Trains on `files` unless a run already learned from them with this configuration (or `force`), holding
+    /// the registry's training lock from the check to the recorded run: the daemon and `churnd train` started
+    /// on the same new files train them once, the later one finding the earlier one's run.
+    package func trainUnlessTrained(
+        files: [String], actor: AuditActor, force: Bool = false, whenBusy: () -> Void = {},
+        progress: (TrainingProgress) -> Void = { _ in }
+    ) throws -> TrainingDecision {
+        try registry.withTrainingLock(whenBusy: whenBusy) {
+            if !force, let previous = try previousRun(files: files) { return .alreadyTrained(previous) }
+            return .trained(try train(files: files, actor: actor, progress: progress))
+        }
+    }
+
     /// Trains on `files`, records the run with its fingerprint and, when the candidate passes the gate,
     /// registers it as a version and promotes it to `production` when it beats the champion. A run that fails
     /// is recorded with its error before the error is rethrown. It trains whether or not a run with the same

@@ -94,12 +94,27 @@ package struct Registry: Sendable {
     /// Runs `body` holding an exclusive `flock` on `registry.sqlite.lock`, so two processes opening a new
     /// registry do not both try to create its tables (GRDB's migrator checks and migrates in two steps).
     func withMigrationLock<T>(_ body: () throws -> T) throws -> T {
-        let lockPath = path + ".lock"
+        try Self.withFileLock(at: path + ".lock", body)
+    }
+
+    /// Runs `body` holding an exclusive `flock` on `training.lock` beside the registry: one training run at a
+    /// time across processes (the daemon, `churnd train`), so the later one can see the earlier one's run
+    /// before it trains on the same files again. `whenBusy` is called once when it has to wait.
+    package func withTrainingLock<T>(whenBusy: () -> Void = {}, _ body: () throws -> T) throws -> T {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        return try Self.withFileLock(
+            at: (directory.isEmpty ? "." : directory) + "/training.lock", whenBusy: whenBusy, body)
+    }
+
+    static func withFileLock<T>(at lockPath: String, whenBusy: () -> Void = {}, _ body: () throws -> T) throws -> T {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ChurnError.io(path: lockPath, operation: "open", errno: errno) }
         defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { throw ChurnError.io(path: lockPath, operation: "flock", errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK { whenBusy() }
+            while flock(fd, LOCK_EX) != 0 {
+                if errno != EINTR { throw ChurnError.io(path: lockPath, operation: "flock", errno: errno) }
+            }
         }
         defer { flock(fd, LOCK_UN) }
         return try body()

@@ -47,7 +47,19 @@ struct Train: ParsableCommand {
                     + "(churnd gen-data --rows 50000 -o watch/data/sample.csv makes some)")
         }
         let lifecycle = try common.lifecycle(config: config)
-        if !force, let previous = try lifecycle.previousRun(files: files) {
+        let progress = ProgressLine(label: "training")
+        let decision: ModelLifecycle.TrainingDecision
+        do {
+            defer { progress?.finish() }
+            decision = try lifecycle.trainUnlessTrained(
+                files: files, actor: commandLineActor, force: force,
+                whenBusy: {
+                    writeStandardError("waiting for the training run in progress on this registry to finish\n")
+                }
+            ) { progress?.show($0.description) }
+        }
+        guard case .trained(let outcome) = decision else {
+            guard case .alreadyTrained(let previous) = decision else { return }
             let sentence =
                 "already trained on these files with this configuration: run \(previous.id ?? 0) "
                 + "(\(previous.briefOutcome)) at \(timestamp(previous.finishedAt)); use --force to train again"
@@ -57,12 +69,6 @@ struct Train: ParsableCommand {
                 print(sentence)
             }
             return
-        }
-        let progress = ProgressLine(label: "training")
-        let outcome: ModelLifecycle.TrainingOutcome
-        do {
-            defer { progress?.finish() }
-            outcome = try lifecycle.train(files: files, actor: commandLineActor) { progress?.show($0.description) }
         }
         for refusal in outcome.refusedFiles { printError(refusal) }
         for input in outcome.artifact.training.inputs {

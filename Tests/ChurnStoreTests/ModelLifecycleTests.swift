@@ -1,6 +1,7 @@
 import ChurnCore
 import ChurnTestKit
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ChurnStore
@@ -167,6 +168,28 @@ struct ModelLifecycleTests {
         let refused = try reseeded.train(files: [a, b], actor: .user)
         #expect(refused.decision == .refused)
         #expect(try reseeded.previousRun(files: [a, b])?.outcome == .refused)
+    }
+
+    /// Two processes (here: two registry connections on two threads) starting on the same new files train them
+    /// once: the training lock holds from the fingerprint check to the recorded run, so the later one finds it.
+    @Test func twoTrainersOnTheSameNewFilesTrainThemOnce() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.generate("a.csv", rows: 20_000, seed: 1)
+        let first = try Self.lifecycle(dir)
+        let second = try Self.lifecycle(dir)
+        let decisions = Mutex<[ModelLifecycle.TrainingDecision]>([])
+        let waited = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let lifecycle = index == 0 ? first : second
+            let decision = try? lifecycle.trainUnlessTrained(
+                files: [file], actor: .user, whenBusy: { waited.add(1, ordering: .relaxed) })
+            if let decision { decisions.withLock { $0.append(decision) } }
+        }
+        let all = decisions.withLock { $0 }
+        let trained = all.filter { if case .trained = $0 { return true } else { return false } }
+        #expect(all.count == 2 && trained.count == 1, "\(all)")
+        #expect(waited.load(ordering: .relaxed) == 1)
+        #expect(try first.registry.runs(model: "churn_model").filter { $0.outcome != .notSelected }.count == 1)
     }
 
     @Test func aLinkAmongTheFilesIsFingerprintedByNameAndTrainingGoesOn() throws {

@@ -45,7 +45,12 @@ package struct RegistryModels: ModelRegistry {
 
     package func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
-        let outcome = try current.train(files: files, actor: .daemon, progress: progress)
+        guard
+            case .trained(let outcome) = try current.trainUnlessTrained(
+                files: files, actor: .daemon, progress: progress)
+        else {
+            return "skipped: another process trained on these files with this configuration meanwhile"
+        }
         let refused = outcome.refusedFiles.count
         return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
