@@ -94,6 +94,11 @@ struct ConfigTests {
             ("[schema\n", "c.toml:1: syntax"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
+        Self.expectError(toml: toml, prefix: prefix)
+    }
+
+    /// Parsing `toml` (as `c.toml`) fails with an error starting with `prefix`.
+    static func expectError(toml: String, prefix: String) {
         do {
             _ = try Config.parse(toml: toml, file: "c.toml")
             Issue.record("expected an error")

@@ -88,12 +88,7 @@ struct InputChecksConfigTests {
             ("[drift]\nmin_psi = 0.1\n", "c.toml:2: drift.min_psi: unknown key"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
-        do {
-            _ = try Config.parse(toml: toml, file: "c.toml")
-            Issue.record("expected an error")
-        } catch {
-            #expect("\(error)".hasPrefix(prefix), "\(error)")
-        }
+        ConfigTests.expectError(toml: toml, prefix: prefix)
     }
 
     @Test func theDriftFloorsAreConfigurable() throws {
