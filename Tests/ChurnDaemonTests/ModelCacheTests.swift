@@ -20,7 +20,9 @@ struct ModelCacheTests {
 
         func artifact(version: Int) throws -> ModelArtifact { throw ChurnError.usage("no artifacts here") }
 
-        func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String { "" }
+        func train(files: [String], progress: (TrainingProgress) -> Void) throws -> TrainingAttempt {
+            .trained(summary: "")
+        }
 
         func rollback(reason: String) throws -> (from: Int, to: Int) { throw ChurnError.usage("no versions here") }
     }

@@ -18,9 +18,10 @@ package protocol ModelRegistry: Sendable {
     func challengerVersion() throws -> Int?
     /// The artifact of a version (verified).
     func artifact(version: Int) throws -> ModelArtifact
-    /// Runs one training + judgement on these labeled files; returns a one-line outcome for the log
-    /// (e.g. "promoted v4 …"). `progress` is told where the run is, on the calling thread.
-    func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String
+    /// Runs one training + judgement on these labeled files, unless a run already learned from them with the
+    /// current configuration (checked under the registry's training lock, so another process's run counts).
+    /// `progress` is told where the run is, on the calling thread.
+    func train(files: [String], progress: (TrainingProgress) -> Void) throws -> TrainingAttempt
     /// The recorded run that learned from exactly these files with the current configuration, whatever its
     /// outcome; nil when there is none (a run would learn something new) or the registry keeps no runs.
     func previousRun(files: [String]) throws -> PriorRun?
@@ -42,6 +43,14 @@ package protocol ModelRegistry: Sendable {
 }
 
 /// A recorded training run, as the daemon's log names it.
+/// What a training request of the daemon did.
+package enum TrainingAttempt: Equatable, Sendable {
+    /// A run had already learned from these files with this configuration; nothing was trained.
+    case alreadyTrained(PriorRun)
+    /// A run was made; its one-line outcome for the log ("promoted v4 …").
+    case trained(summary: String)
+}
+
 package struct PriorRun: Equatable, Sendable {
     package var id: Int64
     /// "promoted v4", "kept v5", "refused", "failed".

@@ -43,16 +43,16 @@ package struct RegistryModels: ModelRegistry {
             outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)
     }
 
-    package func train(files: [String], progress: (TrainingProgress) -> Void) throws -> String {
+    package func train(files: [String], progress: (TrainingProgress) -> Void) throws -> TrainingAttempt {
         let current = ModelLifecycle(config: config(), registry: lifecycle.registry)
-        guard
-            case .trained(let outcome) = try current.trainUnlessTrained(
-                files: files, actor: .daemon, progress: progress)
-        else {
-            return "skipped: another process trained on these files with this configuration meanwhile"
+        switch try current.trainUnlessTrained(files: files, actor: .daemon, progress: progress) {
+        case .alreadyTrained(let run):
+            return .alreadyTrained(PriorRun(id: run.id ?? 0, outcome: run.briefOutcome, finishedAt: run.finishedAt))
+        case .trained(let outcome):
+            let refused = outcome.refusedFiles.count
+            return .trained(
+                summary: outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)"))
         }
-        let refused = outcome.refusedFiles.count
-        return outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
     }
 
     package func previousRun(files: [String]) throws -> PriorRun? {

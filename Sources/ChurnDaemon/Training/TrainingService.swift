@@ -131,18 +131,6 @@ final class TrainingService: Service {
         let files = (try? DataFiles.list(in: paths.data)) ?? []
         guard !files.isEmpty else { return }
         let registry = self.registry
-        // The same data and configuration make the same model: a run is due only for something new. A failure
-        // to tell is logged and the run goes ahead (an extra run is harmless; a missed one is not).
-        do {
-            if let previous = try await Blocking.run(on: training, { try registry.previousRun(files: files) }) {
-                logger.info(
-                    "training skipped: these files were already trained on with this configuration",
-                    metadata: metadata(previous, files: files.count))
-                return
-            }
-        } catch {
-            logger.error("cannot tell whether the training data was trained on", metadata: ["error": "\(error)"])
-        }
         logger.info("training started", metadata: ["files": "\(files.count)"])
         status.update { $0.training = true }
         let started = monotonicSeconds()
@@ -151,7 +139,7 @@ final class TrainingService: Service {
         let interval = progressLogSeconds
         let heartbeat = self.heartbeat
         do {
-            outcome = try await Blocking.run(on: training) {
+            let attempt = try await Blocking.run(on: training) {
                 // Long runs say where they are now and then; short ones only start and finish. Every step of a
                 // run (rows read, a family started, a boosting round) is a beat: a long run that makes progress
                 // keeps the watchdog fed, a stuck one does not.
@@ -161,6 +149,17 @@ final class TrainingService: Service {
                     guard throttle.isDue(at: monotonicSeconds()) else { return }
                     logger.info("training in progress", metadata: Self.metadata(progress, since: started))
                 }
+            }
+            // The same data and configuration make the same model: the registry trains only something new.
+            switch attempt {
+            case .alreadyTrained(let previous):
+                logger.info(
+                    "training skipped: these files were already trained on with this configuration",
+                    metadata: metadata(previous, files: files.count))
+                status.update { $0.training = false }
+                return
+            case .trained(let summary):
+                outcome = summary
             }
         } catch {
             outcome = "failed: \(error)"
