@@ -4,12 +4,14 @@ import ChurnStore
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Training runs, newest first: time, outcome, version, family, rows, test F1, input files, "
-            + "duration, reason.",
+        abstract: "Training runs, newest first: time, outcome, version, family, rows, cross-validated and test F1, "
+            + "input files, duration, reason.",
         discussion: """
             Every run is listed, whatever became of it: promoted, kept (registered, not serving), refused (below \
             the gate), failed (with its error), and not_selected (a family trained on the same split as the \
-            chosen one, recorded with its metrics).
+            chosen one, recorded with its metrics). CV F1 is the mean ± standard deviation of the folds' F1 of a \
+            cross-validated run (up to training.cv_max_rows rows); --json adds the settings chosen and every \
+            setting tried.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -46,12 +48,16 @@ struct Runs: ParsableCommand {
         var family: String?
         var rows: Int?
         var testF1: Double?
+        /// Mean and sample standard deviation of the folds' F1, for a cross-validated run.
+        var cvF1Mean: Double?
+        var cvF1Std: Double?
         var testRocAUC: Double?
         var threshold: Double?
         var inputs: [Input]
         var refusedFiles: [String]
         var reason: String
         var churndVersion: String
+        var crossValidation: CrossValidationReport?
 
         init(_ run: TrainingRunRecord) {
             id = run.id
@@ -65,17 +71,20 @@ struct Runs: ParsableCommand {
             family = run.metrics == nil ? nil : run.parameters.family
             rows = run.rows
             testF1 = run.metrics?.f1
+            cvF1Mean = run.crossValidation?.f1Mean
+            cvF1Std = run.crossValidation?.f1Std
             testRocAUC = run.metrics?.rocAUC
             threshold = run.metrics?.threshold
             inputs = run.inputs.map { Input(path: $0.path, sha256: $0.sha256, bytes: $0.bytes, rows: $0.rows) }
             refusedFiles = run.refusedFiles
             reason = run.reason
             churndVersion = run.churndVersion
+            crossValidation = run.crossValidation
         }
 
         private enum CodingKeys: String, CodingKey {
             case id, startedAt, finishedAt, seconds, actor, outcome, version, championVersion, family, rows, testF1
-            case testRocAUC, threshold, inputs, refusedFiles, reason, churndVersion
+            case cvF1Mean, cvF1Std, testRocAUC, threshold, inputs, refusedFiles, reason, churndVersion, crossValidation
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -91,12 +100,15 @@ struct Runs: ParsableCommand {
             try c.encode(family, forKey: .family)
             try c.encode(rows, forKey: .rows)
             try c.encode(testF1, forKey: .testF1)
+            try c.encode(cvF1Mean, forKey: .cvF1Mean)
+            try c.encode(cvF1Std, forKey: .cvF1Std)
             try c.encode(testRocAUC, forKey: .testRocAUC)
             try c.encode(threshold, forKey: .threshold)
             try c.encode(inputs, forKey: .inputs)
             try c.encode(refusedFiles, forKey: .refusedFiles)
             try c.encode(reason, forKey: .reason)
             try c.encode(churndVersion, forKey: .churndVersion)
+            try c.encode(crossValidation, forKey: .crossValidation)
         }
     }
 
@@ -117,12 +129,15 @@ struct Runs: ParsableCommand {
                     + "trains on them) or run churnd train")
             return
         }
-        var rows = [["#", "STARTED", "OUTCOME", "VERSION", "FAMILY", "ROWS", "TEST F1", "FILES", "SECONDS", "REASON"]]
+        var rows = [
+            ["#", "STARTED", "OUTCOME", "VERSION", "FAMILY", "ROWS", "CV F1", "TEST F1", "FILES", "SECONDS", "REASON"]
+        ]
         for run in runs {
             rows.append([
                 run.id.map { "\($0)" } ?? "", timestamp(run.startedAt), run.outcome.rawValue,
                 run.version.map { "v\($0)" } ?? "–", run.metrics == nil ? "–" : run.parameters.family,
                 run.rows.map(grouped) ?? "–",
+                run.crossValidation.map { "\(fixed($0.f1Mean, 4)) ± \(fixed($0.f1Std, 4))" } ?? "–",
                 run.metrics.map { fixed($0.f1, 4) } ?? "–", Self.files(run.inputs), fixed(run.seconds, 1),
                 run.reason.split(whereSeparator: \.isNewline).joined(separator: " "),
             ])

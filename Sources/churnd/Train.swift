@@ -119,6 +119,8 @@ struct Train: ParsableCommand {
         let rows = t.trainRows + t.validationRows + t.testRows
         let fileCount = t.inputs.count
         let steps = a.family == ModelFamily.xgboost.rawValue ? "boosting rounds kept" : "Newton iterations"
+        let cv = a.crossValidation
+        let measure = cv == nil ? "validation F1" : "out-of-fold F1"
         var families = ""
         if let alternatives = a.alternatives, !alternatives.isEmpty {
             let lines =
@@ -126,16 +128,36 @@ struct Train: ParsableCommand {
                 + alternatives.map { ($0.family, $0.validationF1, $0.metrics.f1, $0.seconds, "") }
             families = lines.map { family, validation, test, seconds, note in
                 let name = family.padding(toLength: 20, withPad: " ", startingAt: 0)
-                return "\n  family     \(name) validation F1 \(fixed(validation, 4)) · test F1 \(fixed(test, 4)) · "
+                return "\n  family     \(name) \(measure) \(fixed(validation, 4)) · test F1 \(fixed(test, 4)) · "
                     + "\(fixed(seconds, 2)) s" + (note.isEmpty ? "" : " · \(note)")
             }.joined()
         }
+        let split: String
+        var search = ""
+        if let cv {
+            split = "train + validation \(grouped(t.trainRows)) (\(cv.folds)-fold cross-validation, then refit on "
+                + "all of them) · test \(grouped(t.testRows)) (stratified, seed \(t.seed))"
+            let folds = cv.foldF1.map { fixed($0, 3) }.joined(separator: " ")
+            search = "\n  cross-val  \(cv.summary) (folds \(folds))"
+            search += "\n  settings   \(a.family): \(cv.chosen)"
+            let reports =
+                [(a.family, cv)] + (a.alternatives ?? []).compactMap { alt in alt.crossValidation.map { (alt.family, $0) } }
+            let tried = reports.map { family, report in
+                "\(report.tried.count) \(family) setting\(report.tried.count == 1 ? "" : "s")"
+                    + (family == ModelFamily.xgboost.rawValue
+                        ? " (\(fixed(report.searchSeconds, 1)) of \(fixed(report.budgetSeconds, 1)) s budget)" : "")
+            }
+            search += "\n  search     tried \(tried.joined(separator: ", "))"
+        } else {
+            split = "train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · "
+                + "test \(grouped(t.testRows)) (stratified, seed \(t.seed))"
+        }
+        let tuned = cv == nil ? "best F1 on validation" : "best F1 on the out-of-fold predictions"
         return """
             trained \(a.family) on \(grouped(rows)) rows from \(fileCount) file\(fileCount == 1 ? "" : "s") \
             in \(fixed(t.seconds, 2)) s (\(t.iterations) \(steps))\(families)
-              split      train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · \
-            test \(grouped(t.testRows)) (stratified, seed \(t.seed))
-              threshold  \(fixed(a.threshold, 4)) (best F1 on validation: \(fixed(a.validationF1, 4)))
+              split      \(split)\(search)
+              threshold  \(fixed(a.threshold, 4)) (\(tuned): \(fixed(a.validationF1, 4)))
               test       F1 \(fixed(m.f1, 4)) · precision \(fixed(m.precision, 4)) · recall \(fixed(m.recall, 4)) \
             · accuracy \(fixed(m.accuracy, 4)) · ROC AUC \(m.rocAUC.map { fixed($0, 4) } ?? "n/a") \
             · log loss \(fixed(m.logLoss, 4))
@@ -202,6 +224,8 @@ struct TrainSummary: Encodable {
     var runId: Int64?
     var verdict: Verdict
     var alternatives: [ModelArtifact.Alternative]
+    /// How cross-validation chose the family's settings and threshold; null on the single validation split.
+    var crossValidation: CrossValidationReport?
 
     init(outcome: ModelLifecycle.TrainingOutcome, exported: String?) {
         let a = outcome.artifact
@@ -223,5 +247,6 @@ struct TrainSummary: Encodable {
         runId = outcome.run.id
         verdict = outcome.verdict
         alternatives = a.alternatives ?? []
+        crossValidation = a.crossValidation
     }
 }
