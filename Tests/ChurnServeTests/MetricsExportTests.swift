@@ -93,7 +93,17 @@ struct MetricsExportTests {
         // Rendering again changes nothing: the moves are counted once.
         let again = try MetricsText(scenario.export.render())
         #expect(again.series("churnd_alias_moves_total").map(\.value).reduce(0, +) == moves)
+
+        // After a rollback by the CLI, every alias series matches the registry: one that was removed is gone.
         try Churnd.run(["rollback", "--reason", "metrics test over"], in: scenario.root)
+        let rolledBack = try MetricsText(scenario.export.render())
+        let aliases = try lifecycle.registry.aliases(model: lifecycle.modelName)
+        #expect(rolledBack.value("churnd_serving_version", ["alias": "production"]) == Double(serving))
+        #expect(
+            Set(rolledBack.series("churnd_serving_version").compactMap { $0.labels["alias"] })
+                == Set(aliases.map(\.name)))
+        let seen = Set(after.series("churnd_serving_version").compactMap { $0.labels["alias"] })
+        #expect(seen.count > aliases.count, "the test needs an alias that the rollback removes: \(seen)")
     }
 
     @Test func httpRequestsAreCountedByRouteAndStatusWithALatencyHistogram() throws {
