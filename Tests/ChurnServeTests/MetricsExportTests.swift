@@ -12,7 +12,12 @@ struct MetricsExportTests {
     @Test func aDaemonRunShowsInThePrometheusText() async throws {
         let scenario = try await DashboardScenario.shared.value
         let before = try MetricsText(scenario.before)
-        let after = try MetricsText(scenario.export.render())
+        let text = scenario.export.render()
+        // CHURND_METRICS=PATH keeps the text for a person to read.
+        if let path = ProcessInfo.processInfo.environment["CHURND_METRICS"] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let after = try MetricsText(text)
         func delta(_ name: String, _ labels: [String: String] = [:]) -> Double {
             (after.value(name, labels) ?? 0) - (before.value(name, labels) ?? 0)
         }
