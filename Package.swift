@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +38,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .systemLibrary(name: "CInotifyTools"),
@@ -50,6 +53,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "ChurnServe",
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -58,6 +71,7 @@ let package = Package(
                 "ChurnCore",
                 "ChurnStore",
                 "ChurnDaemon",
+                "ChurnServe",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -81,6 +95,18 @@ let package = Package(
         .testTarget(
             name: "ChurnDaemonTests",
             dependencies: ["ChurnDaemon", "ChurnCore", "ChurnStore", "ChurnTestKit", "CInotifyTools"]
+        ),
+        .testTarget(
+            name: "ChurnServeTests",
+            dependencies: [
+                "ChurnServe",
+                "ChurnDaemon",
+                "ChurnCore",
+                "ChurnStore",
+                "ChurnTestKit",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

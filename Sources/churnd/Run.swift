@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnDaemon
+import ChurnServe
 import Logging
 
 struct Run: AsyncParsableCommand {
@@ -20,6 +21,7 @@ struct Run: AsyncParsableCommand {
         OpenMP.preferPassiveWaiting()  // before anything else: workers and XGBoost share the cores
         let level: Logger.Level = verbose ? .debug : .info
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
+        _ = MetricsExport.bootstrap()  // process-global: the daemon's events are counted from here on
         let daemon = Daemon(
             root: try common.rootDirectory(), configPath: common.config, logger: Logger(label: "churnd"))
         do {

@@ -64,6 +64,7 @@ final class LabelService: Service {
                 let quarantine = Quarantine(paths: paths)
                 let note = quarantine.movedNote(claimed, advice: "Fix it and drop it into \(paths.labels)/ again.")
                 try quarantine.move(path, as: claimed, reason: "\(path): \(problem)\n\n\(note)")
+                ChurnMetrics.fileQuarantined(.labels)
                 logger.warning(
                     "label file refused, moved to quarantine",
                     metadata: [

@@ -97,6 +97,7 @@ final class TrainingService: Service {
                     let note = quarantine.movedNote(
                         claimed, advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
                     try quarantine.move(path, as: claimed, reason: "\(reason)\n\n\(note)")
+                    ChurnMetrics.fileQuarantined(.data)
                     logger.warning(
                         "training file refused, moved to quarantine; it does not trigger training",
                         metadata: [
@@ -171,6 +172,7 @@ final class TrainingService: Service {
         let note =
             outcome.hasPrefix("failed")
             ? TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds()) : recorded
+        ChurnMetrics.trainingRun(outcome: (note?.outcome ?? .failed).rawValue, seconds: monotonicSeconds() - started)
         status.update {
             $0.training = false
             $0.lastTraining = note ?? $0.lastTraining
