@@ -14,6 +14,7 @@ import Synchronization
 /// Training runs on its own thread; scoring goes on meanwhile.
 final class TrainingService: Service {
     private let paths: DaemonPaths
+    private let ledger: OutboxLedger
     private let registry: any ModelRegistry
     private let config: @Sendable () -> Config
     private let logger: Logger
@@ -26,11 +27,12 @@ final class TrainingService: Service {
     let progressLogSeconds: Double
 
     init(
-        paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger,
-        status: DaemonStatus, progressLogSeconds: Double = 10
+        paths: DaemonPaths, ledger: OutboxLedger, registry: any ModelRegistry,
+        config: @escaping @Sendable () -> Config, logger: Logger, status: DaemonStatus, progressLogSeconds: Double = 10
     ) {
         self.progressLogSeconds = progressLogSeconds
         self.paths = paths
+        self.ledger = ledger
         self.registry = registry
         self.config = config
         self.logger = logger
@@ -92,17 +94,12 @@ final class TrainingService: Service {
             do {
                 let (_, refused) = try DataFiles.load([path], config: config())
                 if let reason = refused.first {
-                    let claimed = ClaimID.next().fileName(for: name)
-                    let quarantine = Quarantine(paths: paths)
-                    let note = quarantine.movedNote(
-                        claimed, advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
-                    try quarantine.move(path, as: claimed, reason: "\(reason)\n\n\(note)")
+                    let movedTo = try ledger.quarantine(
+                        path, problem: reason,
+                        advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
                     logger.warning(
                         "training file refused, moved to quarantine; it does not trigger training",
-                        metadata: [
-                            "file": "\(name)", "reason": "\(reason)",
-                            "moved_to": "\(quarantine.destination(of: claimed))",
-                        ])
+                        metadata: ["file": "\(name)", "reason": "\(reason)", "moved_to": "\(movedTo)"])
                     return
                 }
                 schedule.withLock { $0.fileArrived(at: monotonicSeconds()) }
