@@ -37,7 +37,7 @@ package struct Daemon: Sendable {
     private func run(paths: DaemonPaths, settings: Settings) async throws {
         let config = settings.current
         try prepare(paths, polling: config.daemon.polling)
-        let registry = try self.registry ?? RegistryModels(root: root, config: { settings.current })
+        let registry = try self.registry ?? ModelLifecycle(root: root, config: { settings.current })
         let status = DaemonStatus()
         let models = ModelCache(registry: registry, scoring: .init(config))
         let ledger = OutboxLedger(folders: paths.outboxFolders) { [logger] what, error in

@@ -75,7 +75,9 @@ final class LabelService: Service {
             var logs = try PredictionLogFiles.list(in: paths.logs)
             let rotated = "\(paths.logs)/\(config.drift.logFile).1"
             if FileSystem.exists(rotated) { logs.insert(rotated, at: 0) }
-            let summary = try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)
+            let summary =
+                try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)?.summary
+                ?? "ignored: this registry keeps no live outcomes"
             let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
             if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
             logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])

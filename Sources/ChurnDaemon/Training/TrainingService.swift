@@ -71,9 +71,9 @@ final class TrainingService: Service {
         schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
     }
 
-    private func metadata(_ run: PriorRun, files: Int) -> Logger.Metadata {
+    private func metadata(_ run: TrainingRunRecord, files: Int) -> Logger.Metadata {
         [
-            "files": "\(files)", "run": "\(run.id)", "outcome": "\(run.outcome)",
+            "files": "\(files)", "run": "\(run.id ?? 0)", "outcome": "\(run.briefOutcome)",
             "at": "\(CalendarTime.utcText(run.finishedAt))",
         ]
     }
@@ -131,12 +131,13 @@ final class TrainingService: Service {
         logger.info("training started", metadata: ["files": "\(files.count)"])
         status.update { $0.training = true }
         let started = monotonicSeconds()
-        let outcome: String
         let logger = self.logger
         let interval = progressLogSeconds
         let heartbeat = self.heartbeat
+        let summary: String
+        let note: TrainingNote?
         do {
-            let attempt = try await Blocking.run(on: training) {
+            let decision = try await Blocking.run(on: training) {
                 // Long runs say where they are now and then; short ones only start and finish. Every step of a
                 // run (rows read, a family started, a boosting round) is a beat: a long run that makes progress
                 // keeps the watchdog fed, a stuck one does not.
@@ -148,26 +149,25 @@ final class TrainingService: Service {
                 }
             }
             // The same data and configuration make the same model: the registry trains only something new.
-            switch attempt {
+            switch decision {
             case .alreadyTrained(let previous):
                 logger.info(
                     "training skipped: these files were already trained on with this configuration",
                     metadata: metadata(previous, files: files.count))
                 status.update { $0.training = false }
                 return
-            case .trained(let summary):
-                outcome = summary
+            case .trained(let outcome):
+                let refused = outcome.refusedFiles.count
+                summary =
+                    outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
+                note = TrainingNote(outcome.run)
             }
         } catch {
-            outcome = "failed: \(error)"
+            summary = "failed: \(error)"
+            note = TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds())
         }
         let seconds = Int((monotonicSeconds() - started).rounded())
-        logger.info("training finished", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
-        // The registry's record of the run, not the outcome text; a failure it could not record still shows.
-        let recorded = try? await Blocking.run(on: training) { try registry.lastTraining() }
-        let note =
-            outcome.hasPrefix("failed")
-            ? TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds()) : recorded
+        logger.info("training finished", metadata: ["outcome": "\(summary)", "seconds": "\(seconds)"])
         status.update {
             $0.training = false
             $0.lastTraining = note ?? $0.lastTraining
