@@ -95,7 +95,8 @@ package final class OutboxLedger: Sendable {
     /// - Parameter onArchiveError: told when a batch of step 5 cannot be finished; its inputs and staged names
     ///   stay where they are until the next start (their outputs are public already).
     package init(
-        folders: Folders, onArchiveError: @escaping @Sendable (_ what: String, _ error: ChurnError) -> Void = { _, _ in }
+        folders: Folders,
+        onArchiveError: @escaping @Sendable (_ what: String, _ error: ChurnError) -> Void = { _, _ in }
     ) {
         self.folders = folders
         self.archiver = ArchiveQueue(folders: folders, onError: onArchiveError)
