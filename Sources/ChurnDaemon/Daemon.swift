@@ -37,11 +37,10 @@ package struct Daemon: Sendable {
     private func run(paths: DaemonPaths, settings: Settings) async throws {
         let config = settings.current
         try prepare(paths, polling: config.daemon.polling)
-        let registry = try self.registry ?? RegistryModels(root: root, config: { settings.current })
+        let registry = try self.registry ?? ModelLifecycle(root: root, config: { settings.current })
         let status = DaemonStatus()
         let models = ModelCache(registry: registry, scoring: .init(config))
-        let publisher = Publisher(outbox: paths.outbox)
-        let archiver = Archiver(paths: paths) { [logger] what, error in
+        let ledger = OutboxLedger(folders: paths.outboxFolders) { [logger] what, error in
             logger.error(
                 "cannot archive published inputs; the next start finishes them",
                 metadata: ["file": "\(what)", "error": "\(error)"])
@@ -49,7 +48,7 @@ package struct Daemon: Sendable {
         let workers = config.daemon.workers > 0 ? config.daemon.workers : max(2, System.coreCount)
         let pipeline = InboxPipeline(
             job: InboxJob(
-                paths: paths, models: models, publisher: publisher, archiver: archiver,
+                paths: paths, models: models, ledger: ledger,
                 predictionLog: PredictionLogWriter(
                     directory: paths.logs, fileName: config.drift.logFile,
                     maxBytes: { settings.current.drift.logMaxBytes }, logger: logger),
@@ -60,10 +59,12 @@ package struct Daemon: Sendable {
             workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
-            paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
+            paths: paths, ledger: ledger, registry: registry, config: { settings.current }, logger: logger,
+            status: status)
         let drift = DriftService(
             paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
-        let labels = LabelService(paths: paths, registry: registry, config: { settings.current }, logger: logger)
+        let labels = LabelService(
+            paths: paths, ledger: ledger, registry: registry, config: { settings.current }, logger: logger)
         let scanner = FolderScanner(folder: paths.inbox)
         let dataScan =
             config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
@@ -93,7 +94,7 @@ package struct Daemon: Sendable {
             heartbeats.append(watcher.heartbeat)
         }
         // Every claim in processing/ is a dead daemon's: this one holds the root's lock and has claimed nothing.
-        let report = try Recovery(paths: paths, publisher: publisher).run()
+        let report = try ledger.recover()
         if report.published + report.discarded + report.unfinished.count > 0 {
             logger.notice(
                 "recovered after an interrupted run",

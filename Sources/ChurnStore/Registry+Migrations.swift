@@ -232,8 +232,8 @@ extension Registry {
         guard !complete else { return }
         try withMigrationLock {
             do {
-                try pool.read { db in try checkNotNewer(db) }
-                try migrator.migrate(pool)
+                try database.read { db in try checkNotNewer(db) }
+                try migrator.migrate(database)
             } catch let error as DatabaseError {
                 throw Self.translate(error, path: path)
             }

@@ -73,7 +73,7 @@ actor InboxPipeline {
         while queue.runningCount > 0, monotonicSeconds() < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        await job.archiver.finishPending()
+        await job.ledger.finishArchiving()
         return queue.runningCount
     }
 
@@ -141,7 +141,7 @@ actor InboxPipeline {
                 logger.error(
                     "cannot write outputs; the input is kept and retried",
                     metadata: [
-                        "file": "\(ClaimID.parse(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
+                        "file": "\(OutboxLedger.Claim(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
                     ])
             }
             pausedUntil = monotonicSeconds() + retryDelay

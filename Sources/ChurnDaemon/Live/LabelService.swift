@@ -17,14 +17,19 @@ import ServiceLifecycle
 /// own, on an inotify event and at every reconciliation scan (so polling mode works too).
 final class LabelService: Service {
     private let paths: DaemonPaths
+    private let ledger: OutboxLedger
     private let registry: any ModelRegistry
     private let config: @Sendable () -> Config
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.labels")
     let heartbeat = Heartbeat(name: "labels")
 
-    init(paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger) {
+    init(
+        paths: DaemonPaths, ledger: OutboxLedger, registry: any ModelRegistry,
+        config: @escaping @Sendable () -> Config, logger: Logger
+    ) {
         self.paths = paths
+        self.ledger = ledger
         self.registry = registry
         self.config = config
         self.logger = logger
@@ -60,22 +65,20 @@ final class LabelService: Service {
                 arrivedAt = Self.arrival(of: file)
                 batch = try LabelBatch.read(FileDescriptorSource(fd: file.fd, path: path), schema: config.schema)
             } catch let problem as LabelBatch.Problem {
-                let claimed = ClaimID.next().fileName(for: name)
-                let quarantine = Quarantine(paths: paths)
-                let note = quarantine.movedNote(claimed, advice: "Fix it and drop it into \(paths.labels)/ again.")
-                try quarantine.move(path, as: claimed, reason: "\(path): \(problem)\n\n\(note)")
+                let movedTo = try ledger.quarantine(
+                    path, problem: "\(path): \(problem)", advice: "Fix it and drop it into \(paths.labels)/ again.")
                 ChurnMetrics.fileQuarantined(.labels)
                 logger.warning(
                     "label file refused, moved to quarantine",
-                    metadata: [
-                        "file": "\(name)", "reason": "\(problem)", "moved_to": "\(quarantine.destination(of: claimed))",
-                    ])
+                    metadata: ["file": "\(name)", "reason": "\(problem)", "moved_to": "\(movedTo)"])
                 return
             }
             var logs = try PredictionLogFiles.list(in: paths.logs)
             let rotated = "\(paths.logs)/\(config.drift.logFile).1"
             if FileSystem.exists(rotated) { logs.insert(rotated, at: 0) }
-            let summary = try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)
+            let summary =
+                try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)?.summary
+                ?? "ignored: this registry keeps no live outcomes"
             let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
             if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
             logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])

@@ -27,7 +27,8 @@ package struct ClaimID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    init(hex value: UInt64) {
+    /// The id of a claim made `value` nanoseconds after 1970.
+    package init(hex value: UInt64) {
         let digits = String(value, radix: 16)
         text = String(repeating: "0", count: max(0, 16 - digits.count)) + digits
     }
@@ -54,19 +55,6 @@ package struct ClaimID: Hashable, Sendable, CustomStringConvertible {
             return nil
         }
         return (id, String(fileName.dropFirst(17)))
-    }
-
-    /// Splits a staged output name `.<id>.<kind>.<stem>.tmp`.
-    package static func parse(stagedName name: String) -> (ClaimID, kind: String, stem: String)? {
-        guard name.hasPrefix("."), name.hasSuffix(".tmp"),
-            let (id, rest) = parse(fileName: String(name.dropFirst()))
-        else { return nil }
-        for kind in ["scored.csv", "errors.csv", "error.txt"] where rest.hasPrefix(kind + ".") {
-            let stem = rest.dropFirst(kind.count + 1).dropLast(4)
-            guard !stem.isEmpty else { return nil }
-            return (id, kind, String(stem))
-        }
-        return nil
     }
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {
