@@ -38,6 +38,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "ChurnMLflow",
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CInotifyTools"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
@@ -45,6 +54,7 @@ let package = Package(
             dependencies: [
                 "ChurnCore",
                 "ChurnStore",
+                "ChurnMLflow",
                 "CInotifyTools",
                 "CSystemd",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -58,6 +68,7 @@ let package = Package(
                 "ChurnCore",
                 "ChurnStore",
                 "ChurnDaemon",
+                "ChurnMLflow",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -81,6 +92,12 @@ let package = Package(
         .testTarget(
             name: "ChurnDaemonTests",
             dependencies: ["ChurnDaemon", "ChurnCore", "ChurnStore", "ChurnTestKit", "CInotifyTools"]
+        ),
+        .testTarget(
+            name: "MLflowTests",
+            dependencies: [
+                "ChurnMLflow", "ChurnCore", "ChurnStore", "ChurnTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
