@@ -82,7 +82,10 @@ struct MLflowAliasTests {
         try eventually("MLflow's production follows churnd's move\n\(daemon.log)", timeout: 60) {
             (try? root.client.aliases(name: root.model)["production"]) == v2
         }
-        #expect(daemon.log.contains("set MLflow's \(root.model)@production to version \(v2) (churnd v2)"), "\(daemon.log)")
+        try eventually("the daemon says so\n\(daemon.log)", timeout: 30) {
+            daemon.log.contains("set MLflow's \(root.model)@production to version \(v2) (churnd v2)")
+                && daemon.log.contains("MLflow reachable again")
+        }
     }
 
     /// Drops a file into the inbox and checks the version that scored it.

@@ -12,7 +12,7 @@ struct MLflowDaemonTests {
     @Test func theDaemonTrainsAndScoresWhileMLflowIsDownAndLogsTheQueueWhenItComesUp() throws {
         let server = try MLflowServer(start: false)
         let root = try MLflowRoot(uri: server.uri, families: ["logistic_regression", "xgboost"])
-        try root.generate("watch/data/a.csv", rows: 3000, seed: 11)
+        try root.generate("watch/data/a.csv", rows: 4000, seed: 3)
         let daemon = try DaemonProcess(root: root.dir.path)
         defer { _ = try? daemon.stop() }
         try daemon.waitReady(timeout: 120)

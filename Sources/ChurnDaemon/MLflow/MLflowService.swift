@@ -56,8 +56,10 @@ final class MLflowService: Service {
                 registry = store
                 for note in pass.aliases {
                     switch note.kind {
-                    case .followed, .published:
+                    case .followed:
                         logger.notice("\(note.text)", metadata: ["alias": "\(note.alias)", "actor": "mlflow"])
+                    case .published:
+                        logger.notice("\(note.text)", metadata: ["alias": "\(note.alias)"])
                     case .refused:
                         logger.warning("\(note.text)", metadata: ["alias": "\(note.alias)"])
                     }
