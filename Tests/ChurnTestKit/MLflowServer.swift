@@ -85,8 +85,9 @@ package final class MLflowServer: @unchecked Sendable {
         let pid = process.processIdentifier
         // The whole group when the server leads one (it does when Foundation starts it), else the server.
         let target = getpgid(pid) == pid ? -pid : pid
+        // SIGTERM may be blocked in children of the test process (they inherit its signal mask): SIGKILL after.
         kill(target, SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(3)
         while process.isRunning, Date() < deadline { usleep(50_000) }
         kill(target, SIGKILL)
         process.waitUntilExit()

@@ -6,6 +6,10 @@ import Foundation
 import GRDB
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `[mlflow] tracking_uri` against a real `mlflow server` (SQLite store, proxied artifacts): every run logged,
 /// versions registered, the MLflow model loaded by `mlflow.pyfunc` predicting what `churnd score` predicts, the
 /// Python lab's promote/rollback scripts as clients, and MLflow down or answering HTML never failing training.
@@ -194,7 +198,8 @@ struct MLflowTrackingTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
+            // SIGKILL: the child inherits the test process's blocked signals, SIGTERM included.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try eventually("the HTML server answers", timeout: 30) { server.answers("/") }
