@@ -41,6 +41,15 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        .target(
+            name: "ChurnMLflow",
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CInotifyTools"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
@@ -48,6 +57,7 @@ let package = Package(
             dependencies: [
                 "ChurnCore",
                 "ChurnStore",
+                "ChurnMLflow",
                 "CInotifyTools",
                 "CSystemd",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,6 +82,7 @@ let package = Package(
                 "ChurnStore",
                 "ChurnDaemon",
                 "ChurnServe",
+                "ChurnMLflow",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -106,6 +117,12 @@ let package = Package(
                 "ChurnTestKit",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "MLflowTests",
+            dependencies: [
+                "ChurnMLflow", "ChurnCore", "ChurnStore", "ChurnTestKit", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

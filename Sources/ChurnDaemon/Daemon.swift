@@ -77,6 +77,10 @@ package struct Daemon: Sendable {
                 pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
         ]
         services += [drift, labels, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
+        // MLflow logging reads the SQLite registry's queue; a stand-in registry has none.
+        if self.registry == nil {
+            services.append(MLflowService(paths: paths, root: root, config: { settings.current }, logger: logger))
+        }
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.

@@ -214,6 +214,7 @@ extension Registry {
                     ALTER TABLE alias_event ADD COLUMN cause TEXT CHECK (cause IN ('drift_alert'));
                     """)
         }
+        registerMLflowMigration(&migrator)
         return migrator
     }
 

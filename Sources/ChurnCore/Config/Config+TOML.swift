@@ -16,7 +16,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
-                "retention",
+                "retention", "mlflow", "registry",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -102,6 +102,15 @@ extension Config {
         }
         if let section = try reader.section(table, "retention") {
             try reader.readRetention(section, into: &config.retention)
+        }
+        if let section = try reader.section(table, "mlflow") {
+            try reader.readMLflow(section, into: &config.mlflow)
+        }
+        if let section = try reader.section(table, "registry") {
+            try reader.readRegistry(section, into: &config.registry)
+        }
+        if config.registry.backend == .mlflow, !config.mlflow.enabled {
+            throw reader.error("registry", "backend", "\"mlflow\" needs [mlflow] tracking_uri")
         }
         if let problem = config.schema.problems().first {
             throw ChurnError.config(file: file, line: nil, key: "schema", message: problem)

@@ -12,6 +12,8 @@ package struct Config: Equatable, Sendable {
     package var shadow = Shadow()
     package var live = Live()
     package var retention = Retention()
+    package var mlflow = MLflow()
+    package var registry = RegistrySettings()
 
     package init() {}
 
