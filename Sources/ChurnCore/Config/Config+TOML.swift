@@ -16,7 +16,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
-                "retention",
+                "retention", "http",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -102,6 +102,9 @@ extension Config {
         }
         if let section = try reader.section(table, "retention") {
             try reader.readRetention(section, into: &config.retention)
+        }
+        if let section = try reader.section(table, "http") {
+            try reader.readHTTP(section, into: &config.http)
         }
         if let problem = config.schema.problems().first {
             throw ChurnError.config(file: file, line: nil, key: "schema", message: problem)

@@ -12,6 +12,7 @@ package struct Config: Equatable, Sendable {
     package var shadow = Shadow()
     package var live = Live()
     package var retention = Retention()
+    package var http = HTTP()
 
     package init() {}
 
