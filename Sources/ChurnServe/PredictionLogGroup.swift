@@ -4,7 +4,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Group writes to the prediction log for HTTP requests: a request only appends its records to a buffer (a
-/// lock and an array append, well under a microsecond per record) and is answered; this service writes what
+/// lock and an array append; no system call) and is answered; this service writes what
 /// has gathered with one `PredictionLogWriter` append (one `write` on an `O_APPEND` descriptor) while the next
 /// records gather. On graceful shutdown it runs after the HTTP server has answered its last request (it is
 /// started before it, and a `ServiceGroup` stops services in reverse order), then writes what is left: every
