@@ -206,6 +206,7 @@ struct HTTPDaemonTests {
         let port = try Self.port(daemon.log)
         let run = Process()
         run.executableURL = URL(fileURLWithPath: tool)
+        run.currentDirectoryURL = URL(fileURLWithPath: fixture.root)  // its .schemathesis/ cache goes there
         run.arguments = [
             "run", "\(repository)/openapi.yaml", "--url", "http://127.0.0.1:\(port)",
             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
