@@ -12,6 +12,14 @@ package struct Daemon: Sendable {
     package var configPath: String?
     package var registry: (any ModelRegistry)?
     package var logger: Logger
+    /// Services that run beside the daemon's own (the HTTP server, wired by the executable), built from the
+    /// configuration at start and the one in force (a reload replaces it); nil for one that is turned off.
+    /// They are stopped first on shutdown.
+    package var addOns: [AddOn] = []
+
+    package typealias AddOn = @Sendable (_ start: Config, _ current: @escaping @Sendable () -> Config) throws -> (
+        any Service
+    )?
 
     /// - Parameters:
     ///   - configPath: the configuration file; nil for `ROOT/churnd.toml` when present, else the defaults.
@@ -130,6 +138,10 @@ package struct Daemon: Sendable {
             registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
             heartbeats: heartbeats, logger: logger, grace: { settings.current.daemon.shutdownGraceSeconds })
         services += [scan, reload, supervisor]
+        // Last: on SIGTERM the HTTP server stops first (in-flight requests answered, new ones refused).
+        for addOn in addOns {
+            if let service = try addOn(config, { settings.current }) { services.append(service) }
+        }
         // Shutdown runs in reverse order: the supervisor says STOPPING=1 first, the pipeline drains last.
         let group = ServiceGroup(
             configuration: .init(

@@ -16,7 +16,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
-                "retention", "mlflow", "registry",
+                "retention", "mlflow", "registry", "http",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -111,6 +111,9 @@ extension Config {
         }
         if config.registry.backend == .mlflow, !config.mlflow.enabled {
             throw reader.error("registry", "backend", "\"mlflow\" needs [mlflow] tracking_uri")
+        }
+        if let section = try reader.section(table, "http") {
+            try reader.readHTTP(section, into: &config.http)
         }
         if let problem = config.schema.problems().first {
             throw ChurnError.config(file: file, line: nil, key: "schema", message: problem)

@@ -14,6 +14,7 @@ package struct Config: Equatable, Sendable {
     package var retention = Retention()
     package var mlflow = MLflow()
     package var registry = RegistrySettings()
+    package var http = HTTP()
 
     package init() {}
 

@@ -142,6 +142,16 @@ extension Config {
         # moves made in MLflow (UI, MlflowClient) within 2 s, audited with actor "mlflow".
         backend = "sqlite"
 
+        [http]
+        # The HTTP server (churnd run, churnd serve): /predict, /invocations, /health, /ready, read-only views
+        # of the registry, and alias moves with a token. See docs/http.md.
+        listen = "127.0.0.1:8080"   # HOST:PORT; "" turns it off; port 0 takes a free port (logged at start)
+        admin_token_file = ""       # NAME:TOKEN lines for POST /aliases and /rollback; "" or no file: 403
+        max_body_bytes = 16777216   # larger request bodies get 413 before they are read whole (16 MiB)
+        request_timeout_seconds = 30 # a body not received whole this long after the request's head: 408
+        idle_timeout_seconds = 60   # keep-alive connections idle this long are closed
+        max_connections = 1000      # connections past this many at once are closed when accepted
+
         """
 
     /// The configuration `churnd init` writes: the defaults plus the Python lab's input checks.
