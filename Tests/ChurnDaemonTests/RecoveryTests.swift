@@ -39,6 +39,18 @@ struct RecoveryTests {
         #expect(try dir.read("outbox/a.scored.csv") == "scored")
     }
 
+    @Test func aReasonFileInterruptedByACrashIsRemovedAndFinishedReasonsKept() throws {
+        // The crash sweep's finding: SIGKILL while a reason file was written left its temporary name behind.
+        let (dir, paths) = try setUp()
+        let claimed = ClaimID.next().fileName(for: "bad.csv")
+        try dir.write("state/quarantine/.\(claimed).reason.txt.4242.1.0.tmp", "could not score")
+        try dir.write("state/quarantine/\(claimed)", "input")
+        try dir.write("state/quarantine/\(claimed).reason.txt", "could not score this file")
+
+        _ = try Recovery(paths: paths, publisher: Publisher(outbox: paths.outbox)).run()
+        #expect(try dir.list("state/quarantine") == [claimed, "\(claimed).reason.txt"])
+    }
+
     @Test func aClaimLinkedBeforeTheCrashIsFinishedNotScoredAgain() throws {
         let (dir, paths) = try setUp()
         let claim = ClaimID.next()

@@ -8,7 +8,8 @@ import ChurnStore
 /// Finishes what a crash interrupted (see `InboxJob`): claims whose outputs were published (a staged output
 /// has a public link, or the input already left `processing/`) are published in full and archived; staged
 /// outputs of unpublished claims are removed and their inputs, still in `processing/`, returned to be scored
-/// again from the start.
+/// again from the start. A quarantine reason file whose writing was interrupted (its hidden temporary name,
+/// `.<claim>.<name>.reason.txt.<pid>.<n>.<attempt>.tmp`) is removed: it is written again with its claim.
 struct Recovery {
     let paths: DaemonPaths
     let publisher: Publisher
@@ -24,6 +25,9 @@ struct Recovery {
 
     func run() throws -> Report {
         var report = Report()
+        for name in try FileSystem.list(paths.quarantine) where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            unlink("\(paths.quarantine)/\(name)")
+        }
         let claimed = try FileSystem.list(paths.processing).filter { ClaimID.parse(fileName: $0) != nil }
         var open: [ClaimID: String] = [:]
         for name in claimed {
