@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -22,6 +23,9 @@ final class LabelService: Service {
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.labels")
     let heartbeat = Heartbeat(name: "labels")
+    /// The last error logged per file still in `watch/labels/`: a file that keeps failing (a full disk) is
+    /// retried at every scan but its error is logged once.
+    private let failures = Mutex<[String: String]>([:])
 
     init(paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger) {
         self.paths = paths
@@ -64,6 +68,7 @@ final class LabelService: Service {
                 let quarantine = Quarantine(paths: paths)
                 let note = quarantine.movedNote(claimed, advice: "Fix it and drop it into \(paths.labels)/ again.")
                 try quarantine.move(path, as: claimed, reason: "\(path): \(problem)\n\n\(note)")
+                failures.withLock { $0[name] = nil }
                 logger.warning(
                     "label file refused, moved to quarantine",
                     metadata: [
@@ -77,9 +82,13 @@ final class LabelService: Service {
             let summary = try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)
             let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
             if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
+            failures.withLock { $0[name] = nil }
             logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])
         } catch {
-            logger.error("cannot process label file", metadata: ["file": "\(name)", "error": "\(error)"])
+            let message = "\(error)"
+            guard failures.withLock({ $0.updateValue(message, forKey: name) }) != message else { return }
+            logger.error(
+                "cannot process label file; it is kept and retried", metadata: ["file": "\(name)", "error": "\(message)"])
         }
     }
 
