@@ -44,13 +44,18 @@ struct IOErrorTests {
         try fixture.dir.write("inbox/a.csv", csv)
         // The first two writes of every thread fail with EIO. The daemon is started with the file already in the
         // inbox, so a worker's first write is its first output.
+        let trace = try TemporaryDirectory("churnd-trace")
         let daemon = try DaemonProcess(
-            root: fixture.root, wrapper: Strace.inject("write", "error=EIO:when=1..2"))
+            root: fixture.root,
+            wrapper: Strace.inject("write", "error=EIO:when=1..2", trace: "\(trace.path)/writes.txt"))
         try eventually("scored once write works\n\(daemon.log)", timeout: 60) {
             try checkComplete(fixture, rows: 50)
             return fixture.scored() == ["a.scored.csv"] && fixture.count("state/processing") == 0
         }
         #expect(try daemon.stop() == 0)
+        // The fault hit an output: a write to a staged name in the outbox failed.
+        let writes = try trace.read("writes.txt").split(separator: "\n")
+        #expect(writes.contains { $0.contains("/outbox/.") && $0.contains("EIO") && $0.contains("INJECTED") })
         #expect(fixture.outbox() == ["a.scored.csv"])
         #expect(fixture.count("state/archive") == 1)
     }
@@ -178,9 +183,10 @@ struct IOErrorTests {
 /// strace fault injection around a daemon (`DaemonProcess(wrapper:)`).
 enum Strace {
     /// `strace -f` tampering with `syscall` as `tamper` says (`error=EIO:when=1..2`), only on calls that access
-    /// `path` when one is given. strace counts calls per thread.
-    static func inject(_ syscall: String, _ tamper: String, path: String? = nil) -> [String] {
-        ["strace", "-f", "-qq", "-o", "/dev/null"] + (path.map { ["-P", $0] } ?? [])
+    /// `path` when one is given, writing the calls it sees (with the paths of their descriptors) to `trace`.
+    /// strace counts calls per thread.
+    static func inject(_ syscall: String, _ tamper: String, path: String? = nil, trace: String? = nil) -> [String] {
+        ["strace", "-f", "-qq", "-y", "-o", trace ?? "/dev/null"] + (path.map { ["-P", $0] } ?? [])
             + ["-e", "trace=\(syscall)", "-e", "inject=\(syscall):\(tamper)", "--"]
     }
 }
