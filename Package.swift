@@ -146,6 +146,14 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// libFuzzer targets (fuzz/), only with CHURND_FUZZ=1 (`make fuzz`): they have no main (libFuzzer brings it),
+// so the normal build must not see them.
+if Context.environment["CHURND_FUZZ"] == "1" {
+    for name in ["FuzzCSVReader", "FuzzConfigTOML", "FuzzPredictionRecord", "FuzzLabelBatch"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["ChurnCore"], path: "fuzz/\(name)"))
+    }
+}
+
 // Upcoming language features every Swift target builds with: `any` spelled out for existentials, and a
 // member usable only in files that import its module.
 for target in package.targets where target.type != .system {

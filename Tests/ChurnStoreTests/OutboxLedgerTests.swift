@@ -166,6 +166,18 @@ struct OutboxLedgerTests {
         #expect(try dir.list("inbox") == ["c.csv"])
     }
 
+    @Test func aReasonFileInterruptedByACrashIsRemovedAndFinishedReasonsKept() throws {
+        // The crash sweep's finding: SIGKILL while a reason file was written left its temporary name behind.
+        let (dir, ledger) = try setUp()
+        let claimed = ClaimID.next().fileName(for: "bad.csv")
+        try dir.write("state/quarantine/.\(claimed).reason.txt.4242.1.0.tmp", "could not score")
+        try dir.write("state/quarantine/\(claimed)", "input")
+        try dir.write("state/quarantine/\(claimed).reason.txt", "could not score this file")
+
+        _ = try ledger.recover()
+        #expect(try dir.list("state/quarantine") == [claimed, "\(claimed).reason.txt"])
+    }
+
     @Test func aClaimLinkedBeforeTheCrashIsFinishedNotScoredAgain() throws {
         let (dir, ledger) = try setUp()
         let id = ClaimID.next()

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -23,6 +24,9 @@ final class LabelService: Service {
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.labels")
     let heartbeat = Heartbeat(name: "labels")
+    /// The last error logged per file still in `watch/labels/`: a file that keeps failing (a full disk) is
+    /// retried at every scan but its error is logged once.
+    private let failures = Mutex<[String: String]>([:])
 
     init(
         paths: DaemonPaths, ledger: OutboxLedger, registry: any ModelRegistry,
@@ -68,6 +72,7 @@ final class LabelService: Service {
                 let movedTo = try ledger.quarantine(
                     path, problem: "\(path): \(problem)", advice: "Fix it and drop it into \(paths.labels)/ again.")
                 ChurnMetrics.fileQuarantined(.labels)
+                failures.withLock { $0[name] = nil }
                 logger.warning(
                     "label file refused, moved to quarantine",
                     metadata: ["file": "\(name)", "reason": "\(problem)", "moved_to": "\(movedTo)"])
@@ -81,9 +86,13 @@ final class LabelService: Service {
                 ?? "ignored: this registry keeps no live outcomes"
             let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
             if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
+            failures.withLock { $0[name] = nil }
             logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])
         } catch {
-            logger.error("cannot process label file", metadata: ["file": "\(name)", "error": "\(error)"])
+            let message = "\(error)"
+            guard failures.withLock({ $0.updateValue(message, forKey: name) }) != message else { return }
+            logger.error(
+                "cannot process label file; it is kept and retried", metadata: ["file": "\(name)", "error": "\(message)"])
         }
     }
 

@@ -27,6 +27,11 @@ extension OutboxLedger {
     /// process that owns the folders (the daemon holding the root's lock), before it claims anything.
     package func recover() throws -> RecoveryReport {
         var report = RecoveryReport()
+        // A reason file whose writing a crash interrupted left its hidden temporary name
+        // (`.<claim>.<name>.reason.txt.<pid>.<n>.<attempt>.tmp`); its claim writes it again.
+        for name in try FileSystem.list(folders.quarantine) where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            unlink("\(folders.quarantine)/\(name)")
+        }
         let claimed = try FileSystem.list(folders.processing).filter { Claim(fileName: $0) != nil }
         var open: [ClaimID: String] = [:]
         for name in claimed {
