@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/churnd
 
-.PHONY: run test deps build release demo setup install uninstall bench validate clean crash-sweep fuzz \
+.PHONY: run test deps test-deps build release demo setup install uninstall bench validate clean crash-sweep fuzz \
 	sanitize sanitize-address sanitize-thread
 
 # The main job: the daemon on this checkout (embedded defaults: SQLite registry, ./watch, ./inbox, ./outbox),
@@ -12,6 +12,10 @@ run: deps build setup
 
 deps:
 	@scripts/install-deps
+
+# What the tests need besides: a headless browser, strace, and Python tools in .venv-test/.
+test-deps:
+	@scripts/install-deps --test
 
 build:
 	$(SWIFT) build --product churnd
@@ -32,7 +36,7 @@ demo: deps build
 # build. SwiftPM leaves the flag off dependencies, which it builds with warnings suppressed. --disable-xctest: every
 # test uses Swift Testing, so XCTest's empty "Executed 0 tests" summary is left out.
 SWIFTFLAGS ?=
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests $(SWIFTFLAGS)
 	$(SWIFT) test --skip-build --no-parallel --disable-xctest
 
@@ -40,7 +44,7 @@ test: deps
 # and checks that every input ends with exactly one complete output (docs/operations.md#crash-safety).
 # The test suite runs a short sweep; this is the full one.
 K ?= 10
-crash-sweep: deps build
+crash-sweep: test-deps build
 	scripts/crash-sweep --k $(K)
 
 # libFuzzer targets for the input parsers (fuzz/, seeds in fuzz/corpus/): each runs FUZZ_SECONDS. Inputs it
@@ -69,7 +73,7 @@ fuzz: deps
 # end-to-end tests start are the sanitized build too). Slow: the first build of each takes a while.
 SANITIZE_SCRATCH ?= .build
 sanitize: sanitize-address sanitize-thread
-sanitize-address sanitize-thread: sanitize-%: deps
+sanitize-address sanitize-thread: sanitize-%: test-deps
 	$(SWIFT) build --scratch-path $(SANITIZE_SCRATCH)-$* --build-tests --sanitize $* $(SWIFTFLAGS)
 	$(SWIFT) test --scratch-path $(SANITIZE_SCRATCH)-$* --skip-build --sanitize $* --no-parallel --disable-xctest
 
