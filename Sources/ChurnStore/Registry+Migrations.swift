@@ -214,10 +214,11 @@ extension Registry {
                     ALTER TABLE alias_event ADD COLUMN cause TEXT CHECK (cause IN ('drift_alert'));
                     """)
         }
+        registerMLflowMigration(&migrator)
         // Cross-validated runs record how their family, settings and threshold were chosen (JSON:
         // `CrossValidationReport`: folds, out-of-fold F1 with its spread over the folds, the chosen settings and
         // every setting tried); NULL for runs on the single validation split and runs from before.
-        migrator.registerMigration("v6-cross-validation") { db in
+        migrator.registerMigration("v7-cross-validation") { db in
             try db.execute(sql: "ALTER TABLE training_run ADD COLUMN cross_validation TEXT")
         }
         return migrator
@@ -238,8 +239,8 @@ extension Registry {
         guard !complete else { return }
         try withMigrationLock {
             do {
-                try pool.read { db in try checkNotNewer(db) }
-                try migrator.migrate(pool)
+                try database.read { db in try checkNotNewer(db) }
+                try migrator.migrate(database)
             } catch let error as DatabaseError {
                 throw Self.translate(error, path: path)
             }
