@@ -6,6 +6,8 @@
 #   CHURND=/path/to/churnd   use this binary instead of a release build
 #   NTHREAD=2                XGBoost threads, churnd and Python alike
 #   STRICT=1                 exit 1 when a target is missed
+#   BASELINES=DIR            reuse the Python results (DIR/SET-python.json) of an earlier run of this script
+#                            instead of running the pipelines again: they depend only on the data files
 #
 # For every set, churnd trains twice on the same files: "before" with `[training] cv_max_rows = 0` (the single
 # validation split and the configured settings, as churnd trained before cross-validation) and "after" with
@@ -97,8 +99,13 @@ for set in "${SETS[@]}"; do
     before_f1=$R_F1 before_s=$R_SECONDS
     churnd_run "$set" after
     after_f1=$R_F1 after_s=$R_SECONDS after_summary=$R_SUMMARY
-    note "$set: python baselines"
-    "$PY" "$BENCH_DIR/quality_baselines.py" "$DATA_DIR/$set" >"$RUNS_DIR/$set-python.json"
+    if [[ -n "${BASELINES:-}" && -s "$BASELINES/$set-python.json" ]]; then
+        note "$set: python baselines from $BASELINES"
+        cp "$BASELINES/$set-python.json" "$RUNS_DIR/$set-python.json"
+    else
+        note "$set: python baselines"
+        "$PY" "$BENCH_DIR/quality_baselines.py" "$DATA_DIR/$set" >"$RUNS_DIR/$set-python.json"
+    fi
     read -r lr xgb grid lr_s xgb_s grid_s best < <("$PY" - "$RUNS_DIR/$set-python.json" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))

@@ -145,10 +145,10 @@ struct Train: ParsableCommand {
                 [(a.family, cv)] + (a.alternatives ?? []).compactMap { alt in alt.crossValidation.map { (alt.family, $0) } }
             let tried = reports.map { family, report in
                 "\(report.tried.count) \(family) setting\(report.tried.count == 1 ? "" : "s")"
-                    + (family == ModelFamily.xgboost.rawValue
-                        ? " (\(fixed(report.searchSeconds, 1)) of \(fixed(report.budgetSeconds, 1)) s budget)" : "")
+                    + " (\(fixed(report.searchSeconds, 1)) of \(fixed(report.budgetSeconds, 1)) s budget)"
             }
             search += "\n  search     tried \(tried.joined(separator: ", "))"
+            if let choice = cv.choice { search += "\n  choice     \(choice)" }
         } else {
             split = "train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · "
                 + "test \(grouped(t.testRows)) (stratified, seed \(t.seed))"

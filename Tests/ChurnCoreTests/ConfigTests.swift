@@ -63,7 +63,7 @@ struct ConfigTests {
 
     @Test func crossValidationKeysOverrideDefaults() throws {
         #expect(Config().training.cvMaxRows == 100_000 && Config().training.cvFolds == 5)
-        #expect(Config().training.searchBudgetSeconds == 4)
+        #expect(Config().training.searchBudgetSeconds == 5)
         let config = try Config.parse(
             toml: "[training]\ncv_max_rows = 0\ncv_folds = 10\nsearch_budget_seconds = 30\n", file: "c.toml")
         #expect(config.training.cvMaxRows == 0 && config.training.cvFolds == 10)

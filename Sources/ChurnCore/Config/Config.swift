@@ -36,9 +36,10 @@ package struct Config: Equatable, Sendable {
         /// Folds of the cross-validation.
         package var cvFolds = 5
         /// How much searching for settings (L2 strength, tree depth, ...) a cross-validated run may do, in
-        /// seconds of a reference 2-core machine, counted from the work done (not the clock, so the same data
-        /// and configuration try the same settings everywhere). 0: only the configured settings.
-        package var searchBudgetSeconds = 4.0
+        /// processor seconds of a reference 2-core machine, shared by the families in the order listed and
+        /// estimated from the work done (not the clock, so the same data and configuration try the same
+        /// settings everywhere). Each family's configured settings are always tried. 0: only those.
+        package var searchBudgetSeconds = 5.0
         package init() {}
     }
 

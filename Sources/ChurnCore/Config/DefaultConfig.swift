@@ -51,9 +51,10 @@ extension Config {
         cv_max_rows = 100000
         cv_folds = 5
         # Settings tried beside the configured ones when cross-validating (logistic regression's C; XGBoost's
-        # depth, min_child_weight, eta, subsample; class weights below 20 % positives), within this budget in
-        # seconds of a 2-core machine, counted from the work done so every machine tries the same ones (0: none).
-        search_budget_seconds = 4.0
+        # depth, min_child_weight, eta, subsample; class weights below 20 % positives), within this budget of
+        # processor seconds on a 2-core machine, shared by the families in order, estimated from the work done
+        # so every machine tries the same ones (0: none).
+        search_budget_seconds = 5.0
 
         [xgboost]
         # Gradient-boosted trees through XGBoost's C library (parameter names as in XGBoost).

@@ -117,6 +117,9 @@ package struct CrossValidationReport: Codable, Equatable, Sendable {
     /// (`training.search_budget_seconds`).
     package var searchSeconds: Double
     package var budgetSeconds: Double
+    /// Why this family was chosen over one with a higher out-of-fold F1 (the one-standard-error rule); nil
+    /// when it had the best F1.
+    package var choice: String? = nil
 
     /// "5-fold CV F1 0.6012 ± 0.0153".
     package var summary: String {
@@ -190,16 +193,42 @@ package enum ModelSearch {
         return x
     }
 
-    /// Seconds one XGBoost cross-validation took on the reference machine (2 cores, 2 threads), estimated
-    /// from the work done: per boosting round and fold, a fixed cost plus one proportional to rows × encoded
-    /// columns × depth (histogram building). A count, not the clock, so the search stops at the same setting
-    /// on every machine and the model is the same bit for bit.
-    static func referenceSeconds(rounds: Int, folds: Int, rows: Int, width: Int, depth: Int) -> Double {
-        let perRound = perRoundSeconds + perCellLevelSeconds * Double(rows) * Double(max(1, width)) * Double(depth)
+    /// Processor seconds one XGBoost cross-validation of one setting takes on the reference machine (the
+    /// shared 2-core machine of `bench/search-cost.sh`, 2 threads), estimated from the work done. Per boosting
+    /// round and fold: a fixed cost (the round's bookkeeping, the held-out log loss, waking the threads), the
+    /// split search (every node of the tree × every histogram bin: up to `maxBin` per numeric column, 2 per
+    /// one-hot column), the histograms (rows × encoded columns × depth) and the gradients and predictions
+    /// (rows × encoded columns). A count, not the clock, so the search stops at the same setting on every
+    /// machine and the model is the same bit for bit.
+    ///
+    /// - Parameter rows: a fold's rows, training and held-out.
+    static func xgboostSeconds(
+        rounds: Int, folds: Int, rows: Int, width: Int, numeric: Int, maxBin: Int, depth: Int
+    ) -> Double {
+        let numeric = min(numeric, width)
+        let bins = Double(numeric * max(2, min(maxBin, rows)) + (width - numeric) * 2)
+        let cells = Double(rows) * Double(max(1, width))
+        let perRound =
+            xgboostRoundSeconds + xgboostNodeBinSeconds * Double(1 << min(depth, 20)) * bins
+            + xgboostCellLevelSeconds * cells * Double(depth) + xgboostCellSeconds * cells
         return Double(rounds * folds) * perRound
     }
 
-    /// Calibrated with `bench/quality.sh` data on the reference machine.
-    static let perRoundSeconds = 1.0e-4
-    static let perCellLevelSeconds = 2.0e-9
+    /// Processor seconds of logistic regression's Newton passes on the reference machine: each pass reads
+    /// every training row and adds its outer product to the Hessian (rows × (columns + 1)²).
+    static func logisticSeconds(passes: Int, rows: Int, width: Int) -> Double {
+        let m = Double(width + 1)
+        return Double(passes) * Double(rows) * m * m * logisticCellSeconds
+    }
+
+    // Fitted on the reference machine (2 shared cores) to the processor time of XGBoost's lockstep rounds at
+    // 455 to 64,000 rows, 30 to 73 encoded columns and depths 2, 4 and 6 (within a factor 0.55–1.4 of every
+    // measurement), scaled to the time of the same rounds inside churnd (two thirds of it, measured setting
+    // by setting at 1,000 and 2,500 rows), and to whole logistic regression searches at 1,000 to 10,000 rows.
+    // `bench/search-cost.sh` compares the estimate with whole runs.
+    static let xgboostRoundSeconds = 0.46e-3
+    static let xgboostNodeBinSeconds = 0.52e-8
+    static let xgboostCellLevelSeconds = 0.35e-9
+    static let xgboostCellSeconds = 1.19e-9
+    static let logisticCellSeconds = 3.9e-10
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Training on small data: stratified k-fold cross-validation over train + validation, a small seeded search,
 /// and a refit on every one of those rows.
 ///
@@ -65,10 +67,14 @@ extension Trainer {
         // Drift checks compare scored rows with the rows learned from, and probabilities with out-of-sample ones.
         let statistics = featureStatistics(data, rows: pool)
         var results: [FamilyResult] = []
+        // The budget is shared by the families' searches, in the order `families` lists them.
+        var spent = 0.0
         for family in training.families {
             let started = elapsed()
             progress(TrainingProgress(rows: data.count, family: family.rawValue))
-            let (best, report) = try search(family, encodings: encodings, positiveWeight: positiveWeight) { round in
+            let (best, report) = try search(
+                family, encodings: encodings, positiveWeight: positiveWeight, spent: &spent
+            ) { round in
                 progress(TrainingProgress(rows: data.count, family: family.rawValue, round: round))
             }
             let fitted = try refit(
@@ -97,10 +103,9 @@ extension Trainer {
         let total = elapsed()
         for index in results.indices { results[index].artifact.training.seconds = total }
 
-        // Best out-of-fold F1; on a tie the family listed first wins.
-        var chosen = 0
-        for index in results.indices where results[index].validationF1 > results[chosen].validationF1 { chosen = index }
+        let (chosen, choice) = Self.chooseFamily(results.map { $0.artifact.crossValidation })
         var winner = results.remove(at: chosen)
+        winner.artifact.crossValidation?.choice = choice
         if !results.isEmpty {
             winner.artifact.alternatives = results.map {
                 .init(
@@ -113,15 +118,52 @@ extension Trainer {
             eligible: winner.eligible, alternatives: results)
     }
 
+    /// The family to refit: the best out-of-fold F1 (on a tie the family listed first), unless a simpler family
+    /// (logistic regression is simpler than XGBoost) is within one standard error of it. The standard error is
+    /// that of the fold-by-fold F1 differences between the two (the folds are the same rows for every family),
+    /// so a more complex model must beat the simpler one by more than the folds' own noise to be chosen: the
+    /// one-standard-error rule, which keeps a model that generalises as well and risks less.
+    ///
+    /// - Returns: the index chosen, and why, when the rule chose another family than the best F1.
+    static func chooseFamily(_ reports: [CrossValidationReport?]) -> (index: Int, choice: String?) {
+        var best = 0
+        for index in reports.indices where (reports[index]?.f1 ?? -1) > (reports[best]?.f1 ?? -1) { best = index }
+        guard let top = reports[best] else { return (best, nil) }
+        func rank(_ report: CrossValidationReport) -> Int {
+            ModelFamily.allCases.firstIndex { $0.rawValue == report.chosen.family } ?? Int.max
+        }
+        var chosen = best
+        var choice: String?
+        for (index, candidate) in reports.enumerated() {
+            guard let candidate, index != best, rank(candidate) < rank(top),
+                candidate.foldF1.count == top.foldF1.count, top.foldF1.count >= 2,
+                rank(candidate) < rank(reports[chosen] ?? top)
+            else { continue }
+            let differences = zip(top.foldF1, candidate.foldF1).map { $0 - $1 }
+            let k = Double(differences.count)
+            let mean = differences.reduce(0, +) / k
+            let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (k - 1)
+            let standardError = (variance / k).squareRoot()
+            if mean <= standardError {
+                chosen = index
+                choice =
+                    "\(candidate.chosen.family) rather than \(top.chosen.family): the folds' F1 differ by "
+                    + "\(NumberFormat.fixed(mean, 4)) ± \(NumberFormat.fixed(standardError, 4)) (mean ± standard error), "
+                    + "within one standard error, so the simpler family"
+            }
+        }
+        return (chosen, choice)
+    }
+
     /// Cross-validates `family`'s settings in `ModelSearch` order (XGBoost's until the budget is spent; the
     /// first always) and returns the best with the report of everything tried.
     func search(
-        _ family: ModelFamily, encodings: [FoldEncoding], positiveWeight: Double?,
+        _ family: ModelFamily, encodings: [FoldEncoding], positiveWeight: Double?, spent: inout Double,
         roundFinished: (Int) -> Void
     ) throws -> (best: Validated, report: CrossValidationReport) {
+        let spentBefore = spent
         var trials: [CrossValidationReport.Trial] = []
         var best: Validated?
-        var spent = 0.0
         let budget = training.searchBudgetSeconds
         func consider(_ validated: Validated) {
             trials.append(.init(settings: validated.settings, f1: validated.f1, logLoss: validated.logLoss))
@@ -129,18 +171,13 @@ extension Trainer {
         }
         switch family {
         case .logisticRegression:
-            let candidates = budget > 0 ? ModelSearch.logistic(positiveWeight: positiveWeight) : [
-                ModelSettings(family: family.rawValue, c: 1)
-            ]
-            for settings in candidates {
-                var outOfFold: [Double] = []
-                for fold in encodings {
-                    let (model, _) = LogisticRegression.fit(
-                        x: fold.train, width: fold.width, labels: fold.trainLabels, c: settings.c ?? 1,
-                        positiveWeight: settings.positiveWeight, passFinished: roundFinished)
-                    outOfFold += model.predict(x: fold.heldOut, width: fold.width)
-                }
+            for (index, settings) in ModelSearch.logistic(positiveWeight: positiveWeight).enumerated() {
+                if index > 0 && spent >= budget { break }
+                let (outOfFold, passes) = Self.logisticFolds(settings, encodings: encodings, parallel: cores > 1)
+                roundFinished(passes)
                 consider(validated(settings, outOfFold: outOfFold, encodings: encodings))
+                spent += ModelSearch.logisticSeconds(
+                    passes: passes, rows: encodings[0].trainLabels.count, width: encodings[0].width)
             }
         case .xgboost:
             let candidates = ModelSearch.xgboost(base: xgboost, positiveWeight: positiveWeight, seed: training.seed)
@@ -164,10 +201,11 @@ extension Trainer {
                     var tried = candidate
                     tried.rounds = rounds
                     consider(validated(tried, outOfFold: outOfFold, encodings: encodings))
-                    spent += ModelSearch.referenceSeconds(
-                        rounds: trained,
-                        folds: encodings.count, rows: encodings[0].trainLabels.count + encodings[0].heldOutLabels.count,
-                        width: encodings[0].width, depth: settings.maxDepth)
+                    spent += ModelSearch.xgboostSeconds(
+                        rounds: trained, folds: encodings.count,
+                        rows: encodings[0].trainLabels.count + encodings[0].heldOutLabels.count,
+                        width: encodings[0].width, numeric: schema.numeric.count, maxBin: xgboost.maxBin,
+                        depth: settings.maxDepth)
                 }
             } catch {
                 throw Failure.xgboost(error)
@@ -191,8 +229,39 @@ extension Trainer {
         let report = CrossValidationReport(
             folds: encodings.count, rows: encodings.reduce(0) { $0 + $1.heldOutLabels.count }, f1: best.f1,
             f1Mean: mean, f1Std: variance.squareRoot(), foldF1: foldF1, threshold: best.threshold,
-            chosen: best.settings, tried: trials, searchSeconds: spent, budgetSeconds: budget)
+            chosen: best.settings, tried: trials, searchSeconds: spent - spentBefore, budgetSeconds: budget)
         return (best, report)
+    }
+
+    /// Fits logistic regression with `settings` on every fold's training rows and predicts its held-out rows,
+    /// several folds at a time when `parallel` (each fit is single-threaded and independent of the others, so
+    /// the results are the same bits whatever the order the folds finish in).
+    ///
+    /// - Returns: the out-of-fold probabilities, fold after fold, and the Newton passes of all the fits.
+    static func logisticFolds(_ settings: ModelSettings, encodings: [FoldEncoding], parallel: Bool)
+        -> (outOfFold: [Double], passes: Int)
+    {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var folds: [(probabilities: [Double], passes: Int)?]
+            init(_ count: Int) { folds = Array(repeating: nil, count: count) }
+        }
+        let results = Results(encodings.count)
+        let (c, weight) = (settings.c ?? 1, settings.positiveWeight)
+        let fit: @Sendable (Int) -> Void = { index in
+            let fold = encodings[index]
+            let (model, report) = LogisticRegression.fit(
+                x: fold.train, width: fold.width, labels: fold.trainLabels, c: c, positiveWeight: weight)
+            let probabilities = model.predict(x: fold.heldOut, width: fold.width)
+            results.lock.withLock { results.folds[index] = (probabilities, report.iterations) }
+        }
+        if parallel {
+            DispatchQueue.concurrentPerform(iterations: encodings.count, execute: fit)
+        } else {
+            for index in encodings.indices { fit(index) }
+        }
+        let folds = results.folds.map { $0! }
+        return (folds.flatMap(\.probabilities), folds.reduce(0) { $0 + $1.passes })
     }
 
     func validated(_ settings: ModelSettings, outOfFold: [Double], encodings: [FoldEncoding]) -> Validated {
