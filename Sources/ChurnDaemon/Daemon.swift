@@ -130,9 +130,10 @@ package struct Daemon: Sendable {
                 "mode": "\(config.daemon.polling ? "polling" : "inotify")",
             ])
 
-        let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config in
+        let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config, changed in
             models.update(scoring: .init(config))
             training.reconfigure(config.daemon)
+            if !changed.isEmpty { await training.configurationReloaded() }
         }
         let supervisor = SupervisorService(
             registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),

@@ -201,7 +201,7 @@ final class DriftService: Service {
             report.alert
             ? DriftReportPage(
                 report: report, decision: decision, checkedAt: CalendarTime.utcText(now.timeIntervalSince1970),
-                modelVersion: String(version))
+                modelVersion: String(version), lines: lines)
             : nil
         try DriftReports(directory: paths.reports).write(record, page: page, at: now)
     }

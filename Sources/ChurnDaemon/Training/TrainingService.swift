@@ -52,17 +52,34 @@ final class TrainingService: Service {
     /// Start-up: train at once when no run learned from the files in `watch/data` with this configuration
     /// (whatever became of it), so a restart on unchanged data trains nothing.
     func startUp() async {
+        await trainUnlessTrainedOn(reloaded: false)
+    }
+
+    /// After a reload that changed keys: a key that shapes the model (the schema, the families, their settings,
+    /// the seed or split) changes the fingerprint, so the files in `watch/data` are trained on again with it;
+    /// any other key leaves the fingerprint, and training, as they were.
+    func configurationReloaded() async {
+        await trainUnlessTrainedOn(reloaded: true)
+    }
+
+    private func trainUnlessTrainedOn(reloaded: Bool) async {
         let files = (try? DataFiles.list(in: paths.data)) ?? []
         guard !files.isEmpty else { return }
         let registry = self.registry
         do {
             if let previous = try await Blocking.run(on: validation, { try registry.previousRun(files: files) }) {
-                logger.info(
-                    "training data already trained on: not training",
-                    metadata: metadata(previous, files: files.count))
+                if !reloaded {
+                    logger.info(
+                        "training data already trained on: not training",
+                        metadata: metadata(previous, files: files.count))
+                }
                 return
             }
-            logger.info("training data not trained on yet: training now", metadata: ["files": "\(files.count)"])
+            logger.info(
+                reloaded
+                    ? "training configuration changed and the training data was not trained on with it: training now"
+                    : "training data not trained on yet: training now",
+                metadata: ["files": "\(files.count)"])
         } catch {
             logger.error(
                 "cannot tell whether the training data was trained on: training now",
