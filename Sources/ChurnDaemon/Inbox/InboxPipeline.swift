@@ -11,7 +11,8 @@ import Logging
 /// once. Waits (logged once) while no model serves, and retries with backoff while the outbox is full.
 actor InboxPipeline {
     private let job: InboxJob
-    private let lanes: [DispatchQueue]
+    /// One thread per worker for the daemon's lifetime, not pool threads that come and go (see `WorkerThread`).
+    private let lanes: [WorkerThread]
     private let logger: Logger
     private let status: DaemonStatus
     private var queue: WorkQueue
@@ -24,7 +25,7 @@ actor InboxPipeline {
     init(job: InboxJob, workers: Int, logger: Logger, status: DaemonStatus) {
         self.job = job
         self.queue = WorkQueue(slots: workers)
-        self.lanes = (0..<max(1, workers)).map { DispatchQueue(label: "churnd.score.\($0)") }
+        self.lanes = (0..<max(1, workers)).map { WorkerThread(name: "churnd-score-\($0)") }
         self.logger = logger
         self.status = status
     }
