@@ -17,9 +17,16 @@ package struct Daemon: Sendable {
     /// They are stopped first on shutdown.
     package var addOns: [AddOn] = []
 
-    package typealias AddOn = @Sendable (_ start: Config, _ current: @escaping @Sendable () -> Config) throws -> (
-        any Service
-    )?
+    package typealias AddOn = @Sendable (
+        _ start: Config, _ current: @escaping @Sendable () -> Config, _ signals: Signals
+    ) throws -> (any Service)?
+
+    /// What an add-on can wait on instead of polling: the registry's commits (nil for a stand-in registry) and
+    /// configuration reloads.
+    package struct Signals: Sendable {
+        package var registry: RegistryChanges?
+        package var reloads: ChangeSignal
+    }
 
     /// - Parameters:
     ///   - configPath: the configuration file; nil for `ROOT/churnd.toml` when present, else the defaults.
@@ -45,9 +52,24 @@ package struct Daemon: Sendable {
     private func run(paths: DaemonPaths, settings: Settings) async throws {
         let config = settings.current
         try prepare(paths, polling: config.daemon.polling)
-        let registry = try self.registry ?? ModelLifecycle(root: root, config: { settings.current })
+        let lifecycle: ModelLifecycle?
+        let registry: any ModelRegistry
+        if let given = self.registry {
+            (lifecycle, registry) = (nil, given)
+        } else {
+            let own = try ModelLifecycle(root: root, config: { settings.current })
+            (lifecycle, registry) = (own, own)
+        }
+        // One signal for every follower of the registry (see `RegistryChanges` for how it sees commits).
+        let changes = try lifecycle.map { try RegistryChanges(databasePath: $0.registry.path) }
+        if let problem = changes?.start() {
+            logger.warning(
+                "cannot watch the registry for changes; checking it once a second", metadata: ["error": "\(problem)"])
+        }
+        defer { changes?.stop() }
+        let reloads = ChangeSignal()
         let status = DaemonStatus()
-        let models = ModelCache(registry: registry, scoring: .init(config))
+        let models = ModelCache(registry: registry, changes: changes, scoring: .init(config))
         let ledger = OutboxLedger(folders: paths.outboxFolders) { [logger] what, error in
             logger.error(
                 "cannot archive published inputs; the next start finishes them",
@@ -76,7 +98,7 @@ package struct Daemon: Sendable {
         let scanner = FolderScanner(folder: paths.inbox)
         let dataScan =
             config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
-        let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan) {
+        let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan, labels: labels) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
@@ -84,10 +106,13 @@ package struct Daemon: Sendable {
             PipelineService(
                 pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
         ]
-        services += [drift, labels, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
+        services += [drift, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
         // MLflow logging reads the SQLite registry's queue; a stand-in registry has none.
         if self.registry == nil {
-            services.append(MLflowService(paths: paths, root: root, config: { settings.current }, logger: logger))
+            services.append(
+                MLflowService(
+                    paths: paths, root: root, config: { settings.current }, changes: changes, reloads: reloads,
+                    logger: logger))
         }
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
@@ -133,23 +158,36 @@ package struct Daemon: Sendable {
         let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config, changed in
             models.update(scoring: .init(config))
             training.reconfigure(config.daemon)
+            reloads.notify()
             if !changed.isEmpty { await training.configurationReloaded() }
         }
         let supervisor = SupervisorService(
-            registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
+            registry: registry, changes: changes, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
             heartbeats: heartbeats, logger: logger, grace: { settings.current.daemon.shutdownGraceSeconds })
         services += [scan, reload, supervisor]
         // Last: on SIGTERM the HTTP server stops first (in-flight requests answered, new ones refused).
+        let signals = Signals(registry: changes, reloads: reloads)
         for addOn in addOns {
-            if let service = try addOn(config, { settings.current }) { services.append(service) }
+            if let service = try addOn(config, { settings.current }, signals) { services.append(service) }
         }
         // Shutdown runs in reverse order: the supervisor says STOPPING=1 first, the pipeline drains last.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: Logger(label: "churnd.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
-        try await group.run()
+        try await Self.runGroup(services, stopBound: config.daemon.stopBoundSeconds, logger: logger)
     }
+
+    /// Runs `services` in one `ServiceGroup` with SIGTERM/SIGINT as graceful shutdown, the daemon's logger, and
+    /// a bound on the stop: after `stopBound` seconds what still runs is cancelled, and if that does not end it
+    /// within `cancellationBound` more, the process ends (under systemd, before `TimeoutStopSec` kills it).
+    package static func runGroup(_ services: [any Service], stopBound: Double, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(stopBound * 1000))
+        configuration.maximumCancellationDuration = .seconds(cancellationBound)
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// Seconds a cancelled service gets to end after the stop bound.
+    package static let cancellationBound: Int64 = 3
 
     private func loadConfig() throws -> Config {
         try Config.load(file: configPath, root: root)

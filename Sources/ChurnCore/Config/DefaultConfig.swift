@@ -89,6 +89,7 @@ extension Config {
         polling = false             # true: poll instead of inotify (needed on NFS, CIFS, FUSE)
         poll_interval_seconds = 2   # scan interval when polling
         shutdown_grace_seconds = 10 # on SIGTERM, files in hand get this long to finish, then wait for the next start
+        stop_timeout_seconds = 25   # bound on the whole stop (at least grace + 5); keep it below systemd's TimeoutStopSec - 3
 
         [drift]
         interval_seconds = 300      # scheduled checks; `churnd drift` checks on demand
