@@ -5,14 +5,15 @@ import ServiceLifecycle
 /// way files are found, so it also scans `watch/data/` (`data`): each new or changed labeled file, once
 /// settled, goes to training as inotify's event would.
 final class ScanService: Service {
-    private let inbox: FolderScanner
+    /// Nil on a trainer, which scores nothing.
+    private let inbox: FolderScanner?
     private let pipeline: InboxPipeline
     private let data: (scanner: FolderScanner, training: TrainingService)?
     private let interval: @Sendable () -> Double
     let heartbeat = Heartbeat(name: "scan")
 
     init(
-        inbox: FolderScanner, pipeline: InboxPipeline, data: (scanner: FolderScanner, training: TrainingService)? = nil,
+        inbox: FolderScanner?, pipeline: InboxPipeline, data: (scanner: FolderScanner, training: TrainingService)? = nil,
         interval: @escaping @Sendable () -> Double
     ) {
         self.inbox = inbox
@@ -22,7 +23,7 @@ final class ScanService: Service {
     }
 
     func run() async throws {
-        _ = inbox.settledNames()
+        _ = inbox?.settledNames()
         // Labeled files present at start are start-up training's business (`TrainingService.startUp`).
         data?.scanner.baseline()
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -36,7 +37,7 @@ final class ScanService: Service {
                 heartbeat.beat()
             }
             guard !Task.isShuttingDownGracefully else { break }
-            await pipeline.offer(names: inbox.settledNames())
+            if let inbox { await pipeline.offer(names: inbox.settledNames()) }
             if let data {
                 for name in data.scanner.settledNames() { data.training.fileArrived(name) }
             }
