@@ -201,7 +201,11 @@ def main():
         for node in list(scorers):
             stop(node)
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
