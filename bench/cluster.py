@@ -191,6 +191,7 @@ def main():
             latencies.append(found if found is not None else float("inf"))
         stop_event.set()
         thread.join()
+        print("each move, in order (s): " + " ".join(f"{x:.3f}" for x in latencies))
         latencies.sort()
         q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))]
         print(f"scorer alias follow (MLflow move -> first file scored with the new version), {len(latencies)} moves "
