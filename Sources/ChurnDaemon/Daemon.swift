@@ -45,13 +45,16 @@ package struct Daemon: Sendable {
         // Before anything else is created, recovered or written: a second daemon on this root stops here.
         try FileSystem.makeDirectory(paths.state)
         let lock = try RootLock(path: paths.lock, root: root, now: wallSeconds())
-        defer { withExtendedLifetime(lock) {} }
+        // A scorer on a shared inbox also takes its node name there: its claims are its own (see SharedInbox).
+        let shared = try config.cluster.sharedInbox ? SharedInbox(paths: paths, now: wallSeconds()) : nil
+        defer { withExtendedLifetime((lock, shared)) {} }
         try await run(paths: paths, settings: settings)
     }
 
     private func run(paths: DaemonPaths, settings: Settings) async throws {
         let config = settings.current
-        try prepare(paths, polling: config.daemon.polling)
+        let cluster = config.cluster
+        try prepare(paths, polling: config.daemon.polling, cluster: cluster)
         let lifecycle: ModelLifecycle?
         let registry: any ModelRegistry
         if let given = self.registry {
@@ -98,15 +101,19 @@ package struct Daemon: Sendable {
         let scanner = FolderScanner(folder: paths.inbox)
         let dataScan =
             config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
-        let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan, labels: labels) {
+        let scan = ScanService(
+            inbox: cluster.scores ? scanner : nil, pipeline: pipeline, data: cluster.trains ? dataScan : nil,
+            labels: cluster.trains ? labels : nil
+        ) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
         var services: [any Service] = [
-            PipelineService(
-                pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
+            PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger)
         ]
-        services += [drift, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
+        // A scorer never trains nor judges drift (the trainer does, for every scorer); a trainer scores nothing.
+        if cluster.trains { services += [training, drift] }
+        services.append(RetentionService(paths: paths, config: { settings.current }, logger: logger))
         // MLflow logging reads the SQLite registry's queue; a stand-in registry has none.
         if self.registry == nil {
             services.append(
@@ -114,15 +121,19 @@ package struct Daemon: Sendable {
                     paths: paths, root: root, config: { settings.current }, changes: changes, reloads: reloads,
                     logger: logger))
         }
-        var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
+        var heartbeats = cluster.trains ? [training.heartbeat, scan.heartbeat, drift.heartbeat] : [scan.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.
         if !config.daemon.polling {
-            let watcher = InotifyWatcher(
-                folders: [
-                    .init(path: paths.inbox, role: .inbox), .init(path: paths.data, role: .data),
-                    .init(path: paths.logs, role: .logs), .init(path: paths.labels, role: .labels),
-                ], heartbeat: Heartbeat(name: "inotify"))
+            var folders: [InotifyWatcher.Folder] = []
+            if cluster.scores { folders.append(.init(path: paths.inbox, role: .inbox)) }
+            if cluster.trains {
+                folders += [
+                    .init(path: paths.data, role: .data), .init(path: paths.logs, role: .logs),
+                    .init(path: paths.labels, role: .labels),
+                ]
+            }
+            let watcher = InotifyWatcher(folders: folders, heartbeat: Heartbeat(name: "inotify"))
             try await watcher.start()
             services.append(
                 WatcherService(
@@ -131,7 +142,7 @@ package struct Daemon: Sendable {
             heartbeats.append(watcher.heartbeat)
         }
         // Every claim in processing/ is a dead daemon's: this one holds the root's lock and has claimed nothing.
-        let report = try ledger.recover()
+        let report = try cluster.scores ? ledger.recover() : OutboxLedger.RecoveryReport()
         if report.published + report.discarded + report.unfinished.count > 0 {
             logger.notice(
                 "recovered after an interrupted run",
@@ -143,23 +154,26 @@ package struct Daemon: Sendable {
         // Load the serving model now rather than on the first file, which would wait for it.
         _ = try? models.current()
         for name in report.unfinished { await pipeline.offer(claimed: name) }
-        let present = scanner.scan()
+        let present = cluster.scores ? scanner.scan() : []
         await pipeline.offer(names: present)
-        await training.loadLastTraining()
-        await training.startUp()
+        if cluster.trains {
+            await training.loadLastTraining()
+            await training.startUp()
+        }
         status.update { $0.serving = try? registry.servingVersion() }
         logger.info(
             "watching",
             metadata: [
                 "inbox": "\(paths.inbox)", "files": "\(present.count)", "workers": "\(workers)",
-                "mode": "\(config.daemon.polling ? "polling" : "inotify")",
+                "mode": "\(config.daemon.polling ? "polling" : "inotify")", "role": "\(cluster.role.rawValue)",
+                "node": "\(cluster.sharedInbox ? paths.node : "-")",
             ])
 
         let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config, changed in
             models.update(scoring: .init(config))
             training.reconfigure(config.daemon)
             reloads.notify()
-            if !changed.isEmpty { await training.configurationReloaded() }
+            if cluster.trains, !changed.isEmpty { await training.configurationReloaded() }
         }
         let supervisor = SupervisorService(
             registry: registry, changes: changes, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
@@ -194,19 +208,22 @@ package struct Daemon: Sendable {
     }
 
     /// Creates missing folders and refuses folders inotify cannot watch, or that cannot be renamed between.
-    private func prepare(_ paths: DaemonPaths, polling: Bool) throws {
+    private func prepare(_ paths: DaemonPaths, polling: Bool, cluster: Config.Cluster) throws {
         for folder in paths.all { try FileSystem.makeDirectory(folder) }
+        var watched: [String] = []
+        if cluster.scores { watched.append(paths.inbox) }
+        if cluster.trains { watched += [paths.data, paths.logs] }
         if !polling {
-            for folder in [paths.inbox, paths.data, paths.logs] {
+            for folder in watched {
                 if let kind = FileSystemKind.unwatchable(at: folder) {
                     throw DaemonError.unwatchableFileSystem(path: folder, kind: kind)
                 }
             }
         }
-        for (a, b) in [
-            (paths.inbox, paths.processing), (paths.processing, paths.archive), (paths.data, paths.quarantine),
-        ]
-        where System.device(of: a) != System.device(of: b) {
+        var renamed: [(String, String)] = []
+        if cluster.scores { renamed += [(paths.inbox, paths.processing), (paths.processing, paths.archive)] }
+        if cluster.trains { renamed.append((paths.data, paths.quarantine)) }
+        for (a, b) in renamed where System.device(of: a) != System.device(of: b) {
             throw DaemonError.differentFileSystems(a, b)
         }
     }

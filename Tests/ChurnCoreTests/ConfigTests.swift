@@ -111,3 +111,42 @@ struct ConfigTests {
         }
     }
 }
+
+/// `[cluster]`: roles, node names, the shared inbox, and the settings they need.
+struct ClusterConfigTests {
+    private static let mlflow = """
+        [mlflow]
+        tracking_uri = "http://127.0.0.1:5000"
+        [registry]
+        backend = "mlflow"
+
+        """
+
+    @Test(arguments: [("all", Config.Cluster.Role.all), ("trainer", .trainer), ("scorer", .scorer)])
+    func rolesParse(text: String, role: Config.Cluster.Role) throws {
+        let config = try Config.parse(toml: Self.mlflow + "[cluster]\nrole = \"\(text)\"\n", file: "churnd.toml")
+        #expect(config.cluster.role == role)
+        #expect(config.cluster.trains == (role != .scorer))
+        #expect(config.cluster.scores == (role != .trainer))
+    }
+
+    @Test(
+        arguments: [
+            ("[cluster]\nrole = \"worker\"\n", "use \"all\", \"trainer\" or \"scorer\""),
+            ("[cluster]\nrole = \"scorer\"\n", "needs [registry] backend = \"mlflow\""),
+            ("[cluster]\nshared_inbox = true\n", "only scorers share an inbox"),
+            ("[cluster]\nnode = \"../a\"\n", "is not a node name"),
+            ("[cluster]\nnodes = \"a\"\n", "nodes"),
+        ])
+    func badClusterSettingsAreRefusedWithTheReason(text: String, message: String) throws {
+        let error = #expect(throws: ChurnError.self) { try Config.parse(toml: text, file: "churnd.toml") }
+        #expect("\(error.map { "\($0)" } ?? "")".contains(message), "\(error.map { "\($0)" } ?? "")")
+    }
+
+    @Test func aScorerOnASharedInboxParses() throws {
+        let config = try Config.parse(
+            toml: Self.mlflow + "[cluster]\nrole = \"scorer\"\nnode = \"scorer-1\"\nshared_inbox = true\n", file: "churnd.toml")
+        #expect(config.cluster.node == "scorer-1")
+        #expect(config.cluster.sharedInbox)
+    }
+}

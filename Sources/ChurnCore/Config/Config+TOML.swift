@@ -25,7 +25,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
-                "retention", "mlflow", "registry", "http",
+                "retention", "mlflow", "registry", "http", "cluster",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -120,6 +120,18 @@ extension Config {
         }
         if config.registry.backend == .mlflow, !config.mlflow.enabled {
             throw reader.error("registry", "backend", "\"mlflow\" needs [mlflow] tracking_uri")
+        }
+        if let section = try reader.section(table, "cluster") {
+            try reader.readCluster(section, into: &config.cluster)
+        }
+        if config.cluster.role == .scorer, config.registry.backend != .mlflow {
+            throw reader.error(
+                "cluster", "role",
+                "a scorer follows MLflow's aliases: it needs [registry] backend = \"mlflow\" and [mlflow] tracking_uri")
+        }
+        if config.cluster.sharedInbox, config.cluster.role != .scorer {
+            throw reader.error(
+                "cluster", "shared_inbox", "only scorers share an inbox: set [cluster] role = \"scorer\"")
         }
         if let section = try reader.section(table, "http") {
             try reader.readHTTP(section, into: &config.http)

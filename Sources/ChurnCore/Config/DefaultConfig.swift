@@ -153,6 +153,15 @@ extension Config {
         idle_timeout_seconds = 60   # keep-alive connections idle this long are closed
         max_connections = 1000      # connections past this many at once are closed when accepted
 
+        [cluster]
+        # "all": this machine does everything. Several machines on one MLflow (see docs/cluster.md): exactly one
+        # "trainer" (trains, promotes, monitors drift; scores nothing) and any number of "scorer"s (follow MLflow's
+        # aliases, fetch those versions with SHA-256 checks, score inbox/ and serve HTTP; never train; need
+        # [registry] backend = "mlflow").
+        role = "all"
+        node = ""                   # a scorer's name, stable across restarts; "": host name + hash of the root
+        shared_inbox = false        # scorers share [paths] inbox: each file is claimed by exactly one of them
+
         """
 
     /// The configuration `churnd init` writes: the defaults plus the Python lab's input checks.

@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// (at start too). In polling mode it is the only way files are found, so it also scans `watch/data/`
 /// (`data`): each new or changed labeled file, once settled, goes to training as inotify's event would.
 final class ScanService: Service {
-    private let inbox: FolderScanner
+    /// Nil on a trainer, which scores nothing.
+    private let inbox: FolderScanner?
     private let pipeline: InboxPipeline
     private let data: (scanner: FolderScanner, training: TrainingService)?
     private let labels: LabelService?
@@ -14,7 +15,7 @@ final class ScanService: Service {
     let heartbeat = Heartbeat(name: "scan")
 
     init(
-        inbox: FolderScanner, pipeline: InboxPipeline, data: (scanner: FolderScanner, training: TrainingService)? = nil,
+        inbox: FolderScanner?, pipeline: InboxPipeline, data: (scanner: FolderScanner, training: TrainingService)? = nil,
         labels: LabelService? = nil, interval: @escaping @Sendable () -> Double
     ) {
         self.labels = labels
@@ -25,7 +26,7 @@ final class ScanService: Service {
     }
 
     func run() async throws {
-        _ = inbox.settledNames()
+        _ = inbox?.settledNames()
         // Labeled files present at start are start-up training's business (`TrainingService.startUp`).
         data?.scanner.baseline()
         labels?.scan()
@@ -34,7 +35,7 @@ final class ScanService: Service {
             let interval = self.interval()
             await heartbeat.idle { await sleepUnlessShuttingDown(seconds: interval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
-            await pipeline.offer(names: inbox.settledNames())
+            if let inbox { await pipeline.offer(names: inbox.settledNames()) }
             if let data {
                 for name in data.scanner.settledNames() { data.training.fileArrived(name) }
             }
