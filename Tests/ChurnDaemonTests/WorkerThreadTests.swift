@@ -17,7 +17,7 @@ struct WorkerThreadTests {
         let caller = pthread_self()
         var onWorker: [Bool] = []
         for index in 0..<200 {
-            let current = try await Blocking.run(on: worker) {
+            let current = try await Blocking.runAbandoningOnCancel(on: worker) {
                 seen.withLock { $0.append(index) }
                 threads.withLock { _ = $0.insert(pthread_self()) }
                 return worker.isCurrent
@@ -38,7 +38,7 @@ struct WorkerThreadTests {
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<100 {
                 group.addTask {
-                    try await Blocking.run(on: worker) {
+                    try await Blocking.runAbandoningOnCancel(on: worker) {
                         let alongside = running.withLock { count in
                             count += 1
                             return count - 1
@@ -60,9 +60,9 @@ struct WorkerThreadTests {
     @Test func keepsItsThreadAfterBeingIdle() async throws {
         let worker = WorkerThread(name: "test-worker")
         // Kernel thread ids, which are not reused at once as `pthread_t` values can be.
-        let first = try await Blocking.run(on: worker) { Self.kernelThreadID() }
+        let first = try await Blocking.runAbandoningOnCancel(on: worker) { Self.kernelThreadID() }
         try await Task.sleep(for: .seconds(6))
-        let second = try await Blocking.run(on: worker) { Self.kernelThreadID() }
+        let second = try await Blocking.runAbandoningOnCancel(on: worker) { Self.kernelThreadID() }
         #expect(!first.isEmpty && first == second)
     }
 

@@ -24,11 +24,17 @@ enum Blocking {
     static func runAbandoningOnCancel<T: Sendable>(
         on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T
     ) async throws -> T {
+        try await runAbandoningOnCancel(submit: { queue.async(execute: $0) }, body)
+    }
+
+    static func runAbandoningOnCancel<T: Sendable>(
+        submit: (@escaping @Sendable () -> Void) -> Void, _ body: @escaping @Sendable () throws -> T
+    ) async throws -> T {
         let waiter = Waiter<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiter.set(continuation)
-                queue.async { waiter.resume(with: Result { try body() }) }
+                submit { waiter.resume(with: Result { try body() }) }
             }
         } onCancel: {
             waiter.cancel()

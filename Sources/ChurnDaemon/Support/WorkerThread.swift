@@ -96,12 +96,10 @@ final class WorkerThread: Sendable {
 }
 
 extension Blocking {
-    /// Runs blocking work on `worker`'s thread.
-    static func run<T: Sendable>(
+    /// `runAbandoningOnCancel(on:_:)` on `worker`'s own thread.
+    static func runAbandoningOnCancel<T: Sendable>(
         on worker: WorkerThread, _ body: @escaping @Sendable () throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            worker.async { continuation.resume(with: Result { try body() }) }
-        }
+        try await runAbandoningOnCancel(submit: { worker.async($0) }, body)
     }
 }
