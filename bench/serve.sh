@@ -156,12 +156,10 @@ lua "$WORK/paced.lua" "$WORK/customer.json" application/json predict "$PACE_MS"
 
 # wrk_run NAME PATH SCRIPT CONNECTIONS DURATION: wrk against the running server; prints "requests/s p50_ms p99_ms".
 # Dies when a response was not a good answer, on a non-2xx status and on a socket error.
-RUN_SEQ=0
 wrk_run() {
     local name="$1" path="$2" script="$3" connections="$4" duration="$5"
-    RUN_SEQ=$((RUN_SEQ + 1))
-    local out
-    out="$WORK/$(printf '%02d' "$RUN_SEQ")-$name.wrk"
+    local out="$WORK/$name.wrk"
+    [[ ! -e "$out" ]] || die "$out exists before its run"
     note "$name: wrk -t$THREADS -c$connections -d${duration}s $path (load: $(cut -d' ' -f1-3 /proc/loadavg))"
     wrk -t"$THREADS" -c"$connections" -d"${duration}s" --timeout 30s --latency -s "$script" \
         "http://127.0.0.1:$PORT$path" >"$out" || die "wrk failed: $out"
