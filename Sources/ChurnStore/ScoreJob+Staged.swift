@@ -64,8 +64,8 @@ extension ScoreJob {
         var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(tag))
         do {
             summary = try scorer.score(
-                path: shown, source: FileDescriptorSource(fd: input.fd, path: shown), scored: &scored,
-                errors: &errors, progress: nil, sample: &sample, timestamp: timestamp)
+                fd: input.fd, size: input.size, path: shown, scored: &scored, errors: &errors, progress: nil,
+                sample: &sample, timestamp: timestamp)
         } catch let error as ChurnError {
             if case .io(let path, _, _) = error, path != shown { throw error }
             scoredFile.discard()

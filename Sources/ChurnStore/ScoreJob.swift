@@ -66,9 +66,8 @@ package struct ScoreJob {
         var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(name))
         do {
             summary = try scorer.score(
-                path: inputPath, source: FileDescriptorSource(fd: fd, path: inputPath), scored: &scored,
-                errors: &errors, progress: progress.map { report in { report($0, size) } }, sample: &sample,
-                timestamp: timestamp)
+                fd: fd, size: size, path: inputPath, scored: &scored, errors: &errors,
+                progress: progress.map { report in { report($0, size) } }, sample: &sample, timestamp: timestamp)
         } catch let error as ChurnError where !isOutputFailure(error, inputPath: inputPath) {
             return try refuse(stem: stem, outputDirectory: outputDirectory, reason: error.description)
         }
