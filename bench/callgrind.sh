@@ -52,11 +52,21 @@ if [[ ! -s "$MODEL_DIR/model.json" || "${FRESH:-0}" == 1 ]]; then
 fi
 [[ -s "$MODEL_DIR/model.json" ]] || die "churnd train did not write $MODEL_DIR/model.json"
 
+# Valgrind cannot read the DWARF of Swift release builds ("possibly corrupted debuginfo"): it runs a copy
+# without debug sections (symbols kept, code unchanged).
+nodebug() {
+    local copy
+    copy="$OUT_DIR/callgrind-bin/$(echo "$1" | tr '/' '_')"
+    mkdir -p "$OUT_DIR/callgrind-bin"
+    strip --strip-debug -o "$copy" "$1"
+    echo "$copy"
+}
+
 # instructions BINARY CSV: total instructions of one `churnd score` run (all threads).
 instructions() {
     local bin="$1" csv="$2" dir
-    RUN_SEQ=$((RUN_SEQ + 1))
-    dir="$RUNS_DIR/$(printf '%03d' "$RUN_SEQ")-callgrind"
+    # Called in a subshell (RUN_SEQ would not advance): the nanosecond clock makes the directory unique.
+    dir="$RUNS_DIR/callgrind-$(basename "$csv" .csv)-$(date +%s%N)"
     [[ ! -e "$dir" ]] || die "$dir exists before its run"
     mkdir -p "$dir"
     valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
@@ -79,12 +89,12 @@ per_row() {
 
 echo "Instructions per scored row (callgrind), logistic regression, $ROWS vs $SMALL_ROWS rows"
 echo "machine: $(nproc) cores, $(uname -sr); load average: $(cut -d' ' -f1-4 /proc/loadavg) (instruction counts do not depend on it)"
-per_row "$CHURND"
+per_row "$(nodebug "$CHURND")"
 AFTER=$PER_ROW
 printf '  %-8s %10.0f instructions/row   (%s instructions for %s rows)   %s\n' churnd "$AFTER" "$TOTAL_BIG" "$ROWS" "$CHURND"
 if [[ -n "${BEFORE:-}" ]]; then
     [[ -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
-    per_row "$BEFORE"
+    per_row "$(nodebug "$BEFORE")"
     PRIOR=$PER_ROW
     printf '  %-8s %10.0f instructions/row   (%s instructions for %s rows)   %s\n' before "$PRIOR" "$TOTAL_BIG" "$ROWS" "$BEFORE"
     RATIO=$(calc "$PRIOR / $AFTER")
