@@ -2,7 +2,8 @@
 SWIFT ?= swift
 BIN := .build/debug/churnd
 
-.PHONY: run test deps build release demo setup install uninstall bench validate clean
+.PHONY: run test deps test-deps build release demo setup install uninstall bench validate clean crash-sweep fuzz \
+	sanitize sanitize-address sanitize-thread
 
 # The main job: the daemon on this checkout (embedded defaults: SQLite registry, ./watch, ./inbox, ./outbox),
 # trained on sample data at start.
@@ -11,6 +12,10 @@ run: deps build setup
 
 deps:
 	@scripts/install-deps
+
+# What the tests need besides: a headless browser, strace, and Python tools in .venv-test/.
+test-deps:
+	@scripts/install-deps --test
 
 build:
 	$(SWIFT) build --product churnd
@@ -31,9 +36,46 @@ demo: deps build
 # build. SwiftPM leaves the flag off dependencies, which it builds with warnings suppressed. --disable-xctest: every
 # test uses Swift Testing, so XCTest's empty "Executed 0 tests" summary is left out.
 SWIFTFLAGS ?=
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests $(SWIFTFLAGS)
 	$(SWIFT) test --skip-build --no-parallel --disable-xctest
+
+# Kills the daemon with SIGKILL at the k-th call of each file-system syscall (k = 1…K, strace fault injection)
+# and checks that every input ends with exactly one complete output (docs/operations.md#crash-safety).
+# The test suite runs a short sweep; this is the full one.
+K ?= 10
+crash-sweep: test-deps build
+	scripts/crash-sweep --k $(K)
+
+# libFuzzer targets for the input parsers (fuzz/, seeds in fuzz/corpus/): each runs FUZZ_SECONDS. Inputs it
+# finds go to $(FUZZ_SCRATCH)/corpus/, crashes to $(FUZZ_SCRATCH)/crashes/ (reproduce: the binary, then the file).
+# FuzzConfigTOML runs without leak detection: TOMLKit leaks every parsed table, and checking for leaks after
+# every input would slow it a hundredfold.
+FUZZ_SECONDS ?= 60
+FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_TARGETS := FuzzCSVReader FuzzConfigTOML FuzzPredictionRecord FuzzLabelBatch
+fuzz: deps
+	for target in $(FUZZ_TARGETS); do \
+		CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
+			-Xswiftc -sanitize=fuzzer,address \
+			--product $$target || exit 1; \
+	done
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_SCRATCH)/corpus/$$target $(FUZZ_SCRATCH)/crashes; \
+		leaks=1; [ $$target = FuzzConfigTOML ] && leaks=0; \
+		$(FUZZ_SCRATCH)/debug/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+			-detect_leaks=$$leaks \
+			-artifact_prefix=$(FUZZ_SCRATCH)/crashes/$$target- $(FUZZ_SCRATCH)/corpus/$$target \
+			fuzz/corpus/$$target || exit 1; \
+	done
+
+# The whole suite under AddressSanitizer and ThreadSanitizer, each in its own build folder (the daemons the
+# end-to-end tests start are the sanitized build too). Slow: the first build of each takes a while.
+SANITIZE_SCRATCH ?= .build
+sanitize: sanitize-address sanitize-thread
+sanitize-address sanitize-thread: sanitize-%: test-deps
+	$(SWIFT) build --scratch-path $(SANITIZE_SCRATCH)-$* --build-tests --sanitize $* $(SWIFTFLAGS)
+	$(SWIFT) test --scratch-path $(SANITIZE_SCRATCH)-$* --skip-build --sanitize $* --no-parallel --disable-xctest
 
 install:
 	scripts/install

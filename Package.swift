@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +41,31 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "ChurnMLflow",
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ChurnServe",
+            dependencies: [
+                "ChurnCore",
+                "ChurnStore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .systemLibrary(name: "CInotifyTools"),
@@ -45,11 +75,13 @@ let package = Package(
             dependencies: [
                 "ChurnCore",
                 "ChurnStore",
+                "ChurnMLflow",
                 "CInotifyTools",
                 "CSystemd",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -58,7 +90,11 @@ let package = Package(
                 "ChurnCore",
                 "ChurnStore",
                 "ChurnDaemon",
+                "ChurnServe",
+                "ChurnMLflow",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,12 +119,40 @@ let package = Package(
             dependencies: ["ChurnDaemon", "ChurnCore", "ChurnStore", "ChurnTestKit", "CInotifyTools"]
         ),
         .testTarget(
+            name: "ChurnServeTests",
+            dependencies: [
+                "ChurnServe",
+                "ChurnDaemon",
+                "ChurnCore",
+                "ChurnStore",
+                "ChurnTestKit",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "MLflowTests",
+            dependencies: [
+                "ChurnMLflow", "ChurnCore", "ChurnStore", "ChurnTestKit", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["ChurnCore", "ChurnStore", "ChurnTestKit"]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (fuzz/), only with CHURND_FUZZ=1 (`make fuzz`): they have no main (libFuzzer brings it),
+// so the normal build must not see them.
+if Context.environment["CHURND_FUZZ"] == "1" {
+    for name in ["FuzzCSVReader", "FuzzConfigTOML", "FuzzPredictionRecord", "FuzzLabelBatch"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["ChurnCore"], path: "fuzz/\(name)"))
+    }
+}
 
 // Upcoming language features every Swift target builds with: `any` spelled out for existentials, and a
 // member usable only in files that import its module.

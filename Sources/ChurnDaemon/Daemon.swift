@@ -12,6 +12,14 @@ package struct Daemon: Sendable {
     package var configPath: String?
     package var registry: (any ModelRegistry)?
     package var logger: Logger
+    /// Services that run beside the daemon's own (the HTTP server, wired by the executable), built from the
+    /// configuration at start and the one in force (a reload replaces it); nil for one that is turned off.
+    /// They are stopped first on shutdown.
+    package var addOns: [AddOn] = []
+
+    package typealias AddOn = @Sendable (_ start: Config, _ current: @escaping @Sendable () -> Config) throws -> (
+        any Service
+    )?
 
     /// - Parameters:
     ///   - configPath: the configuration file; nil for `ROOT/churnd.toml` when present, else the defaults.
@@ -37,11 +45,10 @@ package struct Daemon: Sendable {
     private func run(paths: DaemonPaths, settings: Settings) async throws {
         let config = settings.current
         try prepare(paths, polling: config.daemon.polling)
-        let registry = try self.registry ?? RegistryModels(root: root, config: { settings.current })
+        let registry = try self.registry ?? ModelLifecycle(root: root, config: { settings.current })
         let status = DaemonStatus()
         let models = ModelCache(registry: registry, scoring: .init(config))
-        let publisher = Publisher(outbox: paths.outbox)
-        let archiver = Archiver(paths: paths) { [logger] what, error in
+        let ledger = OutboxLedger(folders: paths.outboxFolders) { [logger] what, error in
             logger.error(
                 "cannot archive published inputs; the next start finishes them",
                 metadata: ["file": "\(what)", "error": "\(error)"])
@@ -49,7 +56,7 @@ package struct Daemon: Sendable {
         let workers = config.daemon.workers > 0 ? config.daemon.workers : max(2, System.coreCount)
         let pipeline = InboxPipeline(
             job: InboxJob(
-                paths: paths, models: models, publisher: publisher, archiver: archiver,
+                paths: paths, models: models, ledger: ledger,
                 predictionLog: PredictionLogWriter(
                     directory: paths.logs, fileName: config.drift.logFile,
                     maxBytes: { settings.current.drift.logMaxBytes }, logger: logger),
@@ -60,10 +67,12 @@ package struct Daemon: Sendable {
             workers: workers, logger: logger,
             status: status)
         let training = TrainingService(
-            paths: paths, registry: registry, config: { settings.current }, logger: logger, status: status)
+            paths: paths, ledger: ledger, registry: registry, config: { settings.current }, logger: logger,
+            status: status)
         let drift = DriftService(
             paths: paths, registry: registry, config: { settings.current }, training: training, logger: logger)
-        let labels = LabelService(paths: paths, registry: registry, config: { settings.current }, logger: logger)
+        let labels = LabelService(
+            paths: paths, ledger: ledger, registry: registry, config: { settings.current }, logger: logger)
         let scanner = FolderScanner(folder: paths.inbox)
         let dataScan =
             config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
@@ -76,6 +85,10 @@ package struct Daemon: Sendable {
                 pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
         ]
         services += [drift, labels, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
+        // MLflow logging reads the SQLite registry's queue; a stand-in registry has none.
+        if self.registry == nil {
+            services.append(MLflowService(paths: paths, root: root, config: { settings.current }, logger: logger))
+        }
         var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.
@@ -93,7 +106,7 @@ package struct Daemon: Sendable {
             heartbeats.append(watcher.heartbeat)
         }
         // Every claim in processing/ is a dead daemon's: this one holds the root's lock and has claimed nothing.
-        let report = try Recovery(paths: paths, publisher: publisher).run()
+        let report = try ledger.recover()
         if report.published + report.discarded + report.unfinished.count > 0 {
             logger.notice(
                 "recovered after an interrupted run",
@@ -125,6 +138,10 @@ package struct Daemon: Sendable {
             registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
             heartbeats: heartbeats, logger: logger, grace: { settings.current.daemon.shutdownGraceSeconds })
         services += [scan, reload, supervisor]
+        // Last: on SIGTERM the HTTP server stops first (in-flight requests answered, new ones refused).
+        for addOn in addOns {
+            if let service = try addOn(config, { settings.current }) { services.append(service) }
+        }
         // Shutdown runs in reverse order: the supervisor says STOPPING=1 first, the pipeline drains last.
         let group = ServiceGroup(
             configuration: .init(

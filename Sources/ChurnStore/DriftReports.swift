@@ -29,11 +29,8 @@ package struct DriftReports: Sendable {
         var writer = ByteWriter(fd: file.fd, path: file.temporaryPath)
         try bytes.withUnsafeBufferPointer { try writer.write($0) }
         try writer.flush()
-        var attempt = 0
-        while true {
-            let name = attempt == 0 ? "\(base).\(suffix)" : "\(base)-\(attempt).\(suffix)"
-            if try file.publish(as: name, replacing: false) { return "\(directory)/\(name)" }
-            attempt += 1
+        return try FirstFreeSuffix.first(base) { base in
+            try file.publish(as: "\(base).\(suffix)", replacing: false) ? "\(directory)/\(base).\(suffix)" : nil
         }
     }
 }

@@ -62,6 +62,9 @@ extension ModelLifecycle {
     package func applyLabels(
         _ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String], actor: AuditActor
     ) throws -> LabelReport {
+        if let pinned = pinned() {
+            return try pinned.applyLabels(batch, file: file, arrivedAt: arrivedAt, logFiles: logFiles, actor: actor)
+        }
         let days = config.live.maxLabelAgeDays
         var join = LabelJoin(
             labels: batch, arrivedAt: arrivedAt, maxAge: days * 86_400,
@@ -85,6 +88,7 @@ extension ModelLifecycle {
     package func judgeChallengerLive(actor: AuditActor, promote: Bool) throws
         -> (LivePromotion.Judgement?, Registry.AliasChange?)
     {
+        if let pinned = pinned() { return try pinned.judgeChallengerLive(actor: actor, promote: promote) }
         guard let champion = try servingVersion(), let challenger = try servingVersion(alias: AliasName.challenger),
             champion != challenger
         else { return (nil, nil) }

@@ -1,25 +1,54 @@
 import ChurnCore
 import Foundation
 
-/// Train → judge → register → promote, and the alias operations around it: the one entry point the CLI and
-/// the daemon share. Safe to use from several threads and processes at once (the registry serialises writes).
+/// Train → judge → register → promote, and the alias operations around it: the one layer between the registry
+/// and its callers, the CLI and the daemon alike. Safe to use from several threads and processes at once (the
+/// registry serialises writes).
 package struct ModelLifecycle: Sendable {
-    package let config: Config
     package let registry: Registry
+    private let configuration: Configuration
+
+    /// A fixed configuration (the CLI, tests), or the one in force at each call (the daemon, which reloads it).
+    private enum Configuration: Sendable {
+        case fixed(Config)
+        case current(@Sendable () -> Config)
+    }
+
+    /// The configuration in force now.
+    package var config: Config {
+        switch configuration {
+        case .fixed(let config): config
+        case .current(let read): read()
+        }
+    }
 
     package var modelName: String { config.training.modelName }
 
     /// Opens the registry under the configured state directory, resolved against `root`.
     package init(root: String, config: Config, artifactWriter: ArtifactStore.Writer? = nil) throws {
-        self.config = config
         let stateDirectory = Config.Paths.resolve(config.paths.state, root: root)
-        self.registry = try Registry(stateDirectory: stateDirectory, artifactWriter: artifactWriter)
+        self.init(
+            config: config, registry: try Registry(stateDirectory: stateDirectory, artifactWriter: artifactWriter))
     }
 
     /// A lifecycle on an open registry, e.g. with a reloaded configuration.
     package init(config: Config, registry: Registry) {
-        self.config = config
         self.registry = registry
+        self.configuration = .fixed(config)
+    }
+
+    /// The daemon's lifecycle: each operation reads the configuration in force when it starts (a SIGHUP applies
+    /// to the next training run or label file).
+    package init(registry: Registry, config: @escaping @Sendable () -> Config) {
+        self.registry = registry
+        self.configuration = .current(config)
+    }
+
+    /// This lifecycle with the configuration read once, so one operation never mixes two; nil when it is fixed
+    /// already.
+    func pinned() -> ModelLifecycle? {
+        guard case .current = configuration else { return nil }
+        return ModelLifecycle(config: config, registry: registry)
     }
 
     /// What became of a training run.
@@ -60,7 +89,8 @@ package struct ModelLifecycle: Sendable {
     /// The latest run that trained on exactly these files with this configuration (whatever its outcome), or
     /// nil when there was none: a new run would learn nothing new.
     package func previousRun(files: [String]) throws -> TrainingRunRecord? {
-        try registry.run(model: modelName, fingerprint: fingerprint(files: files).value)
+        if let pinned = pinned() { return try pinned.previousRun(files: files) }
+        return try registry.run(model: modelName, fingerprint: fingerprint(files: files).value)
     }
 
     /// What `trainUnlessTrained` did.
@@ -77,7 +107,11 @@ package struct ModelLifecycle: Sendable {
         files: [String], actor: AuditActor, force: Bool = false, whenBusy: () -> Void = {},
         progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingDecision {
-        try registry.withTrainingLock(whenBusy: whenBusy) {
+        if let pinned = pinned() {
+            return try pinned.trainUnlessTrained(
+                files: files, actor: actor, force: force, whenBusy: whenBusy, progress: progress)
+        }
+        return try registry.withTrainingLock(whenBusy: whenBusy) {
             if !force, let previous = try previousRun(files: files) { return .alreadyTrained(previous) }
             return .trained(try train(files: files, actor: actor, progress: progress))
         }
@@ -91,6 +125,7 @@ package struct ModelLifecycle: Sendable {
     package func train(
         files: [String], actor: AuditActor, progress: (TrainingProgress) -> Void = { _ in }
     ) throws -> TrainingOutcome {
+        if let pinned = pinned() { return try pinned.train(files: files, actor: actor, progress: progress) }
         let clock = ContinuousClock()
         let started = clock.now
         let startedAt = Date().timeIntervalSince1970

@@ -214,6 +214,7 @@ extension Registry {
                     ALTER TABLE alias_event ADD COLUMN cause TEXT CHECK (cause IN ('drift_alert'));
                     """)
         }
+        registerMLflowMigration(&migrator)
         return migrator
     }
 
@@ -232,8 +233,8 @@ extension Registry {
         guard !complete else { return }
         try withMigrationLock {
             do {
-                try pool.read { db in try checkNotNewer(db) }
-                try migrator.migrate(pool)
+                try database.read { db in try checkNotNewer(db) }
+                try migrator.migrate(database)
             } catch let error as DatabaseError {
                 throw Self.translate(error, path: path)
             }

@@ -13,12 +13,16 @@ import GRDB
 /// every write is one `BEGIN IMMEDIATE` transaction (so a read-then-write never loses an update), and the busy
 /// timeout makes a writer wait its turn instead of failing. An alias move and its audit row commit together.
 package struct Registry: Sendable {
-    /// `state/registry.sqlite`.
+    /// `state/registry.sqlite`, or `:memory:` for a registry on an in-memory database.
     package let path: String
     package let artifacts: ArtifactStore
     /// Digests of training files, shared by every copy of this registry in the process.
     package let digests = FileDigests()
-    let pool: DatabasePool
+    /// The database: a `DatabasePool` on `state/registry.sqlite`, or whatever writer a test hands in (an
+    /// in-memory `DatabaseQueue`), as in GRDB's `AppDatabase`.
+    let database: any DatabaseWriter
+    /// Where the lock files go (`training.lock`, `registry.sqlite.lock`) and the artifacts under `models/`.
+    let stateDirectory: String
     let clock: @Sendable () -> Double
 
     /// Opens (creating and migrating when needed) the registry in `stateDirectory`.
@@ -31,9 +35,7 @@ package struct Registry: Sendable {
     ) throws {
         try FileSystem.makeDirectory(stateDirectory)
         let path = "\(stateDirectory)/registry.sqlite"
-        self.path = path
-        self.artifacts = ArtifactStore(directory: "\(stateDirectory)/models", writer: artifactWriter)
-        self.clock = clock
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: Self.configuration)
             // The pool opens its writer with synchronous = NORMAL (WAL's usual choice, which may lose the last
@@ -43,11 +45,37 @@ package struct Registry: Sendable {
         } catch let error as DatabaseError {
             throw Self.translate(error, path: path)
         }
+        try self.init(
+            database: pool, path: path, stateDirectory: stateDirectory, artifactWriter: artifactWriter, clock: clock)
+    }
+
+    /// A registry on an open database, migrated when needed (GRDB's `AppDatabase` pattern): tests where the
+    /// file does not matter pass `DatabaseQueue(configuration: Registry.configuration)`, in memory. Artifacts
+    /// and lock files still go under `stateDirectory`.
+    package init(
+        database: any DatabaseWriter, stateDirectory: String, artifactWriter: ArtifactStore.Writer? = nil,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) throws {
+        try FileSystem.makeDirectory(stateDirectory)
+        try self.init(
+            database: database, path: ":memory:", stateDirectory: stateDirectory, artifactWriter: artifactWriter,
+            clock: clock)
+    }
+
+    private init(
+        database: any DatabaseWriter, path: String, stateDirectory: String, artifactWriter: ArtifactStore.Writer?,
+        clock: @escaping @Sendable () -> Double
+    ) throws {
+        self.database = database
+        self.path = path
+        self.stateDirectory = stateDirectory
+        self.artifacts = ArtifactStore(directory: "\(stateDirectory)/models", writer: artifactWriter)
+        self.clock = clock
         try migrate()
     }
 
     /// WAL (a pool always uses it), foreign keys on, and a 10 s busy timeout: long enough for any registry write, short enough to report a stuck lock.
-    static var configuration: Configuration {
+    package static var configuration: Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -69,7 +97,7 @@ package struct Registry: Sendable {
     /// what the body reads cannot change before it commits.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.writeWithoutTransaction { db in
+            return try database.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -85,7 +113,7 @@ package struct Registry: Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            return try pool.read(body)
+            return try database.read(body)
         } catch let error as DatabaseError {
             throw Self.translate(error, path: path)
         }
@@ -94,16 +122,14 @@ package struct Registry: Sendable {
     /// Runs `body` holding an exclusive `flock` on `registry.sqlite.lock`, so two processes opening a new
     /// registry do not both try to create its tables (GRDB's migrator checks and migrates in two steps).
     func withMigrationLock<T>(_ body: () throws -> T) throws -> T {
-        try Self.withFileLock(at: path + ".lock", body)
+        try Self.withFileLock(at: "\(stateDirectory)/registry.sqlite.lock", body)
     }
 
     /// Runs `body` holding an exclusive `flock` on `training.lock` beside the registry: one training run at a
     /// time across processes (the daemon, `churnd train`), so the later one can see the earlier one's run
     /// before it trains on the same files again. `whenBusy` is called once when it has to wait.
     package func withTrainingLock<T>(whenBusy: () -> Void = {}, _ body: () throws -> T) throws -> T {
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        return try Self.withFileLock(
-            at: (directory.isEmpty ? "." : directory) + "/training.lock", whenBusy: whenBusy, body)
+        try Self.withFileLock(at: "\(stateDirectory)/training.lock", whenBusy: whenBusy, body)
     }
 
     static func withFileLock<T>(at lockPath: String, whenBusy: () -> Void = {}, _ body: () throws -> T) throws -> T {

@@ -1,18 +1,27 @@
 import ChurnCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Scores one input file into an output directory: `<stem>.scored.csv` and, when rows were
-/// rejected, `<stem>.errors.csv`; or `<stem>.error.txt` when the file cannot be scored at all. Outputs
-/// appear atomically; a name clash adds a numeric suffix (`<stem>-1.scored.csv`); nothing is overwritten.
+/// Scores one input file into the outbox's staged outputs (see `OutboxLedger`): `scored.csv` and, when rows
+/// were rejected, `errors.csv`; or `error.txt` when the file cannot be scored at all. `churnd score` publishes
+/// them at once (`run`); the daemon commits them under its claim.
 package struct ScoreJob {
     package enum Outcome: Equatable, Sendable {
         /// `predictions`: the sample of scored rows asked for, as prediction-log records.
         case scored(Scorer.Summary, scoredPath: String, errorsPath: String?, predictions: [PredictionRecord])
         /// The file could not be scored; the report says why.
         case refused(reason: String, reportPath: String)
+    }
+
+    /// Synced outputs under their staged names, ready to publish.
+    package struct Staged: Sendable {
+        package enum Result: Equatable, Sendable {
+            case scored(Scorer.Summary)
+            case refused(reason: String)
+        }
+
+        package var result: Result
+        package var outputs: StagedOutputs
+        /// A uniform sample of the scored rows as prediction-log records (empty unless asked for).
+        package var predictions: [PredictionRecord] = []
     }
 
     package let scorer: Scorer
@@ -33,101 +42,101 @@ package struct ScoreJob {
 
     /// The output stem of an input file name: the name without a `.csv` extension.
     package static func stem(of path: String) -> String {
-        let name = FileSystem.split(path).name
-        if name.lowercased().hasSuffix(".csv") { return String(name.dropLast(4)) }
-        return name
+        OutboxLedger.stem(of: path)
     }
 
-    /// Scores `inputPath` into `outputDirectory`, keeping up to `sampleRows` scored rows as prediction-log
-    /// records stamped `timestamp` and the input's file name. Throws only for failures of the output side (disk
-    /// full, permissions); in that case nothing is published and the input is untouched.
+    /// Scores `inputPath` into `outputDirectory` and publishes the outputs at once (`churnd score`), keeping up
+    /// to `sampleRows` scored rows as prediction-log records stamped `timestamp` and the input's file name.
+    /// Outputs appear atomically; a name clash adds a numeric suffix (`<stem>-1.scored.csv`); nothing is
+    /// overwritten. Throws only for failures of the output side (disk full, permissions); in that case nothing
+    /// is published and the input is untouched.
     package func run(
         inputPath: String, outputDirectory: String, progress: ((Int, Int) -> Void)? = nil, sampleRows: Int = 0,
         timestamp: Double = 0
     ) throws -> Outcome {
-        let stem = Self.stem(of: inputPath)
+        let name = FileSystem.split(inputPath).name
+        let staged = try stage(
+            inputPath: inputPath, into: OutboxLedger.staging(in: outputDirectory, stem: Self.stem(of: inputPath)),
+            seed: name, progress: progress, sampleRows: sampleRows, timestamp: timestamp, fileName: name)
+        let published = try OutboxLedger.publish(staged.outputs, in: outputDirectory)
+        var paths: [OutputKind: String] = [:]
+        for (file, path) in zip(staged.outputs.files, published) { paths[file.kind] = path }
+        switch staged.result {
+        case .scored(let summary):
+            return .scored(
+                summary, scoredPath: paths[.scored] ?? "", errorsPath: paths[.errors],
+                predictions: staged.predictions)
+        case .refused(let reason):
+            return .refused(reason: reason, reportPath: paths[.report] ?? "")
+        }
+    }
+
+    /// Scores `inputPath` into synced staged files, keeping up to `sampleRows` scored rows as prediction-log
+    /// records stamped `timestamp` and `fileName` (the name the file was dropped as). Throws only for failures
+    /// of the output side (disk full, permissions); then no staged file is left behind.
+    ///
+    /// - Parameters:
+    ///   - shownAs: the input's name in messages and reports when it is read under another one (the daemon
+    ///     reads `state/processing/<claim>.x.csv` and reports `inbox/x.csv`).
+    ///   - seed: what the sample's seed is made from, so scoring the same input again logs the same rows.
+    ///   - progress: told bytes read and the input's size now and then.
+    ///   - disposition: what a refusal report says became of the input and what to do.
+    package func stage(
+        inputPath: String, shownAs: String? = nil, into staging: OutboxLedger.Staging, seed: String,
+        progress: ((Int, Int) -> Void)? = nil, sampleRows: Int = 0, timestamp: Double = 0, fileName: String? = nil,
+        disposition: String = ScoreJob.unchangedInput
+    ) throws -> Staged {
+        let shown = shownAs ?? inputPath
+        func refusal(_ error: ChurnError) throws -> Staged {
+            staging.discardAll()
+            let reason = error.naming(inputPath, as: shown).description
+            let report = try staging.create(.report)
+            var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
+            try writer.write(Self.refusalReport(reason, disposition: disposition))
+            try writer.flush()
+            return Staged(result: .refused(reason: reason), outputs: try staging.keep())
+        }
         let input: FileSystem.InputFile
         do {
             input = try FileSystem.openInput(inputPath)
         } catch let error as ChurnError {
             if case .io = error, !FileSystem.exists(inputPath) { throw error }
-            return try refuse(stem: stem, outputDirectory: outputDirectory, reason: error.description)
+            return try refusal(error)
         }
-        let size = input.size
-        let fd = input.fd
         defer { input.close() }
-
-        let scoredFile = try PendingFile(directory: outputDirectory, name: "\(stem).scored.csv")
-        let errorsFile = try PendingFile(directory: outputDirectory, name: "\(stem).errors.csv")
+        let size = input.size
+        let scoredFile = try staging.create(.scored)
+        let errorsFile = try staging.create(.errors)
         var scored = ByteWriter(fd: scoredFile.fd, path: scoredFile.temporaryPath)
         var errors = ByteWriter(fd: errorsFile.fd, path: errorsFile.temporaryPath)
         let summary: Scorer.Summary
-        let name = FileSystem.split(inputPath).name
-        var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(name))
+        var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(seed))
         do {
             summary = try scorer.score(
-                fd: fd, size: size, path: inputPath, scored: &scored, errors: &errors,
+                fd: input.fd, size: size, path: shown, scored: &scored, errors: &errors,
                 progress: progress.map { report in { report($0, size) } }, sample: &sample, timestamp: timestamp)
-        } catch let error as ChurnError where !isOutputFailure(error, inputPath: inputPath) {
-            return try refuse(stem: stem, outputDirectory: outputDirectory, reason: error.description)
+        } catch let error as ChurnError {
+            if case .io(let path, _, _) = error, path != shown { throw error }
+            return try refusal(error)
         }
-        let names = try publish(
-            stem: stem, in: outputDirectory,
-            files: [(errorsFile, "errors.csv", summary.errorLines > 0), (scoredFile, "scored.csv", true)])
-        return .scored(
-            summary, scoredPath: "\(outputDirectory)/\(names[1]!)",
-            errorsPath: names[0].map { "\(outputDirectory)/\($0)" },
-            predictions: Self.records(of: sample, fileName: name))
+        if summary.errorLines == 0 { staging.discard(.errors) }
+        return Staged(
+            result: .scored(summary), outputs: try staging.keep(),
+            predictions: Self.records(of: sample, fileName: fileName))
     }
 
-    private func isOutputFailure(_ error: ChurnError, inputPath: String) -> Bool {
-        if case .io(let path, _, _) = error { return path != inputPath }
-        return false
-    }
-
-    private func refuse(stem: String, outputDirectory: String, reason: String) throws -> Outcome {
-        let report = try PendingFile(directory: outputDirectory, name: "\(stem).error.txt")
-        var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
-        try writer.write(Self.refusalReport(reason))
-        try writer.flush()
-        let names = try publish(stem: stem, in: outputDirectory, files: [(report, "error.txt", true)])
-        return .refused(reason: reason, reportPath: "\(outputDirectory)/\(names[0]!)")
-    }
-
-    /// Publishes files under the first free suffix shared by all of them: `<stem>.<kind>`, `<stem>-1.<kind>`, …
-    /// Files marked unused are discarded. Returns the published names (nil for discarded ones).
-    private func publish(stem: String, in directory: String, files: [(PendingFile, String, Bool)]) throws -> [String?] {
-        var suffix = 0
-        let kinds = ["scored.csv", "errors.csv", "error.txt"]
-        for (file, _, used) in files where !used { file.discard() }
-        while true {
-            let base = suffix == 0 ? stem : "\(stem)-\(suffix)"
-            let taken = kinds.contains { FileSystem.exists("\(directory)/\(base).\($0)") }
-            if !taken {
-                var names: [String?] = []
-                var clashed = false
-                for (file, kind, used) in files {
-                    guard used else {
-                        names.append(nil)
-                        continue
-                    }
-                    if try file.publish(as: "\(base).\(kind)", replacing: false) {
-                        names.append("\(base).\(kind)")
-                    } else {
-                        clashed = true  // another writer took the name meanwhile: try the next suffix
-                        break
-                    }
-                }
-                if !clashed {
-                    try FileSystem.fsyncDirectory(directory)
-                    return names
-                }
-                // Published parts stay published under this suffix; move on only if none was.
-                if names.contains(where: { $0 != nil }) {
-                    throw ChurnError.io(path: "\(directory)/\(base)", operation: "publish", errno: EEXIST)
-                }
-            }
-            suffix += 1
+    /// The sampled records, stamped with the scored file's name.
+    static func records(of sample: PredictionSampler, fileName: String?) -> [PredictionRecord] {
+        guard let fileName else { return sample.records }
+        return sample.records.map { record in
+            var record = record
+            record.file = fileName
+            return record
         }
+    }
+
+    /// A stable seed from a job's tag (FNV-1a), so re-scoring the same claim logs the same rows.
+    static func seed(_ tag: String) -> UInt64 {
+        tag.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 }

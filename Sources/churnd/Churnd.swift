@@ -14,7 +14,7 @@ struct Churnd: AsyncParsableCommand {
         version: churndVersion,
         subcommands: [
             Init.self, GenData.self, Train.self, Score.self, Models.self, Promote.self, Rollback.self, History.self,
-            Runs.self, Status.self, Drift.self, Run.self,
+            Runs.self, Status.self, Drift.self, Run.self, Serve.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnCore
+import ChurnServe
 import ChurnStore
 
 struct History: ParsableCommand {
@@ -28,11 +29,7 @@ struct History: ParsableCommand {
         let lifecycle = try common.lifecycle(config: try common.load())
         let events = try lifecycle.history(alias: alias, limit: limit)
         if json {
-            struct Output: Encodable {
-                var model: String
-                var events: [AliasEventJSON]
-            }
-            try printJSON(Output(model: lifecycle.modelName, events: events.map(AliasEventJSON.init)))
+            try printJSON(try RegistryViews.history(lifecycle, alias: alias, limit: limit))
             return
         }
         guard !events.isEmpty else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnCore
+import ChurnServe
 import ChurnStore
 
 struct Models: ParsableCommand {
@@ -11,49 +12,6 @@ struct Models: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    struct VersionJSON: Encodable {
-        var version: Int
-        var family: String
-        var createdAt: String
-        var f1: Double
-        var rocAUC: Double?
-        var threshold: Double
-        var trainRows: Int
-        var testRows: Int
-        var aliases: [String]
-        var serving: Bool
-        var artifact: String
-        var sha256: String
-        /// Live metrics over the version's last `[live] window_rows` labeled rows; absent without labels.
-        var liveF1: Double?
-        var livePrecision: Double?
-        var liveRecall: Double?
-        var liveRows: Int?
-    }
-
-    /// Label join counts over every label file.
-    struct LabelsJSON: Encodable {
-        var files: Int
-        var labels: Int
-        var joined: Int
-        var tooOld: Int
-        var unmatched: Int
-        var outcomes: Int
-        var lastFile: String
-        var lastProcessedAt: String
-
-        init(_ totals: Registry.LabelTotals) {
-            files = totals.files
-            labels = totals.labels
-            joined = totals.joined
-            tooOld = totals.tooOld
-            unmatched = totals.unmatched
-            outcomes = totals.outcomes
-            lastFile = totals.last.file
-            lastProcessedAt = timestamp(totals.last.processedAt, iso: true)
-        }
-    }
-
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
         let model = lifecycle.modelName
@@ -64,25 +22,7 @@ struct Models: ParsableCommand {
         let labels = try lifecycle.registry.labelTotals(model: model)
         func names(_ version: Int) -> [String] { aliases.filter { $0.version == version }.map(\.name) }
         if json {
-            struct Output: Encodable {
-                var model: String
-                var serving: Int?
-                var versions: [VersionJSON]
-                /// What the label files joined, summed; absent before the first one.
-                var labels: LabelsJSON?
-            }
-            try printJSON(
-                Output(
-                    model: model, serving: serving,
-                    versions: versions.map { v in
-                        VersionJSON(
-                            version: v.version, family: v.family, createdAt: timestamp(v.createdAt, iso: true),
-                            f1: v.f1, rocAUC: v.rocAuc, threshold: v.threshold, trainRows: v.trainRows,
-                            testRows: v.testRows, aliases: names(v.version), serving: v.version == serving,
-                            artifact: lifecycle.registry.artifacts.path(v.artifactPath), sha256: v.artifactSha256,
-                            liveF1: live[v.version]?.f1, livePrecision: live[v.version]?.precision,
-                            liveRecall: live[v.version]?.recall, liveRows: live[v.version]?.rows)
-                    }, labels: labels.map(LabelsJSON.init)))
+            try printJSON(try RegistryViews.models(lifecycle))
             return
         }
         guard !versions.isEmpty else {

@@ -52,47 +52,6 @@ extension String {
     }
 }
 
-/// One audited alias move, as `--json` shows it.
-struct AliasEventJSON: Encodable {
-    var id: Int64?
-    var time: String
-    var alias: String
-    var from: Int?
-    var to: Int?
-    var kind: String
-    var actor: String
-    var reason: String
-    /// "drift_alert" for the daemon's drift rollbacks; absent otherwise.
-    var cause: String?
-
-    init(_ event: AliasEventRecord) {
-        id = event.id
-        time = timestamp(event.at, iso: true)
-        alias = event.alias
-        from = event.fromVersion
-        to = event.toVersion
-        kind = event.kind.rawValue
-        actor = event.actor.name
-        reason = event.reason
-        cause = event.cause?.rawValue
-    }
-}
-
-/// The result of `promote` or `rollback`, as `--json` shows it.
-struct AliasChangeJSON: Encodable {
-    var alias: String
-    var version: Int
-    var moved: Bool
-    var event: AliasEventJSON?
-
-    init(_ change: Registry.AliasChange) {
-        alias = change.alias
-        version = change.version
-        moved = change.move != nil
-        event = change.move.map(AliasEventJSON.init)
-    }
-}
-
 /// The sentence `promote` and `rollback` print.
 func describe(_ change: Registry.AliasChange, verb: String) -> String {
     guard let move = change.move else {

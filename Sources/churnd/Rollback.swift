@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnCore
+import ChurnServe
 import ChurnStore
 
 struct Rollback: ParsableCommand {

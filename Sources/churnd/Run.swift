@@ -1,5 +1,8 @@
 import ArgumentParser
+import ChurnCore
 import ChurnDaemon
+import ChurnServe
+import ChurnStore
 import Logging
 
 struct Run: AsyncParsableCommand {
@@ -20,8 +23,20 @@ struct Run: AsyncParsableCommand {
         OpenMP.preferPassiveWaiting()  // before anything else: workers and XGBoost share the cores
         let level: Logger.Level = verbose ? .debug : .info
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level) }
-        let daemon = Daemon(
-            root: try common.rootDirectory(), configPath: common.config, logger: Logger(label: "churnd"))
+        _ = MetricsExport.bootstrap()  // process-global: the daemon's events are counted from here on
+        let root = try common.rootDirectory()
+        let logger = Logger(label: "churnd")
+        var daemon = Daemon(root: root, configPath: common.config, logger: logger)
+        // The HTTP side, on [http] listen unless it is "": a port that cannot be bound is logged, files are still
+        // scored.
+        daemon.addOns = [
+            { start, current in
+                guard start.http.address != nil else { return nil }
+                return HTTPServer(
+                    root: root, lifecycle: try ModelLifecycle(root: root, config: start), config: current,
+                    logger: logger, required: false)
+            }
+        ]
         do {
             try await daemon.run()
         } catch let error as DaemonError {

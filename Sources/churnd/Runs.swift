@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChurnCore
+import ChurnServe
 import ChurnStore
 
 struct Runs: ParsableCommand {
@@ -24,91 +25,11 @@ struct Runs: ParsableCommand {
         if limit < 1 { throw ValidationError("--limit must be 1 or more") }
     }
 
-    /// One run as `--json` shows it: every key always present, `null` where a run has no value (a failed run
-    /// has no version, family or metrics).
-    struct RunJSON: Encodable {
-        struct Input: Encodable {
-            var path: String
-            var sha256: String
-            var bytes: Int
-            var rows: Int
-        }
-
-        var id: Int64?
-        var startedAt: String
-        var finishedAt: String
-        var seconds: Double
-        var actor: String
-        var outcome: String
-        var version: Int?
-        var championVersion: Int?
-        /// The family of the run's model; nil when it failed before training one.
-        var family: String?
-        var rows: Int?
-        var testF1: Double?
-        var testRocAUC: Double?
-        var threshold: Double?
-        var inputs: [Input]
-        var refusedFiles: [String]
-        var reason: String
-        var churndVersion: String
-
-        init(_ run: TrainingRunRecord) {
-            id = run.id
-            startedAt = timestamp(run.startedAt, iso: true)
-            finishedAt = timestamp(run.finishedAt, iso: true)
-            seconds = run.seconds
-            actor = run.actor.name
-            outcome = run.outcome.rawValue
-            version = run.version
-            championVersion = run.championVersion
-            family = run.metrics == nil ? nil : run.parameters.family
-            rows = run.rows
-            testF1 = run.metrics?.f1
-            testRocAUC = run.metrics?.rocAUC
-            threshold = run.metrics?.threshold
-            inputs = run.inputs.map { Input(path: $0.path, sha256: $0.sha256, bytes: $0.bytes, rows: $0.rows) }
-            refusedFiles = run.refusedFiles
-            reason = run.reason
-            churndVersion = run.churndVersion
-        }
-
-        private enum CodingKeys: String, CodingKey {
-            case id, startedAt, finishedAt, seconds, actor, outcome, version, championVersion, family, rows, testF1
-            case testRocAUC, threshold, inputs, refusedFiles, reason, churndVersion
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(startedAt, forKey: .startedAt)
-            try c.encode(finishedAt, forKey: .finishedAt)
-            try c.encode(seconds, forKey: .seconds)
-            try c.encode(actor, forKey: .actor)
-            try c.encode(outcome, forKey: .outcome)
-            try c.encode(version, forKey: .version)
-            try c.encode(championVersion, forKey: .championVersion)
-            try c.encode(family, forKey: .family)
-            try c.encode(rows, forKey: .rows)
-            try c.encode(testF1, forKey: .testF1)
-            try c.encode(testRocAUC, forKey: .testRocAUC)
-            try c.encode(threshold, forKey: .threshold)
-            try c.encode(inputs, forKey: .inputs)
-            try c.encode(refusedFiles, forKey: .refusedFiles)
-            try c.encode(reason, forKey: .reason)
-            try c.encode(churndVersion, forKey: .churndVersion)
-        }
-    }
-
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
         let runs = try lifecycle.registry.runs(model: lifecycle.modelName, limit: limit)
         if json {
-            struct Output: Encodable {
-                var model: String
-                var runs: [RunJSON]
-            }
-            try printJSON(Output(model: lifecycle.modelName, runs: runs.map(RunJSON.init)))
+            try printJSON(try RegistryViews.runs(lifecycle, limit: limit))
             return
         }
         guard !runs.isEmpty else {

@@ -58,6 +58,7 @@ struct Train: ParsableCommand {
                 }
             ) { progress?.show($0.description) }
         }
+        logToMLflow(config: config, lifecycle: lifecycle, stateDirectory: try common.resolve(config.paths.state))
         guard case .trained(let outcome) = decision else {
             guard case .alreadyTrained(let previous) = decision else { return }
             let sentence =

@@ -92,6 +92,10 @@ struct ConfigTests {
             ("[retention]\nreports_keep = 1.5\n", "c.toml:2: retention.reports_keep: expected an integer"),
             ("[retention]\nkeep_days = 3\n", "c.toml:2: retention.keep_days: unknown key"),
             ("[schema\n", "c.toml:1: syntax"),
+            // Found by the fuzzer: TOMLKit aborted (an assertion of its parser) on a control character after `[`.
+            ("[\u{0C}= 0", "c.toml:1: syntax: control character U+000C at column 2; TOML allows none but tab"),
+            ("[training]\n[\u{7F}]\n", "c.toml:2: syntax: control character U+007F at column 2"),
+            ("# a comment\u{01}\n", "c.toml:1: syntax: control character U+0001 at column 12"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
         Self.expectError(toml: toml, prefix: prefix)

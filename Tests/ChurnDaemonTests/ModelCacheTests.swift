@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnStore
 import Synchronization
 import Testing
 
@@ -20,8 +21,8 @@ struct ModelCacheTests {
 
         func artifact(version: Int) throws -> ModelArtifact { throw ChurnError.usage("no artifacts here") }
 
-        func train(files: [String], progress: (TrainingProgress) -> Void) throws -> TrainingAttempt {
-            .trained(summary: "")
+        func train(files: [String], progress: (TrainingProgress) -> Void) throws -> ModelLifecycle.TrainingDecision {
+            throw ChurnError.usage("no training here")
         }
 
         func rollback(reason: String) throws -> (from: Int, to: Int) { throw ChurnError.usage("no versions here") }

@@ -1,6 +1,7 @@
 import ChurnCore
 import ChurnTestKit
 import Foundation
+import GRDB
 import Synchronization
 import Testing
 
@@ -11,6 +12,14 @@ import Testing
 struct ModelLifecycleTests {
     static func lifecycle(_ dir: TemporaryDirectory, config: Config = Config()) throws -> ModelLifecycle {
         try ModelLifecycle(root: dir.path, config: config)
+    }
+
+    /// A lifecycle on an in-memory database, for tests where the registry file does not matter (artifacts and
+    /// lock files still go to `dir/state`).
+    static func inMemory(_ dir: TemporaryDirectory, config: Config = Config()) throws -> ModelLifecycle {
+        let database = try DatabaseQueue(configuration: Registry.configuration)
+        return ModelLifecycle(
+            config: config, registry: try Registry(database: database, stateDirectory: "\(dir.path)/state"))
     }
 
     @Test func theFirstEligibleModelIsPromotedAndItsArtifactStored() throws {
@@ -46,7 +55,7 @@ struct ModelLifecycleTests {
     @Test func theSameDataAgainIsRegisteredButNotPromoted() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.generate("a.csv", rows: 3000, seed: 1)
-        let lifecycle = try Self.lifecycle(dir)
+        let lifecycle = try Self.inMemory(dir)
         _ = try lifecycle.train(files: [file], actor: .daemon)
         let second = try lifecycle.train(files: [file], actor: .daemon)
         #expect(second.decision == .kept)
@@ -65,7 +74,7 @@ struct ModelLifecycleTests {
         let file = try dir.generate("a.csv", rows: 2000, seed: 2)
         var config = Config()
         config.promotion.gateF1 = 0.99
-        let lifecycle = try Self.lifecycle(dir, config: config)
+        let lifecycle = try Self.inMemory(dir, config: config)
         let outcome = try lifecycle.train(files: [file], actor: .user)
         #expect(outcome.decision == .refused)
         #expect(outcome.version == nil)
@@ -78,7 +87,7 @@ struct ModelLifecycleTests {
     @Test func aFailedRunIsRecordedWithItsReason() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.generate("tiny.csv", rows: 20, seed: 3)
-        let lifecycle = try Self.lifecycle(dir)
+        let lifecycle = try Self.inMemory(dir)
         #expect(throws: Trainer.Failure.tooFewRows(20)) { try lifecycle.train(files: [file], actor: .user) }
         let run = try #require(try lifecycle.registry.runs(model: "churn_model").first)
         #expect(run.outcome == .failed)
@@ -135,11 +144,11 @@ struct ModelLifecycleTests {
     @Test func aChangedSchemaKeepsTheChampion() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.generate("a.csv", rows: 3000, seed: 1)
-        let lifecycle = try Self.lifecycle(dir)
+        let lifecycle = try Self.inMemory(dir)
         _ = try lifecycle.train(files: [file], actor: .user)
         var config = Config()
         config.schema.numeric = ["tenure_months", "num_complaints"]
-        let narrower = try Self.lifecycle(dir, config: config)
+        let narrower = ModelLifecycle(config: config, registry: lifecycle.registry)
         let outcome = try narrower.train(files: [file], actor: .user)
         #expect(outcome.decision == .kept)
         #expect(outcome.summary.contains("trained on a different schema"))
@@ -197,7 +206,7 @@ struct ModelLifecycleTests {
         let a = try dir.generate("a.csv", rows: 3000, seed: 1)
         let link = "\(dir.path)/link.csv"
         #expect(symlink(a, link) == 0)
-        let lifecycle = try Self.lifecycle(dir)
+        let lifecycle = try Self.inMemory(dir)
         #expect(try lifecycle.previousRun(files: [a, link]) == nil)
         let outcome = try lifecycle.train(files: [a, link], actor: .user)
         #expect(outcome.refusedFiles.count == 1)
@@ -210,7 +219,7 @@ struct ModelLifecycleTests {
         let dir = try TemporaryDirectory()
         let a = try dir.generate("a.csv", rows: 3000, seed: 1)
         let b = try dir.generate("b.csv", rows: 3000, seed: 2)
-        let lifecycle = try Self.lifecycle(dir)
+        let lifecycle = try Self.inMemory(dir)
         _ = try lifecycle.train(files: [a], actor: .daemon)
         let second = try lifecycle.train(files: [a, b], actor: .daemon)
         let v2 = try #require(second.version)
@@ -235,7 +244,7 @@ struct ModelLifecycleTests {
         let dir = try TemporaryDirectory()
         let a = try dir.generate("a.csv", rows: 3000, seed: 1)
         let b = try dir.generate("b.csv", rows: 3000, seed: 2)
-        let lifecycle = try Self.lifecycle(dir)
+        let lifecycle = try Self.inMemory(dir)
         _ = try lifecycle.train(files: [a], actor: .user)
         let v2 = try #require(try lifecycle.train(files: [a, b], actor: .user).version)
         try lifecycle.promote(version: v2, actor: .user)

@@ -33,7 +33,7 @@ struct RegistryMigrationTests {
         // when this churnd opens it,
         let registry = try Registry(stateDirectory: "\(dir.path)/state")
         // then every row is still there, the new outcomes and removals are accepted, and the log stays append-only.
-        try registry.pool.write { db in
+        try registry.database.write { db in
             #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM training_run WHERE reason = 'first'") == 1)
             #expect(try Int.fetchOne(db, sql: "SELECT to_version FROM alias_event WHERE reason = 'first'") == 1)
             try db.execute(

@@ -43,7 +43,7 @@ struct RegistryTests {
         let copy = try Copy()
         defer { withExtendedLifetime(copy) {} }
         let lifecycle = copy.lifecycle
-        let settings = try lifecycle.registry.pool.write { db in
+        let settings = try lifecycle.registry.database.write { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
                 try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA busy_timeout")
@@ -80,10 +80,10 @@ struct RegistryTests {
         defer { withExtendedLifetime(copy) {} }
         let lifecycle = copy.lifecycle
         #expect(throws: DatabaseError.self) {
-            try lifecycle.registry.pool.write { db in try db.execute(sql: "UPDATE alias_event SET to_version = 2") }
+            try lifecycle.registry.database.write { db in try db.execute(sql: "UPDATE alias_event SET to_version = 2") }
         }
         #expect(throws: DatabaseError.self) {
-            try lifecycle.registry.pool.write { db in try db.execute(sql: "DELETE FROM alias_event") }
+            try lifecycle.registry.database.write { db in try db.execute(sql: "DELETE FROM alias_event") }
         }
     }
 

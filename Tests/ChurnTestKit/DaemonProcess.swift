@@ -10,14 +10,31 @@ package final class DaemonProcess: @unchecked Sendable {
     package let root: String
     package let logPath: String
 
+    /// The command the daemon runs under (e.g. `strace … --`), or empty.
+    package let wrapper: [String]
+
     /// Starts `churnd run --root ROOT ARGS`. `environment` is added to a clean copy of ours (systemd
     /// variables removed, so a test run under systemd does not leak them).
-    package init(root: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    ///
+    /// - Parameters:
+    ///   - wrapper: a command to run the daemon under (`["strace", "-f", …, "--"]`); signals then go to the
+    ///     daemon, the wrapper's child, not to the wrapper.
+    ///   - logPath: where its standard error goes (default `ROOT/daemon.log`).
+    package init(
+        root: String, arguments: [String] = [], environment: [String: String] = [:], wrapper: [String] = [],
+        logPath: String? = nil
+    ) throws {
         self.root = root
-        logPath = "\(root)/daemon.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Churnd.binary)
-        process.arguments = ["run", "--root", root] + arguments
+        self.wrapper = wrapper
+        self.logPath = logPath ?? "\(root)/daemon.log"
+        _ = FileManager.default.createFile(atPath: self.logPath, contents: nil)
+        if wrapper.isEmpty {
+            process.executableURL = URL(fileURLWithPath: Churnd.binary)
+            process.arguments = ["run", "--root", root] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = wrapper + [Churnd.binary, "run", "--root", root] + arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var env = ProcessInfo.processInfo.environment
         for key in ["NOTIFY_SOCKET", "JOURNAL_STREAM", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "CHURND_ROOT"] {
@@ -27,27 +44,39 @@ package final class DaemonProcess: @unchecked Sendable {
         process.environment = env
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardError = FileHandle(forWritingAtPath: self.logPath)
         try process.run()
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning {
+            if let daemon = daemonPID { kill(daemon, SIGKILL) }
+            kill(process.processIdentifier, SIGKILL)
+        }
     }
 
     package var pid: Int32 { process.processIdentifier }
+
+    /// The daemon's own process: `pid`, or the wrapper's child (nil while the wrapper has not started it yet).
+    package var daemonPID: Int32? {
+        guard !wrapper.isEmpty else { return pid }
+        let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)
+        return children?.split(separator: " ").first.flatMap { Int32($0) }
+    }
 
     package var log: String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
+    /// Sends `number` to the daemon (not to its wrapper: strace, for one, detaches on SIGTERM and leaves the
+    /// daemon running).
     package func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        if let daemon = daemonPID { kill(daemon, number) }
     }
 
     /// Sends SIGKILL and waits for the process to be gone.
     package func killHard() {
-        kill(process.processIdentifier, SIGKILL)
+        signal(SIGKILL)
         process.waitUntilExit()
     }
 

@@ -23,6 +23,8 @@ struct DaemonFixture {
         var text =
             "[daemon]\nquiet_seconds = 0.3\nmax_quiet_seconds = 2\nscan_interval_seconds = 1\nshutdown_grace_seconds = 20\n"
         text += extra
+        // A free port for every daemon: tests run beside each other and beside other daemons on the machine.
+        if !extra.contains("[http]") { text += "\n[http]\nlisten = \"127.0.0.1:0\"\n" }
         return text
     }
 

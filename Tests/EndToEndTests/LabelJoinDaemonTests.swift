@@ -77,9 +77,9 @@ struct LabelJoinDaemonTests {
     }
 
     @Test func requestIDAndFileColumnsJoinExactly() throws {
-        // Given v1 serving, January's and March's files scored, and a lab API line with its own request id made two
-        // seconds before the labels arrive (the file system's clock is coarse: a line stamped in the same tick as
-        // the label file's arrival may read as made after it),
+        // Given v1 serving, January's and March's files scored, and a lab API line with its own request id stamped
+        // 50 ms back: after v1's promotion, and more than a tick of the coarse clock that stamps the label file's
+        // arrival (a line stamped in the same tick could read as made after the labels arrived),
         let fixture = try DaemonFixture(config: "[drift]\nsample_rows_per_file = 1000\n")
         let root = fixture.root
         let daemon = try fixture.start()
@@ -96,7 +96,7 @@ struct LabelJoinDaemonTests {
             "{\"request_id\": \"9b2e-44\", \"model_version\": \"models:/churn_model@production\", \"prediction\": 1, "
                 + "\"probability\": 0.734512, \"latency_ms\": 1.2, \"features\": {\"tenure_months\": 12, "
                 + "\"num_complaints\": 3, \"avg_session_minutes\": 12.5, \"plan_type\": \"basic\", "
-                + "\"region\": \"AF\"}, \"ts\": \(Date().timeIntervalSince1970 - 2)}\n")
+                + "\"region\": \"AF\"}, \"ts\": \(Date().timeIntervalSince1970 - 0.05)}\n")
 
         // when labels name January's file for every customer, and the lab's request id,
         var labels = "customer_id,file,request_id,churn\n,,9b2e-44,1\n"

@@ -108,6 +108,22 @@ struct SystemdTests {
         for key in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "User=churnd", "StateDirectory=churnd"] {
             #expect(unit.contains(key))
         }
+        // Serving needs IP sockets reachable from the host, from localhost only by default.
+        let lines = Set(unit.split(separator: "\n").map(String.init))
+        #expect(lines.contains("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"))
+        #expect(lines.contains("IPAddressAllow=localhost") && lines.contains("IPAddressDeny=any"))
+        #expect(!lines.contains("PrivateNetwork=yes"))
+
+        // The documented drop-in for other addresses keeps the score within bounds.
+        try FileManager.default.createDirectory(
+            atPath: "\(stage.path)/etc/systemd/system/churnd.service.d", withIntermediateDirectories: true)
+        try stage.write("etc/systemd/system/churnd.service.d/network.conf", "[Service]\nIPAddressAllow=10.0.0.0/8\n")
+        let widened = try Script.run(
+            ["systemd-analyze", "security", "--offline=true", "--root=\(stage.path)", "churnd.service"])
+        let widenedLine = try #require(
+            widened.output.split(separator: "\n").last { $0.contains("Overall exposure level") })
+        let widenedScore = try #require(widenedLine.split(separator: " ").compactMap { Double($0) }.first)
+        #expect(widenedScore <= 1.5, "\(widenedLine)")
     }
 
     /// What a Debian system has and the unit relies on: `sysinit.target` (every service's default dependency)

@@ -124,6 +124,13 @@ struct TmpfsMount {
         }
     }
 
+    /// Remounts with `options` (`ro`, `rw`).
+    func remount(_ options: String) throws {
+        guard Self.run(["mount", "-o", "remount,\(options)", path]) == 0 else {
+            throw WaitFailure(message: "remount \(options) \(path) failed")
+        }
+    }
+
     func unmount() {
         _ = Self.run(["umount", "-l", path])
     }

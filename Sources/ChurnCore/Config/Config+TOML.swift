@@ -3,6 +3,15 @@ import TOMLKit
 extension Config {
     /// Parses `churnd.toml` text. Unknown keys and wrong types are errors naming the key and its line.
     package static func parse(toml text: String, file: String) throws -> Config {
+        // TOML allows no control character but tab and line ends, anywhere; TOMLKit's parser asserts (aborting a
+        // debug build) on some of them, e.g. right after a `[`, so they are refused before it sees them.
+        if let (line, column, scalar) = firstControlCharacter(in: text) {
+            let code = String(scalar.value, radix: 16, uppercase: true)
+            throw ChurnError.config(
+                file: file, line: line, key: "syntax",
+                message: "control character U+\(String(repeating: "0", count: 4 - code.count))\(code) at column "
+                    + "\(column); TOML allows none but tab and line ends")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -16,7 +25,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
-                "retention",
+                "retention", "mlflow", "registry", "http",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -103,6 +112,18 @@ extension Config {
         if let section = try reader.section(table, "retention") {
             try reader.readRetention(section, into: &config.retention)
         }
+        if let section = try reader.section(table, "mlflow") {
+            try reader.readMLflow(section, into: &config.mlflow)
+        }
+        if let section = try reader.section(table, "registry") {
+            try reader.readRegistry(section, into: &config.registry)
+        }
+        if config.registry.backend == .mlflow, !config.mlflow.enabled {
+            throw reader.error("registry", "backend", "\"mlflow\" needs [mlflow] tracking_uri")
+        }
+        if let section = try reader.section(table, "http") {
+            try reader.readHTTP(section, into: &config.http)
+        }
         if let problem = config.schema.problems().first {
             throw ChurnError.config(file: file, line: nil, key: "schema", message: problem)
         }
@@ -112,6 +133,27 @@ extension Config {
 
 /// Reads typed values out of a TOML table and locates keys in the text for error messages
 /// (TOMLKit does not expose source positions of values).
+extension Config {
+    /// The 1-based line and column (in characters) of the first control character TOML forbids: U+0000–U+001F
+    /// except tab, line feed and carriage return, and U+007F.
+    static func firstControlCharacter(in text: String) -> (line: Int, column: Int, Unicode.Scalar)? {
+        var line = 1
+        var column = 0
+        for scalar in text.unicodeScalars {
+            column += 1
+            switch scalar.value {
+            case 0x0A:
+                line += 1
+                column = 0
+            case 0x09, 0x0D: continue
+            case 0x00...0x1F, 0x7F: return (line, column, scalar)
+            default: continue
+            }
+        }
+        return nil
+    }
+}
+
 struct TOMLConfigReader {
     let lines: [Substring]
     let file: String

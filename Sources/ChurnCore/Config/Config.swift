@@ -12,6 +12,9 @@ package struct Config: Equatable, Sendable {
     package var shadow = Shadow()
     package var live = Live()
     package var retention = Retention()
+    package var mlflow = MLflow()
+    package var registry = RegistrySettings()
+    package var http = HTTP()
 
     package init() {}
 

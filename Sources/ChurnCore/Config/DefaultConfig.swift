@@ -128,6 +128,30 @@ extension Config {
         archive_days = 30           # scored inputs in state/archive are removed this many days after their claim
         reports_keep = 1000         # only the newest this many drift reports in state/reports are kept
 
+        [mlflow]
+        # An MLflow tracking server (started with --artifacts-destination) that every training run is logged to:
+        # params, metrics, tags, model.json and an MLflow model directory; promoted and kept versions become
+        # versions of the registered model. Queued in the registry and retried while MLflow is unreachable.
+        tracking_uri = ""           # e.g. "http://127.0.0.1:5000"; "" = off
+        experiment = "churnd"       # the experiment runs go to (created when missing)
+        registered_model = "churn_model" # the registered model versions are registered under
+
+        [registry]
+        # "sqlite": churnd's own registry decides which version serves. "mlflow" (needs [mlflow] tracking_uri):
+        # MLflow's alias churn_model@production does; churnd sets it when it promotes or rolls back, and follows
+        # moves made in MLflow (UI, MlflowClient) within 2 s, audited with actor "mlflow".
+        backend = "sqlite"
+
+        [http]
+        # The HTTP server (churnd run, churnd serve): /predict, /invocations, /health, /ready, read-only views
+        # of the registry, and alias moves with a token. See docs/http.md.
+        listen = "127.0.0.1:8080"   # HOST:PORT; "" turns it off; port 0 takes a free port (logged at start)
+        admin_token_file = ""       # NAME:TOKEN lines for POST /aliases and /rollback; "" or no file: 403
+        max_body_bytes = 16777216   # larger request bodies get 413 before they are read whole (16 MiB)
+        request_timeout_seconds = 30 # a body not received whole this long after the request's head: 408
+        idle_timeout_seconds = 60   # keep-alive connections idle this long are closed
+        max_connections = 1000      # connections past this many at once are closed when accepted
+
         """
 
     /// The configuration `churnd init` writes: the defaults plus the Python lab's input checks.

@@ -363,13 +363,13 @@ package struct DriftCheck: Sendable {
 }
 
 /// Fixed decimals for messages; statistics can be infinite (a feature constant in training that moved).
-func format(_ value: Double, _ decimals: Int) -> String {
+package func format(_ value: Double, _ decimals: Int) -> String {
     guard value.isFinite else { return value > 0 ? "∞" : "-∞" }
     return NumberFormat.fixed(value, decimals)
 }
 
 /// A p-value for messages: "0.034" or "3e-9" (one significant digit below 0.001).
-func formatP(_ p: Double) -> String {
+package func formatP(_ p: Double) -> String {
     if p >= 0.001 { return format(p, 3) }
     if p <= 0 { return "<1e-300" }
     var exponent = Int(log10(p).rounded(.down))

@@ -471,7 +471,7 @@ package struct Scorer: Sendable {
     }
 
     /// The reason a row error gives for the `k`th numeric column's `value`, outside its bounds.
-    private func outOfBounds(_ value: Double, _ k: Int) -> String {
+    func outOfBounds(_ value: Double, _ k: Int) -> String {
         bounds[artifact.schema.numeric[k]]?.violation(value) ?? "out of bounds"
     }
 

@@ -77,27 +77,33 @@ package struct Trainer: Sendable {
         let split = Split(
             labels: data.labels, validationFraction: training.validationFraction,
             testFraction: training.testFraction, seed: training.seed)
+        // Every step between two reports is one pass over the rows at most: the daemon's watchdog counts each
+        // report as a sign of life.
+        func beat() { progress(TrainingProgress(rows: data.count)) }
         let preprocessing = Preprocessing.fit(data, rows: split.train)
+        beat()
+        let train = preprocessing.encode(data, rows: split.train)
+        beat()
+        let validation = preprocessing.encode(data, rows: split.validation)
+        beat()
         let encoded = Encoded(
-            width: preprocessing.width,
-            train: preprocessing.encode(data, rows: split.train), trainLabels: split.train.map { data.labels[$0] },
-            validation: preprocessing.encode(data, rows: split.validation),
-            validationLabels: split.validation.map { data.labels[$0] },
+            width: preprocessing.width, train: train, trainLabels: split.train.map { data.labels[$0] },
+            validation: validation, validationLabels: split.validation.map { data.labels[$0] },
             test: preprocessing.encode(data, rows: split.test), testLabels: split.test.map { data.labels[$0] })
-        progress(TrainingProgress(rows: data.count))
+        beat()
 
         var statistics: [FeatureStatistics] = []
         for (k, name) in schema.numeric.enumerated() {
             statistics.append(.numeric(name: name, values: data.numeric[k], rows: split.train))
+            beat()
         }
         for (k, name) in schema.categorical.enumerated() {
             statistics.append(
                 .categorical(
                     name: name, codes: data.categorical[k], levels: data.levels[k].levels, rows: split.train,
                     normalize: data.schema.normalize[name]))
+            beat()
         }
-
-        progress(TrainingProgress(rows: data.count))
         var results: [FamilyResult] = []
         for family in training.families {
             let started = elapsed()
@@ -108,8 +114,10 @@ package struct Trainer: Sendable {
                         rows: data.count, family: family.rawValue, round: round,
                         maxRounds: family == .xgboost ? xgboost.rounds : nil))
             }
+            progress(TrainingProgress(rows: data.count, family: family.rawValue))
             let (threshold, validationF1) = Metrics.bestF1Threshold(
                 probabilities: fitted.validation, labels: encoded.validationLabels)
+            progress(TrainingProgress(rows: data.count, family: family.rawValue))
             let metrics = Metrics(probabilities: fitted.test, labels: encoded.testLabels, threshold: threshold)
             let seconds = elapsed() - started
             let artifact = ModelArtifact(

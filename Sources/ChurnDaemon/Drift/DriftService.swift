@@ -101,6 +101,7 @@ final class DriftService: Service {
                 ($0.follower.windows.window(version: String(version)), $0.follower.windows)
             }
             let report = DriftCheck(settings: settings.checkSettings).run(window, reference: artifact.featureStatistics)
+            ChurnMetrics.driftCheck(alert: report.alert)
             let lines = windows.counts(version: String(version), used: report.records)
             let hasNewData = report.alert && settings.policy != .alert && untrainedData()
             let action = state.withLock {

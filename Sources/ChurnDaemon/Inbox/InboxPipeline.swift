@@ -73,7 +73,7 @@ actor InboxPipeline {
         while queue.runningCount > 0, monotonicSeconds() < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        await job.archiver.finishPending()
+        await job.ledger.finishArchiving()
         return queue.runningCount
     }
 
@@ -106,10 +106,12 @@ actor InboxPipeline {
                 logger.notice("no production model yet: inbox files wait until one is promoted")
             }
         case .quarantined(let name, let reason, let movedTo):
+            ChurnMetrics.fileQuarantined(.inbox)
             logger.warning(
                 "file quarantined", metadata: ["file": "\(name)", "reason": "\(reason)", "moved_to": "\(movedTo)"])
         case .scored(let name, let summary, let version, let milliseconds, let output):
             recovered()
+            ChurnMetrics.fileScored(rows: summary.scored, rowErrors: summary.rejected, seconds: milliseconds / 1000)
             var metadata: Logger.Metadata = [
                 "file": "\(name)", "rows": "\(summary.rows)", "errors": "\(summary.rejected)",
                 "ms": "\(Int(milliseconds.rounded()))", "version": "\(version)",
@@ -125,6 +127,7 @@ actor InboxPipeline {
                 metadata: ["file": "\(name)", "output": "\(FileSystem.split(output).name)"])
         case .refused(let name, let reason, let report, let movedTo):
             recovered()
+            ChurnMetrics.fileQuarantined(.inbox)
             logger.warning(
                 "file refused",
                 metadata: ["file": "\(name)", "reason": "\(reason)", "report": "\(report)", "moved_to": "\(movedTo)"])
@@ -138,7 +141,7 @@ actor InboxPipeline {
                 logger.error(
                     "cannot write outputs; the input is kept and retried",
                     metadata: [
-                        "file": "\(ClaimID.parse(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
+                        "file": "\(OutboxLedger.Claim(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
                     ])
             }
             pausedUntil = monotonicSeconds() + retryDelay

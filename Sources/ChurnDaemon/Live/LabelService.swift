@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -17,14 +18,22 @@ import ServiceLifecycle
 /// own, on an inotify event and at every reconciliation scan (so polling mode works too).
 final class LabelService: Service {
     private let paths: DaemonPaths
+    private let ledger: OutboxLedger
     private let registry: any ModelRegistry
     private let config: @Sendable () -> Config
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.labels")
     let heartbeat = Heartbeat(name: "labels")
+    /// The last error logged per file still in `watch/labels/`: a file that keeps failing (a full disk) is
+    /// retried at every scan but its error is logged once.
+    private let failures = Mutex<[String: String]>([:])
 
-    init(paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger) {
+    init(
+        paths: DaemonPaths, ledger: OutboxLedger, registry: any ModelRegistry,
+        config: @escaping @Sendable () -> Config, logger: Logger
+    ) {
         self.paths = paths
+        self.ledger = ledger
         self.registry = registry
         self.config = config
         self.logger = logger
@@ -60,26 +69,30 @@ final class LabelService: Service {
                 arrivedAt = Self.arrival(of: file)
                 batch = try LabelBatch.read(FileDescriptorSource(fd: file.fd, path: path), schema: config.schema)
             } catch let problem as LabelBatch.Problem {
-                let claimed = ClaimID.next().fileName(for: name)
-                let quarantine = Quarantine(paths: paths)
-                let note = quarantine.movedNote(claimed, advice: "Fix it and drop it into \(paths.labels)/ again.")
-                try quarantine.move(path, as: claimed, reason: "\(path): \(problem)\n\n\(note)")
+                let movedTo = try ledger.quarantine(
+                    path, problem: "\(path): \(problem)", advice: "Fix it and drop it into \(paths.labels)/ again.")
+                ChurnMetrics.fileQuarantined(.labels)
+                failures.withLock { $0[name] = nil }
                 logger.warning(
                     "label file refused, moved to quarantine",
-                    metadata: [
-                        "file": "\(name)", "reason": "\(problem)", "moved_to": "\(quarantine.destination(of: claimed))",
-                    ])
+                    metadata: ["file": "\(name)", "reason": "\(problem)", "moved_to": "\(movedTo)"])
                 return
             }
             var logs = try PredictionLogFiles.list(in: paths.logs)
             let rotated = "\(paths.logs)/\(config.drift.logFile).1"
             if FileSystem.exists(rotated) { logs.insert(rotated, at: 0) }
-            let summary = try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)
+            let summary =
+                try registry.applyLabels(batch, file: name, arrivedAt: arrivedAt, logFiles: logs)?.summary
+                ?? "ignored: this registry keeps no live outcomes"
             let archived = "\(paths.labelArchive)/\(ClaimID.next().fileName(for: name))"
             if rename(path, archived) != 0 { throw ChurnError.io(path: path, operation: "rename", errno: errno) }
+            failures.withLock { $0[name] = nil }
             logger.info("labels joined", metadata: ["file": "\(name)", "outcome": "\(summary)"])
         } catch {
-            logger.error("cannot process label file", metadata: ["file": "\(name)", "error": "\(error)"])
+            let message = "\(error)"
+            guard failures.withLock({ $0.updateValue(message, forKey: name) }) != message else { return }
+            logger.error(
+                "cannot process label file; it is kept and retried", metadata: ["file": "\(name)", "error": "\(message)"])
         }
     }
 

@@ -1,12 +1,14 @@
 import ChurnCore
+import ChurnStore
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// What the daemon needs from the model registry, and nothing more: which version serves, its artifact, and
-/// a way to run one training + judgement. The daemon never reads registry storage itself, so the file-based
-/// stand-in below and the SQLite registry are interchangeable.
+/// a way to run one training + judgement. `ModelLifecycle` is the one implementation (the same layer
+/// `churnd train` uses, on the SQLite registry); tests stand in for it. Answers are typed: the daemon logs
+/// and shows what they say, it never parses them.
 package protocol ModelRegistry: Sendable {
     /// Version serving under `production` now, or nil. Called about once a second, and before a file when
     /// `changeStamp()` cannot rule out a change: must be cheap.
@@ -20,14 +22,16 @@ package protocol ModelRegistry: Sendable {
     func artifact(version: Int) throws -> ModelArtifact
     /// Runs one training + judgement on these labeled files, unless a run already learned from them with the
     /// current configuration (checked under the registry's training lock, so another process's run counts).
-    /// `progress` is told where the run is, on the calling thread.
-    func train(files: [String], progress: (TrainingProgress) -> Void) throws -> TrainingAttempt
+    /// `progress` is told where the run is, on the calling thread. A run that fails throws its error (the
+    /// registry records the failed run first).
+    func train(files: [String], progress: (TrainingProgress) -> Void) throws -> ModelLifecycle.TrainingDecision
     /// The recorded run that learned from exactly these files with the current configuration, whatever its
     /// outcome; nil when there is none (a run would learn something new) or the registry keeps no runs.
-    func previousRun(files: [String]) throws -> PriorRun?
+    func previousRun(files: [String]) throws -> TrainingRunRecord?
     /// Joins label rows of a file that arrived at `arrivedAt` with the predictions in `logFiles`, stores the
-    /// outcomes and may promote the challenger (live F1); returns a one-line summary for the log.
-    func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws -> String
+    /// outcomes and may promote the challenger (live F1); nil when the registry keeps no live outcomes.
+    func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
+        -> ModelLifecycle.LabelReport?
     /// How prediction-log lines that name no version number are attributed (from the audited alias moves).
     func attribution() throws -> VersionAttribution
     /// Moves `production` back to the version that served before after a drift alert, audited with
@@ -40,29 +44,6 @@ package protocol ModelRegistry: Sendable {
     /// The latest recorded training run, by anyone (the daemon or `churnd train`), for the status line; nil
     /// when there was none or the registry does not keep runs.
     func lastTraining() throws -> TrainingNote?
-}
-
-/// A recorded training run, as the daemon's log names it.
-/// What a training request of the daemon did.
-package enum TrainingAttempt: Equatable, Sendable {
-    /// A run had already learned from these files with this configuration; nothing was trained.
-    case alreadyTrained(PriorRun)
-    /// A run was made; its one-line outcome for the log ("promoted v4 …").
-    case trained(summary: String)
-}
-
-package struct PriorRun: Equatable, Sendable {
-    package var id: Int64
-    /// "promoted v4", "kept v5", "refused", "failed".
-    package var outcome: String
-    /// Seconds since 1970.
-    package var finishedAt: Double
-
-    package init(id: Int64, outcome: String, finishedAt: Double) {
-        self.id = id
-        self.outcome = outcome
-        self.finishedAt = finishedAt
-    }
 }
 
 /// What the status line says about a training run.
@@ -86,6 +67,12 @@ package struct TrainingNote: Equatable, Sendable {
         self.finishedAt = finishedAt
     }
 
+    /// What a recorded run says; nil for runs that are no training outcome (`not_selected` alternatives).
+    package init?(_ run: TrainingRunRecord) {
+        guard let outcome = Outcome(rawValue: run.outcome.rawValue) else { return nil }
+        self.init(outcome: outcome, version: run.version, champion: run.championVersion, finishedAt: run.finishedAt)
+    }
+
     /// "promoted v4", "kept v3 over v5", "refused: not promotable", "failed".
     package var summary: String {
         switch outcome {
@@ -103,7 +90,7 @@ extension ModelRegistry {
     package func changeStamp() -> [FileStamp]? { nil }
     package func lastTraining() throws -> TrainingNote? { nil }
     /// Stand-ins keep no fingerprints: every request trains.
-    package func previousRun(files: [String]) throws -> PriorRun? { nil }
+    package func previousRun(files: [String]) throws -> TrainingRunRecord? { nil }
     /// Stand-ins keep no audit log.
     package func versionLeftByDriftRollback() throws -> Int? { nil }
 }
@@ -128,9 +115,9 @@ package struct FileStamp: Equatable, Sendable {
 extension ModelRegistry {
     /// Stand-ins keep no live outcomes.
     package func applyLabels(_ batch: LabelBatch, file: String, arrivedAt: Double, logFiles: [String]) throws
-        -> String
+        -> ModelLifecycle.LabelReport?
     {
-        "ignored: this registry keeps no live outcomes"
+        nil
     }
 
     /// Stand-ins keep no alias history: only lines that name a version number are attributed.

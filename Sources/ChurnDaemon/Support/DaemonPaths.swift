@@ -1,4 +1,5 @@
 import ChurnCore
+import ChurnStore
 
 /// Every folder the daemon uses, resolved against the root directory.
 package struct DaemonPaths: Equatable, Sendable {
@@ -36,6 +37,11 @@ package struct DaemonPaths: Equatable, Sendable {
     package var reports: String { "\(state)/reports" }
     /// Held (`flock`) by the one daemon running on this root; says its pid and start time.
     package var lock: String { "\(state)/churnd.lock" }
+
+    /// The folders of the output protocol.
+    package var outboxFolders: OutboxLedger.Folders {
+        .init(inbox: inbox, outbox: outbox, processing: processing, archive: archive, quarantine: quarantine)
+    }
 
     /// Folders created at start.
     package var all: [String] {

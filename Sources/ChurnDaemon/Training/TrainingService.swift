@@ -14,6 +14,7 @@ import Synchronization
 /// Training runs on its own thread; scoring goes on meanwhile.
 final class TrainingService: Service {
     private let paths: DaemonPaths
+    private let ledger: OutboxLedger
     private let registry: any ModelRegistry
     private let config: @Sendable () -> Config
     private let logger: Logger
@@ -26,11 +27,12 @@ final class TrainingService: Service {
     let progressLogSeconds: Double
 
     init(
-        paths: DaemonPaths, registry: any ModelRegistry, config: @escaping @Sendable () -> Config, logger: Logger,
-        status: DaemonStatus, progressLogSeconds: Double = 10
+        paths: DaemonPaths, ledger: OutboxLedger, registry: any ModelRegistry,
+        config: @escaping @Sendable () -> Config, logger: Logger, status: DaemonStatus, progressLogSeconds: Double = 10
     ) {
         self.progressLogSeconds = progressLogSeconds
         self.paths = paths
+        self.ledger = ledger
         self.registry = registry
         self.config = config
         self.logger = logger
@@ -69,9 +71,9 @@ final class TrainingService: Service {
         schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
     }
 
-    private func metadata(_ run: PriorRun, files: Int) -> Logger.Metadata {
+    private func metadata(_ run: TrainingRunRecord, files: Int) -> Logger.Metadata {
         [
-            "files": "\(files)", "run": "\(run.id)", "outcome": "\(run.outcome)",
+            "files": "\(files)", "run": "\(run.id ?? 0)", "outcome": "\(run.briefOutcome)",
             "at": "\(CalendarTime.utcText(run.finishedAt))",
         ]
     }
@@ -92,17 +94,13 @@ final class TrainingService: Service {
             do {
                 let (_, refused) = try DataFiles.load([path], config: config())
                 if let reason = refused.first {
-                    let claimed = ClaimID.next().fileName(for: name)
-                    let quarantine = Quarantine(paths: paths)
-                    let note = quarantine.movedNote(
-                        claimed, advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
-                    try quarantine.move(path, as: claimed, reason: "\(reason)\n\n\(note)")
+                    let movedTo = try ledger.quarantine(
+                        path, problem: reason,
+                        advice: "It does not trigger training. Fix it and copy it into \(paths.data)/ again.")
+                    ChurnMetrics.fileQuarantined(.data)
                     logger.warning(
                         "training file refused, moved to quarantine; it does not trigger training",
-                        metadata: [
-                            "file": "\(name)", "reason": "\(reason)",
-                            "moved_to": "\(quarantine.destination(of: claimed))",
-                        ])
+                        metadata: ["file": "\(name)", "reason": "\(reason)", "moved_to": "\(movedTo)"])
                     return
                 }
                 schedule.withLock { $0.fileArrived(at: monotonicSeconds()) }
@@ -134,12 +132,13 @@ final class TrainingService: Service {
         logger.info("training started", metadata: ["files": "\(files.count)"])
         status.update { $0.training = true }
         let started = monotonicSeconds()
-        let outcome: String
         let logger = self.logger
         let interval = progressLogSeconds
         let heartbeat = self.heartbeat
+        let summary: String
+        let note: TrainingNote?
         do {
-            let attempt = try await Blocking.run(on: training) {
+            let decision = try await Blocking.run(on: training) {
                 // Long runs say where they are now and then; short ones only start and finish. Every step of a
                 // run (rows read, a family started, a boosting round) is a beat: a long run that makes progress
                 // keeps the watchdog fed, a stuck one does not.
@@ -151,26 +150,26 @@ final class TrainingService: Service {
                 }
             }
             // The same data and configuration make the same model: the registry trains only something new.
-            switch attempt {
+            switch decision {
             case .alreadyTrained(let previous):
                 logger.info(
                     "training skipped: these files were already trained on with this configuration",
                     metadata: metadata(previous, files: files.count))
                 status.update { $0.training = false }
                 return
-            case .trained(let summary):
-                outcome = summary
+            case .trained(let outcome):
+                let refused = outcome.refusedFiles.count
+                summary =
+                    outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
+                note = TrainingNote(outcome.run)
             }
         } catch {
-            outcome = "failed: \(error)"
+            summary = "failed: \(error)"
+            note = TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds())
         }
-        let seconds = Int((monotonicSeconds() - started).rounded())
-        logger.info("training finished", metadata: ["outcome": "\(outcome)", "seconds": "\(seconds)"])
-        // The registry's record of the run, not the outcome text; a failure it could not record still shows.
-        let recorded = try? await Blocking.run(on: training) { try registry.lastTraining() }
-        let note =
-            outcome.hasPrefix("failed")
-            ? TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds()) : recorded
+        let elapsed = monotonicSeconds() - started
+        logger.info("training finished", metadata: ["outcome": "\(summary)", "seconds": "\(Int(elapsed.rounded()))"])
+        ChurnMetrics.trainingRun(outcome: (note?.outcome ?? .failed).rawValue, seconds: elapsed)
         status.update {
             $0.training = false
             $0.lastTraining = note ?? $0.lastTraining

@@ -1,0 +1,239 @@
+import ChurnCore
+import ChurnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `POST /invocations`: MLflow's scoring protocol (`mlflow models serve`). JSON bodies carry
+/// `dataframe_split` (`{"columns": […], "data": [[…], …]}`), `dataframe_records` (`[{…}, …]`), `instances` or
+/// `inputs` (records, rows of values in feature order, or `{"column": [values…]}`); `text/csv` bodies are
+/// scored by the file path itself. Every row answers with the outbox's columns:
+/// `{"predictions": [{"customer_id": …, "churn_probability": …, "churn_prediction": …, "model_version": …}]}`.
+/// Extra columns are ignored, as MLflow's schema enforcement drops them; a row that fails the checks fails the
+/// request (400, every problem listed under `detail`).
+extension Handlers {
+    struct InvocationRow: Encodable {
+        var id: String
+        var probability: Double
+        var prediction: Int
+        var version: String
+        let idName: String
+
+        enum Key: CodingKey {
+            case name(String)
+            var stringValue: String {
+                if case .name(let name) = self { return name }
+                return ""
+            }
+            init?(stringValue: String) { self = .name(stringValue) }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(id, forKey: .name(idName))
+            try container.encode(probability, forKey: .name("churn_probability"))
+            try container.encode(prediction, forKey: .name("churn_prediction"))
+            try container.encode(version, forKey: .name("model_version"))
+        }
+    }
+
+    struct Predictions: Encodable {
+        var predictions: [InvocationRow]
+    }
+
+    func invocations(_ request: Request, context: ServeContext) async -> Response {
+        let started = ContinuousClock.now
+        let requestID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+            ?? Self.newRequestID()
+        do {
+            guard let snapshot = models.current else { return notServing() }
+            let type = (request.headers[.contentType] ?? "").split(separator: ";").first
+                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard type == "application/json" || type == "text/csv" else {
+                throw RequestProblem.unsupportedMediaType(type)
+            }
+            let bytes = try await body.read(request)
+            guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
+                throw RequestProblem.emptyBody
+            }
+            let shadow = config().shadow
+            let predictor = Predictor(
+                snapshot: snapshot, shadowEnabled: shadow.enabled, serveFraction: shadow.serveFraction)
+            let (rows, records) = try
+                (type == "text/csv"
+                ? scoreCSV(bytes, predictor: predictor) : scoreJSON(bytes, predictor: predictor, requestID: requestID))
+            let latency = Self.milliseconds(since: started)
+            log.append(records.map { var record = $0; record.latencyMS = latency; return record })
+            return JSONResponse.make(.ok, Predictions(predictions: rows), headers: [.requestID: requestID])
+        } catch let problem as RequestProblem {
+            return JSONResponse.mlflow(problem, context: context)
+        } catch let error as ChurnError {
+            return JSONResponse.mlflow(.badRequest(error.description), context: context)
+        } catch {
+            return JSONResponse.make(.internalServerError, ["error_code": "INTERNAL_ERROR", "message": "\(error)"])
+        }
+    }
+
+    /// Rows of a JSON body as field dictionaries, whatever the orientation.
+    static func records(of document: JSONValue, features: [String]) throws(RequestProblem) -> [[String: JSONValue]] {
+        guard case .object(let body) = document else {
+            throw .badRequest("expected a JSON object with dataframe_split, dataframe_records, instances or inputs")
+        }
+        let keys = ["dataframe_split", "dataframe_records", "instances", "inputs"].filter { body[$0] != nil }
+        guard keys.count == 1, let key = keys.first, let payload = body[key] else {
+            throw .badRequest(
+                "expected exactly one of dataframe_split, dataframe_records, instances and inputs; found "
+                    + (keys.isEmpty ? "none" : keys.joined(separator: ", ")))
+        }
+        func rows(_ data: [JSONValue], columns: [String]) throws(RequestProblem) -> [[String: JSONValue]] {
+            var result: [[String: JSONValue]] = []
+            for (index, row) in data.enumerated() {
+                guard case .array(let values) = row, values.count == columns.count else {
+                    throw .badRequest("\(key) row \(index): expected an array of \(columns.count) values")
+                }
+                result.append(Dictionary(zip(columns, values), uniquingKeysWith: { first, _ in first }))
+            }
+            return result
+        }
+        switch (key, payload) {
+        case ("dataframe_split", .object(let split)):
+            guard case .array(let columnValues)? = split["columns"], case .array(let data)? = split["data"] else {
+                throw .badRequest("dataframe_split needs \"columns\" (names) and \"data\" (rows)")
+            }
+            let columns = try columnValues.map { value throws(RequestProblem) -> String in
+                guard case .string(let name) = value else { throw .badRequest("dataframe_split columns must be names") }
+                return name
+            }
+            return try rows(data, columns: columns)
+        case ("dataframe_records", .array(let items)), ("instances", .array(let items)), ("inputs", .array(let items)):
+            if items.allSatisfy({ if case .array = $0 { return true } else { return false } }), !items.isEmpty {
+                return try rows(items, columns: features)  // rows of values in feature order
+            }
+            var result: [[String: JSONValue]] = []
+            for (index, item) in items.enumerated() {
+                guard case .object(let fields) = item else {
+                    throw .badRequest("\(key) item \(index): expected an object of column: value")
+                }
+                result.append(fields)
+            }
+            return result
+        case ("instances", .object(let columns)), ("inputs", .object(let columns)):
+            var count: Int?
+            for (name, value) in columns {
+                guard case .array(let values) = value, count == nil || count == values.count else {
+                    throw .badRequest("\(key): every column must be an array of the same length (\(name) is not)")
+                }
+                count = values.count
+            }
+            var result: [[String: JSONValue]] = []
+            for i in 0..<(count ?? 0) {
+                var row: [String: JSONValue] = [:]
+                for (name, value) in columns {
+                    if case .array(let values) = value { row[name] = values[i] }
+                }
+                result.append(row)
+            }
+            return result
+        default:
+            throw .badRequest("\(key) has the wrong shape; see docs/http.md")
+        }
+    }
+
+    private func scoreJSON(_ bytes: [UInt8], predictor: Predictor, requestID: String) throws -> (
+        [InvocationRow], [PredictionRecord]
+    ) {
+        let schema = predictor.schema
+        let fieldRows = try Self.records(of: try JSONValue.parse(bytes), features: schema.features)
+        let features = Set(schema.features)
+        var rows: [Predictor.Row] = []
+        rows.reserveCapacity(fieldRows.count)
+        var ids: [String] = []
+        for (index, fields) in fieldRows.enumerated() {
+            let id = fields[schema.id]?.idText ?? String(index + 1)
+            ids.append(id)
+            rows.append(
+                Predictor.Row(
+                    fields: fields.filter { features.contains($0.key) }.mapValues(\.field),
+                    requestID: fields[schema.id]?.idText ?? "\(requestID)-\(index + 1)", splitID: id))
+        }
+        let (checked, problems) = predictor.check(rows)
+        guard problems.isEmpty else {
+            throw RequestProblem.invalidFields(
+                problems.map {
+                    RequestProblem.FieldError(
+                        loc: [.key("body"), .index($0.row), .key($0.problem.field)], msg: $0.problem.message,
+                        type: "value_error")
+                })
+        }
+        let (predictions, records) = predictor.score(rows, checked: checked, at: Date().timeIntervalSince1970)
+        let answers = zip(ids, predictions).map { id, p in
+            InvocationRow(
+                id: id, probability: p.probability, prediction: p.prediction, version: String(p.version),
+                idName: schema.id)
+        }
+        return (answers, records)
+    }
+
+    /// A CSV body goes through `Scorer.score`, the file path itself: same header binding, checks, A/B split.
+    private func scoreCSV(_ bytes: [UInt8], predictor: Predictor) throws -> ([InvocationRow], [PredictionRecord]) {
+        var scorer = predictor.snapshot.scorer
+        let schema = scorer.artifact.schema
+        if predictor.serveFraction > 0, let challenger = predictor.snapshot.challenger,
+            challenger.scorer.artifact.schema.readsSameColumns(as: schema)
+        {
+            scorer.split = ServingSplit(challenger: challenger.scorer, fraction: predictor.serveFraction)
+        }
+        var scoredBytes: [UInt8] = []
+        var errorBytes: [UInt8] = []
+        var scored = ByteWriter { scoredBytes.append(contentsOf: $0) }
+        var errors = ByteWriter { errorBytes.append(contentsOf: $0) }
+        let lines = bytes.reduce(into: 1) { count, byte in if byte == 0x0A { count += 1 } }
+        var sample = PredictionSampler(capacity: lines, seed: 0)
+        let now = Date().timeIntervalSince1970
+        let summary = try scorer.score(
+            path: "request body", source: MemorySource(bytes), scored: &scored, errors: &errors, progress: nil,
+            sample: &sample, timestamp: now)
+        if summary.rejected > 0 {
+            var reader = CSVReader(source: MemorySource(errorBytes))
+            _ = try reader.next()
+            var problems: [RequestProblem.FieldError] = []
+            while try reader.next() {
+                let fields = reader.strings()
+                guard fields.count == 4 else { continue }
+                problems.append(
+                    .init(
+                        loc: [.key("body"), .key("line \(fields[0])")] + (fields[1].isEmpty ? [] : [.key(fields[1])]),
+                        msg: fields[2].isEmpty ? fields[3] : "\(fields[3]) (\"\(fields[2])\")", type: "value_error"))
+            }
+            throw RequestProblem.invalidFields(problems)
+        }
+        var reader = CSVReader(source: MemorySource(scoredBytes))
+        _ = try reader.next()
+        var rows: [InvocationRow] = []
+        rows.reserveCapacity(summary.scored)
+        while try reader.next() {
+            let fields = reader.strings()
+            guard fields.count >= 4 else { continue }
+            rows.append(
+                InvocationRow(
+                    id: fields[0], probability: Double(fields[1]) ?? .nan, prediction: Int(fields[2]) ?? 0,
+                    version: fields[3], idName: schema.id))
+        }
+        // The sample kept every scored row, in order: give each the version and probability that served it.
+        var records = sample.records
+        var champion: [PredictionRecord] = []
+        for index in records.indices where index < rows.count {
+            let row = rows[index]
+            records[index].modelVersion = row.version
+            records[index].prediction = row.prediction
+            records[index].probability = row.probability
+            if row.version == String(predictor.snapshot.version) { champion.append(records[index]) }
+        }
+        if predictor.shadowEnabled, let challenger = predictor.snapshot.challenger {
+            records += ShadowPredictions.score(champion, with: challenger.scorer, alias: AliasName.challenger)
+        }
+        return (rows, records)
+    }
+}

@@ -1,0 +1,216 @@
+import ChurnCore
+import ChurnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// What each route does. Every failure a request can cause is a 4xx with a message; a 5xx means churnd itself
+/// cannot answer (nothing serving: 503; the registry unreadable: 503).
+package struct Handlers: Sendable {
+    let models: ServingModels
+    let log: PredictionLogGroup
+    let lifecycle: ModelLifecycle
+    let config: @Sendable () -> Config
+    let tokens: AdminTokens
+    /// `state/reports`.
+    let reports: String
+    /// The root directory the configured folders are resolved against.
+    let root: String
+
+    var body: BodyReader {
+        let http = config().http
+        return BodyReader(maxBytes: http.maxBodyBytes, timeoutSeconds: http.requestTimeoutSeconds)
+    }
+
+    // MARK: health
+
+    /// Liveness, in the Python lab's shape plus detail; 200 whenever the process answers.
+    func health() -> Response {
+        struct Body: Encodable {
+            var status = "ok"
+            var current_model: String?
+            var version: Int?
+            var model_name: String
+            var alias = AliasName.production
+            var serving_since: String?
+            var challenger_version: Int?
+            var churnd_version = churndVersion
+
+            // `null` rather than absent while nothing serves, as the Python lab answered.
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(status, forKey: .status)
+                try c.encode(current_model, forKey: .current_model)
+                try c.encode(version, forKey: .version)
+                try c.encode(model_name, forKey: .model_name)
+                try c.encode(alias, forKey: .alias)
+                try c.encode(serving_since, forKey: .serving_since)
+                try c.encode(challenger_version, forKey: .challenger_version)
+                try c.encode(churnd_version, forKey: .churnd_version)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case status, current_model, version, model_name, alias, serving_since, challenger_version
+                case churnd_version
+            }
+        }
+        let snapshot = models.current
+        let name = lifecycle.modelName
+        return JSONResponse.make(
+            .ok,
+            Body(
+                current_model: snapshot.map { "\(name)@\(AliasName.production) (v\($0.version))" },
+                version: snapshot?.version, model_name: name,
+                serving_since: snapshot.map { RegistryViews.isoTime($0.since) },
+                challenger_version: snapshot?.challenger?.version))
+    }
+
+    /// Readiness: 200 once a production version is loaded and the registry was readable at the last poll.
+    func ready() -> Response {
+        struct Body: Encodable {
+            var status: String
+            var version: Int?
+            var reason: String?
+        }
+        if let reason = models.notReady {
+            return JSONResponse.make(.serviceUnavailable, Body(status: "not ready", version: nil, reason: reason))
+        }
+        return JSONResponse.make(.ok, Body(status: "ready", version: models.current?.version, reason: nil))
+    }
+
+    // MARK: predict
+
+    /// One served prediction, the Python lab's response.
+    struct PredictionJSON: Encodable {
+        var request_id: String
+        var model_name: String
+        var model_version: String
+        var alias: String
+        var probability: Double
+        var prediction: Int
+        var threshold: Double
+        var latency_ms: Double
+        var ts: Double
+    }
+
+    func predict(_ request: Request, context: ServeContext) async -> Response {
+        let started = ContinuousClock.now
+        let headerID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        do {
+            guard let snapshot = models.current else { return notServing() }
+            let bytes = try await body.read(request)
+            guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
+                throw RequestProblem.emptyBody
+            }
+            let document = try JSONValue.parse(bytes)
+            var objects: [(loc: [RequestProblem.LocationPart], value: JSONValue)] = []
+            var batch = false
+            switch document {
+            case .object: objects = [([.key("body")], document)]
+            case .array(let items):
+                guard !items.isEmpty else {
+                    throw RequestProblem.invalidFields([
+                        .init(loc: [.key("body")], msg: "an empty array scores nothing", type: "too_short")
+                    ])
+                }
+                objects = items.enumerated().map { ([.key("body"), .index($0.offset)], $0.element) }
+                batch = true
+            default:
+                throw RequestProblem.invalidFields([
+                    .init(
+                        loc: [.key("body")], msg: "expected an object (one customer) or an array of objects, found "
+                            + document.typeName, type: "model_type")
+                ])
+            }
+            let shadow = config().shadow
+            let predictor = Predictor(
+                snapshot: snapshot, shadowEnabled: shadow.enabled, serveFraction: shadow.serveFraction)
+            let schema = predictor.schema
+            let known = Set(schema.features + [schema.id, "request_id"])
+            var rows: [Predictor.Row] = []
+            var rowLocations: [[RequestProblem.LocationPart]] = []
+            var errors: [RequestProblem.FieldError] = []
+            for (loc, value) in objects {
+                guard case .object(let fields) = value else {
+                    errors.append(.init(loc: loc, msg: "expected an object, found \(value.typeName)", type: "model_type"))
+                    continue
+                }
+                for name in fields.keys.sorted() where !known.contains(name) {
+                    errors.append(
+                        .init(
+                            loc: loc + [.key(name)],
+                            msg: "unknown field; fields are \(schema.features.joined(separator: ", ")), "
+                                + "\(schema.id) and request_id (optional)", type: "extra_forbidden"))
+                }
+                var requestID: String?
+                switch fields["request_id"] {
+                case nil, .null?: break
+                case .string(let text)?: requestID = text
+                case let other?:
+                    errors.append(
+                        .init(
+                            loc: loc + [.key("request_id")], msg: "expected a string, found \(other.typeName)",
+                            type: "string_type"))
+                }
+                var customer: String?
+                if let id = fields[schema.id], id != .null {
+                    customer = id.idText
+                    if customer == nil {
+                        errors.append(
+                            .init(
+                                loc: loc + [.key(schema.id)], msg: "expected a string or a number, found \(id.typeName)",
+                                type: "string_type"))
+                    }
+                }
+                let id = requestID ?? (batch ? nil : headerID) ?? Self.newRequestID()
+                rows.append(
+                    Predictor.Row(
+                        fields: fields.mapValues(\.field), requestID: id, splitID: customer ?? id))
+                rowLocations.append(loc)
+            }
+            // Every problem of every customer, in one answer.
+            let (checked, problems) = predictor.check(rows)
+            errors += problems.map { problem in
+                RequestProblem.FieldError(
+                    loc: rowLocations[problem.row] + [.key(problem.problem.field)], msg: problem.problem.message,
+                    type: problem.problem.message == "field required" ? "missing" : "value_error")
+            }
+            guard errors.isEmpty else { throw RequestProblem.invalidFields(errors) }
+            let now = Date().timeIntervalSince1970
+            let scored = predictor.score(rows, checked: checked, at: now)
+            let predictions = scored.predictions
+            var records = scored.records
+            let latency = Self.milliseconds(since: started)
+            for index in records.indices { records[index].latencyMS = latency }
+            log.append(records)
+            let answers = predictions.map { p in
+                PredictionJSON(
+                    request_id: p.requestID, model_name: lifecycle.modelName, model_version: String(p.version),
+                    alias: p.alias, probability: p.probability, prediction: p.prediction, threshold: p.threshold,
+                    latency_ms: latency, ts: now)
+            }
+            let id = batch ? (headerID ?? Self.newRequestID()) : answers[0].request_id
+            return batch
+                ? JSONResponse.make(.ok, answers, headers: [.requestID: id])
+                : JSONResponse.make(.ok, answers[0], headers: [.requestID: id])
+        } catch let problem as RequestProblem {
+            return JSONResponse.problem(problem, context: context)
+        } catch {
+            return JSONResponse.detail(.internalServerError, "\(error)")
+        }
+    }
+
+    func notServing() -> Response {
+        JSONResponse.detail(.serviceUnavailable, models.notReady ?? "no production model loaded yet")
+    }
+
+    static func newRequestID() -> String {
+        UUID().uuidString.lowercased()
+    }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        let (seconds, attoseconds) = elapsed.components
+        return Double(seconds) * 1e3 + Double(attoseconds) * 1e-15
+    }
+}

@@ -1,0 +1,101 @@
+import ChurnCore
+import ChurnStore
+import Foundation
+
+/// Scores checked request rows with one `ServingModels.Snapshot`, the rules of the file path applied per
+/// request: the A/B split by id hash (`[shadow] serve_fraction`, `ServingSplit`), the champion's bounds and
+/// normalisation, shadow scoring by the challenger (`[shadow] enabled`, `ShadowPredictions`), and a prediction
+/// log record for every served and shadow prediction.
+package struct Predictor: Sendable {
+    package var snapshot: ServingModels.Snapshot
+    package var shadowEnabled: Bool
+    package var serveFraction: Double
+
+    /// One row of a request: its fields, its request id, and the id it is split by.
+    package struct Row: Sendable {
+        package var fields: [String: Scorer.FieldValue]
+        package var requestID: String
+        /// The customer id when given, else the request id: the A/B split hashes it.
+        package var splitID: String
+    }
+
+    /// One served prediction.
+    package struct Prediction: Sendable {
+        package var requestID: String
+        package var version: Int
+        package var alias: String
+        package var probability: Double
+        package var prediction: Int
+        package var threshold: Double
+    }
+
+    package init(snapshot: ServingModels.Snapshot, shadowEnabled: Bool, serveFraction: Double) {
+        self.snapshot = snapshot
+        self.shadowEnabled = shadowEnabled
+        self.serveFraction = serveFraction
+    }
+
+    /// The feature fields a request must carry, in model order.
+    package var features: [String] { snapshot.scorer.artifact.schema.features }
+    package var schema: Schema { snapshot.scorer.artifact.schema }
+
+    /// Checks every row: the checked rows, and every problem of every row (by row index).
+    package func check(_ rows: [Row]) -> (checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]) {
+        var checked: [Scorer.CheckedRow] = []
+        var problems: [(row: Int, problem: Scorer.FieldProblem)] = []
+        for (index, row) in rows.enumerated() {
+            switch snapshot.scorer.check(row.fields) {
+            case .valid(let row): checked.append(row)
+            case .invalid(let found): problems += found.map { (row: index, problem: $0) }
+            }
+        }
+        return (checked, problems)
+    }
+
+    /// Scores checked rows; `records` are the prediction log lines (served, then shadow), without latency.
+    package func score(_ rows: [Row], checked: [Scorer.CheckedRow], at timestamp: Double) -> (
+        predictions: [Prediction], records: [PredictionRecord]
+    ) {
+        let champion = snapshot.scorer
+        var split: ServingSplit?
+        if serveFraction > 0, let challenger = snapshot.challenger,
+            challenger.scorer.artifact.schema.readsSameColumns(as: champion.artifact.schema)
+        {
+            split = ServingSplit(challenger: challenger.scorer, fraction: serveFraction)
+        }
+        var predictions: [Prediction] = []
+        var records: [PredictionRecord] = []
+        var championRecords: [PredictionRecord] = []
+        predictions.reserveCapacity(rows.count)
+        for (row, values) in zip(rows, checked) {
+            var scorer = champion
+            var version = snapshot.version
+            var alias = AliasName.production
+            var probability: Double
+            if let split, let challenger = snapshot.challenger, split.servesChallenger(id: row.splitID) {
+                scorer = challenger.scorer
+                version = challenger.version
+                alias = AliasName.challenger
+                probability = scorer.probability(ofRowCheckedElsewhere: values)
+            } else {
+                probability = scorer.probability(of: values)
+            }
+            let threshold = scorer.artifact.threshold
+            let prediction = probability >= threshold ? 1 : 0
+            predictions.append(
+                Prediction(
+                    requestID: row.requestID, version: version, alias: alias, probability: probability,
+                    prediction: prediction, threshold: threshold))
+            let record = PredictionRecord(
+                requestID: row.requestID, modelVersion: String(version), prediction: prediction,
+                probability: probability, features: values.features(schema: champion.artifact.schema),
+                timestamp: timestamp)
+            records.append(record)
+            if alias == AliasName.production { championRecords.append(record) }
+        }
+        if shadowEnabled, let challenger = snapshot.challenger {
+            records += ShadowPredictions.score(championRecords, with: challenger.scorer, alias: AliasName.challenger)
+        }
+        return (predictions, records)
+    }
+}
