@@ -79,16 +79,49 @@ struct ParallelScoringTests {
         try Self.expectSame(csv, chunks: [1, 2, 3, 5, 16, 40, 41, 64, 100, 1 << 20])
     }
 
-    @Test func manyRowsGiveTheSameBytes() throws {
-        // 10⁶ rows: the debug build scores them in seconds per pass.
-        let csv = try Self.generated(rows: 1_000_000, seed: 11)
+    @Test func aMillionRowsGiveTheSameBytes() throws {
+        // 10⁶ rows in hundreds of ranges: a block of 1,000 rows (two of them rejected, one with a quoted line
+        // feed) repeated 1,000 times. Every row is scored on its own, so the single-threaded output of the whole
+        // file is the block's output repeated, with the error lines' numbers moved on by the block's lines each
+        // time; the parallel path, which scores the file once, must write exactly that. (Scoring the file twice
+        // in the debug build took minutes on a busy machine.)
+        let generated = try Self.generated(rows: 998, seed: 11)
+        let header = Array(generated.prefix { $0 != UInt8(ascii: "\n") }) + [UInt8(ascii: "\n")]
+        let block =
+            Array(generated.dropFirst(header.count)) + Array("C-bad,x,1,2,basic,EU\n\"C-\nq\",3,1,2,basic,\"E\nU\",9\n".utf8)
+        let blockLines = block.count { $0 == UInt8(ascii: "\n") }
+        let repeats = 1_000
+        var csv = header
+        csv.reserveCapacity(header.count + repeats * block.count)
+        for _ in 0..<repeats { csv += block }
         let scorer = Scorer(artifact: try Self.logistic.get(), versionLabel: "3")
-        let expected = try Self.sequential(scorer, csv)
-        #expect(expected.summary.scored == 1_000_000)
-        #expect(try Self.parallel(scorer, csv, chunkBytes: 1 << 20, workers: 3) == expected)
+        let once = try Self.sequential(scorer, header + block)
+        #expect(once.summary.scored == 998 && once.summary.rejected == 2)
+        let scoredHeader = once.scored.prefix { $0 != UInt8(ascii: "\n") }.count + 1
+        let errorsHeader = once.errors.prefix { $0 != UInt8(ascii: "\n") }.count + 1
+        let errorLines = once.errors.dropFirst(errorsHeader).split(separator: UInt8(ascii: "\n")).map { line in
+            let comma = line.firstIndex(of: UInt8(ascii: ","))!
+            return (number: Int(String(decoding: line[..<comma], as: UTF8.self))!, rest: Array(line[comma...]))
+        }
+        var expected = Output(
+            scored: Array(once.scored.prefix(scoredHeader)), errors: Array(once.errors.prefix(errorsHeader)),
+            summary: Scorer.Summary())
+        for k in 0..<repeats {
+            expected.scored += once.scored.dropFirst(scoredHeader)
+            for line in errorLines {
+                expected.errors += Array(String(line.number + k * blockLines).utf8) + line.rest + [UInt8(ascii: "\n")]
+            }
+            expected.summary.add(once.summary)
+        }
+        let got = try Self.parallel(scorer, csv, chunkBytes: 1 << 16, workers: 3)
+        #expect(got.summary.rows == 1_000_000 && got.summary.scored == 998_000)
+        #expect(got.summary == expected.summary)
+        #expect(got.scored == expected.scored)
+        #expect(got.errors == expected.errors)
+        // Trees: the first 20,000 rows (the last one cut short) in ranges of 16 KiB.
         let trees = Scorer(artifact: try Self.trees.get(), versionLabel: "4", nthread: 2)
-        let head = Array(csv.prefix(4_000_000))  // ~80,000 rows, the last one cut short
-        #expect(try Self.parallel(trees, head, chunkBytes: 1 << 18) == (try Self.sequential(trees, head)))
+        let head = Array(csv.prefix(20 * block.count - 7))
+        #expect(try Self.parallel(trees, head, chunkBytes: 1 << 14) == (try Self.sequential(trees, head)))
     }
 
     /// Quoted fields with line feeds, escaped quotes and commas, in the id and categorical columns, so that
@@ -212,7 +245,17 @@ struct ParallelScoringTests {
         for length in [0, 1, 31, 32, 33, 100, 32 * 255, 32 * 255 + 1, 32 * 256 + 5, 50_000] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 30...40, using: &random) }
             let counted = bytes.withUnsafeBufferPointer { RecordRanges.count(UInt8(ascii: "\""), in: $0) }
+            let words = bytes.withUnsafeBufferPointer { RecordRanges.countWords(UInt8(ascii: "\""), in: $0) }
             #expect(counted == bytes.count { $0 == UInt8(ascii: "\"") }, "length \(length)")
+            #expect(words == counted, "length \(length)")
+        }
+        // Sparse quotes, then dense ones: the count switches from memchr to words part way.
+        for dense in [0, 1, 100, 5_000] {
+            var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 20_000)
+            for k in stride(from: 0, to: 20_000, by: 997) { bytes[k] = UInt8(ascii: "\"") }
+            for k in stride(from: 20_000 - dense, to: 20_000, by: 2) { bytes[k] = UInt8(ascii: "\"") }
+            let counted = bytes.withUnsafeBufferPointer { RecordRanges.count(UInt8(ascii: "\""), in: $0) }
+            #expect(counted == bytes.count { $0 == UInt8(ascii: "\"") }, "\(dense) dense")
         }
         let allQuotes = [UInt8](repeating: UInt8(ascii: "\""), count: 40_000)
         #expect(allQuotes.withUnsafeBufferPointer { RecordRanges.count(UInt8(ascii: "\""), in: $0) } == 40_000)
