@@ -13,6 +13,7 @@
 #   RUNS           rounds; each runs every tool once, order rotating (default 3)
 #   COMPARE_ROWS   rows checked for churnd/pandas agreement (default 10000)
 #   BEFORE=/path   also time this churnd binary (e.g. a build of an older commit) in the same rounds
+#   ONE_THREAD=1   also time churnd with [xgboost] nthread = 1 (one file on one core) in the same rounds
 #   FRESH=1        regenerate the data files in bench/out/ instead of reusing them
 #   STRICT=1       exit 1 if a target is missed
 set -euo pipefail
@@ -68,6 +69,10 @@ cmd_churnd_big() { CMD=("$CHURND" score --root "$OUT_DIR/root" "$BIG_CSV" --mode
 cmd_pandas() { CMD=("$PY" "$BENCH_DIR/baseline_score_pandas.py" "$SK_MODEL" "$SCORE_CSV" "$1/$OUTNAME"); }
 cmd_polars() { CMD=("$PY" "$BENCH_DIR/baseline_score_polars.py" "$SK_MODEL" "$SCORE_CSV" "$1/$OUTNAME"); }
 
+LR1_TOML="$OUT_DIR/logistic-1thread.toml"
+printf '[training]\nfamilies = ["logistic_regression"]\n[xgboost]\nnthread = 1\n' >"$LR1_TOML"
+cmd_one() { CMD=("$CHURND" score --root "$OUT_DIR/root" --config "$LR1_TOML" "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+cmd_one_big() { CMD=("$CHURND" score --root "$OUT_DIR/root" --config "$LR1_TOML" "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
 cmd_before() { CMD=("$BEFORE" score --root "$OUT_DIR/root" "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
 cmd_before_big() { CMD=("$BEFORE" score --root "$OUT_DIR/root" "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
 EXTRA=() EXTRA_BIG=()
@@ -75,6 +80,10 @@ if [[ -n "${BEFORE:-}" ]]; then
     [[ -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
     EXTRA=("before:cmd_before:$OUTNAME")
     EXTRA_BIG=("before-big:cmd_before_big:$BIG_OUTNAME")
+fi
+if [[ -n "${ONE_THREAD:-}" ]]; then
+    EXTRA+=("one-thread:cmd_one:$OUTNAME")
+    EXTRA_BIG+=("one-thread-big:cmd_one_big:$BIG_OUTNAME")
 fi
 
 note "timing: $RUNS rounds of churnd, pandas+sklearn and polars on $ROWS rows (order rotating)"
@@ -125,6 +134,10 @@ echo "churnd peak RSS $BIG_ROWS vs $ROWS rows: $(mib "$CHB_RSS") vs $(mib "$CH_R
 if [[ -n "${BEFORE:-}" ]]; then
     echo "  churnd vs before ($BEFORE): $(ratio before) on $ROWS rows, $(ratio before-big) on $BIG_ROWS rows"
     echo "  before: $(fmt '%.3f' "${C_WALL[before]}") s, peak RSS $(mib "${C_RSS[before]}") MiB ($ROWS rows); $(fmt '%.3f' "${C_WALL[before-big]}") s, $(mib "${C_RSS[before-big]}") MiB ($BIG_ROWS rows)"
+fi
+if [[ -n "${ONE_THREAD:-}" ]]; then
+    echo "  churnd vs itself on one thread: $(ratio one-thread) on $ROWS rows, $(ratio one-thread-big) on $BIG_ROWS rows"
+    echo "  one thread: $(fmt '%.3f' "${C_WALL[one-thread]}") s, peak RSS $(mib "${C_RSS[one-thread]}") MiB ($ROWS rows); $(fmt '%.3f' "${C_WALL[one-thread-big]}") s, $(mib "${C_RSS[one-thread-big]}") MiB ($BIG_ROWS rows)"
 fi
 echo
 echo "agreement (models trained separately on the same split):"

@@ -1,4 +1,5 @@
 import ChurnCore
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -36,14 +37,16 @@ package struct FileRangeSource: PositionalByteSource {
 extension Scorer {
     /// Scores an open input file of `size` bytes, shown as `path` in messages: a large one in byte ranges on
     /// `nthread` threads (`scoreInParallel`), a small one, or one the parallel path declines (A/B serving, no
-    /// id column), on this thread. The output bytes are the same either way.
+    /// id column), on this thread. The output bytes are the same either way. More threads than the processors
+    /// this process may run on only add switching, so `nthread` is capped there; with one, the file is scored
+    /// on this thread.
     package func score(
         fd: Int32, size: Int, path: String, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
     ) throws -> Summary {
         if let summary = try scoreInParallel(
             path: path, source: FileRangeSource(fd: fd, path: path, size: size),
-            parallelism: Parallelism(workers: nthread), scored: &scored, errors: &errors, progress: progress,
+            parallelism: Parallelism(workers: min(nthread, ProcessInfo.processInfo.activeProcessorCount)), scored: &scored, errors: &errors, progress: progress,
             sample: &sample, timestamp: timestamp)
         {
             return summary
