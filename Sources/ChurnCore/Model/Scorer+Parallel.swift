@@ -110,7 +110,7 @@ extension Scorer {
             index += 1
         }
         try scored.flush()
-        try errors.flush()
+        if summary.errorLines > 0 { try errors.flush() }
         finish(&sample, values: sampledValues)
         return summary
     }

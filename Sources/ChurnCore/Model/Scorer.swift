@@ -134,7 +134,8 @@ package struct Scorer: Sendable {
     }
 
     /// Scores every record of `source`. File-level problems (no header, a required column missing, binary
-    /// data) throw `ChurnError` before any output is written; row-level ones go to `errors`.
+    /// data) throw `ChurnError` before any output is written; row-level ones go to `errors`, which is handed
+    /// bytes (its header first) only when a row is rejected.
     package func score<Source: ByteSource>(
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)? = nil
@@ -215,7 +216,8 @@ package struct Scorer: Sendable {
         try errors.write("line,column,value,reason\n")
     }
 
-    /// Scores the records after the header, to the end of `reader`'s input, and flushes both writers.
+    /// Scores the records after the header, to the end of `reader`'s input, and flushes `scored`, and `errors`
+    /// when a row was rejected (see the end).
     /// - Parameter lineMarks: when not nil, an error line's line number is not written: its position in
     ///   `errors` and the reader's line number are appended instead (the parallel path adds the lines before
     ///   the record's range and writes the numbers itself).
@@ -423,7 +425,9 @@ package struct Scorer: Sendable {
         }
         try batch?.finish(into: &scored)
         try scored.flush()
-        try errors.flush()
+        // Without a rejected row the errors file holds only its header: it stays in the buffer, so a caller
+        // whose sink creates the file on its first bytes never creates it.
+        if summary.errorLines > 0 { try errors.flush() }
         for (k, count) in unseenCounts.enumerated() where count > 0 {
             summary.unseenLevels[schema.categorical[k]] = count
         }
