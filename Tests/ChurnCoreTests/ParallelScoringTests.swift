@@ -144,6 +144,22 @@ struct ParallelScoringTests {
 
         """#.utf8)
 
+    @Test func theErrorsWriterIsHandedBytesOnlyWhenARowIsRejected() throws {
+        // The daemon creates the errors file with its first bytes: a clean file must cost no errors file.
+        let clean = try Self.generated(rows: 300)
+        let bad = clean + Array("C-bad,x,1,2,basic,EU\n".utf8)
+        for scorer in try Self.scorers() {
+            for output in [try Self.sequential(scorer, clean), try Self.parallel(scorer, clean, chunkBytes: 500)] {
+                #expect(output.summary.scored == 300)
+                #expect(output.errors.isEmpty)
+            }
+            for output in [try Self.sequential(scorer, bad), try Self.parallel(scorer, bad, chunkBytes: 500)] {
+                #expect(output.summary.rejected == 1)
+                #expect(String(decoding: output.errors, as: UTF8.self).hasPrefix("line,column,value,reason\n302,"))
+            }
+        }
+    }
+
     @Test func quotedLineFeedsAtEveryRangeEnd() throws {
         try Self.expectSame(Self.quoted, chunks: 1...Self.quoted.count + 1)
     }
