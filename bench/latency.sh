@@ -57,7 +57,7 @@ pids+=($!)
 python_pid=$!
 wait_ready "$D/daemon.log" " ready "
 wait_ready "$P/watcher.log" "ready"
-BEFORE_SPECS=() BEFORE_PIDS=()
+BEFORE_WATCHERS=() BEFORE_PIDS=()
 if [[ -n "${BEFORE:-}" ]]; then
     [[ -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
     B="$WORK/before"
@@ -68,7 +68,7 @@ if [[ -n "${BEFORE:-}" ]]; then
     pids+=($!)
     BEFORE_PIDS=("before=$!")
     wait_ready "$B/daemon.log" " ready "
-    BEFORE_SPECS=("before=$B")
+    BEFORE_WATCHERS=("before=$B")
 fi
 
 echo "== churnd run vs Python watchdog + scikit-learn, paired (drops alternate between the two)"
@@ -77,12 +77,12 @@ echo "-- idle CPU, before any drop"
 IDLE=$("${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid" ${BEFORE_PIDS[@]+"${BEFORE_PIDS[@]}"})
 echo "$IDLE"
 echo "-- latency, 1,000-row file, $DROPS drops each"
-LAT=$("${M[@]}" latency "$WORK/sample-1000.csv" "$DROPS" "churnd=$D" "python=$P" ${BEFORE_SPECS[@]+"${BEFORE_SPECS[@]}"})
+LAT=$("${M[@]}" latency "$WORK/sample-1000.csv" "$DROPS" "churnd=$D" "python=$P" ${BEFORE_WATCHERS[@]+"${BEFORE_WATCHERS[@]}"})
 echo "$LAT"
 echo "-- idle CPU, right after the drops"
 "${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid" ${BEFORE_PIDS[@]+"${BEFORE_PIDS[@]}"}
 echo "-- burst, $BURST files of 5 rows at once, $BURST_ROUNDS rounds each"
-BURSTS=$("${M[@]}" burst "$WORK/sample-5.csv" "$BURST" "$BURST_ROUNDS" "churnd=$D" "python=$P" ${BEFORE_SPECS[@]+"${BEFORE_SPECS[@]}"})
+BURSTS=$("${M[@]}" burst "$WORK/sample-5.csv" "$BURST" "$BURST_ROUNDS" "churnd=$D" "python=$P" ${BEFORE_WATCHERS[@]+"${BEFORE_WATCHERS[@]}"})
 echo "$BURSTS"
 load_after
 echo
