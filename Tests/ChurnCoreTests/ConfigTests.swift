@@ -96,9 +96,28 @@ struct ConfigTests {
             ("[\u{0C}= 0", "c.toml:1: syntax: control character U+000C at column 2; TOML allows none but tab"),
             ("[training]\n[\u{7F}]\n", "c.toml:2: syntax: control character U+007F at column 2"),
             ("# a comment\u{01}\n", "c.toml:1: syntax: control character U+0001 at column 12"),
+            // Found by the fuzzer: TOMLKit aborted on a key starting with a character a key cannot start with.
+            ("[\u{E9}x]\n", "c.toml:1: syntax: expected a key at column 2, found \"\u{E9}\""),
+            ("[training]\n[$chema]\n", "c.toml:2: syntax: expected a key at column 2, found \"$\""),
+            ("[training. $x]\n", "c.toml:1: syntax: expected a key at column 12, found \"$\""),
+            ("[[ %a]]\n", "c.toml:1: syntax: expected a key at column 4, found \"%\""),
+            ("[schema]\nbounds = { a = 1, ? = 2 }\n", "c.toml:2: syntax: expected a key at column 19, found \"?\""),
+            ("[schema]\n\u{E9} = 1\n", "c.toml:2: syntax: expected a key, a [table] or a comment at column 1"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
         Self.expectError(toml: toml, prefix: prefix)
+    }
+
+    @Test func theKeyCheckLetsEveryValidConstructThrough() {
+        let valid = [
+            Config.defaultTOML,
+            "a = 1\n\"quoted key\" = 2\n'literal' = 3\na.b . c = 4\n",
+            "[ t . \"u\" ]\nx = [1, [2, 3], { a = 1, b.c = [4] }, {}]\ny = { }\n",
+            "[[arr]]\nz = \"\"\"\nmulti [é] line \"\" \\\" \"\"\"\nw = '''[$x]\n'''\n",
+            "\u{FEFF}# é in a comment\n[a]  # [é]\nk = \"é[$\" # x\nm = [\n  1, # c\n  2,\n]\n",
+            "d = 1979-05-27T07:32:00Z\nf = -1.5e3\ng = inf\n",
+        ]
+        for text in valid { #expect(TOMLKeyStarts.firstProblem(in: text) == nil, "\(text)") }
     }
 
     /// Parsing `toml` (as `c.toml`) fails with an error starting with `prefix`.

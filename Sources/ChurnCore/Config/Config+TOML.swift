@@ -12,6 +12,15 @@ extension Config {
                 message: "control character U+\(String(repeating: "0", count: 4 - code.count))\(code) at column "
                     + "\(column); TOML allows none but tab and line ends")
         }
+        // Where a key must start, TOMLKit's parser asserts on some characters (e.g. `[é]`, `[$x]`) instead of
+        // reporting them, so those are refused first.
+        if let problem = TOMLKeyStarts.firstProblem(in: text) {
+            let found = problem.found.map { "\"\($0)\"" } ?? "the end"
+            throw ChurnError.config(
+                file: file, line: problem.line, key: "syntax",
+                message: "expected \(problem.expected) at column \(problem.column), found \(found) (a key is letters, "
+                    + "digits, '_' and '-', or quoted: \"key\")")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
