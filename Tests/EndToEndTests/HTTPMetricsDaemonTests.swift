@@ -62,11 +62,7 @@ struct HTTPMetricsDaemonTests {
     /// The dashboard as an operator opens it: from the running daemon over HTTP (with its Content-Security-Policy
     /// header in force), rendered by headless Chromium.
     @Test func headlessChromiumLoadsTheDashboardFromTheDaemon() throws {
-        let chromium = try #require(
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
-                FileManager.default.isExecutableFile(atPath: $0)
-            },
-            "headless Chromium is needed: run scripts/install-deps --test (Debian package chromium)")
+        let chromium = try Chromium()
         let fixture = try HTTPDaemonTests.twoVersions()
         let daemon = try fixture.start()
         let port = try HTTPDaemonTests.port(daemon.log)
@@ -81,10 +77,7 @@ struct HTTPMetricsDaemonTests {
         let policy = page.headers.first { $0.key.lowercased() == "content-security-policy" }?.value ?? ""
         #expect(policy.hasPrefix("default-src 'none'"))
 
-        let home = try TemporaryDirectory("chromium-home")
-        let dom = try Self.run(
-            chromium,
-            ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "http://127.0.0.1:\(port)/"], home: home.path)
+        let dom = try chromium.dumpDOM("http://127.0.0.1:\(port)/")
         #expect(dom.contains("Serving v1 (production) since "), "\(dom.prefix(2000))")
         #expect(dom.contains("<td>v1</td>") && dom.contains("<td>v2</td>"))
         #expect(dom.contains("Recent training runs"))
@@ -96,12 +89,7 @@ struct HTTPMetricsDaemonTests {
         for forbidden in ["<script", "src=", "href="] { #expect(!dom.contains(forbidden)) }
 
         let png = "\(fixture.root)/dashboard.png"
-        _ = try Self.run(
-            chromium,
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot=\(png)",
-                "--window-size=1280,1600", "http://127.0.0.1:\(port)/",
-            ], home: home.path)
+        try chromium.screenshot("http://127.0.0.1:\(port)/", to: png, height: 1600)
         let bytes = try #require(FileManager.default.contents(atPath: png))
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         // The browser's requests were answered by the daemon (page and screenshot: two GET /).
@@ -116,24 +104,5 @@ struct HTTPMetricsDaemonTests {
         let type = response.headers.first { $0.key.lowercased() == "content-type" }?.value ?? ""
         guard type.hasPrefix("text/plain") else { throw WaitFailure(message: "GET /metrics content type \(type)") }
         return try MetricsText(response.text)
-    }
-
-    static func run(_ executable: String, _ arguments: [String], home: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw WaitFailure(message: "\(executable) exited with \(process.terminationStatus)")
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }
