@@ -18,27 +18,16 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 from mlflow import MlflowClient
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return f.read().strip()
+from alias_follow import follow_latencies, free_port, loadavg, quantile
 
 
 def scored(outboxes):
@@ -152,48 +141,12 @@ def main():
 
         # Alias-follow latency of the scorers (both running).
         start("b")
-        stop_event = threading.Event()
-        dropped = []
-
-        def dropper():
-            n = 0
-            while not stop_event.is_set():
-                name = f"f{n:06d}.csv"
-                shutil.copy(f"{trainer}/five.csv", f"{staging}/{name}")
-                os.rename(f"{staging}/{name}", f"{inbox}/{name}")
-                dropped.append((name, time.time()))
-                n += 1
-                time.sleep(0.05)
-
-        thread = threading.Thread(target=dropper, daemon=True)
-        thread.start()
-        latencies = []
-        for i in range(args.moves):
-            target = "2" if i % 2 == 0 else "1"
-            time.sleep(1.5)
-            t0 = time.time()
-            client.set_registered_model_alias("churn_model", "production", versions[target])
-            found = None
-            while found is None and time.time() < t0 + 30:
-                time.sleep(0.05)
-                for name, at in list(dropped):
-                    if at < t0:
-                        continue
-                    for outbox in outboxes:
-                        path = f"{outbox}/{name.replace('.csv', '.scored.csv')}"
-                        if os.path.exists(path):
-                            with open(path) as f:
-                                lines = f.read().splitlines()[1:]
-                            if lines and lines[0].split(",")[-1] == target:
-                                found = os.stat(path).st_mtime - t0
-                    if found is not None:
-                        break
-            latencies.append(found if found is not None else float("inf"))
-        stop_event.set()
-        thread.join()
+        latencies = follow_latencies(
+            client, versions, ["2" if i % 2 == 0 else "1" for i in range(args.moves)], f"{trainer}/five.csv",
+            staging, inbox, outboxes)
         print("each move, in order (s): " + " ".join(f"{x:.3f}" for x in latencies))
         latencies.sort()
-        q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+        q = lambda p: quantile(latencies, p)
         print(f"scorer alias follow (MLflow move -> first file scored with the new version), {len(latencies)} moves "
               f"(the first includes fetching v2): p50 {statistics.median(latencies):.3f} s  p99 {q(0.99):.3f} s  "
               f"max {latencies[-1]:.3f} s")
