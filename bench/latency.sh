@@ -8,9 +8,11 @@
 #   burst:   BURST small files renamed in at once, time until all are scored; BURST_ROUNDS rounds each
 # Every drop has a name never used before and is checked (no output before, a complete one after). The load
 # average (before and after) and the disk's fsync latency are printed with the figures.
-# Targets: p50 ≤ 5 ms, p99 ≤ 20 ms, idle CPU ≤ 0.1 %, 1,000 files in ≤ 2 s.
+# Targets (printed as check lines): p50 ≤ 2 ms, p99 ≤ 8 ms, idle CPU ≤ 0.1 %, 1,000 files in ≤ 1 s.
 # Env: DROPS (200), IDLE_SECONDS (60), BURST (1000), BURST_ROUNDS (3), CHURND (default: release build),
-#      WORK (bench/out/latency), FSYNC_SAMPLES (200).
+#      WORK (bench/out/latency), FSYNC_SAMPLES (200),
+#      BEFORE=/path: also run that churnd binary's daemon (e.g. a build of an older commit) on its own root, its
+#      drops alternating with the others' (label "before").
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -55,15 +57,42 @@ pids+=($!)
 python_pid=$!
 wait_ready "$D/daemon.log" " ready "
 wait_ready "$P/watcher.log" "ready"
+BEFORE_WATCHERS=() BEFORE_PIDS=()
+if [[ -n "${BEFORE:-}" ]]; then
+    [[ -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
+    B="$WORK/before"
+    mkdir -p "$B"
+    "$BEFORE" init "$B" >/dev/null
+    "$BEFORE" train --root "$B" --data "$WORK/train.csv" >/dev/null
+    "$BEFORE" run --root "$B" 2>"$B/daemon.log" &
+    pids+=($!)
+    BEFORE_PIDS=("before=$!")
+    wait_ready "$B/daemon.log" " ready "
+    BEFORE_WATCHERS=("before=$B")
+fi
 
 echo "== churnd run vs Python watchdog + scikit-learn, paired (drops alternate between the two)"
 machine_state "$WORK"
 echo "-- idle CPU, before any drop"
-"${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid"
+IDLE=$("${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid" ${BEFORE_PIDS[@]+"${BEFORE_PIDS[@]}"})
+echo "$IDLE"
 echo "-- latency, 1,000-row file, $DROPS drops each"
-"${M[@]}" latency "$WORK/sample-1000.csv" "$DROPS" "churnd=$D" "python=$P"
+LAT=$("${M[@]}" latency "$WORK/sample-1000.csv" "$DROPS" "churnd=$D" "python=$P" ${BEFORE_WATCHERS[@]+"${BEFORE_WATCHERS[@]}"})
+echo "$LAT"
 echo "-- idle CPU, right after the drops"
-"${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid"
+"${M[@]}" idle "$IDLE_SECONDS" "churnd=$churnd_pid" "python=$python_pid" ${BEFORE_PIDS[@]+"${BEFORE_PIDS[@]}"}
 echo "-- burst, $BURST files of 5 rows at once, $BURST_ROUNDS rounds each"
-"${M[@]}" burst "$WORK/sample-5.csv" "$BURST" "$BURST_ROUNDS" "churnd=$D" "python=$P"
+BURSTS=$("${M[@]}" burst "$WORK/sample-5.csv" "$BURST" "$BURST_ROUNDS" "churnd=$D" "python=$P" ${BEFORE_WATCHERS[@]+"${BEFORE_WATCHERS[@]}"})
+echo "$BURSTS"
 load_after
+echo
+echo "targets:"
+P50=$(awk '$1 == "churnd" { print $3 }' <<<"$LAT")
+P99=$(awk '$1 == "churnd" { print $6 }' <<<"$LAT")
+IDLE_CPU=$(awk '$1 == "churnd" { print $2 }' <<<"$IDLE")
+BURST_S=$(awk '$1 == "churnd" { print $6 }' <<<"$BURSTS")
+check "drop -> output p50 <= 2 ms (1,000 rows)" "$P50 <= 2" "$P50 ms"
+check "drop -> output p99 <= 8 ms (1,000 rows)" "$P99 <= 8" "$P99 ms"
+check "idle CPU <= 0.1 %" "$IDLE_CPU <= 0.1" "$IDLE_CPU %"
+check "$BURST small files at once <= 1 s (median)" "$BURST_S <= 1" "$BURST_S s"
+finish

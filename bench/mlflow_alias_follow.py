@@ -14,22 +14,16 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
 from mlflow import MlflowClient
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from alias_follow import follow_latencies, free_port, loadavg, quantile
 
 
 def main():
@@ -74,48 +68,12 @@ def main():
         daemon = subprocess.Popen([churnd, "run", "--root", root], stdout=subprocess.DEVNULL,
                                   stderr=open(f"{work}/daemon.log", "w"))
         time.sleep(5)
-        stop = threading.Event()
-        dropped = []  # (name, time dropped)
-
-        def dropper():
-            n = 0
-            while not stop.is_set():
-                name = f"f{n:06d}.csv"
-                shutil.copy(f"{root}/five.csv", f"{root}/{name}.part")
-                os.rename(f"{root}/{name}.part", f"{root}/inbox/{name}")
-                dropped.append((name, time.time()))
-                n += 1
-                time.sleep(0.05)
-
-        thread = threading.Thread(target=dropper, daemon=True)
-        thread.start()
-        latencies = []
-        for i in range(args.moves):
-            target = "1" if i % 2 == 0 else "2"
-            time.sleep(1.5)
-            start = time.time()
-            client.set_registered_model_alias("churn_model", "production", versions[target])
-            deadline = start + 30
-            found = None
-            while found is None and time.time() < deadline:
-                time.sleep(0.05)
-                for name, at in list(dropped):
-                    if at < start:
-                        continue
-                    path = f"{root}/outbox/{name.replace('.csv', '.scored.csv')}"
-                    if os.path.exists(path):
-                        with open(path) as f:
-                            lines = f.read().splitlines()[1:]
-                        if lines and lines[0].split(",")[-1] == target:
-                            found = os.stat(path).st_mtime - start
-                            break
-            latencies.append(found if found is not None else float("inf"))
-        stop.set()
-        thread.join()
+        latencies = follow_latencies(
+            client, versions, ["1" if i % 2 == 0 else "2" for i in range(args.moves)], f"{root}/five.csv", root,
+            f"{root}/inbox", [f"{root}/outbox"])
         latencies.sort()
-        q = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))]
-        with open("/proc/loadavg") as f:
-            load = f.read().strip()
+        q = lambda p: quantile(latencies, p)
+        load = loadavg()
         print(f"alias follow (MLflow move -> first file scored with the new version), {len(latencies)} moves:")
         print(f"  p50 {statistics.median(latencies):.3f} s  p90 {q(0.9):.3f} s  p99 {q(0.99):.3f} s  max {latencies[-1]:.3f} s")
         print(f"  load average: {load}")

@@ -12,6 +12,8 @@
 #   TRAIN_ROWS     labeled rows the models are trained on (default 200000)
 #   RUNS           rounds; each runs every tool once, order rotating (default 3)
 #   COMPARE_ROWS   rows checked for churnd/pandas agreement (default 10000)
+#   BEFORE=/path   also time this churnd binary (e.g. a build of an older commit) in the same rounds
+#   ONE_THREAD=1   also time churnd with [xgboost] nthread = 1 (one file on one core) in the same rounds
 #   FRESH=1        regenerate the data files in bench/out/ instead of reusing them
 #   STRICT=1       exit 1 if a target is missed
 set -euo pipefail
@@ -67,10 +69,28 @@ cmd_churnd_big() { CMD=("$CHURND" score --root "$OUT_DIR/root" "$BIG_CSV" --mode
 cmd_pandas() { CMD=("$PY" "$BENCH_DIR/baseline_score_pandas.py" "$SK_MODEL" "$SCORE_CSV" "$1/$OUTNAME"); }
 cmd_polars() { CMD=("$PY" "$BENCH_DIR/baseline_score_polars.py" "$SK_MODEL" "$SCORE_CSV" "$1/$OUTNAME"); }
 
+LR1_TOML="$OUT_DIR/logistic-1thread.toml"
+printf '[training]\nfamilies = ["logistic_regression"]\n[xgboost]\nnthread = 1\n' >"$LR1_TOML"
+cmd_one() { CMD=("$CHURND" score --root "$OUT_DIR/root" --config "$LR1_TOML" "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+cmd_one_big() { CMD=("$CHURND" score --root "$OUT_DIR/root" --config "$LR1_TOML" "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+cmd_before() { CMD=("$BEFORE" score --root "$OUT_DIR/root" "$SCORE_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+cmd_before_big() { CMD=("$BEFORE" score --root "$OUT_DIR/root" "$BIG_CSV" --model "$MODEL_DIR/model.json" -o "$1"); }
+EXTRA=() EXTRA_BIG=()
+if [[ -n "${BEFORE:-}" ]]; then
+    [[ -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
+    EXTRA=("before:cmd_before:$OUTNAME")
+    EXTRA_BIG=("before-big:cmd_before_big:$BIG_OUTNAME")
+fi
+if [[ -n "${ONE_THREAD:-}" ]]; then
+    EXTRA+=("one-thread:cmd_one:$OUTNAME")
+    EXTRA_BIG+=("one-thread-big:cmd_one_big:$BIG_OUTNAME")
+fi
+
 note "timing: $RUNS rounds of churnd, pandas+sklearn and polars on $ROWS rows (order rotating)"
-compare_runs "$ROWS" "churnd:cmd_churnd:$OUTNAME" "pandas+sklearn:cmd_pandas:$OUTNAME" "polars:cmd_polars:$OUTNAME"
+compare_runs "$ROWS" "churnd:cmd_churnd:$OUTNAME" "pandas+sklearn:cmd_pandas:$OUTNAME" "polars:cmd_polars:$OUTNAME" \
+    ${EXTRA[@]+"${EXTRA[@]}"}
 note "timing: churnd on $BIG_ROWS rows ($RUNS runs)"
-compare_runs "$BIG_ROWS" "churnd-big:cmd_churnd_big:$BIG_OUTNAME"
+compare_runs "$BIG_ROWS" "churnd-big:cmd_churnd_big:$BIG_OUTNAME" ${EXTRA_BIG[@]+"${EXTRA_BIG[@]}"}
 CH_WALL=${C_WALL[churnd]} CH_RSS=${C_RSS[churnd]}
 PD_WALL=${C_WALL[pandas+sklearn]} PD_RSS=${C_RSS[pandas+sklearn]}
 PL_WALL=${C_WALL[polars]} PL_RSS=${C_RSS[polars]}
@@ -111,6 +131,14 @@ echo "speed ratio (baseline wall / churnd wall in the same round), $ROWS rows:"
 echo "  churnd vs pandas+sklearn: $(ratio pandas+sklearn)   (peak RSS $(mib "$CH_RSS") vs $(mib "$PD_RSS") MiB)"
 echo "  churnd vs polars:         $(ratio polars)   (peak RSS $(mib "$CH_RSS") vs $(mib "$PL_RSS") MiB)"
 echo "churnd peak RSS $BIG_ROWS vs $ROWS rows: $(mib "$CHB_RSS") vs $(mib "$CH_RSS") MiB ($(fmt '%.2f' "$RSS_GROWTH")x)"
+if [[ -n "${BEFORE:-}" ]]; then
+    echo "  churnd vs before ($BEFORE): $(ratio before) on $ROWS rows, $(ratio before-big) on $BIG_ROWS rows"
+    echo "  before: $(fmt '%.3f' "${C_WALL[before]}") s, peak RSS $(mib "${C_RSS[before]}") MiB ($ROWS rows); $(fmt '%.3f' "${C_WALL[before-big]}") s, $(mib "${C_RSS[before-big]}") MiB ($BIG_ROWS rows)"
+fi
+if [[ -n "${ONE_THREAD:-}" ]]; then
+    echo "  churnd vs itself on one thread: $(ratio one-thread) on $ROWS rows, $(ratio one-thread-big) on $BIG_ROWS rows"
+    echo "  one thread: $(fmt '%.3f' "${C_WALL[one-thread]}") s, peak RSS $(mib "${C_RSS[one-thread]}") MiB ($ROWS rows); $(fmt '%.3f' "${C_WALL[one-thread-big]}") s, $(mib "${C_RSS[one-thread-big]}") MiB ($BIG_ROWS rows)"
+fi
 echo
 echo "agreement (models trained separately on the same split):"
 echo "  churnd vs pandas+sklearn: $AGREE"
@@ -121,7 +149,7 @@ echo "targets:"
 CH_RPS=$(calc "$ROWS / $CH_WALL")
 check "churnd >= 3,000,000 rows/s ($ROWS rows)" "$CH_RPS >= 3000000" "$(fmt '%.0f' "$CH_RPS") rows/s"
 check "churnd >= 15x pandas+sklearn" "$VS_PD >= 15" "$(fmt '%.1f' "$VS_PD")x"
-check "churnd >= 3x polars" "$VS_PL >= 3" "$(fmt '%.1f' "$VS_PL")x"
+check "churnd >= 8x polars" "$VS_PL >= 8" "$(fmt '%.1f' "$VS_PL")x"
 check "churnd peak RSS <= 64 MiB ($BIG_ROWS rows)" "$CHB_RSS <= 64 * 1024" "$(mib "$CHB_RSS") MiB"
 check "churnd peak RSS $BIG_ROWS same as $ROWS (<=1.10x)" "$RSS_GROWTH <= 1.10" "$(fmt '%.2f' "$RSS_GROWTH")x"
 finish

@@ -121,7 +121,7 @@ S_RATIO=${C_RATIO[polars-xgboost]}
 echo
 check "train time churnd/python <= 0.8" "$T_RATIO <= 0.8" "$(fmt %.3f "$T_RATIO")"
 check "train peak RSS churnd/python <= 0.5" "$M_RATIO <= 0.5" "$(fmt %.3f "$M_RATIO")"
-check "score speed churnd vs polars+xgboost >= 2x" "$S_RATIO >= 2" \
+check "score speed churnd vs polars+xgboost >= 8x" "$S_RATIO >= 8" \
     "$(fmt %.2f "$S_RATIO")x (rounds $(fmt %.2f "${C_RATIO_MIN[polars-xgboost]}")-$(fmt %.2f "${C_RATIO_MAX[polars-xgboost]}")x)"
 check "score agreement max |dp| <= 1e-6 (+ rounding)" "$MAX_DP <= 1.5e-6" "$MAX_DP"
 finish

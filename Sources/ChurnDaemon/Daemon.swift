@@ -17,9 +17,16 @@ package struct Daemon: Sendable {
     /// They are stopped first on shutdown.
     package var addOns: [AddOn] = []
 
-    package typealias AddOn = @Sendable (_ start: Config, _ current: @escaping @Sendable () -> Config) throws -> (
-        any Service
-    )?
+    package typealias AddOn = @Sendable (
+        _ start: Config, _ current: @escaping @Sendable () -> Config, _ signals: Signals
+    ) throws -> (any Service)?
+
+    /// What an add-on can wait on instead of polling: the registry's commits (nil for a stand-in registry) and
+    /// configuration reloads.
+    package struct Signals: Sendable {
+        package var registry: RegistryChanges?
+        package var reloads: ChangeSignal
+    }
 
     /// - Parameters:
     ///   - configPath: the configuration file; nil for `ROOT/churnd.toml` when present, else the defaults.
@@ -38,16 +45,34 @@ package struct Daemon: Sendable {
         // Before anything else is created, recovered or written: a second daemon on this root stops here.
         try FileSystem.makeDirectory(paths.state)
         let lock = try RootLock(path: paths.lock, root: root, now: wallSeconds())
-        defer { withExtendedLifetime(lock) {} }
+        // A scorer on a shared inbox also takes its node name there: its claims are its own (see SharedInbox).
+        let shared = try config.cluster.sharedInbox ? SharedInbox(paths: paths, now: wallSeconds()) : nil
+        defer { withExtendedLifetime((lock, shared)) {} }
         try await run(paths: paths, settings: settings)
     }
 
     private func run(paths: DaemonPaths, settings: Settings) async throws {
         let config = settings.current
-        try prepare(paths, polling: config.daemon.polling)
-        let registry = try self.registry ?? ModelLifecycle(root: root, config: { settings.current })
+        let cluster = config.cluster
+        try prepare(paths, polling: config.daemon.polling, cluster: cluster)
+        let lifecycle: ModelLifecycle?
+        let registry: any ModelRegistry
+        if let given = self.registry {
+            (lifecycle, registry) = (nil, given)
+        } else {
+            let own = try ModelLifecycle(root: root, config: { settings.current })
+            (lifecycle, registry) = (own, own)
+        }
+        // One signal for every follower of the registry (see `RegistryChanges` for how it sees commits).
+        let changes = try lifecycle.map { try RegistryChanges(databasePath: $0.registry.path) }
+        if let problem = changes?.start() {
+            logger.warning(
+                "cannot watch the registry for changes; checking it once a second", metadata: ["error": "\(problem)"])
+        }
+        defer { changes?.stop() }
+        let reloads = ChangeSignal()
         let status = DaemonStatus()
-        let models = ModelCache(registry: registry, scoring: .init(config))
+        let models = ModelCache(registry: registry, changes: changes, scoring: .init(config))
         let ledger = OutboxLedger(folders: paths.outboxFolders) { [logger] what, error in
             logger.error(
                 "cannot archive published inputs; the next start finishes them",
@@ -76,28 +101,39 @@ package struct Daemon: Sendable {
         let scanner = FolderScanner(folder: paths.inbox)
         let dataScan =
             config.daemon.polling ? (scanner: FolderScanner(folder: paths.data, once: true), training: training) : nil
-        let scan = ScanService(inbox: scanner, pipeline: pipeline, data: dataScan) {
+        let scan = ScanService(
+            inbox: cluster.scores ? scanner : nil, pipeline: pipeline, data: cluster.trains ? dataScan : nil,
+            labels: cluster.trains ? labels : nil
+        ) {
             let daemon = settings.current.daemon
             return daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds
         }
         var services: [any Service] = [
-            PipelineService(
-                pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger), training,
+            PipelineService(pipeline: pipeline, grace: { settings.current.daemon.shutdownGraceSeconds }, logger: logger)
         ]
-        services += [drift, labels, RetentionService(paths: paths, config: { settings.current }, logger: logger)]
+        // A scorer never trains nor judges drift (the trainer does, for every scorer); a trainer scores nothing.
+        if cluster.trains { services += [training, drift] }
+        services.append(RetentionService(paths: paths, config: { settings.current }, logger: logger))
         // MLflow logging reads the SQLite registry's queue; a stand-in registry has none.
         if self.registry == nil {
-            services.append(MLflowService(paths: paths, root: root, config: { settings.current }, logger: logger))
+            services.append(
+                MLflowService(
+                    paths: paths, root: root, config: { settings.current }, changes: changes, reloads: reloads,
+                    logger: logger))
         }
-        var heartbeats = [training.heartbeat, scan.heartbeat, drift.heartbeat]
+        var heartbeats = cluster.trains ? [training.heartbeat, scan.heartbeat, drift.heartbeat] : [scan.heartbeat]
 
         // Watches first, then what is already there: nothing dropped in between is missed.
         if !config.daemon.polling {
-            let watcher = InotifyWatcher(
-                folders: [
-                    .init(path: paths.inbox, role: .inbox), .init(path: paths.data, role: .data),
-                    .init(path: paths.logs, role: .logs), .init(path: paths.labels, role: .labels),
-                ], heartbeat: Heartbeat(name: "inotify"))
+            var folders: [InotifyWatcher.Folder] = []
+            if cluster.scores { folders.append(.init(path: paths.inbox, role: .inbox)) }
+            if cluster.trains {
+                folders += [
+                    .init(path: paths.data, role: .data), .init(path: paths.logs, role: .logs),
+                    .init(path: paths.labels, role: .labels),
+                ]
+            }
+            let watcher = InotifyWatcher(folders: folders, heartbeat: Heartbeat(name: "inotify"))
             try await watcher.start()
             services.append(
                 WatcherService(
@@ -106,7 +142,7 @@ package struct Daemon: Sendable {
             heartbeats.append(watcher.heartbeat)
         }
         // Every claim in processing/ is a dead daemon's: this one holds the root's lock and has claimed nothing.
-        let report = try ledger.recover()
+        let report = try cluster.scores ? ledger.recover() : OutboxLedger.RecoveryReport()
         if report.published + report.discarded + report.unfinished.count > 0 {
             logger.notice(
                 "recovered after an interrupted run",
@@ -118,56 +154,76 @@ package struct Daemon: Sendable {
         // Load the serving model now rather than on the first file, which would wait for it.
         _ = try? models.current()
         for name in report.unfinished { await pipeline.offer(claimed: name) }
-        let present = scanner.scan()
+        let present = cluster.scores ? scanner.scan() : []
         await pipeline.offer(names: present)
-        await training.loadLastTraining()
-        await training.startUp()
+        if cluster.trains {
+            await training.loadLastTraining()
+            await training.startUp()
+        }
         status.update { $0.serving = try? registry.servingVersion() }
         logger.info(
             "watching",
             metadata: [
                 "inbox": "\(paths.inbox)", "files": "\(present.count)", "workers": "\(workers)",
-                "mode": "\(config.daemon.polling ? "polling" : "inotify")",
+                "mode": "\(config.daemon.polling ? "polling" : "inotify")", "role": "\(cluster.role.rawValue)",
+                "node": "\(cluster.sharedInbox ? paths.node : "-")",
             ])
 
-        let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config in
+        let reload = ReloadService(settings: settings, load: loadConfig, logger: logger) { config, changed in
             models.update(scoring: .init(config))
             training.reconfigure(config.daemon)
+            reloads.notify()
+            if cluster.trains, !changed.isEmpty { await training.configurationReloaded() }
         }
         let supervisor = SupervisorService(
-            registry: registry, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
+            registry: registry, changes: changes, pipeline: pipeline, status: status, notifier: SystemdNotifier(),
             heartbeats: heartbeats, logger: logger, grace: { settings.current.daemon.shutdownGraceSeconds })
         services += [scan, reload, supervisor]
         // Last: on SIGTERM the HTTP server stops first (in-flight requests answered, new ones refused).
+        let signals = Signals(registry: changes, reloads: reloads)
         for addOn in addOns {
-            if let service = try addOn(config, { settings.current }) { services.append(service) }
+            if let service = try addOn(config, { settings.current }, signals) { services.append(service) }
         }
         // Shutdown runs in reverse order: the supervisor says STOPPING=1 first, the pipeline drains last.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: Logger(label: "churnd.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
-        try await group.run()
+        try await Self.runGroup(services, stopBound: config.daemon.stopBoundSeconds, logger: logger)
     }
+
+    /// Runs `services` in one `ServiceGroup` with SIGTERM/SIGINT as graceful shutdown, the daemon's logger, and
+    /// a bound on the stop: after `stopBound` seconds what still runs is cancelled, and if that does not end it
+    /// within `cancellationBound` more, the process ends (under systemd, before `TimeoutStopSec` kills it).
+    package static func runGroup(_ services: [any Service], stopBound: Double, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(stopBound * 1000))
+        configuration.maximumCancellationDuration = .seconds(cancellationBound)
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// Seconds a cancelled service gets to end after the stop bound.
+    package static let cancellationBound: Int64 = 3
 
     private func loadConfig() throws -> Config {
         try Config.load(file: configPath, root: root)
     }
 
     /// Creates missing folders and refuses folders inotify cannot watch, or that cannot be renamed between.
-    private func prepare(_ paths: DaemonPaths, polling: Bool) throws {
+    private func prepare(_ paths: DaemonPaths, polling: Bool, cluster: Config.Cluster) throws {
         for folder in paths.all { try FileSystem.makeDirectory(folder) }
+        var watched: [String] = []
+        if cluster.scores { watched.append(paths.inbox) }
+        if cluster.trains { watched += [paths.data, paths.logs] }
         if !polling {
-            for folder in [paths.inbox, paths.data, paths.logs] {
+            for folder in watched {
                 if let kind = FileSystemKind.unwatchable(at: folder) {
                     throw DaemonError.unwatchableFileSystem(path: folder, kind: kind)
                 }
             }
         }
-        for (a, b) in [
-            (paths.inbox, paths.processing), (paths.processing, paths.archive), (paths.data, paths.quarantine),
-        ]
-        where System.device(of: a) != System.device(of: b) {
+        var renamed: [(String, String)] = []
+        if cluster.scores { renamed += [(paths.inbox, paths.processing), (paths.processing, paths.archive)] }
+        if cluster.trains { renamed.append((paths.data, paths.quarantine)) }
+        for (a, b) in renamed where System.device(of: a) != System.device(of: b) {
             throw DaemonError.differentFileSystems(a, b)
         }
     }

@@ -11,9 +11,13 @@ import Foundation
 /// (MLflow was down while churnd promoted, and someone moved the alias in MLflow meanwhile), MLflow wins: it is
 /// the source of truth. Nothing is queued separately: the registry's aliases are the durable state, and the
 /// first pass after an outage brings both sides together.
+///
+/// A scorer (`[cluster] role = "scorer"`) only follows: whenever its alias differs from MLflow's it moves it,
+/// fetching a version it does not have (`model.json` of the version's run, checked against the version's
+/// `churnd.artifact_sha256` tag before anything is stored); it never sets an alias in MLflow.
 extension MLflowTracker {
     /// Aliases whose moves in MLflow churnd follows.
-    static let followed = [AliasName.production]
+    static let followed = [AliasName.production, "champion", AliasName.challenger, "staging"]
     /// Aliases churnd sets in MLflow (the challenger is churnd's own choice, see `ChallengerRule`).
     static let published = [AliasName.production, AliasName.challenger]
 
@@ -34,27 +38,36 @@ extension MLflowTracker {
         for alias in Self.followed {
             guard let target = remote[alias] else { continue }
             let agreed = try registry.mlflowAliasAgreed(alias)
-            guard target != agreed else { continue }
             let local = try registry.aliasVersion(model: modelName, alias: alias)
             if let local, try registry.mlflowVersion(model: modelName, version: local) == target {
                 try registry.setMLflowAliasAgreed(alias, target)
                 continue
             }
+            // Unchanged in MLflow since the last agreement: churnd moved (published below). A scorer never
+            // publishes, so it follows MLflow whenever the two differ.
+            guard target != agreed || isScorer else { continue }
+            // A refusal stands until the alias moves again (a scorer would otherwise fetch it twice a second).
+            if isScorer, try registry.mlflowAliasAgreed("refused:\(alias)") == target { continue }
             // Moved in MLflow: follow it when the version is churnd's and its artifact is the one churnd has.
             let version = try client.getModelVersion(name: name, version: target)
-            let refusal: String?
+            var refusal: String?
             var number: Int?
             if let tag = version.tags["churnd.model_version"], let n = Int(tag) {
                 number = n
-                if let record = try? registry.version(model: modelName, n) {
-                    let sha = version.tags["churnd.artifact_sha256"]
-                    refusal =
-                        sha == record.artifactSha256
-                        ? nil
-                        : "its churnd.artifact_sha256 \(sha ?? "(none)") is not the SHA-256 of churnd's v\(n) "
-                            + "(\(record.artifactSha256))"
-                } else {
-                    refusal = "churnd has no version \(n) in this registry"
+                if isScorer, (try? registry.version(model: modelName, n)) == nil {
+                    refusal = try fetch(version, number: n)
+                }
+                if refusal == nil {
+                    if let record = try? registry.version(model: modelName, n) {
+                        let sha = version.tags["churnd.artifact_sha256"]
+                        refusal =
+                            sha == record.artifactSha256
+                            ? nil
+                            : "its churnd.artifact_sha256 \(sha ?? "(none)") is not the SHA-256 of churnd's v\(n) "
+                                + "(\(record.artifactSha256))"
+                    } else {
+                        refusal = "churnd has no version \(n) in this registry"
+                    }
                 }
             } else {
                 refusal = "it was not registered by churnd (no churnd.model_version tag)"
@@ -73,7 +86,7 @@ extension MLflowTracker {
             }
             let reason = "set in MLflow: \(name)@\(alias) → version \(target) (churnd v\(number))"
             let actor = AuditActor("mlflow")
-            if let local, number < local {
+            if alias == AliasName.production, let local, number < local {
                 _ = try registry.rollback(
                     model: modelName, to: number, alias: alias, actor: actor, reason: reason, challenger: rule)
             } else {
@@ -87,6 +100,7 @@ extension MLflowTracker {
                     text: "followed MLflow: \(alias) v\(local.map(String.init) ?? "none") → v\(number) "
                         + "(\(name) version \(target))"))
         }
+        guard !isScorer else { return notes }
         for alias in Self.published {
             guard let local = try registry.aliasVersion(model: modelName, alias: alias),
                 let target = try registry.mlflowVersion(model: modelName, version: local)
@@ -106,5 +120,37 @@ extension MLflowTracker {
                     kind: .published, alias: alias, text: "set MLflow's \(name)@\(alias) to version \(target) (churnd v\(local))"))
         }
         return notes
+    }
+
+    /// A scorer's fetch of churnd's version `number`, registered in MLflow as `version`: downloads the
+    /// `model.json` of the version's run and stores it only when its SHA-256 is the version's
+    /// `churnd.artifact_sha256` tag. Returns why it was refused, or nil once the version is in the registry.
+    /// MLflow unreachable or failing throws (the next pass tries again).
+    func fetch(_ version: MLflowClient.ModelVersion, number: Int) throws -> String? {
+        guard let expected = version.tags["churnd.artifact_sha256"] else {
+            return "it has no churnd.artifact_sha256 tag to check its artifact against"
+        }
+        let bytes: Data
+        do {
+            let run = try client.getRun(id: version.runID)
+            bytes = try client.downloadArtifact(artifactURI: run.artifactURI, path: "model.json")
+        } catch let error as MLflowError where !error.isTransient {
+            return "its model.json cannot be fetched from run \(version.runID): \(error)"
+        }
+        let found = sha256Hex(bytes)
+        guard found == expected else {
+            return "the model.json of run \(version.runID) has SHA-256 \(found), not \(expected) as its "
+                + "churnd.artifact_sha256 tag says"
+        }
+        do {
+            try registry.importVersion(
+                bytes: Array(bytes), model: modelName, number: number, mlflowVersion: version.version,
+                source: "MLflow run \(version.runID) model.json")
+        } catch let error as ChurnError {
+            return "\(error)"
+        } catch let error as RegistryError {
+            return "\(error)"
+        }
+        return nil
     }
 }

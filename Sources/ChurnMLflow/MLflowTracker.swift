@@ -21,6 +21,9 @@ package struct MLflowTracker: Sendable {
     package let modelName: String
     /// `[registry] backend = "mlflow"`: MLflow's aliases decide which version serves.
     package let followsAliases: Bool
+    /// `[cluster] role = "scorer"`: versions the aliases point at are fetched from MLflow (this registry is a
+    /// cache of the trainer's), and churnd's own alias moves are never published (the trainer publishes).
+    package let isScorer: Bool
     let gateF1: Double
     /// `state/reports`, where drift reports are.
     package let reportsDirectory: String
@@ -31,6 +34,7 @@ package struct MLflowTracker: Sendable {
         self.settings = config.mlflow
         self.modelName = config.training.modelName
         self.followsAliases = config.registry.backend == .mlflow
+        self.isScorer = config.cluster.role == .scorer
         self.gateF1 = config.promotion.gateF1
         self.reportsDirectory = reportsDirectory
         self.client = MLflowClient(trackingURI: config.mlflow.trackingURI, timeout: timeout)

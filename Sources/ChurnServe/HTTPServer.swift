@@ -23,22 +23,28 @@ package final class HTTPServer: Service, Sendable {
     private let bound = Mutex<(host: String, port: Int)?>(nil)
     private let logs: String
     private let required: Bool
+    /// The registry watch this server started itself (`churnd serve`); `churnd run` hands in the daemon's.
+    private let ownChanges: RegistryChanges?
 
     /// - Parameters:
     ///   - root: the root directory; configured paths are resolved against it.
     ///   - config: the configuration in force (read per request, so a reload applies).
     ///   - required: false inside `churnd run`: a port that cannot be bound is logged and files are still
     ///     scored; true for `churnd serve`, which then fails.
+    ///   - changes: the registry's commits, shared with the daemon; nil: the server watches the registry itself.
+    ///   - reloads: configuration reloads (`churnd run`); nil when the configuration is fixed.
     package init(
         root: String, lifecycle: ModelLifecycle, config: @escaping @Sendable () -> Config, logger: Logger,
-        required: Bool = true, pollInterval: Double = 0.2
+        required: Bool = true, changes: RegistryChanges? = nil, reloads: ChangeSignal? = nil
     ) {
         self.required = required
         let current = config()
         let paths = current.paths
         let logs = Config.Paths.resolve(paths.watch, root: root) + "/logs"
+        ownChanges = changes == nil ? (try? RegistryChanges(databasePath: lifecycle.registry.path)) : nil
         models = ServingModels(
-            lifecycle: lifecycle, bounds: { config().schema.bounds }, interval: pollInterval, logger: logger)
+            lifecycle: lifecycle, bounds: { config().schema.bounds }, changes: changes ?? ownChanges,
+            reloads: reloads, logger: logger)
         log = PredictionLogGroup(
             writer: PredictionLogWriter(
                 directory: logs, fileName: current.drift.logFile, maxBytes: { config().drift.logMaxBytes },
@@ -68,12 +74,17 @@ package final class HTTPServer: Service, Sendable {
                 metadata: ["address": "\(http.listen)"])
         }
         try FileSystem.makeDirectory(logs)
+        if let problem = ownChanges?.start() {
+            logger.warning(
+                "cannot watch the registry for changes; checking it once a second", metadata: ["error": "\(problem)"])
+        }
+        defer { ownChanges?.stop() }
         let application = makeApplication(host: host, port: port, http: http)
         // The writer first: the group stops services in reverse order, so it writes after the last answer.
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: log), .init(service: models), .init(service: application)],
-                gracefulShutdownSignals: [], logger: Logger(label: "churnd.http", factory: { _ in SwiftLogNoOpLogHandler() })))
+                gracefulShutdownSignals: [], logger: logger))
         do {
             try await group.run()
         } catch let error where !required && address == nil {

@@ -41,6 +41,39 @@ extension Handlers {
 
     struct Predictions: Encodable {
         var predictions: [InvocationRow]
+
+        /// `{"predictions": [...]}` as `JSONEncoder` (sorted keys) writes it, written directly.
+        var json: [UInt8] {
+            guard let first = predictions.first else { return Array(#"{"predictions":[]}"#.utf8) }
+            var json = JSONBytes(capacity: 96 * predictions.count + 32)
+            // The keys in sorted order, the id column's name among them.
+            let idKey = JSONBytes.keyText(first.idName)
+            var keys: [(name: String, text: [UInt8])] = [
+                ("churn_prediction", Array(#""churn_prediction":"#.utf8)),
+                ("churn_probability", Array(#""churn_probability":"#.utf8)),
+                ("model_version", Array(#""model_version":"#.utf8)),
+            ]
+            if !keys.contains(where: { $0.name == first.idName }) { keys.append((first.idName, idKey)) }
+            keys.sort { $0.name < $1.name }
+            json.raw(#"{"predictions":["#)
+            for (index, row) in predictions.enumerated() {
+                json.byte(index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                if index > 0 { json.byte(UInt8(ascii: "{")) }
+                for (position, key) in keys.enumerated() {
+                    if position > 0 { json.byte(UInt8(ascii: ",")) }
+                    json.bytes.append(contentsOf: key.text)
+                    switch key.name {
+                    case "churn_prediction": json.int(row.prediction)
+                    case "churn_probability": json.double(row.probability)
+                    case "model_version": json.string(row.version)
+                    default: json.string(row.id)
+                    }
+                }
+                json.byte(UInt8(ascii: "}"))
+            }
+            json.raw("]}")
+            return json.bytes
+        }
     }
 
     func invocations(_ request: Request, context: ServeContext) async -> Response {
@@ -66,7 +99,7 @@ extension Handlers {
                 ? scoreCSV(bytes, predictor: predictor) : scoreJSON(bytes, predictor: predictor, requestID: requestID))
             let latency = Self.milliseconds(since: started)
             log.append(records.map { var record = $0; record.latencyMS = latency; return record })
-            return JSONResponse.make(.ok, Predictions(predictions: rows), headers: [.requestID: requestID])
+            return JSONResponse.make(.ok, bytes: Predictions(predictions: rows).json, headers: [.requestID: requestID])
         } catch let problem as RequestProblem {
             return JSONResponse.mlflow(problem, context: context)
         } catch let error as ChurnError {

@@ -91,6 +91,29 @@ package struct Handlers: Sendable {
         var threshold: Double
         var latency_ms: Double
         var ts: Double
+
+        /// The object `JSONEncoder` (sorted keys) writes, written directly.
+        func write(to json: inout JSONBytes) {
+            json.raw("{\"alias\":")
+            json.string(alias)
+            json.raw(",\"latency_ms\":")
+            json.double(latency_ms)
+            json.raw(",\"model_name\":")
+            json.string(model_name)
+            json.raw(",\"model_version\":")
+            json.string(model_version)
+            json.raw(",\"prediction\":")
+            json.int(prediction)
+            json.raw(",\"probability\":")
+            json.double(probability)
+            json.raw(",\"request_id\":")
+            json.string(request_id)
+            json.raw(",\"threshold\":")
+            json.double(threshold)
+            json.raw(",\"ts\":")
+            json.double(ts)
+            json.byte(UInt8(ascii: "}"))
+        }
     }
 
     func predict(_ request: Request, context: ServeContext) async -> Response {
@@ -190,9 +213,14 @@ package struct Handlers: Sendable {
                     latency_ms: latency, ts: now)
             }
             let id = batch ? (headerID ?? Self.newRequestID()) : answers[0].request_id
-            return batch
-                ? JSONResponse.make(.ok, answers, headers: [.requestID: id])
-                : JSONResponse.make(.ok, answers[0], headers: [.requestID: id])
+            var json = JSONBytes(capacity: 256 * answers.count)
+            if batch { json.byte(UInt8(ascii: "[")) }
+            for (index, answer) in answers.enumerated() {
+                if index > 0 { json.byte(UInt8(ascii: ",")) }
+                answer.write(to: &json)
+            }
+            if batch { json.byte(UInt8(ascii: "]")) }
+            return JSONResponse.make(.ok, bytes: json.bytes, headers: [.requestID: id])
         } catch let problem as RequestProblem {
             return JSONResponse.problem(problem, context: context)
         } catch {

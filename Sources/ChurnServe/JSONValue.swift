@@ -27,15 +27,12 @@ package enum JSONValue: Decodable, Equatable, Sendable {
         }
     }
 
-    /// Parses `bytes`, or says where the JSON is broken.
+    /// Parses `bytes`, or says where the JSON is broken (line and column).
     package static func parse(_ bytes: [UInt8]) throws(RequestProblem) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw RequestProblem.malformedJSON(detail ?? context.debugDescription)
+        do throws(JSONParser.Failure) {
+            return try JSONParser.parse(bytes)
         } catch {
-            throw RequestProblem.malformedJSON("\(error)")
+            throw RequestProblem.malformedJSON(error.message)
         }
     }
 

@@ -7,10 +7,11 @@ import Synchronization
 
 /// The versions the HTTP side serves: `production` (the champion) and `challenger`, with their scorers.
 ///
-/// A poll of the registry's aliases (one indexed SQLite read) every `interval` seconds, by whoever moved them
-/// (this daemon, the CLI, another process), swaps in a new `Snapshot`; a request takes the snapshot once at
-/// its start, so it finishes on the version it started with. A scorer is built once per version (and again
-/// when the configured bounds change on reload).
+/// A read of the registry's aliases (one indexed SQLite read) after every registry commit, by whoever made it
+/// (this daemon, the CLI, another process: `RegistryChanges` sees them all), and after every reload, swaps in a
+/// new `Snapshot`; a request takes the snapshot once at its start, so it finishes on the version it started
+/// with. A scorer is built once per version (and again when the configured bounds change on reload). Between
+/// changes it sleeps.
 package final class ServingModels: Service, Sendable {
     /// What serves now.
     package struct Snapshot: Sendable {
@@ -30,20 +31,23 @@ package final class ServingModels: Service, Sendable {
 
     package let lifecycle: ModelLifecycle
     private let bounds: @Sendable () -> [String: Bounds]
-    private let interval: Double
+    private let changes: RegistryChanges?
+    private let reloads: ChangeSignal?
     private let logger: Logger
     private let state = Mutex(State(snapshot: nil, problem: "not loaded yet"))
 
     /// - Parameters:
-    ///   - bounds: `[schema.bounds]` of the configuration in force, read at each poll.
-    ///   - interval: seconds between polls; an alias move shows within this (plus one read).
+    ///   - bounds: `[schema.bounds]` of the configuration in force, read at each refresh.
+    ///   - changes: the registry's commits; nil (the registry cannot be watched) reads it once a second.
+    ///   - reloads: configuration reloads (nil when the configuration is fixed).
     package init(
-        lifecycle: ModelLifecycle, bounds: @escaping @Sendable () -> [String: Bounds], interval: Double = 0.2,
-        logger: Logger
+        lifecycle: ModelLifecycle, bounds: @escaping @Sendable () -> [String: Bounds], changes: RegistryChanges?,
+        reloads: ChangeSignal? = nil, logger: Logger
     ) {
         self.lifecycle = lifecycle
         self.bounds = bounds
-        self.interval = interval
+        self.changes = changes
+        self.reloads = reloads
         self.logger = logger
     }
 
@@ -55,11 +59,22 @@ package final class ServingModels: Service, Sendable {
     package var notReady: String? { state.withLock { $0.snapshot == nil || $0.problem != nil ? $0.problem : nil } }
 
     package func run() async throws {
+        var seen = generations
         refresh()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(interval))
+            var signals: [(signal: ChangeSignal, seen: UInt64)] = []
+            if let changes { signals.append((changes.signal, seen.registry)) }
+            if let reloads { signals.append((reloads, seen.reload)) }
+            let (waitFor, timeout) = (signals, changes == nil ? 1.0 : nil)
+            await cancelWhenGracefulShutdown { await ChangeSignal.wait(forAny: waitFor, timeout: timeout) }
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { break }
+            seen = generations
             refresh()
         }
+    }
+
+    private var generations: (registry: UInt64, reload: UInt64) {
+        (changes?.signal.generation ?? 0, reloads?.generation ?? 0)
     }
 
     /// Reads the aliases once and loads what changed.

@@ -24,6 +24,34 @@ package struct DriftReports: Sendable {
         return json
     }
 
+    /// The file name of the newest recorded check (`drift-<UTC time>[-N].json`), nil when none was recorded.
+    package func newestName() -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        // Names are UTC times (a clash gets "-N" before ".json"): the newest sorts last.
+        return names.filter { $0.hasPrefix("drift-") && $0.hasSuffix(".json") }.max { Self.order($0) < Self.order($1) }
+    }
+
+    /// The newest recorded check, nil when none was recorded.
+    package func newest() throws -> DriftRecord? {
+        guard let name = newestName() else { return nil }
+        let path = "\(directory)/\(name)"
+        do {
+            return try JSONDecoder().decode(DriftRecord.self, from: Data(try FileSystem.readAll(path)))
+        } catch let error as DecodingError {
+            throw ChurnError.badFile(path: path, message: "not a drift report (\(error))")
+        }
+    }
+
+    /// "drift-20261123T162305.123Z-2.json" → ("drift-20261123T162305.123Z", 2).
+    private static func order(_ name: String) -> (String, Int) {
+        let stem = String(name.dropLast(5))
+        if let dash = stem.lastIndex(of: "-"), let n = Int(stem[stem.index(after: dash)...]), stem[..<dash].hasSuffix("Z")
+        {
+            return (String(stem[..<dash]), n)
+        }
+        return (stem, 0)
+    }
+
     private func publish(_ bytes: [UInt8], base: String, suffix: String) throws -> String {
         let file = try PendingFile(directory: directory, name: "\(base).\(suffix)")
         var writer = ByteWriter(fd: file.fd, path: file.temporaryPath)

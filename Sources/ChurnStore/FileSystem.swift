@@ -199,10 +199,11 @@ package final class PendingFile {
         published = true
     }
 
-    /// Flushes the data to disk and closes the file.
+    /// Flushes the data to disk and closes the file. `fdatasync`: it writes the data and the metadata needed
+    /// to read it back (size, blocks), leaving out only the times; the directory entry is synced separately.
     package func sync() throws {
         guard isOpen else { return }
-        if fsync(fd) != 0 { throw ChurnError.io(path: temporaryPath, operation: "fsync", errno: errno) }
+        if fdatasync(fd) != 0 { throw ChurnError.io(path: temporaryPath, operation: "fdatasync", errno: errno) }
         Glibc.close(fd)
         isOpen = false
     }

@@ -23,9 +23,12 @@ package enum PredictionLogFiles {
     }
 
     /// Feeds every complete line of `path` to `body`; a partial last line (still being written) is left out.
-    /// Returns the offset just past the last complete line, so a follower can resume there.
+    /// Returns the offset just past the last complete line, so a follower can resume there. `stop` is asked
+    /// before each 64 KiB read: when it says true, reading ends there (a long log does not hold up shutdown).
     @discardableResult
-    package static func forEachLine(in path: String, from offset: Int = 0, _ body: (Substring) -> Void) throws -> Int {
+    package static func forEachLine(
+        in path: String, from offset: Int = 0, until stop: () -> Bool = { false }, _ body: (Substring) -> Void
+    ) throws -> Int {
         let file = try FileSystem.openInput(path)
         defer { file.close() }
         if offset > 0, lseek(file.fd, off_t(offset), SEEK_SET) < 0 {
@@ -36,7 +39,7 @@ package enum PredictionLogFiles {
         defer { chunk.deallocate() }
         var pending: [UInt8] = []
         var consumed = offset
-        while true {
+        while !stop() {
             let n = try source.read(into: chunk, count: 1 << 16)
             if n == 0 { break }
             let bytes = UnsafeRawBufferPointer(start: chunk, count: n)

@@ -217,6 +217,7 @@ extension Registry {
 
     /// The MLflow model version a registry version was registered as, once logged.
     package func mlflowVersion(model: String, version: Int) throws -> String? {
-        try mlflowRun(model: model, version: version)?.mlflowVersion
+        if let logged = try mlflowRun(model: model, version: version)?.mlflowVersion { return logged }
+        return try importedMLflowVersion(model: model, version: version)
     }
 }

@@ -106,16 +106,21 @@ package struct ScoreJob {
         defer { input.close() }
         let size = input.size
         let scoredFile = try staging.create(.scored)
-        let errorsFile = try staging.create(.errors)
         var scored = ByteWriter(fd: scoredFile.fd, path: scoredFile.temporaryPath)
-        var errors = ByteWriter(fd: errorsFile.fd, path: errorsFile.temporaryPath)
+        // The errors file is created with the first rejected row's bytes: the scorer hands the errors writer
+        // nothing when no row is rejected, so most inputs cost one file fewer (create, sync, unlink).
+        var errorsFile: PendingFile?
+        var errors = ByteWriter { bytes in
+            let file = try errorsFile ?? staging.create(.errors)
+            errorsFile = file
+            try FileSystem.writeAll(file.fd, bytes, path: file.temporaryPath)
+        }
         let summary: Scorer.Summary
         var sample = PredictionSampler(capacity: sampleRows, seed: Self.seed(seed))
         do {
             summary = try scorer.score(
-                path: shown, source: FileDescriptorSource(fd: input.fd, path: shown), scored: &scored,
-                errors: &errors, progress: progress.map { report in { report($0, size) } }, sample: &sample,
-                timestamp: timestamp)
+                fd: input.fd, size: size, path: shown, scored: &scored, errors: &errors,
+                progress: progress.map { report in { report($0, size) } }, sample: &sample, timestamp: timestamp)
         } catch let error as ChurnError {
             if case .io(let path, _, _) = error, path != shown { throw error }
             return try refusal(error)

@@ -69,7 +69,7 @@ struct Drift: ParsableCommand {
             report: report)
         let page = DriftReportPage(
             report: report, decision: decision, checkedAt: CalendarTime.utcText(now.timeIntervalSince1970),
-            modelVersion: version)
+            modelVersion: version, lines: lines)
         let written = try DriftReports(directory: try common.resolve(config.paths.state) + "/reports")
             .write(record, page: report.alert && html == nil ? page : nil, at: now)
         if let html { try FileSystem.writeAtomically(html, bytes: Array(page.html().utf8)) }

@@ -87,6 +87,8 @@ enum GlobalOptions {
                 break
             }
         }
+        // `churnd --root DIR help CMD`: help reads no root, so the global options are dropped.
+        if !globals.isEmpty, index < arguments.count, arguments[index] == "help" { return Array(arguments[index...]) }
         guard !globals.isEmpty, index < arguments.count, subcommands.contains(arguments[index]) else {
             return arguments
         }
@@ -96,6 +98,9 @@ enum GlobalOptions {
 
 /// "1,234,567".
 func grouped(_ value: Int) -> String { NumberFormat.grouped(value) }
+
+/// "1 row", "1,200 rows".
+func counted(_ n: Int, _ one: String, _ many: String) -> String { "\(grouped(n)) \(n == 1 ? one : many)" }
 
 /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
 func fixed(_ value: Double, _ decimals: Int) -> String { NumberFormat.fixed(value, decimals) }

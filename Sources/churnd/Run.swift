@@ -30,11 +30,11 @@ struct Run: AsyncParsableCommand {
         // The HTTP side, on [http] listen unless it is "": a port that cannot be bound is logged, files are still
         // scored.
         daemon.addOns = [
-            { start, current in
+            { start, current, signals in
                 guard start.http.address != nil else { return nil }
                 return HTTPServer(
                     root: root, lifecycle: try ModelLifecycle(root: root, config: start), config: current,
-                    logger: logger, required: false)
+                    logger: logger, required: false, changes: signals.registry, reloads: signals.reloads)
             }
         ]
         do {

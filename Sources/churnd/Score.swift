@@ -60,7 +60,8 @@ struct Score: ParsableCommand {
             }
             if let errorsPath {
                 text +=
-                    "\n\(grouped(summary.rejected)) rows rejected (\(grouped(summary.errorLines)) problems) → \(errorsPath)"
+                    "\n\(counted(summary.rejected, "row", "rows")) rejected "
+                    + "(\(counted(summary.errorLines, "problem", "problems"))) → \(errorsPath)"
             }
             print(text)
             if !predictions.isEmpty {

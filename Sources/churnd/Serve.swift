@@ -44,10 +44,6 @@ struct Serve: AsyncParsableCommand {
         let lifecycle = try ModelLifecycle(root: root, config: config)
         let fixed = config
         let server = HTTPServer(root: root, lifecycle: lifecycle, config: { fixed }, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: Logger(label: "churnd.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
-        try await group.run()
+        try await Daemon.runGroup([server], stopBound: config.daemon.stopBoundSeconds, logger: logger)
     }
 }

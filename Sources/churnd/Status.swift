@@ -24,8 +24,10 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        let lifecycle = try common.lifecycle(config: try common.load())
+        let config = try common.load()
+        let lifecycle = try common.lifecycle(config: config)
         let status = try lifecycle.status()
+        let drift = try DriftReports(directory: try common.resolve(config.paths.state) + "/reports").newest()
         // Training runs by outcome, which add up to the total; the families a run trained but did not choose
         // (not_selected records) are counted apart.
         let outcomes = TrainingRunRecord.Outcome.all.filter { $0 != .notSelected }
@@ -49,6 +51,15 @@ struct Status: ParsableCommand {
                 var runs: [String: Int]
                 /// Families trained alongside a run's chosen one, recorded as `not_selected`.
                 var otherFamilies: Int
+                var lastDrift: DriftJSON?
+            }
+            struct DriftJSON: Encodable {
+                var checkedAt: String
+                var modelVersion: String
+                var alert: Bool
+                var reason: String
+                var decision: String
+                var lines: LogLineCounts?
             }
             var counts: [String: Int] = ["total": runs]
             for outcome in outcomes { counts[outcome.rawValue] = status.runCounts[outcome] ?? 0 }
@@ -57,7 +68,12 @@ struct Status: ParsableCommand {
                     model: status.modelName, registry: lifecycle.registry.path, serving: status.serving?.version,
                     servingSince: status.serving.map { timestamp($0.movedAt, iso: true) },
                     servingMove: status.servingSince.map(AliasEventJSON.init), lastRun: lastRun,
-                    versions: status.versionCount, runs: counts, otherFamilies: otherFamilies))
+                    versions: status.versionCount, runs: counts, otherFamilies: otherFamilies,
+                    lastDrift: drift.map {
+                        DriftJSON(
+                            checkedAt: timestamp($0.checkedAt, iso: true), modelVersion: $0.modelVersion,
+                            alert: $0.report.alert, reason: $0.report.reason, decision: $0.decision, lines: $0.lines)
+                    }))
             return
         }
         var rows: [[String]] = [["model", "\(status.modelName) (registry \(lifecycle.registry.path))"]]
@@ -82,6 +98,15 @@ struct Status: ParsableCommand {
         } else {
             rows.append(["last run", "none yet"])
         }
+        if let drift {
+            var text =
+                "last check at \(timestamp(drift.checkedAt)) on \(LogLineCounts.name(drift.modelVersion)): \(drift.report.reason); "
+                + "decision: \(drift.decision)"
+            if let lines = drift.lines { text += "; \(lines.summary)" }
+            rows.append(["drift", text])
+        } else {
+            rows.append(["drift", "no check recorded yet"])
+        }
         rows.append(["counts", Self.counts(versions: status.versionCount, runs: status.runCounts)])
         print(table(rows))
     }
@@ -89,16 +114,15 @@ struct Status: ParsableCommand {
     /// "2 versions · 3 training runs (2 promoted, 1 kept); 3 other families recorded": the outcomes in
     /// parentheses add up to the runs; zero counts are left out.
     static func counts(versions: Int, runs counts: [TrainingRunRecord.Outcome: Int]) -> String {
-        func plural(_ n: Int, _ one: String, _ many: String) -> String { "\(grouped(n)) \(n == 1 ? one : many)" }
         let outcomes = TrainingRunRecord.Outcome.all.filter { $0 != .notSelected }
         let total = outcomes.map { counts[$0] ?? 0 }.reduce(0, +)
         let parts = outcomes.compactMap { outcome in
             (counts[outcome] ?? 0) > 0 ? "\(grouped(counts[outcome] ?? 0)) \(outcome.rawValue)" : nil
         }
-        var text = "\(plural(versions, "version", "versions")) · \(plural(total, "training run", "training runs"))"
+        var text = "\(counted(versions, "version", "versions")) · \(counted(total, "training run", "training runs"))"
         if !parts.isEmpty { text += " (\(parts.joined(separator: ", ")))" }
         let others = counts[.notSelected] ?? 0
-        if others > 0 { text += "; \(plural(others, "other family", "other families")) recorded" }
+        if others > 0 { text += "; \(counted(others, "other family", "other families")) recorded" }
         return text
     }
 }

@@ -100,6 +100,25 @@ struct NumberParserTests {
     func refuses(text: String) {
         #expect(Array(text.utf8).withUnsafeBufferPointer { NumberParser.parseDouble($0) } == nil)
     }
+
+    @Test func randomDecimalsParseAsTheCLibraryReadsThem() {
+        var random = SystemRandomNumberGenerator()
+        func digits(_ count: Int) -> String {
+            String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
+        }
+        for _ in 0..<200_000 {
+            var text = Bool.random(using: &random) ? "-" : ""
+            text += String(repeating: "0", count: Int.random(in: 0...2, using: &random))
+            text += digits(Int.random(in: 0...12, using: &random))
+            if Bool.random(using: &random) { text += "." + digits(Int.random(in: 0...14, using: &random)) }
+            if Int.random(in: 0..<4, using: &random) == 0 { text += "e\(Int.random(in: -30...30, using: &random))" }
+            let expected = Double(text).flatMap { $0.isFinite ? $0 : nil }
+            let got = Array(text.utf8).withUnsafeBufferPointer { NumberParser.parseDouble($0) }
+            #expect(got?.bitPattern == expected?.bitPattern, "\(text)")
+        }
+        let zeros = String(repeating: "0", count: 600) + "12.5"
+        #expect(Array(zeros.utf8).withUnsafeBufferPointer { NumberParser.parseDouble($0) } == 12.5)
+    }
 }
 
 extension String {
@@ -146,5 +165,37 @@ struct ByteWriterTests {
             try writer.write(byte: UInt8(ascii: "\n"))
         }
         #expect(try records(text).map(\.fields) == [fields])
+    }
+}
+
+/// The scan's eight-bytes-at-a-time test flags exactly the bytes its byte loop stops at.
+struct DelimiterSearchTests {
+    @Test func everyByteValueInEveryPositionIsFlaggedExactlyWhenTheByteLoopStopsAtIt() {
+        let filler: [UInt8] = [UInt8(ascii: "a"), 0xFF, UInt8(ascii: "#"), UInt8(ascii: "+")]
+        for value in 0...255 {
+            let byte = UInt8(value)
+            let stops = byte <= UInt8(ascii: "\"") || byte == UInt8(ascii: ",")
+            for position in 0..<8 {
+                for fill in filler {
+                    var word: UInt64 = 0
+                    for k in 0..<8 { word |= UInt64(k == position ? byte : fill) << (8 * UInt64(k)) }
+                    let flagged = CSVReader<MemorySource>.specialBytes(word)
+                    #expect(flagged == (stops ? UInt64(0x80) << (8 * UInt64(position)) : 0), "byte \(value) at \(position)")
+                }
+            }
+        }
+    }
+
+    @Test func recordsAcrossEveryAlignmentReadTheSame() throws {
+        // Delimiters at every offset from a word boundary, quoted fields and CRLF, read in small refills.
+        for pad in 0..<9 {
+            let text = String(repeating: "x", count: pad) + ",a,\"b,\r\nc\"\",\",d\r\n" + String(repeating: "y", count: 17) + ",!, ,\n"
+            for chunk in [1, 3, 8, 1000] {
+                var reader = CSVReader(source: MemorySource(text, chunk: chunk), bufferSize: 64)
+                var records: [[String]] = []
+                while try reader.next() { records.append(reader.strings()) }
+                #expect(records == [[String(repeating: "x", count: pad), "a", "b,\r\nc\",", "d"], [String(repeating: "y", count: 17), "!", " ", ""]])
+            }
+        }
     }
 }

@@ -108,9 +108,28 @@ struct ConfigTests {
             ("[\u{0C}= 0", "c.toml:1: syntax: control character U+000C at column 2; TOML allows none but tab"),
             ("[training]\n[\u{7F}]\n", "c.toml:2: syntax: control character U+007F at column 2"),
             ("# a comment\u{01}\n", "c.toml:1: syntax: control character U+0001 at column 12"),
+            // Found by the fuzzer: TOMLKit aborted on a key starting with a character a key cannot start with.
+            ("[\u{E9}x]\n", "c.toml:1: syntax: expected a key at column 2, found \"\u{E9}\""),
+            ("[training]\n[$chema]\n", "c.toml:2: syntax: expected a key at column 2, found \"$\""),
+            ("[training. $x]\n", "c.toml:1: syntax: expected a key at column 12, found \"$\""),
+            ("[[ %a]]\n", "c.toml:1: syntax: expected a key at column 4, found \"%\""),
+            ("[schema]\nbounds = { a = 1, ? = 2 }\n", "c.toml:2: syntax: expected a key at column 19, found \"?\""),
+            ("[schema]\n\u{E9} = 1\n", "c.toml:2: syntax: expected a key, a [table] or a comment at column 1"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
         Self.expectError(toml: toml, prefix: prefix)
+    }
+
+    @Test func theKeyCheckLetsEveryValidConstructThrough() {
+        let valid = [
+            Config.defaultTOML,
+            "a = 1\n\"quoted key\" = 2\n'literal' = 3\na.b . c = 4\n",
+            "[ t . \"u\" ]\nx = [1, [2, 3], { a = 1, b.c = [4] }, {}]\ny = { }\n",
+            "[[arr]]\nz = \"\"\"\nmulti [é] line \"\" \\\" \"\"\"\nw = '''[$x]\n'''\n",
+            "\u{FEFF}# é in a comment\n[a]  # [é]\nk = \"é[$\" # x\nm = [\n  1, # c\n  2,\n]\n",
+            "d = 1979-05-27T07:32:00Z\nf = -1.5e3\ng = inf\n",
+        ]
+        for text in valid { #expect(TOMLKeyStarts.firstProblem(in: text) == nil, "\(text)") }
     }
 
     /// Parsing `toml` (as `c.toml`) fails with an error starting with `prefix`.
@@ -121,5 +140,44 @@ struct ConfigTests {
         } catch {
             #expect("\(error)".hasPrefix(prefix), "\(error)")
         }
+    }
+}
+
+/// `[cluster]`: roles, node names, the shared inbox, and the settings they need.
+struct ClusterConfigTests {
+    private static let mlflow = """
+        [mlflow]
+        tracking_uri = "http://127.0.0.1:5000"
+        [registry]
+        backend = "mlflow"
+
+        """
+
+    @Test(arguments: [("all", Config.Cluster.Role.all), ("trainer", .trainer), ("scorer", .scorer)])
+    func rolesParse(text: String, role: Config.Cluster.Role) throws {
+        let config = try Config.parse(toml: Self.mlflow + "[cluster]\nrole = \"\(text)\"\n", file: "churnd.toml")
+        #expect(config.cluster.role == role)
+        #expect(config.cluster.trains == (role != .scorer))
+        #expect(config.cluster.scores == (role != .trainer))
+    }
+
+    @Test(
+        arguments: [
+            ("[cluster]\nrole = \"worker\"\n", "use \"all\", \"trainer\" or \"scorer\""),
+            ("[cluster]\nrole = \"scorer\"\n", "needs [registry] backend = \"mlflow\""),
+            ("[cluster]\nshared_inbox = true\n", "only scorers share an inbox"),
+            ("[cluster]\nnode = \"../a\"\n", "is not a node name"),
+            ("[cluster]\nnodes = \"a\"\n", "nodes"),
+        ])
+    func badClusterSettingsAreRefusedWithTheReason(text: String, message: String) throws {
+        let error = #expect(throws: ChurnError.self) { try Config.parse(toml: text, file: "churnd.toml") }
+        #expect("\(error.map { "\($0)" } ?? "")".contains(message), "\(error.map { "\($0)" } ?? "")")
+    }
+
+    @Test func aScorerOnASharedInboxParses() throws {
+        let config = try Config.parse(
+            toml: Self.mlflow + "[cluster]\nrole = \"scorer\"\nnode = \"scorer-1\"\nshared_inbox = true\n", file: "churnd.toml")
+        #expect(config.cluster.node == "scorer-1")
+        #expect(config.cluster.sharedInbox)
     }
 }

@@ -93,7 +93,13 @@ struct DriftEffectFloorTests {
 
     @Test func theReportPageShowsEffectsAndFloors() throws {
         let report = try check(try window(replacing: 50, with: "gold"))
-        let html = DriftReportPage(report: report, decision: "none", checkedAt: "now", modelVersion: "1").html()
+        let lines = LogLineCounts(
+            read: 520, used: 500, version: "1", attributedByTime: 0, usable: ["1": 500], skipped: ["not JSON": 20])
+        let html = DriftReportPage(
+            report: report, decision: "none", checkedAt: "now", modelVersion: "1", lines: lines
+        ).html()
+        #expect(html.contains("520 log lines read: 500 used for v1, 20 skipped"))
+        #expect(html.contains("skipped 20 log lines: not JSON"))
         #expect(html.contains("<th class=num>effect</th><th class=num>floor</th>"))
         #expect(html.contains("largest share change 10.0 % (&lt;unseen&gt;)"))
         #expect(html.contains("≥ 5.0 %") && html.contains("≥ 0.10 sd") && html.contains("≥ 0.100"))

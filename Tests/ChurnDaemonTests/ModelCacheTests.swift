@@ -1,23 +1,23 @@
 import ChurnCore
 import ChurnStore
+import ChurnTestKit
 import Synchronization
 import Testing
 
 @testable import ChurnDaemon
 
-/// The registry is asked again only when its change stamp moved, or the last answer is older than `maxAge`.
+/// The registry is asked again only after it committed something (`RegistryChanges` on a real SQLite file), or
+/// before every file when there is no change signal.
+@Suite(.serialized)
 struct ModelCacheTests {
     /// A registry with no serving version that counts how often it is asked.
     final class CountingRegistry: ModelRegistry {
         let asked = Atomic<Int>(0)
-        let stamp = Mutex<[FileStamp]?>([FileStamp(path: "/")])
 
         func servingVersion() throws -> Int? {
             asked.add(1, ordering: .relaxed)
             return nil
         }
-
-        func changeStamp() -> [FileStamp]? { stamp.withLock { $0 } }
 
         func artifact(version: Int) throws -> ModelArtifact { throw ChurnError.usage("no artifacts here") }
 
@@ -30,31 +30,24 @@ struct ModelCacheTests {
 
     private let scoring = ModelCache.Scoring(passthrough: false, maxRecordBytes: 1 << 20)
 
-    @Test func anUnchangedStampSkipsTheRegistryRead() throws {
+    @Test func theRegistryIsAskedAgainOnlyAfterACommit() throws {
+        let dir = try TemporaryDirectory("churnd-cache")
+        let store = try Registry(stateDirectory: "\(dir.path)/state")
         let registry = CountingRegistry()
-        let cache = ModelCache(registry: registry, scoring: scoring, maxAge: 60)
+        let cache = ModelCache(
+            registry: registry, changes: try RegistryChanges(databasePath: store.path), scoring: scoring)
         for _ in 0..<5 { #expect(try cache.current() == nil) }
         #expect(registry.asked.load(ordering: .relaxed) == 1)
-    }
-
-    @Test func aChangedStampIsAskedAgain() throws {
-        let registry = CountingRegistry()
-        let cache = ModelCache(registry: registry, scoring: scoring, maxAge: 60)
-        _ = try cache.current()
-        registry.stamp.withLock { $0 = [FileStamp(path: "/tmp")] }
-        _ = try cache.current()
-        _ = try cache.current()
+        // Another handle commits (as `churnd promote` would): the next file asks again, once.
+        try Registry(stateDirectory: "\(dir.path)/state").setMLflowAliasAgreed("production", "1")
+        for _ in 0..<3 { _ = try cache.current() }
         #expect(registry.asked.load(ordering: .relaxed) == 2)
     }
 
-    @Test func anOldAnswerOrNoStampIsAskedAgain() throws {
+    @Test func withoutAChangeSignalEveryFileAsks() throws {
         let registry = CountingRegistry()
-        _ = try ModelCache(registry: registry, scoring: scoring, maxAge: 0).current()
-        _ = try ModelCache(registry: registry, scoring: scoring, maxAge: 0).current()
-        registry.stamp.withLock { $0 = nil }
-        let cache = ModelCache(registry: registry, scoring: scoring, maxAge: 60)
-        _ = try cache.current()
-        _ = try cache.current()
-        #expect(registry.asked.load(ordering: .relaxed) == 4)
+        let cache = ModelCache(registry: registry, changes: nil, scoring: scoring)
+        for _ in 0..<3 { _ = try cache.current() }
+        #expect(registry.asked.load(ordering: .relaxed) == 3)
     }
 }

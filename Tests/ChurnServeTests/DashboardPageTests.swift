@@ -74,13 +74,9 @@ struct DashboardPageTests {
 
     @Test func headlessChromiumShowsTheTextAndTheCharts() async throws {
         let (scenario, snapshot, page) = try await render()
-        let chromium = try #require(
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
-                FileManager.default.isExecutableFile(atPath: $0)
-            },
-            "headless Chromium is needed: run scripts/install-deps (Debian package chromium)")
+        let chromium = try Chromium()
         let file = try scenario.dir.write("dashboard.html", page)
-        let dom = try run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(file)"])
+        let dom = try chromium.dumpDOM("file://\(file)")
         // The DOM Chromium built holds the text and the charts: a line per drift test and per live version,
         // bars per busy hour, one lane segment per alias move to a version.
         #expect(dom.contains("Serving v"))
@@ -102,12 +98,7 @@ struct DashboardPageTests {
         #expect(count("<svg ", in: dom) == Set(snapshot.drift.flatMap { $0.report.tests.map(\.feature) }).count + 3)
         // A screenshot, for a person to look at (kept in the test's directory; CHURND_SCREENSHOT=PATH copies it there, and the page to PATH.html).
         let png = "\(scenario.root)/dashboard.png"
-        _ = try run(
-            chromium,
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--screenshot=\(png)",
-                "--window-size=1280,2000", "file://\(file)",
-            ])
+        try chromium.screenshot("file://\(file)", to: png, height: 2000)
         let bytes = try #require(FileManager.default.contents(atPath: png))
         #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         if let copy = ProcessInfo.processInfo.environment["CHURND_SCREENSHOT"] {
@@ -118,24 +109,4 @@ struct DashboardPageTests {
     }
 
     func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
-
-    func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let home = try TemporaryDirectory("chromium-home")
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home.path
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw WaitFailure(message: "\(executable) exited with \(process.terminationStatus)")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
 }

@@ -35,7 +35,7 @@ final class ServeFixture: @unchecked Sendable {
         server = HTTPServer(
             root: dir.path, lifecycle: lifecycle, config: { fixed }, logger: Logger(label: "test", factory: { _ in
                 SwiftLogNoOpLogHandler()
-            }), pollInterval: 0.05)
+            }))
         group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)], gracefulShutdownSignals: [],

@@ -105,6 +105,76 @@ package final class Socket: @unchecked Sendable {
         }
     }
 
+    private init(descriptor: Int32) {
+        fd = descriptor
+    }
+
+    /// Opens `count` connections at once (non-blocking connects, so that connections the server's accept queue
+    /// cannot take yet do not hold up the others) and waits up to `within` seconds for them. Returns the ones
+    /// that connected, in the order they were opened (blocking again, with `timeout` send and receive timeouts),
+    /// how many were refused or reset, and how many were still waiting at the deadline (closed).
+    package static func connectMany(host: String, port: Int, count: Int, within: Double, timeout: Double) throws -> (
+        connected: [Socket], refused: Int, pending: Int
+    ) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        enum State { case connected, pending, failed }
+        var fds: [Int32] = []
+        var states: [State] = []
+        fds.reserveCapacity(count)
+        for _ in 0..<count {
+            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else {
+                let code = errno
+                fds.forEach { _ = Glibc.close($0) }
+                throw HTTPClient.Failure(description: "socket \(fds.count + 1) of \(count): errno \(code)")
+            }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            fds.append(fd)
+            states.append(result == 0 ? .connected : errno == EINPROGRESS ? .pending : .failed)
+        }
+        let deadline = Date().addingTimeInterval(within)
+        while states.contains(where: { if case .pending = $0 { true } else { false } }), Date() < deadline {
+            let waiting = states.indices.filter { if case .pending = states[$0] { true } else { false } }
+            var polls = waiting.map { pollfd(fd: fds[$0], events: Int16(POLLOUT), revents: 0) }
+            let milliseconds = Int32(max(1, min(200, deadline.timeIntervalSinceNow * 1000)))
+            guard poll(&polls, nfds_t(polls.count), milliseconds) >= 0 || errno == EINTR else { break }
+            for (slot, index) in waiting.enumerated() where polls[slot].revents != 0 {
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fds[index], SOL_SOCKET, SO_ERROR, &error, &length)
+                states[index] = error == 0 ? .connected : .failed
+            }
+        }
+        var connected: [Socket] = []
+        var refused = 0
+        var pending = 0
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
+        for (fd, state) in zip(fds, states) {
+            switch state {
+            case .connected:
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+                connected.append(Socket(descriptor: fd))
+            case .pending:
+                pending += 1
+                Glibc.close(fd)
+            case .failed:
+                refused += 1
+                Glibc.close(fd)
+            }
+        }
+        return (connected, refused, pending)
+    }
+
     package func close() { Glibc.close(fd) }
 
     package func send(_ bytes: [UInt8]) throws {

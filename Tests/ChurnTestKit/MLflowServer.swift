@@ -11,6 +11,8 @@ import Foundation
 package final class MLflowServer: @unchecked Sendable {
     package let directory: TemporaryDirectory
     package let port: Int
+    /// `--backend-store-uri`: SQLite in `directory` unless a test gives another (PostgreSQL).
+    package let backendStoreURI: String
     private var process: Process?
 
     /// `http://127.0.0.1:PORT`.
@@ -30,10 +32,11 @@ package final class MLflowServer: @unchecked Sendable {
     }
 
     /// A server on a free port; `start: false` only reserves the port (to test churnd while MLflow is down).
-    package init(start: Bool = true) throws {
+    package init(start: Bool = true, backendStoreURI: String? = nil) throws {
         try Self.requireInstalled()
         directory = try TemporaryDirectory("churnd-mlflow")
         port = try Self.freePort()
+        self.backendStoreURI = backendStoreURI ?? "sqlite:///\(directory.path)/mlflow.db"
         if start { try self.start() }
     }
 
@@ -48,7 +51,7 @@ package final class MLflowServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "\(Self.binDirectory)/mlflow")
         process.arguments = [
             "server", "--host", "127.0.0.1", "--port", "\(port)",
-            "--backend-store-uri", "sqlite:///\(directory.path)/mlflow.db",
+            "--backend-store-uri", backendStoreURI,
             "--artifacts-destination", "\(directory.path)/artifacts", "--workers", "1",
         ]
         var environment = ProcessInfo.processInfo.environment

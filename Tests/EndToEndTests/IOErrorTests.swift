@@ -15,13 +15,7 @@ struct IOErrorTests {
     /// server's event loops, whose wake-ups are writes too, are left out so the faults hit the file path only.
     static let filesOnly = "[http]\nlisten = \"\"\n"
 
-    static let retryIssue = Comment(rawValue: "Since the outbox ledger and the HTTP server were merged, a file whose output write, outbox fsync or registry write failed is often not retried to completion within the test's 60 s (its input stays claimed until the next start); under investigation")
-
     @Test func eioFromFsyncBeforePublishingKeepsTheInputsAndScoresEachOnce() throws {
-        withKnownIssue(Self.retryIssue, isIntermittent: true) { try eioFromFsync() }
-    }
-
-    private func eioFromFsync() throws {
         let fixture = try DaemonFixture(config: Self.filesOnly)
         // Each thread's first two fsyncs of the outbox folder fail: the sync that makes staged outputs durable
         // before they are linked to their public names, and the archiver's before it removes staged names.
@@ -54,10 +48,6 @@ struct IOErrorTests {
     }
 
     @Test func eioFromWriteOfAnOutputKeepsTheInputAndScoresItOnce() throws {
-        withKnownIssue(Self.retryIssue, isIntermittent: true) { try eioFromWrite() }
-    }
-
-    private func eioFromWrite() throws {
         let fixture = try DaemonFixture(config: Self.filesOnly)
         let csv = try DaemonFixture.unlabeled(rows: 50)
         try fixture.dir.write("inbox/a.csv", csv)
@@ -81,10 +71,6 @@ struct IOErrorTests {
 
     @Test(.enabled(if: TmpfsMount.permitted, "mounting a tmpfs is not permitted here"))
     func aFullStateDiskLosesNoAcknowledgedRegistryWriteAndWorkResumes() throws {
-        withKnownIssue(Self.retryIssue, isIntermittent: true) { try fullStateDisk() }
-    }
-
-    private func fullStateDisk() throws {
         // Given a root on a small file system of its own, with two versions in its registry.
         let fixture = try DaemonFixture()
         try Churnd.run(["gen-data", "--rows", "2000", "--seed", "9", "-o", "more.csv"], in: fixture.root)
@@ -147,10 +133,10 @@ struct IOErrorTests {
 
         // Then work resumes once space returns, and every acknowledged registry write is there.
         filler.remove()
-        try eventually("both scored", timeout: 30) {
+        try eventually("both scored\n\(daemon.log)", timeout: 30) {
             Self.visible(in: "\(root)/outbox") == ["a.scored.csv", "b.scored.csv", "first.scored.csv"]
         }
-        try eventually("labels joined", timeout: 30) { daemon.log.contains("labels joined") }
+        try eventually("labels joined\n\(daemon.log)", timeout: 30) { daemon.log.contains("labels joined") }
         #expect(daemon.log.components(separatedBy: "labels joined").count == 2, "joined once")
         #expect(try daemon.stop() == 0)
         let history = try Churnd.run(["history", "--json"], in: root)
@@ -189,8 +175,9 @@ struct IOErrorTests {
         try checkComplete(fixture, rows: 100)
     }
 
+    /// The names not hidden in `folder`, sorted (tmpfs lists the newest first).
     static func visible(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
     /// Every visible output is a complete scored file of `rows` rows.

@@ -112,6 +112,17 @@ struct LabLogDriftTests {
                 with: Data(try Churnd.run(["drift", "--json"], in: dir.path).stdout.utf8)) as? [String: Any]
         let counts = json?["lines"] as? [String: Any]
         #expect(counts?["read"] as? Int == 600 && counts?["used"] as? Int == 500)
+
+        // `status` and the report page say the same of the newest check.
+        let status = try Churnd.run(["status"], in: dir.path).stdout
+        #expect(status.contains("drift     last check at "), "\(status)")
+        #expect(status.contains("600 log lines read: 500 used for v2"), "\(status)")
+        let pages = try FileManager.default.contentsOfDirectory(atPath: "\(dir.path)/state/reports")
+            .filter { $0.hasSuffix(".html") }
+        #expect(!pages.isEmpty)
+        for page in pages {
+            #expect(try dir.read("state/reports/\(page)").contains("600 log lines read: 500 used for v2"))
+        }
     }
 
     @Test func aCheckWithNothingUsableSaysWhy() throws {

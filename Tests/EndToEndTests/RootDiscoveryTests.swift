@@ -92,4 +92,11 @@ struct RootDiscoveryTests {
         #expect(help.stdout.contains("--root <dir>"))
         #expect(!help.stdout.contains("(default: .)"))
     }
+
+    @Test func helpAfterGlobalOptionsShowsTheCommandsHelp() throws {
+        let dir = try TemporaryDirectory("churnd-help")
+        let help = try Churnd.run(["--root", dir.path, "--json", "help", "runs"], in: dir.path, explicitRoot: false)
+        #expect(help.status == 0, "\(help.stderr)")
+        #expect(help.stdout.contains("Training runs, newest first"))
+    }
 }

@@ -7,6 +7,8 @@ package struct ByteWriter: ~Copyable {
     private let capacity: Int
     private var count = 0
     package private(set) var bytesWritten = 0
+    /// Bytes written so far, counting those still buffered.
+    package var position: Int { bytesWritten + count }
 
     package init(capacity: Int = 1 << 18, sink: @escaping Sink) {
         self.sink = sink
@@ -133,11 +135,40 @@ extension ByteWriter {
     package mutating func writePrediction(
         _ probability: Double, threshold: Double, version: UnsafeBufferPointer<UInt8>
     ) throws {
-        try write(byte: UInt8(ascii: ","))
-        try write(fixed: probability, decimals: 6)
-        try write(byte: UInt8(ascii: ","))
-        try write(byte: probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-        try write(byte: UInt8(ascii: ","))
+        try reserve(11)
+        buffer[count] = UInt8(ascii: ",")
+        count += 1
+        try write(probability: probability)
+        try reserve(3)
+        buffer[count] = UInt8(ascii: ",")
+        buffer[count + 1] = probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        buffer[count + 2] = UInt8(ascii: ",")
+        count += 3
         try write(version)
+    }
+
+    /// Writes a probability as `write(fixed:decimals: 6)` does, to the byte, without its general steps:
+    /// a value in [0, 1) scaled by 10⁶ and rounded the same way is at most 1,000,000, so the text is `0.` and
+    /// six digits, or `1.000000`. Other values (1, NaN, out of range) take the general path.
+    @inline(__always)
+    package mutating func write(probability value: Double) throws {
+        guard value >= 0, value < 1 else { return try write(fixed: value, decimals: 6) }
+        var whole = Int((value * 1e6).rounded(.toNearestOrAwayFromZero))
+        try reserve(8)
+        let out = buffer + count
+        let zero = UInt8(ascii: "0")
+        out[1] = UInt8(ascii: ".")
+        if whole >= 1_000_000 {
+            out[0] = UInt8(ascii: "1")
+            for k in 2..<8 { out[k] = zero }
+        } else {
+            out[0] = zero
+            for k in stride(from: 7, through: 2, by: -1) {
+                let (quotient, digit) = whole.quotientAndRemainder(dividingBy: 10)
+                out[k] = zero &+ UInt8(truncatingIfNeeded: digit)
+                whole = quotient
+            }
+        }
+        count += 8
     }
 }

@@ -89,7 +89,8 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
 
     /// 1-based physical line on which the current record starts.
     package private(set) var line = 0
-    private var nextLine = 1
+    /// The line the next record starts on (after the last record: one past the input's last line).
+    package private(set) var nextLine = 1
     /// Bytes consumed so far, for progress reports.
     package private(set) var bytesConsumed = 0
     /// Set when the current record could not be split into fields.
@@ -101,9 +102,13 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         source: consuming Source,
         bufferSize: Int = 1 << 20,
         maxRecordBytes: Int = 1 << 20,
-        observer: ((UnsafeRawBufferPointer) -> Void)? = nil
+        observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
+        firstLine: Int = 1,
+        skipsBOM: Bool = true
     ) {
         self.source = source
+        self.nextLine = firstLine
+        self.bomChecked = !skipsBOM
         self.maxCapacity = max(64, maxRecordBytes)
         self.capacity = max(64, min(bufferSize, maxCapacity))
         self.buffer = .allocate(capacity: capacity)
@@ -196,7 +201,17 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         var inQuotes = false
         var newlines = 0
         let comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r"), quote = UInt8(ascii: "\"")
+        let raw = UnsafeRawPointer(buffer)
         while pos < end {
+            // Outside quotes, skip eight bytes at a time to the next one that may be a delimiter.
+            if !inQuotes, pos &+ 8 <= end {
+                let special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+                if special == 0 {
+                    pos &+= 8
+                    continue
+                }
+                pos &+= special.trailingZeroBitCount &>> 3
+            }
             let byte = buffer[pos]
             if inQuotes {
                 if byte == quote {
@@ -244,6 +259,18 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         starts.append(fieldStart)
         ends.append(end)
         return .complete(next: end, newlines: newlines, unterminated: inQuotes)
+    }
+
+    /// 0x80 in each byte of `word` (eight input bytes, first byte lowest) that the scan must look at: a
+    /// comma, or a byte below 0x23 (quote, CR, LF and the other bytes the byte loop does not skip). Exact:
+    /// no carry crosses a byte, so no byte is flagged that is not one of these.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let x = word ^ 0x2C2C_2C2C_2C2C_2C2C
+        let comma = ~(((x & low7) &+ low7) | x | low7)
+        let below = ~(((word & low7) &+ 0x5D5D_5D5D_5D5D_5D5D) | word | low7)
+        return comma | below
     }
 
     /// Removes quoting from every field of the current record, in place.

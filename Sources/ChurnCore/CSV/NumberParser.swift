@@ -28,37 +28,34 @@ package enum NumberParser {
             negative = bytes[i] == UInt8(ascii: "-")
             i += 1
         }
+        // Digits are accumulated without checks; more than 19 of them (the mantissa could wrap) take the slow
+        // path, which reads the text again.
         var mantissa: UInt64 = 0
-        var digits = 0
-        var significant = 0
-        var exponent = 0
+        let zerosStart = i
+        while i < n, bytes[i] == UInt8(ascii: "0") { i += 1 }  // leading zeros: neither digits nor slow
+        let leadingZeros = i - zerosStart
+        let integerStart = i
         while i < n {
             let d = bytes[i] &- UInt8(ascii: "0")
             if d > 9 { break }
-            if significant < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                if mantissa != 0 { significant += 1 }
-            } else {
-                exponent += 1
-            }
-            digits += 1
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i += 1
         }
+        var digits = i - integerStart
+        var exponent = 0
         if i < n, bytes[i] == UInt8(ascii: ".") {
             i += 1
+            let fractionStart = i
             while i < n {
                 let d = bytes[i] &- UInt8(ascii: "0")
                 if d > 9 { break }
-                if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    if mantissa != 0 { significant += 1 }
-                    exponent -= 1
-                }
-                digits += 1
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 i += 1
             }
+            exponent = fractionStart - i
+            digits += i - fractionStart
         }
-        guard digits > 0 else { return nil }
+        guard digits + leadingZeros > 0 else { return nil }
         var explicitExponent = 0
         if i < n, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             i += 1
@@ -80,7 +77,8 @@ package enum NumberParser {
         }
         guard i == n else { return nil }
         exponent += explicitExponent
-        if significant <= 15, mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
+        // Exact operands (an integer below 2^53, a power of ten up to 10^22), one rounding: correctly rounded.
+        if digits <= 19, mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
             var value = Double(mantissa)
             if exponent < 0 {
                 value /= powersOf10[-exponent]

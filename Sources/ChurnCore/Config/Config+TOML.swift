@@ -12,6 +12,15 @@ extension Config {
                 message: "control character U+\(String(repeating: "0", count: 4 - code.count))\(code) at column "
                     + "\(column); TOML allows none but tab and line ends")
         }
+        // Where a key must start, TOMLKit's parser asserts on some characters (e.g. `[é]`, `[$x]`) instead of
+        // reporting them, so those are refused first.
+        if let problem = TOMLKeyStarts.firstProblem(in: text) {
+            let found = problem.found.map { "\"\($0)\"" } ?? "the end"
+            throw ChurnError.config(
+                file: file, line: problem.line, key: "syntax",
+                message: "expected \(problem.expected) at column \(problem.column), found \(found) (a key is letters, "
+                    + "digits, '_' and '-', or quoted: \"key\")")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -25,7 +34,7 @@ extension Config {
             table, section: nil,
             allowed: [
                 "schema", "training", "xgboost", "promotion", "scoring", "paths", "daemon", "drift", "shadow", "live",
-                "retention", "mlflow", "registry", "http",
+                "retention", "mlflow", "registry", "http", "cluster",
             ])
         if let section = try reader.section(table, "schema") {
             try reader.checkKeys(
@@ -127,6 +136,18 @@ extension Config {
         }
         if config.registry.backend == .mlflow, !config.mlflow.enabled {
             throw reader.error("registry", "backend", "\"mlflow\" needs [mlflow] tracking_uri")
+        }
+        if let section = try reader.section(table, "cluster") {
+            try reader.readCluster(section, into: &config.cluster)
+        }
+        if config.cluster.role == .scorer, config.registry.backend != .mlflow {
+            throw reader.error(
+                "cluster", "role",
+                "a scorer follows MLflow's aliases: it needs [registry] backend = \"mlflow\" and [mlflow] tracking_uri")
+        }
+        if config.cluster.sharedInbox, config.cluster.role != .scorer {
+            throw reader.error(
+                "cluster", "shared_inbox", "only scorers share an inbox: set [cluster] role = \"scorer\"")
         }
         if let section = try reader.section(table, "http") {
             try reader.readHTTP(section, into: &config.http)

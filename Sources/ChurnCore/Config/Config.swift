@@ -15,6 +15,7 @@ package struct Config: Equatable, Sendable {
     package var mlflow = MLflow()
     package var registry = RegistrySettings()
     package var http = HTTP()
+    package var cluster = Cluster()
 
     package init() {}
 

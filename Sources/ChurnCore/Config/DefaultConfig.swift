@@ -99,6 +99,7 @@ extension Config {
         polling = false             # true: poll instead of inotify (needed on NFS, CIFS, FUSE)
         poll_interval_seconds = 2   # scan interval when polling
         shutdown_grace_seconds = 10 # on SIGTERM, files in hand get this long to finish, then wait for the next start
+        stop_timeout_seconds = 25   # bound on the whole stop (at least grace + 5); keep it below systemd's TimeoutStopSec - 3
 
         [drift]
         interval_seconds = 300      # scheduled checks; `churnd drift` checks on demand
@@ -161,6 +162,15 @@ extension Config {
         request_timeout_seconds = 30 # a body not received whole this long after the request's head: 408
         idle_timeout_seconds = 60   # keep-alive connections idle this long are closed
         max_connections = 1000      # connections past this many at once are closed when accepted
+
+        [cluster]
+        # "all": this machine does everything. Several machines on one MLflow (see docs/cluster.md): exactly one
+        # "trainer" (trains, promotes, monitors drift; scores nothing) and any number of "scorer"s (follow MLflow's
+        # aliases, fetch those versions with SHA-256 checks, score inbox/ and serve HTTP; never train; need
+        # [registry] backend = "mlflow").
+        role = "all"
+        node = ""                   # a scorer's name, stable across restarts; "": host name + hash of the root
+        shared_inbox = false        # scorers share [paths] inbox: each file is claimed by exactly one of them
 
         """
 

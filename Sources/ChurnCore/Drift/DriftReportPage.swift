@@ -8,12 +8,15 @@ package struct DriftReportPage: Sendable {
     /// Human-readable time of the check.
     package var checkedAt: String
     package var modelVersion: String
+    /// What the check made of the prediction-log lines it read.
+    package var lines: LogLineCounts
 
     package init(
         report: DriftCheck.Report, title: String = "churnd drift report", decision: String, checkedAt: String,
-        modelVersion: String
+        modelVersion: String, lines: LogLineCounts
     ) {
         self.report = report
+        self.lines = lines
         self.title = title
         self.decision = decision
         self.checkedAt = checkedAt
@@ -35,8 +38,11 @@ package struct DriftReportPage: Sendable {
             </style></head><body>
             <h1>\(escape(title))</h1>
             <div class="meta">checked \(escape(checkedAt)) · model \(escape(versionName)) · \(report.records) recent records</div>
+            <div class="meta">\(escape(lines.summary))</div>
 
             """
+        for skipped in lines.skippedLines { page += "<div class=\"meta\">\(escape(skipped))</div>\n" }
+        if let warning = lines.warning { page += "<div class=\"meta\">\(escape(warning))</div>\n" }
         let verdictClass = !report.enoughData ? "na" : (report.alert ? "alert" : "ok")
         let verdict = !report.enoughData ? "Not enough data" : (report.alert ? "Drift alert" : "No drift")
         page += "<div class=\"verdict \(verdictClass)\">\(verdict): \(escape(report.reason))<br>"

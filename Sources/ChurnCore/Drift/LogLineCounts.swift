@@ -74,7 +74,7 @@ package struct LogLineCounts: Codable, Equatable, Sendable {
     }
 
     /// "v2" for a version number, the label itself otherwise.
-    static func name(_ version: String) -> String {
+    package static func name(_ version: String) -> String {
         Int(version) != nil ? "v\(version)" : version
     }
 }

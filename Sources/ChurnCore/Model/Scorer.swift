@@ -23,14 +23,14 @@ package struct Scorer: Sendable {
     let categoricalLevels: [[[UInt8]]]
     /// Each categorical column's normalisation, as the artifact records it.
     let normalizations: [CategoryNormalization]
-    private let lowerBounds: [Double]
-    private let upperBounds: [Double]
+    let lowerBounds: [Double]
+    let upperBounds: [Double]
     private let categoricalWeights: [[Double]]
     private let missingWeights: [Double?]  // weight of the "missing" level, nil when not seen in training
     /// The compiled trees of an xgboost artifact, or why they could not be compiled.
     let trees: Result<TreeEnsemble, XGBoostError>?
     /// Threads that predict a batch of rows with the trees.
-    let nthread: Int
+    package var nthread: Int
     let layout: EncodedLayout
     /// Rows encoded before the compiled trees predict them together.
     package var batchRows = 65_536
@@ -134,7 +134,8 @@ package struct Scorer: Sendable {
     }
 
     /// Scores every record of `source`. File-level problems (no header, a required column missing, binary
-    /// data) throw `ChurnError` before any output is written; row-level ones go to `errors`.
+    /// data) throw `ChurnError` before any output is written; row-level ones go to `errors`, which is handed
+    /// bytes (its header first) only when a row is rejected.
     package func score<Source: ByteSource>(
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)? = nil
@@ -153,11 +154,33 @@ package struct Scorer: Sendable {
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
     ) throws -> Summary {
-        let schema = artifact.schema
-        if let split, !split.challenger.artifact.schema.readsSameColumns(as: schema) {
+        try checkSplit()
+        var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
+        let layout = try readHeader(path: path, reader: &reader)
+        try writeHeaders(layout, scored: &scored, errors: &errors)
+        var marks: [Int]? = nil
+        var starts: [Int]? = nil
+        return try scoreRecords(
+            path: path, reader: &reader, layout: layout, scored: &scored, errors: &errors, progress: progress,
+            sample: &sample, timestamp: timestamp, lineMarks: &marks, recordStarts: &starts)
+    }
+
+    func checkSplit() throws {
+        if let split, !split.challenger.artifact.schema.readsSameColumns(as: artifact.schema) {
             throw ChurnError.internalInconsistency("an A/B challenger must read the champion's columns")
         }
-        var reader = CSVReader(source: source, maxRecordBytes: maxRecordBytes)
+    }
+
+    /// What the header line says: the columns bound to the schema, and those a passthrough output repeats.
+    struct HeaderLayout: Sendable {
+        let header: [String]
+        let binding: HeaderBinding
+        let passthroughColumns: [Int]
+    }
+
+    /// Reads and checks the header record. File-level problems throw `ChurnError`.
+    func readHeader<Source: ByteSource>(path: String, reader: inout CSVReader<Source>) throws -> HeaderLayout {
+        let schema = artifact.schema
         guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
         if let offset = reader.firstNULOffset {
             throw ChurnError.badFile(
@@ -176,18 +199,39 @@ package struct Scorer: Sendable {
                 path: path, message: "line 1 is not a CSV header (control characters or invalid UTF-8 in column names)")
         }
         let binding = try HeaderBinding(header: header, schema: schema, requireLabel: false, path: path)
-        let missing = ByteStringSet(schema.missing)
-        let fieldCount = header.count
-        let passthroughColumns = passthrough ? header.indices.filter { $0 != binding.id } : []
+        return HeaderLayout(
+            header: header, binding: binding,
+            passthroughColumns: passthrough ? header.indices.filter { $0 != binding.id } : [])
+    }
 
-        try scored.writeField(schema.id)
+    /// The header lines of the scored and errors files.
+    func writeHeaders(_ layout: HeaderLayout, scored: inout ByteWriter, errors: inout ByteWriter) throws {
+        try scored.writeField(artifact.schema.id)
         try scored.write(",churn_probability,churn_prediction,model_version")
-        for index in passthroughColumns {
+        for index in layout.passthroughColumns {
             try scored.write(byte: UInt8(ascii: ","))
-            try scored.writeField(header[index])
+            try scored.writeField(layout.header[index])
         }
         try scored.write(byte: UInt8(ascii: "\n"))
         try errors.write("line,column,value,reason\n")
+    }
+
+    /// Scores the records after the header, to the end of `reader`'s input, and flushes `scored`, and `errors`
+    /// when a row was rejected (see the end).
+    /// - Parameter lineMarks: when not nil, an error line's line number is not written: its position in
+    ///   `errors` and the reader's line number are appended instead (the parallel path adds the lines before
+    ///   the record's range and writes the numbers itself).
+    func scoreRecords<Source: ByteSource>(
+        path: String, reader: inout CSVReader<Source>, layout headerLayout: HeaderLayout, scored: inout ByteWriter,
+        errors: inout ByteWriter,
+        progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double, lineMarks: inout [Int]?,
+        recordStarts: inout [Int]?
+    ) throws -> Summary {
+        let schema = artifact.schema
+        let binding = headerLayout.binding
+        let missing = ByteStringSet(schema.missing)
+        let fieldCount = headerLayout.header.count
+        let passthroughColumns = headerLayout.passthroughColumns
         let version = Array(versionLabel.utf8)
         let threshold = artifact.threshold
         var summary = Summary()
@@ -217,7 +261,9 @@ package struct Scorer: Sendable {
         var parsed = [Double?](repeating: nil, count: numericFields.count)
         var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
 
+        var recordStart = reader.bytesConsumed
         while try reader.next() {
+            defer { recordStart = reader.bytesConsumed }
             summary.rows += 1
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
             let line = reader.line
@@ -300,7 +346,12 @@ package struct Scorer: Sendable {
             if !rowErrors.isEmpty {
                 summary.rejected += 1
                 for error in rowErrors {
-                    try errors.write(integer: line)
+                    if lineMarks != nil {
+                        lineMarks?.append(errors.position)
+                        lineMarks?.append(line)
+                    } else {
+                        try errors.write(integer: line)
+                    }
                     try errors.write(byte: UInt8(ascii: ","))
                     try errors.writeField(error.column)
                     try errors.write(byte: UInt8(ascii: ","))
@@ -313,6 +364,7 @@ package struct Scorer: Sendable {
                 continue
             }
             for k in rowUnseen { unseenCounts[k] += 1 }
+            if recordStarts != nil { recordStarts?.append(recordStart) }
             // A/B: the challenger's probability when this row's id hashes into its share.
             var challengerProbability: Double?
             if let split {
@@ -337,22 +389,9 @@ package struct Scorer: Sendable {
             if sampling, let slot = sample.offer() {
                 let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
                 let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
-                var features: [String: PredictionRecord.Value] = [:]
-                for (k, name) in schema.numeric.enumerated() {
-                    features[name] = parsed[k].map { .number($0) } ?? .missing
-                }
-                for (k, name) in schema.categorical.enumerated() {
-                    features[name] = levels[k].map { .text($0) } ?? .missing
-                }
-                let record = PredictionRecord(
-                    requestID: id, modelVersion: versionLabel, prediction: 0, probability: .nan, features: features,
-                    timestamp: timestamp)
-                if slot == sampledValues.count {
-                    sampledValues.append((parsed, levels))
-                } else {
-                    sampledValues[slot] = (parsed, levels)
-                }
-                sample.keep(record, at: slot)
+                keep(
+                    id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
+                    values: &sampledValues)
             }
             if useTrees {
                 // Keep what the output line needs from this record; the trees predict the batch later.
@@ -386,20 +425,53 @@ package struct Scorer: Sendable {
         }
         try batch?.finish(into: &scored)
         try scored.flush()
-        try errors.flush()
+        // Without a rejected row the errors file holds only its header: it stays in the buffer, so a caller
+        // whose sink creates the file on its first bytes never creates it.
+        if summary.errorLines > 0 { try errors.flush() }
         for (k, count) in unseenCounts.enumerated() where count > 0 {
             summary.unseenLevels[schema.categorical[k]] = count
         }
-        if !sampledValues.isEmpty {
-            let probabilities = self.probabilities(of: sampledValues)
-            sample.update { records in
-                for index in records.indices {
-                    records[index].probability = probabilities[index]
-                    records[index].prediction = probabilities[index] >= threshold ? 1 : 0
-                }
+        finish(&sample, values: sampledValues)
+        return summary
+    }
+
+    typealias SampledValues = [(numeric: [Double?], categorical: [String?])]
+
+    /// Keeps a scored row in the prediction-log sample, in `slot`; its probability is computed by `finish`.
+    func keep(
+        id: String, numeric: [Double?], categorical: [String?], timestamp: Double, at slot: Int,
+        in sample: inout PredictionSampler, values: inout SampledValues
+    ) {
+        let schema = artifact.schema
+        var features: [String: PredictionRecord.Value] = [:]
+        for (k, name) in schema.numeric.enumerated() {
+            features[name] = numeric[k].map { .number($0) } ?? .missing
+        }
+        for (k, name) in schema.categorical.enumerated() {
+            features[name] = categorical[k].map { .text($0) } ?? .missing
+        }
+        let record = PredictionRecord(
+            requestID: id, modelVersion: versionLabel, prediction: 0, probability: .nan, features: features,
+            timestamp: timestamp)
+        if slot == values.count {
+            values.append((numeric, categorical))
+        } else {
+            values[slot] = (numeric, categorical)
+        }
+        sample.keep(record, at: slot)
+    }
+
+    /// Gives the kept records their probabilities (one call for trees) and predictions.
+    func finish(_ sample: inout PredictionSampler, values: SampledValues) {
+        guard !values.isEmpty else { return }
+        let probabilities = self.probabilities(of: values)
+        let threshold = artifact.threshold
+        sample.update { records in
+            for index in records.indices {
+                records[index].probability = probabilities[index]
+                records[index].prediction = probabilities[index] >= threshold ? 1 : 0
             }
         }
-        return summary
     }
 
     /// The reason a row error gives for the `k`th numeric column's `value`, outside its bounds.
@@ -430,7 +502,7 @@ package struct Scorer: Sendable {
     }
 
     /// The categorical fields of the current record as logged: normalised text, nil for a missing value.
-    private static func levels<S>(
+    static func levels<S>(
         _ reader: borrowing CSVReader<S>, _ fields: [Int], missing: ByteStringSet,
         normalizations: [CategoryNormalization]
     ) -> [String?] {

@@ -8,7 +8,9 @@ import Synchronization
 
 /// Drift monitoring in the daemon: follows the prediction logs as they change, checks the serving
 /// version's last `last_n` records on a schedule, writes a report for every check (JSON; HTML on alerts) and
-/// responds to alerts per the configured policy through `DriftResponse`.
+/// responds to alerts per the configured policy through `DriftResponse`. The loop sleeps until the next check
+/// or a change to the logs (read at most once a second), and a read stops as soon as shutdown begins: a large
+/// log read at start does not hold up SIGTERM.
 final class DriftService: Service {
     private let paths: DaemonPaths
     private let registry: any ModelRegistry
@@ -17,6 +19,11 @@ final class DriftService: Service {
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.drift")
     private let dirty = Atomic<Bool>(true)
+    private let logsSignal = ChangeSignal()
+    /// Set when graceful shutdown begins: a read in progress stops at its next 64 KiB.
+    private let stopping = Atomic<Bool>(false)
+    /// Least time between two reads of changed logs: a busy HTTP server appends all the time.
+    static let syncSpacing = 1.0
     private let state: Mutex<State>
     let heartbeat = Heartbeat(name: "drift")
 
@@ -49,23 +56,41 @@ final class DriftService: Service {
     /// A file in `watch/logs` changed: read it before the next check (and soon, to keep memory flat).
     func logsChanged() {
         dirty.store(true, ordering: .relaxed)
+        logsSignal.notify()
     }
 
     func run() async throws {
+        await withGracefulShutdownHandler {
+            await loop()
+        } onGracefulShutdown: {
+            self.stopping.store(true, ordering: .relaxed)
+        }
+    }
+
+    private func loop() async {
         var next = monotonicSeconds() + config().drift.intervalSeconds
+        var seen = logsSignal.generation
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             heartbeat.beat()
             let now = monotonicSeconds()
+            var synced = false
             if now >= next {
                 try? await Blocking.run(on: queue) { [self] in check() }
                 next = monotonicSeconds() + config().drift.intervalSeconds
             } else if dirty.exchange(false, ordering: .relaxed) {
                 try? await Blocking.run(on: queue) { [self] in sync() }
+                synced = true
             }
-            // Wakes at most every 2 s when idle: the watchdog's stall limit is at least 5 s.
-            await sleepUnlessShuttingDown(seconds: min(2, max(0.05, next - monotonicSeconds())))
+            let spacing = synced ? min(Self.syncSpacing, max(0, next - monotonicSeconds())) : 0
+            seen = await heartbeat.idle {
+                if spacing > 0 { await sleepUnlessShuttingDown(seconds: spacing) }
+                return await waitUnlessShuttingDown(
+                    for: logsSignal, past: seen, timeout: max(0, next - monotonicSeconds()))
+            }
         }
     }
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     private func sync() {
         let current = config()
@@ -83,13 +108,14 @@ final class DriftService: Service {
                     directory: paths.logs, schema: current.schema, lastN: current.drift.lastN)
             }
             if let attribution { state.follower.attribution = attribution }
-            state.follower.sync()
+            state.follower.sync(until: { self.isStopping })
         }
     }
 
     /// One scheduled check; runs on `queue`.
     func check() {
         sync()
+        guard !isStopping else { return }
         let settings = config().drift
         do {
             guard let version = try registry.servingVersion() else {
@@ -201,7 +227,7 @@ final class DriftService: Service {
             report.alert
             ? DriftReportPage(
                 report: report, decision: decision, checkedAt: CalendarTime.utcText(now.timeIntervalSince1970),
-                modelVersion: String(version))
+                modelVersion: String(version), lines: lines)
             : nil
         try DriftReports(directory: paths.reports).write(record, page: page, at: now)
     }

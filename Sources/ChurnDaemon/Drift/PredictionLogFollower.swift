@@ -37,12 +37,15 @@ struct PredictionLogFollower {
         set { windows.attribution = newValue }
     }
 
-    /// Reads what was appended since the last call. Returns the number of complete lines read.
+    /// Reads what was appended since the last call. Returns the number of complete lines read. When `stop` says
+    /// true (asked every 64 KiB) it returns early; the next call goes on from where this one stopped.
     @discardableResult
-    mutating func sync() -> Int {
+    mutating func sync(until stop: () -> Bool = { false }) -> Int {
         var seen: Set<FileKey> = []
         var lines = 0
         for path in logFiles() {
+            // Stopped: the files not visited are not forgotten (they would be read again from their start).
+            if stop() { return lines }
             var info = stat()
             guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             let key = FileKey(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
@@ -58,7 +61,7 @@ struct PredictionLogFollower {
                 continue
             }
             var windows = self.windows
-            let end = try? PredictionLogFiles.forEachLine(in: path, from: position.offset) { line in
+            let end = try? PredictionLogFiles.forEachLine(in: path, from: position.offset, until: stop) { line in
                 windows.ingest(line: line)
                 lines += 1
             }

@@ -2,6 +2,7 @@ import ChurnCore
 import ChurnStore
 import Dispatch
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,13 +10,29 @@ import Logging
 
 /// Schedules inbox files onto worker threads: claims, scores, publishes, archives (`InboxJob`), several at
 /// once. Waits (logged once) while no model serves, and retries with backoff while the outbox is full.
+///
+/// It starts no task itself: what is due (a file to score on a lane, a retry after a pause) goes out on `work`,
+/// which `PipelineService` runs as child tasks of its own, so every job lives in the service group's tree.
 actor InboxPipeline {
+    /// What `PipelineService` runs for the pipeline.
+    enum Work: Sendable {
+        /// Score this item on lane `slot`, then report to `finished(slot:item:result:)` (`run(slot:item:)`).
+        case score(slot: Int, item: WorkQueue.Item)
+        /// Try again after `seconds` (the outbox could not be written).
+        case resume(after: Double)
+    }
+
+    nonisolated let work: AsyncStream<Work>
+    private nonisolated let workContinuation: AsyncStream<Work>.Continuation
+    /// Bumped whenever a file in hand finishes: `drain` waits on it.
+    private let progress = ChangeSignal()
     private let job: InboxJob
-    private let lanes: [DispatchQueue]
+    /// One thread per worker for the daemon's lifetime, not pool threads that come and go (see `WorkerThread`).
+    private let lanes: [WorkerThread]
     private let logger: Logger
     private let status: DaemonStatus
     private var queue: WorkQueue
-    private var accepting = true
+    private let accepting = Atomic<Bool>(true)
     private var waitingForModel = false
     private var pausedUntil: Double?
     private var retryDelay = 0.5
@@ -24,9 +41,10 @@ actor InboxPipeline {
     init(job: InboxJob, workers: Int, logger: Logger, status: DaemonStatus) {
         self.job = job
         self.queue = WorkQueue(slots: workers)
-        self.lanes = (0..<max(1, workers)).map { DispatchQueue(label: "churnd.score.\($0)") }
+        self.lanes = (0..<max(1, workers)).map { WorkerThread(name: "churnd-score-\($0)") }
         self.logger = logger
         self.status = status
+        (work, workContinuation) = AsyncStream.makeStream(of: Work.self, bufferingPolicy: .unbounded)
     }
 
     /// A name seen in the inbox (event or scan). Ignored for hidden and partial names.
@@ -60,41 +78,56 @@ actor InboxPipeline {
         pump()
     }
 
-    /// Stops claiming new files; files in hand go on.
-    func stopAccepting() {
-        accepting = false
+    /// Stops claiming new files; files in hand go on. Callable from any context (a shutdown handler).
+    nonisolated func stopAccepting() {
+        accepting.store(false, ordering: .relaxed)
     }
 
     /// Stops claiming and waits up to `grace` seconds for the files in hand. Returns how many are left
     /// (they stay in `processing/` and are finished at the next start).
     func drain(grace: Double) async -> Int {
-        accepting = false
+        stopAccepting()
         let deadline = monotonicSeconds() + grace
+        var seen = progress.generation
         while queue.runningCount > 0, monotonicSeconds() < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+            seen = await progress.wait(past: seen, timeout: deadline - monotonicSeconds())
         }
         await job.ledger.finishArchiving()
         return queue.runningCount
+    }
+
+    /// Ends `work` (after `drain`): `PipelineService` stops running jobs.
+    nonisolated func finishWork() {
+        workContinuation.finish()
+    }
+
+    /// Scores one item on its lane and reports the result. A cancelled task (shutdown past the grace period)
+    /// stops waiting and reports nothing: the file stays in `processing/` for the next start.
+    func run(slot: Int, item: WorkQueue.Item) async {
+        let job = self.job
+        let result: InboxJob.Result
+        do {
+            result = try await Blocking.runAbandoningOnCancel(on: lanes[slot]) { job.process(item.source) }
+        } catch {
+            return
+        }
+        finished(slot: slot, item: item, result: result)
     }
 
     var isIdle: Bool { queue.isIdle }
 
     private func pump() {
         defer { publishStatus() }
-        guard accepting, !waitingForModel else { return }
+        guard accepting.load(ordering: .relaxed), !waitingForModel else { return }
         if let pausedUntil, monotonicSeconds() < pausedUntil { return }
         pausedUntil = nil
         while let (slot, item) = queue.next() {
-            let job = self.job
-            let lane = lanes[slot]
-            Task {
-                let result = (try? await Blocking.run(on: lane) { job.process(item.source) }) ?? .gone
-                self.finished(slot: slot, item: item, result: result)
-            }
+            workContinuation.yield(.score(slot: slot, item: item))
         }
     }
 
     private func finished(slot: Int, item: WorkQueue.Item, result: InboxJob.Result) {
+        defer { progress.notify() }
         let again = queue.finish(slot: slot)
         switch result {
         case .gone:
@@ -147,11 +180,7 @@ actor InboxPipeline {
             pausedUntil = monotonicSeconds() + retryDelay
             retryDelay = min(retryDelay * 2, 5)
             status.update { $0.waitingForSpace = error.isNoSpace }
-            let delay = retryDelay
-            Task {
-                try? await Task.sleep(for: .seconds(delay))
-                self.pumpAfterPause()
-            }
+            workContinuation.yield(.resume(after: retryDelay))
         case .failed(let name, let error):
             logger.error("file failed", metadata: ["file": "\(name)", "error": "\(error)"])
         }
@@ -159,7 +188,8 @@ actor InboxPipeline {
         pump()
     }
 
-    private func pumpAfterPause() {
+    /// After a `.resume` pause.
+    func pumpAfterPause() {
         pump()
     }
 

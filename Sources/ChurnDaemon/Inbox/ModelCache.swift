@@ -1,10 +1,11 @@
 import ChurnCore
+import ChurnStore
 import Synchronization
 
-/// The scorer for the version serving now. Asks the registry before each file, unless its change stamp shows
-/// no change since the last answer less than `maxAge` seconds ago, and builds a new `Scorer` only when the
-/// version changed, so a promotion applies to the next file and a file in progress keeps the scorer it started
-/// with.
+/// The scorer for the version serving now. Asks the registry only after it committed something (`changes`
+/// confirms that before each file, by this process or another: `churnd promote` applies to the next file), or
+/// before every file when there is no change signal (a stand-in registry), and builds a new `Scorer` only when
+/// the version changed, so a file in progress keeps the scorer it started with.
 final class ModelCache: Sendable {
     struct Scoring: Equatable, Sendable {
         var passthrough: Bool
@@ -14,18 +15,16 @@ final class ModelCache: Sendable {
     }
 
     private let registry: any ModelRegistry
+    private let changes: RegistryChanges?
     private let state: Mutex<(scoring: Scoring, version: Int, scorer: Scorer)?>
     private let options: Mutex<Scoring>
-    private let answer = Mutex<(stamp: [FileStamp], version: Int?, at: Double)?>(nil)
-    /// Seconds an unchanged stamp is trusted: bounds how late a change the stamp misses is seen (an alias move
-    /// must show within a second).
-    let maxAge: Double
+    private let answer = Mutex<(generation: UInt64, version: Int?)?>(nil)
 
-    init(registry: any ModelRegistry, scoring: Scoring, maxAge: Double = 1) {
+    init(registry: any ModelRegistry, changes: RegistryChanges?, scoring: Scoring) {
         self.registry = registry
+        self.changes = changes
         self.options = Mutex(scoring)
         self.state = Mutex(nil)
-        self.maxAge = maxAge
     }
 
     /// Changes scoring options for the files that start from now on.
@@ -48,16 +47,14 @@ final class ModelCache: Sendable {
         return (version, scorer)
     }
 
-    /// The registry's answer, or the last one while the stamp is unchanged and recent. The stamp is taken before
-    /// asking, so a change made while asking shows up as a new stamp next time.
+    /// The registry's answer, or the last one while no commit happened since. The generation is taken before
+    /// asking, so a commit made while asking shows up as a new generation next time.
     private func servingVersion() throws -> Int? {
-        let now = monotonicSeconds()
-        guard let stamp = registry.changeStamp() else { return try registry.servingVersion() }
-        if let known = answer.withLock({ $0 }), known.stamp == stamp, now - known.at < maxAge {
-            return known.version
-        }
+        guard let changes else { return try registry.servingVersion() }
+        let generation = changes.check()
+        if let known = answer.withLock({ $0 }), known.generation == generation { return known.version }
         let version = try registry.servingVersion()
-        answer.withLock { $0 = (stamp, version, now) }
+        answer.withLock { $0 = (generation, version) }
         return version
     }
 }

@@ -1,8 +1,9 @@
 import Logging
 import ServiceLifecycle
 
-/// Keeps the pipeline's lifetime in the service group: on shutdown it stops claiming and lets the files in
-/// hand finish within the grace period; the rest stay in `processing/` for the next start.
+/// Runs the pipeline's jobs as child tasks and keeps its lifetime in the service group: on shutdown it stops
+/// claiming and lets the files in hand finish within the grace period; the rest stay in `processing/` for the
+/// next start (their tasks are cancelled; the work on their lanes ends with the process).
 final class PipelineService: Service {
     private let pipeline: InboxPipeline
     private let grace: @Sendable () -> Double
@@ -15,10 +16,28 @@ final class PipelineService: Service {
     }
 
     func run() async throws {
-        try? await gracefulShutdown()
-        let left = await pipeline.drain(grace: grace())
-        if left > 0 {
-            logger.notice("files left in processing for the next start", metadata: ["files": "\(left)"])
+        let pipeline = self.pipeline
+        await withDiscardingTaskGroup { group in
+            group.addTask { [grace, logger] in
+                try? await gracefulShutdown()
+                let left = await pipeline.drain(grace: grace())
+                if left > 0 {
+                    logger.notice("files left in processing for the next start", metadata: ["files": "\(left)"])
+                }
+                pipeline.finishWork()
+            }
+            for await work in pipeline.work {
+                switch work {
+                case .score(let slot, let item):
+                    group.addTask { await pipeline.run(slot: slot, item: item) }
+                case .resume(let seconds):
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(seconds))
+                        await pipeline.pumpAfterPause()
+                    }
+                }
+            }
+            group.cancelAll()
         }
         logger.info("stopped")
     }

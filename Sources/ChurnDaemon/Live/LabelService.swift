@@ -16,14 +16,13 @@ import Synchronization
 /// registry, and may promote the challenger. A file with the wrong columns goes to `state/quarantine/` with a
 /// `.reason.txt`; a processed file moves to `state/labels/`. Files are taken one at a time on a queue of their
 /// own, on an inotify event and at every reconciliation scan (so polling mode works too).
-final class LabelService: Service {
+final class LabelService: Sendable {
     private let paths: DaemonPaths
     private let ledger: OutboxLedger
     private let registry: any ModelRegistry
     private let config: @Sendable () -> Config
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.labels")
-    let heartbeat = Heartbeat(name: "labels")
     /// The last error logged per file still in `watch/labels/`: a file that keeps failing (a full disk) is
     /// retried at every scan but its error is logged once.
     private let failures = Mutex<[String: String]>([:])
@@ -45,14 +44,9 @@ final class LabelService: Service {
         queue.async { [self] in process(name) }
     }
 
-    func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            heartbeat.beat()
-            for path in (try? DataFiles.list(in: paths.labels)) ?? [] { fileArrived(FileSystem.split(path).name) }
-            let daemon = config().daemon
-            await sleepUnlessShuttingDown(
-                seconds: daemon.polling ? daemon.pollIntervalSeconds : daemon.scanIntervalSeconds)
-        }
+    /// Takes every file now in `watch/labels/`: at start and at each reconciliation scan (`ScanService`).
+    func scan() {
+        for path in (try? DataFiles.list(in: paths.labels)) ?? [] { fileArrived(FileSystem.split(path).name) }
     }
 
     /// Reads, joins and files away one label file; on the label queue only.

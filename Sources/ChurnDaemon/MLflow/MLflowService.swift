@@ -9,17 +9,30 @@ import ServiceLifecycle
 /// reload may set or clear it). Every second it queues what is new and logs what is due; while MLflow is
 /// unreachable it waits 1, 2, 4 … 30 s between tries and says so once per outage, never blocking training
 /// or scoring: the queue lives in the registry, so nothing is lost across restarts either.
+///
+/// Polling MLflow itself is the one timer here (an outside server tells nothing); a change in the local registry
+/// (a training run, a promotion here or by `churnd promote`) starts a pass at once through `changes`, and a
+/// reload that turns MLflow on through `reloads`. Turned off, the service only waits for a reload.
 final class MLflowService: Service {
     private let paths: DaemonPaths
     private let root: String
     private let config: @Sendable () -> Config
+    private let changes: RegistryChanges?
+    private let reloads: ChangeSignal
     private let logger: Logger
     private let queue = DispatchQueue(label: "churnd.mlflow")
+    /// Least time between two passes: a pass's own writes to the registry wake it once more, no faster.
+    static let passSpacing = 0.25
 
-    init(paths: DaemonPaths, root: String, config: @escaping @Sendable () -> Config, logger: Logger) {
+    init(
+        paths: DaemonPaths, root: String, config: @escaping @Sendable () -> Config, changes: RegistryChanges?,
+        reloads: ChangeSignal, logger: Logger
+    ) {
         self.paths = paths
         self.root = root
         self.config = config
+        self.changes = changes
+        self.reloads = reloads
         self.logger = logger
     }
 
@@ -27,12 +40,16 @@ final class MLflowService: Service {
         var registry: Registry?
         var failures = 0
         var outage: String?
+        var seenReload = reloads.generation
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let config = self.config()
             guard config.mlflow.enabled else {
-                await sleepUnlessShuttingDown(seconds: 2)
+                seenReload = await waitUnlessShuttingDown(for: reloads, past: seenReload)
                 continue
             }
+            let started = monotonicSeconds()
+            let seenRegistry = changes?.signal.generation ?? 0
+            seenReload = reloads.generation
             let paths = self.paths
             let root = self.root
             let opened = registry
@@ -107,7 +124,11 @@ final class MLflowService: Service {
                     logger.error("cannot read the MLflow queue in the registry", metadata: ["error": "\(error)"])
                 }
             }
-            await sleepUnlessShuttingDown(seconds: wait)
+            var signals = [(signal: reloads, seen: seenReload)]
+            if let changes { signals.append((changes.signal, seenRegistry)) }
+            await waitUnlessShuttingDown(forAny: signals, timeout: wait)
+            let spacing = started + Self.passSpacing - monotonicSeconds()
+            if spacing > 0 { await sleepUnlessShuttingDown(seconds: spacing) }
         }
     }
 }

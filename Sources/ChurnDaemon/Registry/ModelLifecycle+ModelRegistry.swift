@@ -2,8 +2,8 @@ import ChurnCore
 import ChurnStore
 
 /// The daemon's registry is the lifecycle `churnd train` uses, on the SQLite registry, with the configuration
-/// in force at each call (`ModelLifecycle(registry:config:)`): the serving version is one indexed read (skipped
-/// while the database files are unchanged, see `changeStamp()`), artifacts are SHA-verified on load (the
+/// in force at each call (`ModelLifecycle(registry:config:)`): the serving version is one indexed read (asked
+/// again only after a commit, see `RegistryChanges`), artifacts are SHA-verified on load (the
 /// `ModelCache` loads each version once).
 extension ModelLifecycle: ModelRegistry {
     /// The daemon's lifecycle on the registry under the configured state directory, resolved against `root`.
@@ -14,14 +14,6 @@ extension ModelLifecycle: ModelRegistry {
 
     package func servingVersion() throws -> Int? {
         try servingVersion(alias: AliasName.production)
-    }
-
-    /// The database file and its write-ahead log: every commit appends to the log (or, after a checkpoint,
-    /// rewrites it from the start), so a commit changes the log's size or modification time. The time has the
-    /// kernel's coarse granularity, so two commits a few milliseconds apart may leave the same stamp when the
-    /// second one rewrites a restarted log; `ModelCache` asks `servingVersion()` at least once a second anyway.
-    package func changeStamp() -> [FileStamp]? {
-        [FileStamp(path: registry.path), FileStamp(path: registry.path + "-wal")]
     }
 
     package func challengerVersion() throws -> Int? {

@@ -1,21 +1,14 @@
 import ChurnCore
 import ChurnStore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What the daemon needs from the model registry, and nothing more: which version serves, its artifact, and
 /// a way to run one training + judgement. `ModelLifecycle` is the one implementation (the same layer
 /// `churnd train` uses, on the SQLite registry); tests stand in for it. Answers are typed: the daemon logs
 /// and shows what they say, it never parses them.
 package protocol ModelRegistry: Sendable {
-    /// Version serving under `production` now, or nil. Called about once a second, and before a file when
-    /// `changeStamp()` cannot rule out a change: must be cheap.
+    /// Version serving under `production` now, or nil. Called after each registry change (`RegistryChanges`),
+    /// and before every file when the registry has no change signal: must be cheap.
     func servingVersion() throws -> Int?
-    /// A value that changes whenever the registry's storage changes, much cheaper to get than
-    /// `servingVersion()`; nil when the registry cannot tell (then every file asks `servingVersion()`).
-    func changeStamp() -> [FileStamp]?
     /// Version at `challenger` now, or nil; shadow scoring asks before each file: must be cheap.
     func challengerVersion() throws -> Int?
     /// The artifact of a version (verified).
@@ -87,29 +80,11 @@ package struct TrainingNote: Equatable, Sendable {
 }
 
 extension ModelRegistry {
-    package func changeStamp() -> [FileStamp]? { nil }
     package func lastTraining() throws -> TrainingNote? { nil }
     /// Stand-ins keep no fingerprints: every request trains.
     package func previousRun(files: [String]) throws -> TrainingRunRecord? { nil }
     /// Stand-ins keep no audit log.
     package func versionLeftByDriftRollback() throws -> Int? { nil }
-}
-
-/// Identity, size and modification time of a file (all zero when it does not exist).
-package struct FileStamp: Equatable, Sendable {
-    package var device: UInt64 = 0
-    package var inode: UInt64 = 0
-    package var size: Int64 = 0
-    package var modified: Int64 = 0
-
-    package init(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-    }
 }
 
 extension ModelRegistry {

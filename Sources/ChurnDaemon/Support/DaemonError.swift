@@ -10,6 +10,8 @@ package enum DaemonError: Error, CustomStringConvertible, Equatable {
     case registry(String)
     /// `churnd run` found another daemon holding the root's lock (its pid and start time, when it wrote them).
     case anotherInstance(pid: Int32?, root: String, since: String?)
+    /// Another live scorer holds this node name on the shared inbox.
+    case nodeInUse(node: String, inbox: String, pid: Int32?, root: String, since: String?)
 
     package var description: String {
         switch self {
@@ -26,6 +28,10 @@ package enum DaemonError: Error, CustomStringConvertible, Equatable {
         case .anotherInstance(let pid, let root, let since):
             return "another churnd\(pid.map { " (pid \($0))" } ?? "") is running on \(root)"
                 + (since.map { " since \($0)" } ?? "") + "; stop it first (one daemon per root), or use another root"
+        case .nodeInUse(let node, let inbox, let pid, let root, let since):
+            return "another scorer\(pid.map { " (pid \($0))" } ?? "") on \(root)"
+                + (since.map { " since \($0)" } ?? "") + " uses the node name \"\(node)\" on the shared inbox \(inbox); "
+                + "give each scorer its own [cluster] node"
         }
     }
 }

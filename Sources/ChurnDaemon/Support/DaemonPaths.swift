@@ -11,6 +11,12 @@ package struct DaemonPaths: Equatable, Sendable {
     /// Label files for live F1: the schema's id and label columns.
     package var labels: String
     package var state: String
+    /// Where the output protocol keeps its claims, archive and quarantine: `state/`, or, for a scorer sharing
+    /// its inbox with others (`[cluster] shared_inbox`), `<inbox>/.churnd/<node>/` — inside the shared folder,
+    /// because a claim is a rename and a rename is atomic only within one file system: the inbox's.
+    package var claims: String
+    /// This machine's name among scorers sharing an inbox (see `SharedInbox.defaultNode`).
+    package var node: String
 
     package init(root: String, config: Config) {
         func resolve(_ path: String) -> String { Config.Paths.resolve(path, root: root) }
@@ -21,14 +27,16 @@ package struct DaemonPaths: Equatable, Sendable {
         logs = resolve(config.paths.watch) + "/logs"
         labels = resolve(config.paths.watch) + "/labels"
         state = resolve(config.paths.state)
+        node = config.cluster.node.isEmpty ? SharedInbox.defaultNode(root: root) : config.cluster.node
+        claims = config.cluster.sharedInbox ? SharedInbox.home(inbox: inbox, node: node) : state
     }
 
     /// Claimed inputs being scored: `<claim>.<name>`.
-    package var processing: String { "\(state)/processing" }
+    package var processing: String { "\(claims)/processing" }
     /// Scored inputs: `<claim>.<name>`.
-    package var archive: String { "\(state)/archive" }
+    package var archive: String { "\(claims)/archive" }
     /// Refused inputs and training files, each with a `.reason.txt`.
-    package var quarantine: String { "\(state)/quarantine" }
+    package var quarantine: String { "\(claims)/quarantine" }
 
     /// Label files already joined: `<claim>.<name>`.
     package var labelArchive: String { "\(state)/labels" }
@@ -45,6 +53,6 @@ package struct DaemonPaths: Equatable, Sendable {
 
     /// Folders created at start.
     package var all: [String] {
-        [inbox, outbox, data, logs, labels, state, processing, archive, quarantine, labelArchive]
+        [inbox, outbox, data, logs, labels, state, claims, processing, archive, quarantine, labelArchive]
     }
 }

@@ -1,11 +1,12 @@
 import ChurnCore
+import ChurnStore
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// What the daemon is doing, for systemd's STATUS= line. Written by the services, read once a second.
+/// What the daemon is doing, for systemd's STATUS= line. Written by the services, read when it changes.
 final class DaemonStatus: Sendable {
     struct Snapshot: Equatable, Sendable {
         var serving: Int?
@@ -35,9 +36,16 @@ final class DaemonStatus: Sendable {
     }
 
     private let state = Mutex(Snapshot())
+    /// Bumped whenever the snapshot changes: the supervisor waits on it to update systemd's STATUS=.
+    let changes = ChangeSignal()
 
     func update(_ change: (inout Snapshot) -> Void) {
-        state.withLock { change(&$0) }
+        let changed = state.withLock { snapshot in
+            let before = snapshot
+            change(&snapshot)
+            return snapshot != before
+        }
+        if changed { changes.notify() }
     }
 
     var snapshot: Snapshot { state.withLock { $0 } }
@@ -45,9 +53,13 @@ final class DaemonStatus: Sendable {
 
 /// Proof that a loop is still turning: it beats each round; the watchdog pings systemd only while every
 /// loop has beaten recently.
+///
+/// A loop that waits for its events calls `idle(_:)` around the wait: a loop that has nothing to do is not
+/// stalled, so it need not wake up to beat.
 final class Heartbeat: Sendable {
     let name: String
     private let last = Atomic<Int64>(0)
+    private let waiting = Atomic<Bool>(false)
 
     init(name: String) {
         self.name = name
@@ -58,8 +70,23 @@ final class Heartbeat: Sendable {
         last.store(Int64(monotonicSeconds() * 1000), ordering: .relaxed)
     }
 
-    /// Seconds since the last beat.
-    var age: Double { monotonicSeconds() - Double(last.load(ordering: .relaxed)) / 1000 }
+    /// Runs `wait` as idle time (never stalled), and beats when it returns.
+    func idle<T>(_ wait: () async -> T) async -> T {
+        setWaiting(true)
+        defer { setWaiting(false) }
+        return await wait()
+    }
+
+    /// Marks the start (true) or the end (false, with a beat) of a wait for work, for a loop on a thread.
+    func setWaiting(_ flag: Bool) {
+        if !flag { beat() }
+        waiting.store(flag, ordering: .relaxed)
+    }
+
+    /// Seconds since the last beat; 0 while the loop waits for work.
+    var age: Double {
+        waiting.load(ordering: .relaxed) ? 0 : monotonicSeconds() - Double(last.load(ordering: .relaxed)) / 1000
+    }
 }
 
 /// Local wall-clock time as "HH:MM", for status lines: now, or `seconds` since 1970.

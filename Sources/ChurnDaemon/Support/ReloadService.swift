@@ -9,11 +9,12 @@ final class ReloadService: Service {
     private let settings: Settings
     private let load: @Sendable () throws -> Config
     private let logger: Logger
-    private let apply: @Sendable (Config) -> Void
+    /// Applies the configuration now in force, with the keys that changed.
+    private let apply: @Sendable (Config, _ changed: [String]) async -> Void
 
     init(
         settings: Settings, load: @escaping @Sendable () throws -> Config, logger: Logger,
-        apply: @escaping @Sendable (Config) -> Void
+        apply: @escaping @Sendable (Config, _ changed: [String]) async -> Void
     ) {
         self.settings = settings
         self.load = load
@@ -33,12 +34,12 @@ final class ReloadService: Service {
                 var applied = config
                 applied.paths = settings.current.paths
                 settings.replace(applied)
-                apply(applied)
                 if changed.isEmpty {
                     logger.info("configuration reloaded: nothing changed")
                 } else {
                     logger.info("configuration reloaded", metadata: ["changed": "[\(changed.joined(separator: ","))]"])
                 }
+                await apply(applied, changed)
             } catch {
                 logger.error("configuration not reloaded; keeping the previous one", metadata: ["error": "\(error)"])
             }

@@ -1,13 +1,16 @@
+import ChurnStore
 import Dispatch
 import Logging
 import ServiceLifecycle
 
-/// Once a second: notices a new serving version (promoted here or by `churnd promote`/`rollback` elsewhere),
-/// tells systemd what the daemon is doing (STATUS=), and pings the watchdog at half its timeout, but only
-/// while every main loop has beaten recently, so a stuck loop gets the service restarted. Sends READY=1 when
-/// it starts (after start-up is done) and STOPPING=1 as shutdown begins.
+/// Follows the serving version (promoted here or by `churnd promote`/`rollback` elsewhere: it reads the
+/// registry after each change `RegistryChanges` confirms), tells systemd what the daemon is doing (STATUS=, when
+/// the status changes, at most four times a second), and pings the watchdog at half its timeout, but only while
+/// every main loop is waiting for work or has beaten recently, so a stuck loop gets the service restarted.
+/// Sends READY=1 when it starts (after start-up is done) and STOPPING=1 as shutdown begins. Idle, it sleeps.
 final class SupervisorService: Service {
     private let registry: any ModelRegistry
+    private let changes: RegistryChanges?
     private let pipeline: InboxPipeline
     private let status: DaemonStatus
     private let notifier: SystemdNotifier
@@ -15,14 +18,17 @@ final class SupervisorService: Service {
     private let logger: Logger
     /// `[daemon] shutdown_grace_seconds`, read when shutdown begins.
     private let grace: @Sendable () -> Double
-    private let polling = DispatchQueue(label: "churnd.registry")
+    private let reading = DispatchQueue(label: "churnd.registry")
+    /// Least time between two STATUS= messages: a burst of files does not send one per file.
+    static let statusSpacing = 0.25
 
     init(
-        registry: any ModelRegistry, pipeline: InboxPipeline, status: DaemonStatus, notifier: SystemdNotifier,
-        heartbeats: [Heartbeat], logger: Logger, grace: @escaping @Sendable () -> Double
+        registry: any ModelRegistry, changes: RegistryChanges?, pipeline: InboxPipeline, status: DaemonStatus,
+        notifier: SystemdNotifier, heartbeats: [Heartbeat], logger: Logger, grace: @escaping @Sendable () -> Double
     ) {
         self.grace = grace
         self.registry = registry
+        self.changes = changes
         self.pipeline = pipeline
         self.status = status
         self.notifier = notifier
@@ -31,53 +37,75 @@ final class SupervisorService: Service {
     }
 
     func run() async throws {
-        let interval = notifier.watchdogPingInterval
-        let tick = min(1.0, (interval ?? 4) / 2)
-        let stallLimit = max(5.0, (interval ?? 5) * 2)
-        var lastPing = -Double.infinity
-        var lastStatus = ""
-        var serving = status.snapshot.serving
-        var stamp: [FileStamp]?
-        var lastRead = -Double.infinity
         notifier.ready()
         logger.info("ready", metadata: ["status": "\(status.snapshot.line)"])
         await withGracefulShutdownHandler {
-            while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                let registry = self.registry
-                // One SQLite read only when the registry's files changed (or every 30 s): idle costs nothing.
-                let current = registry.changeStamp()
-                var version: Int??
-                if current == nil || current != stamp || monotonicSeconds() - lastRead > 30 {
-                    version = try? await Blocking.run(on: polling) { try registry.servingVersion() }
-                    stamp = current
-                    lastRead = monotonicSeconds()
-                }
-                if let version, version != serving {
-                    serving = version
-                    status.update { $0.serving = version }
-                    logger.info("serving model changed", metadata: ["version": "\(version.map(String.init) ?? "none")"])
-                    await pipeline.modelChanged()
-                }
-                let line = status.snapshot.line
-                if line != lastStatus {
-                    lastStatus = line
-                    notifier.status(line)
-                }
-                let now = monotonicSeconds()
-                if let interval, now - lastPing >= interval - tick / 2 {
-                    if let stalled = heartbeats.first(where: { $0.age > stallLimit }) {
-                        logger.error("loop stalled; not pinging the watchdog", metadata: ["loop": "\(stalled.name)"])
-                    } else {
-                        notifier.watchdog()
-                        lastPing = now
-                    }
-                }
-                await sleepUnlessShuttingDown(seconds: tick)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.followRegistry() }
+                await self.superviseStatus()
             }
         } onGracefulShutdown: { [notifier, pipeline, status, logger, grace] in
             notifier.stopping()
             logger.notice("\(Self.stoppingMessage(status: status.snapshot, grace: grace()))")
-            Task { await pipeline.stopAccepting() }
+            pipeline.stopAccepting()
+        }
+    }
+
+    /// Reads the serving version at start and after every registry change; a new one is logged, shown and
+    /// handed to the pipeline (files waiting for a model go on).
+    private func followRegistry() async {
+        var serving = status.snapshot.serving
+        var seen = changes?.signal.generation ?? 0
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let registry = self.registry
+            let read: Int??
+            do {
+                read = .some(try await Blocking.run(on: reading) { try registry.servingVersion() })
+            } catch {
+                read = nil  // unreadable now: the next change (or start) tells
+            }
+            if let version = read, version != serving {
+                serving = version
+                status.update { $0.serving = version }
+                logger.info("serving model changed", metadata: ["version": "\(version.map(String.init) ?? "none")"])
+                await pipeline.modelChanged()
+            }
+            if let changes {
+                seen = await waitUnlessShuttingDown(for: changes.signal, past: seen)
+            } else {
+                // A stand-in registry (tests) has no change signal: it is asked once a second.
+                await sleepUnlessShuttingDown(seconds: 1)
+            }
+        }
+    }
+
+    /// STATUS= when the status changes; WATCHDOG=1 at its interval while no loop is stalled.
+    private func superviseStatus() async {
+        let interval = notifier.watchdogPingInterval
+        let retry = min(1.0, (interval ?? 4) / 2)
+        let stallLimit = max(5.0, (interval ?? 5) * 2)
+        var nextPing = monotonicSeconds()
+        var lastStatus = ""
+        var seen = status.changes.generation
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let line = status.snapshot.line
+            if line != lastStatus {
+                lastStatus = line
+                notifier.status(line)
+            }
+            if let interval, monotonicSeconds() >= nextPing {
+                if let stalled = heartbeats.first(where: { $0.age > stallLimit }) {
+                    logger.error("loop stalled; not pinging the watchdog", metadata: ["loop": "\(stalled.name)"])
+                    nextPing = monotonicSeconds() + retry
+                } else {
+                    notifier.watchdog()
+                    nextPing = monotonicSeconds() + interval
+                }
+            }
+            let before = seen
+            seen = await waitUnlessShuttingDown(
+                for: status.changes, past: seen, timeout: interval.map { _ in max(0, nextPing - monotonicSeconds()) })
+            if seen != before { await sleepUnlessShuttingDown(seconds: Self.statusSpacing) }
         }
     }
 

@@ -11,7 +11,8 @@ import Synchronization
 
 /// Retrains when labeled files arrive in `watch/data/`: validates each new file (a file that fails is moved to
 /// quarantine with a report and triggers nothing), then runs the registry's training per `RetrainSchedule`.
-/// Training runs on its own thread; scoring goes on meanwhile.
+/// Training runs on its own thread; scoring goes on meanwhile. The loop sleeps until the schedule's next
+/// deadline or a change to the schedule (a file accepted, a run requested, a reload): idle, it never wakes.
 final class TrainingService: Service {
     private let paths: DaemonPaths
     private let ledger: OutboxLedger
@@ -20,6 +21,8 @@ final class TrainingService: Service {
     private let logger: Logger
     private let status: DaemonStatus
     private let schedule: Mutex<RetrainSchedule>
+    /// Bumped after each change to `schedule`.
+    private let scheduleChanged = ChangeSignal()
     private let validation = DispatchQueue(label: "churnd.validate")
     private let training = DispatchQueue(label: "churnd.train")
     let heartbeat = Heartbeat(name: "training")
@@ -47,28 +50,47 @@ final class TrainingService: Service {
             $0.quiet = daemon.quietSeconds
             $0.maxWait = max(daemon.quietSeconds, daemon.maxQuietSeconds)
         }
+        scheduleChanged.notify()
     }
 
     /// Start-up: train at once when no run learned from the files in `watch/data` with this configuration
     /// (whatever became of it), so a restart on unchanged data trains nothing.
     func startUp() async {
+        await trainUnlessTrainedOn(reloaded: false)
+    }
+
+    /// After a reload that changed keys: a key that shapes the model (the schema, the families, their settings,
+    /// the seed or split) changes the fingerprint, so the files in `watch/data` are trained on again with it;
+    /// any other key leaves the fingerprint, and training, as they were.
+    func configurationReloaded() async {
+        await trainUnlessTrainedOn(reloaded: true)
+    }
+
+    private func trainUnlessTrainedOn(reloaded: Bool) async {
         let files = (try? DataFiles.list(in: paths.data)) ?? []
         guard !files.isEmpty else { return }
         let registry = self.registry
         do {
             if let previous = try await Blocking.run(on: validation, { try registry.previousRun(files: files) }) {
-                logger.info(
-                    "training data already trained on: not training",
-                    metadata: metadata(previous, files: files.count))
+                if !reloaded {
+                    logger.info(
+                        "training data already trained on: not training",
+                        metadata: metadata(previous, files: files.count))
+                }
                 return
             }
-            logger.info("training data not trained on yet: training now", metadata: ["files": "\(files.count)"])
+            logger.info(
+                reloaded
+                    ? "training configuration changed and the training data was not trained on with it: training now"
+                    : "training data not trained on yet: training now",
+                metadata: ["files": "\(files.count)"])
         } catch {
             logger.error(
                 "cannot tell whether the training data was trained on: training now",
                 metadata: ["files": "\(files.count)", "error": "\(error)"])
         }
         schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
+        scheduleChanged.notify()
     }
 
     private func metadata(_ run: TrainingRunRecord, files: Int) -> Logger.Metadata {
@@ -82,6 +104,7 @@ final class TrainingService: Service {
     func requestRun(reason: String) {
         logger.info("training requested", metadata: ["reason": "\(reason)"])
         schedule.withLock { $0.requestNow(at: monotonicSeconds()) }
+        scheduleChanged.notify()
     }
 
     /// A complete file appeared in `watch/data/` (name relative to it).
@@ -104,6 +127,7 @@ final class TrainingService: Service {
                     return
                 }
                 schedule.withLock { $0.fileArrived(at: monotonicSeconds()) }
+                scheduleChanged.notify()
                 logger.info("training file accepted", metadata: ["file": "\(name)"])
             } catch {
                 logger.error("cannot validate training file", metadata: ["file": "\(name)", "error": "\(error)"])
@@ -112,6 +136,7 @@ final class TrainingService: Service {
     }
 
     func run() async throws {
+        var seen = scheduleChanged.generation
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             heartbeat.beat()
             let now = monotonicSeconds()
@@ -120,8 +145,10 @@ final class TrainingService: Service {
                 schedule.withLock { $0.trainingFinished() }
                 continue
             }
-            let wait = min(2.0, max(0.02, (schedule.withLock { $0.deadline } ?? now + 2) - now))
-            await sleepUnlessShuttingDown(seconds: wait)
+            let timeout = schedule.withLock { $0.deadline }.map { max(0, $0 - now) }
+            seen = await heartbeat.idle {
+                await waitUnlessShuttingDown(for: scheduleChanged, past: seen, timeout: timeout)
+            }
         }
     }
 
@@ -138,7 +165,8 @@ final class TrainingService: Service {
         let summary: String
         let note: TrainingNote?
         do {
-            let decision = try await Blocking.run(on: training) {
+            // Past the daemon's stop bound the task is cancelled: the run is dropped unrecorded.
+            let decision = try await Blocking.runAbandoningOnCancel(on: training) {
                 // Long runs say where they are now and then; short ones only start and finish. Every step of a
                 // run (rows read, a family started, a boosting round) is a beat: a long run that makes progress
                 // keeps the watchdog fed, a stuck one does not.
@@ -163,6 +191,9 @@ final class TrainingService: Service {
                     outcome.summary + (refused == 0 ? "" : " (\(refused) file\(refused == 1 ? "" : "s") refused)")
                 note = TrainingNote(outcome.run)
             }
+        } catch is CancellationError {
+            logger.warning("training abandoned: the daemon is stopping; the next start trains again")
+            return
         } catch {
             summary = "failed: \(error)"
             note = TrainingNote(outcome: .failed, version: nil, champion: nil, finishedAt: wallSeconds())

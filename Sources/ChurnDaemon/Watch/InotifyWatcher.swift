@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// libinotifytools keeps process-global state and a static event buffer, so everything runs on one thread
 /// this type owns: every library call happens there, each event is copied out at once and sent through an
-/// `AsyncStream`. Only one watcher may exist per process. The library's timeout is whole seconds (0 blocks
-/// forever), so the thread wakes once a second to beat its heartbeat and notice `stop()`.
+/// `AsyncStream`. Only one watcher may exist per process. The thread blocks in the library until an event
+/// comes (timeout 0: forever), so an idle watcher never wakes; its heartbeat counts that wait as idle.
 package final class InotifyWatcher: Sendable {
     package enum Event: Equatable, Sendable {
         case file(WatchRole, String)
@@ -58,7 +58,7 @@ package final class InotifyWatcher: Sendable {
         if let failure { throw DaemonError.watcher(failure) }
     }
 
-    /// Ends the event stream now; the thread stops within a second.
+    /// Ends the event stream now; the thread, blocked until the next event, ends then (or with the process).
     func stop() {
         stopping.store(true, ordering: .relaxed)
         continuation.finish()
@@ -70,8 +70,11 @@ package final class InotifyWatcher: Sendable {
             continuation.finish()
         }
         while !stopping.load(ordering: .relaxed) {
-            heartbeat.beat()
-            guard let event = inotifytools_next_event(1) else {
+            heartbeat.setWaiting(true)
+            let next = inotifytools_next_event(0)
+            heartbeat.setWaiting(false)
+            guard !stopping.load(ordering: .relaxed) else { break }
+            guard let event = next else {
                 let code = inotifytools_error()
                 if code != 0, code != EINTR {
                     sleep(1)

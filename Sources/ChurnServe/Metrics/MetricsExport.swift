@@ -1,6 +1,7 @@
 import ChurnCore
 import ChurnStore
 import CoreMetrics
+import Foundation
 import Prometheus
 import Synchronization
 
@@ -167,9 +168,11 @@ package final class MetricsExport: Sendable {
     static func logBytes(_ folders: Folders) -> Int {
         var paths = (try? PredictionLogFiles.list(in: folders.logs)) ?? []
         if FileSystem.exists(folders.rotatedLog) { paths.append(folders.rotatedLog) }
+        // Through Foundation: in a release build, `stat` here resolved to CDispatch's copy of the C struct,
+        // which MemberImportVisibility refuses without importing that module.
         return paths.reduce(0) { total, path in
-            var info = stat()
-            return total + (stat(path, &info) == 0 ? Int(info.st_size) : 0)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber
+            return total + (size?.intValue ?? 0)
         }
     }
 }

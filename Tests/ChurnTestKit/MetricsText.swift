@@ -3,24 +3,24 @@ import Foundation
 /// A strict reader of the Prometheus text exposition format (0.0.4), enough to check what `/metrics` renders:
 /// every line a HELP, TYPE or sample line; every sample's family declared by a TYPE line before it; label
 /// values quoted with their escapes; histogram buckets cumulative and ending in `+Inf` equal to `_count`.
-struct MetricsText {
-    struct Sample: Equatable {
-        var name: String
-        var labels: [String: String]
-        var value: Double
+package struct MetricsText {
+    package struct Sample: Equatable, Sendable {
+        package var name: String
+        package var labels: [String: String]
+        package var value: Double
     }
 
-    struct Problem: Error, CustomStringConvertible {
+    package struct Problem: Error, CustomStringConvertible {
         var line: Int
         var message: String
-        var description: String { "line \(line): \(message)" }
+        package var description: String { "line \(line): \(message)" }
     }
 
-    var types: [String: String] = [:]
-    var help: [String: String] = [:]
-    var samples: [Sample] = []
+    package var types: [String: String] = [:]
+    package var help: [String: String] = [:]
+    package var samples: [Sample] = []
 
-    init(_ text: String) throws {
+    package init(_ text: String) throws {
         guard text.hasSuffix("\n") else { throw Problem(line: 0, message: "the text must end with a newline") }
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
             let number = index + 1
@@ -53,7 +53,7 @@ struct MetricsText {
     }
 
     /// The family a sample belongs to: histogram samples carry `_bucket`, `_sum`, `_count`.
-    func family(of name: String) -> String {
+    package func family(of name: String) -> String {
         for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) {
             let base = String(name.dropLast(suffix.count))
             if types[base] == "histogram" { return base }
@@ -62,11 +62,11 @@ struct MetricsText {
     }
 
     /// The value of the one sample with exactly these labels, or nil.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    package func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         samples.first { $0.name == name && $0.labels == labels }?.value
     }
 
-    func series(_ name: String) -> [Sample] { samples.filter { $0.name == name } }
+    package func series(_ name: String) -> [Sample] { samples.filter { $0.name == name } }
 
     private func checkHistograms() throws {
         for (name, type) in types where type == "histogram" {

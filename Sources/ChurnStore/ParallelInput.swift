@@ -1,0 +1,75 @@
+import ChurnCore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An open input file read with `pread`, so several scoring threads read their byte ranges at once without
+/// sharing a file offset. The descriptor belongs to the caller.
+package struct FileRangeSource: PositionalByteSource {
+    package let fd: Int32
+    package let path: String
+    package let size: Int
+
+    package init(fd: Int32, path: String, size: Int) {
+        self.fd = fd
+        self.path = path
+        self.size = size
+    }
+
+    package func read(at offset: Int, into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        var got = 0
+        while got < count {
+            let n = pread(fd, buffer + got, count - got, off_t(offset + got))
+            if n > 0 {
+                got += n
+            } else if n == 0 {
+                break
+            } else if errno != EINTR {
+                throw ChurnError.io(path: path, operation: "read", errno: errno)
+            }
+        }
+        return got
+    }
+}
+
+extension Scorer {
+    /// Scores an open input file of `size` bytes, shown as `path` in messages: a large one in byte ranges on
+    /// `scoringThreads` threads (`scoreInParallel`), a small one, or one the parallel path declines (A/B
+    /// serving, no id column), on this thread. The output bytes are the same either way.
+    package func score(
+        fd: Int32, size: Int, path: String, scored: inout ByteWriter, errors: inout ByteWriter,
+        progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
+    ) throws -> Summary {
+        if let summary = try scoreInParallel(
+            path: path, source: FileRangeSource(fd: fd, path: path, size: size),
+            parallelism: Parallelism(workers: Self.scoringThreads(configured: nthread)), scored: &scored,
+            errors: &errors, progress: progress, sample: &sample, timestamp: timestamp)
+        {
+            return summary
+        }
+        return try score(
+            path: path, source: FileDescriptorSource(fd: fd, path: path), scored: &scored, errors: &errors,
+            progress: progress, sample: &sample, timestamp: timestamp)
+    }
+
+    /// Threads worth scoring one file on: `configured`, but no more than the processors this process may run
+    /// on (`cores`) that other work leaves free (`load`, the 1-minute load average), counting the one this
+    /// thread is on. The ranges are written in input order, so a thread the kernel leaves waiting holds the
+    /// others up; on a machine busier than its cores the parallel path was measured slower than one thread
+    /// (docs/performance.md), so there the file is scored on this thread.
+    package static func scoringThreads(
+        configured: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount, load: Double? = loadAverage()
+    ) -> Int {
+        guard let load else { return max(1, min(configured, cores)) }
+        let free = Int((Double(cores) - load).rounded(.down)) + 1
+        return max(1, min(configured, cores, free))
+    }
+
+    /// The 1-minute load average, or nil when the system does not say.
+    package static func loadAverage() -> Double? {
+        var values = [0.0]
+        return getloadavg(&values, 1) == 1 ? values[0] : nil
+    }
+}
