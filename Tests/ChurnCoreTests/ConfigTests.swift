@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Testing
 
 @testable import ChurnCore
@@ -68,6 +69,21 @@ struct ConfigTests {
             toml: "[training]\ncv_max_rows = 0\ncv_folds = 10\nsearch_budget_seconds = 30\n", file: "c.toml")
         #expect(config.training.cvMaxRows == 0 && config.training.cvFolds == 10)
         #expect(config.training.searchBudgetSeconds == 30)
+    }
+
+    @Test func theTestsSingleSplitSwitchTurnsCrossValidationOffAndKeepsTheRest() throws {
+        // The switch the tests that are not about model quality train with (ChurnTestKit's SingleSplit).
+        let cases: [(String, Config)] = [
+            ("", Config()), (Config.defaultTOML, Config.initial),
+            ("[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", try Config.parse(
+                toml: "[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", file: "c.toml")),
+            ("[training]\ncv_max_rows = 500\nseed = 3", try Config.parse(toml: "[training]\nseed = 3", file: "c.toml")),
+        ]
+        for (toml, plain) in cases {
+            let config = try Config.parse(toml: SingleSplit.toml(toml), file: "c.toml")
+            #expect(config.training.cvMaxRows == 0, "\(toml)")
+            #expect(config == plain.singleSplit, "\(toml)")
+        }
     }
 
     @Test func retentionKeysOverrideDefaultsAndZeroKeepsEverything() throws {

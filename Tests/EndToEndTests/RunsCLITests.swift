@@ -9,6 +9,7 @@ struct RunsCLITests {
         let dir = try TemporaryDirectory()
         try dir.generate("a.csv", rows: 500, seed: 3)
         try dir.write("bad.csv", "x;y\n1;2\n")
+        try SingleSplit.configure(dir.path)
         #expect(try Churnd.run(["runs"], in: dir.path).stdout.hasPrefix("no training runs of churn_model yet"))
         // The second run learns from the same file again: only --force trains it.
         for arguments in [["a.csv"], ["a.csv", "--force"], ["bad.csv"]] {

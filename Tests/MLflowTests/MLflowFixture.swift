@@ -27,20 +27,22 @@ struct MLflowRoot {
 
     func configure(families: [String], extra: String = "") throws {
         let list = families.map { "\"\($0)\"" }.joined(separator: ", ")
+        // Trained on the single validation split, as before cross-validation (see SingleSplit).
         try dir.write(
             "churnd.toml",
-            """
-            [training]
-            families = [\(list)]
-            [xgboost]
-            nthread = 2
-            rounds = 60
-            [mlflow]
-            tracking_uri = "\(uri)"
-            experiment = "\(experiment)"
-            registered_model = "\(model)"
-            \(extra)
-            """)
+            SingleSplit.toml(
+                """
+                [training]
+                families = [\(list)]
+                [xgboost]
+                nthread = 2
+                rounds = 60
+                [mlflow]
+                tracking_uri = "\(uri)"
+                experiment = "\(experiment)"
+                registered_model = "\(model)"
+                \(extra)
+                """))
     }
 
     @discardableResult
