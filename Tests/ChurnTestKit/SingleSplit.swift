@@ -7,8 +7,9 @@ import Foundation
 /// Tests that are not about model quality (scoring, the daemon, the registry, drift, MLflow, HTTP...) train
 /// this way: a cross-validated run with its search costs several times a single-split one, and minutes in a
 /// debug build on the 1,000-3,000 rows those tests use. Tests about cross-validation, the search, the refit,
-/// class weights and determinism keep the shipped defaults on small data (CrossValidationTests), and one
-/// end-to-end test trains with the shipped defaults through the CLI (RunsCLITests).
+/// class weights and determinism keep the shipped defaults on small data (CrossValidationTests), and two
+/// end-to-end tests train with the shipped defaults: through `churnd train` (RunsCLITests) and through the
+/// daemon of `scripts/demo` (DemoTests).
 package enum SingleSplit {
     /// The `[training]` key and value that turn cross-validation off.
     package static let setting = "cv_max_rows = 0"
