@@ -59,9 +59,8 @@ struct RunsCLITests {
         #expect(lines[0].hasPrefix("#  STARTED") && lines[0].hasSuffix("FILES  SECONDS  REASON"))
         let kept = lines[2].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(kept.count > 9 && kept[0] == "4" && Array(kept[3...6]) == ["kept", "v2", "logistic_regression", "500"])
-        // CV F1 "0.7012 ± 0.0345" (500 rows are cross-validated), then test F1 and the file.
-        #expect(kept.count > 12 && kept[7].count == 6 && kept[8] == "±" && kept[9].count == 6, "\(kept)")
-        #expect(kept.count > 12 && kept[10].count == 6 && kept[11] == "a.csv", "\(kept)")
+        // No CV F1 ("–": trained on the single validation split), then test F1 and the file.
+        #expect(kept.count > 9 && kept[7] == "–" && kept[8].count == 6 && kept[9] == "a.csv", "\(kept)")
         #expect(
             lines[1].hasPrefix("5  ") && lines[1].contains(" failed ") && lines[1].contains("no usable training data"))
         #expect(try Churnd.run(["runs", "--limit", "1"], in: dir.path).stdout.split(separator: "\n").count == 2)
