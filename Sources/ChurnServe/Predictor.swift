@@ -43,8 +43,8 @@ package struct Predictor: Sendable {
     package func check(_ rows: [Row]) -> (checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]) {
         var checked: [Scorer.CheckedRow] = []
         var problems: [(row: Int, problem: Scorer.FieldProblem)] = []
-        for (index, row) in rows.enumerated() {
-            switch snapshot.scorer.check(row.fields) {
+        for (index, check) in snapshot.scorer.check(rows.map(\.fields)).enumerated() {
+            switch check {
             case .valid(let row): checked.append(row)
             case .invalid(let found): problems += found.map { (row: index, problem: $0) }
             }
