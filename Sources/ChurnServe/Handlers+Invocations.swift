@@ -203,6 +203,7 @@ extension Handlers {
     ) {
         let schema = predictor.schema
         let fieldRows = try Self.records(of: try JSONValue.parse(bytes), features: schema.features)
+        let features = schema.features
         var rows: [Predictor.Row] = []
         rows.reserveCapacity(fieldRows.count)
         var ids: [String] = []
@@ -211,8 +212,8 @@ extension Handlers {
             ids.append(id)
             // The model's fields only: extra columns are ignored.
             var values: [String: Scorer.FieldValue] = [:]
-            values.reserveCapacity(schema.features.count)
-            for name in schema.features {
+            values.reserveCapacity(features.count)
+            for name in features {
                 if let value = fields[name] { values[name] = value.field }
             }
             rows.append(
