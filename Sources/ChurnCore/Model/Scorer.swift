@@ -37,6 +37,9 @@ package struct Scorer: Sendable {
     /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
     /// The split's challenger must read the same columns (same schema).
     package var split: ServingSplit?
+    /// Whether clean logistic-regression rows take the fast path (`LinearRows`); tests turn it off to compare
+    /// its output with the general path's.
+    var linearFastPath = true
 
     /// - Parameters:
     ///   - bounds: allowed ranges of numeric columns; rows outside are row errors. Columns the artifact does
@@ -260,12 +263,50 @@ package struct Scorer: Sendable {
         let challengerThreshold = split?.challenger.artifact.threshold ?? 0
         var parsed = [Double?](repeating: nil, count: numericFields.count)
         var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
+        // Logistic regression without A/B: clean rows take the fast path (LinearRows.swift).
+        let useLinear = !useTrees && split == nil && linearFastPath
+        let linear = LinearRows(
+                bias: bias, numericFields: numericFields, weights: numericWeights, lower: lowerBounds,
+                upper: upperBounds, categoricalFields: categoricalFields, levels: categoricalLevels,
+                levelWeights: categoricalWeights, missingWeights: missingWeights, normalizations: normalizations,
+                missing: missing, idField: binding.id)
+        let versionBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, version.count))
+        _ = versionBytes.initialize(from: version)
+        defer { versionBytes.deallocate() }
+        let versionText = UnsafeBufferPointer(rebasing: versionBytes[0..<version.count])
 
         var recordStart = reader.bytesConsumed
         while try reader.next() {
             defer { recordStart = reader.bytesConsumed }
             summary.rows += 1
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
+            if useLinear, reader.problem == nil, reader.fieldCount == fieldCount, let z = linear.linearScore(reader) {
+                if recordStarts != nil { recordStarts?.append(recordStart) }
+                if sampling, let slot = sample.offer() {
+                    // Every numeric field parsed within its bounds: its value is what the general path keeps.
+                    for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(reader.field(numericFields[k])) }
+                    let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
+                    let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                    keep(
+                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
+                        values: &sampledValues)
+                }
+                if let idIndex = binding.id {
+                    // A record without quotes has no byte in its fields that CSV would quote.
+                    let id = reader.field(idIndex)
+                    if reader.recordHadQuotes { try scored.writeField(id) } else { try scored.write(id) }
+                } else {
+                    try scored.write(integer: summary.rows)
+                }
+                try scored.writePrediction(Statistics.sigmoid(z), threshold: threshold, version: versionText)
+                for index in passthroughColumns {
+                    try scored.write(byte: UInt8(ascii: ","))
+                    try scored.writeField(reader.field(index))
+                }
+                try scored.write(byte: UInt8(ascii: "\n"))
+                summary.scored += 1
+                continue
+            }
             let line = reader.line
             if !rowErrors.isEmpty { rowErrors.removeAll(keepingCapacity: true) }
             if !rowUnseen.isEmpty { rowUnseen.removeAll(keepingCapacity: true) }
