@@ -263,6 +263,7 @@ package struct Scorer: Sendable {
         let challengerThreshold = split?.challenger.artifact.threshold ?? 0
         var parsed = [Double?](repeating: nil, count: numericFields.count)
         var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
+        var sampledProbabilities: [Double?] = []  // by slot, as `sampledValues`: those the fast path knows
         // Logistic regression without A/B: clean rows take the fast path (LinearRows.swift).
         let useLinear = !useTrees && split == nil && linearFastPath
         let linear = LinearRows(
@@ -282,6 +283,7 @@ package struct Scorer: Sendable {
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
             if useLinear, reader.problem == nil, reader.fieldCount == fieldCount, let z = linear.linearScore(reader) {
                 if recordStarts != nil { recordStarts?.append(recordStart) }
+                let probability = Statistics.sigmoid(z)
                 if sampling, let slot = sample.offer() {
                     // Every numeric field parsed within its bounds: its value is what the general path keeps.
                     for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(reader.field(numericFields[k])) }
@@ -290,6 +292,12 @@ package struct Scorer: Sendable {
                     keep(
                         id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
                         values: &sampledValues)
+                    // Known already: `finish` does not compute it again (the same value, tested).
+                    if slot == sampledProbabilities.count {
+                        sampledProbabilities.append(probability)
+                    } else {
+                        sampledProbabilities[slot] = probability
+                    }
                 }
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
@@ -298,7 +306,7 @@ package struct Scorer: Sendable {
                 } else {
                     try scored.write(integer: summary.rows)
                 }
-                try scored.writePrediction(Statistics.sigmoid(z), threshold: threshold, version: versionText)
+                try scored.writePrediction(probability, threshold: threshold, version: versionText)
                 for index in passthroughColumns {
                     try scored.write(byte: UInt8(ascii: ","))
                     try scored.writeField(reader.field(index))
@@ -433,6 +441,11 @@ package struct Scorer: Sendable {
                 keep(
                     id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
                     values: &sampledValues)
+                if slot == sampledProbabilities.count {
+                    sampledProbabilities.append(nil)
+                } else {
+                    sampledProbabilities[slot] = nil
+                }
             }
             if useTrees {
                 // Keep what the output line needs from this record; the trees predict the batch later.
@@ -472,7 +485,7 @@ package struct Scorer: Sendable {
         for (k, count) in unseenCounts.enumerated() where count > 0 {
             summary.unseenLevels[schema.categorical[k]] = count
         }
-        finish(&sample, values: sampledValues)
+        finish(&sample, values: sampledValues, known: sampledProbabilities)
         return summary
     }
 
@@ -485,6 +498,7 @@ package struct Scorer: Sendable {
     ) {
         let schema = artifact.schema
         var features: [String: PredictionRecord.Value] = [:]
+        features.reserveCapacity(schema.numeric.count + schema.categorical.count)
         for (k, name) in schema.numeric.enumerated() {
             features[name] = numeric[k].map { .number($0) } ?? .missing
         }
@@ -503,9 +517,19 @@ package struct Scorer: Sendable {
     }
 
     /// Gives the kept records their probabilities (one call for trees) and predictions.
-    func finish(_ sample: inout PredictionSampler, values: SampledValues) {
+    /// `known`, when given, holds by slot the probabilities already computed (nil: compute it).
+    func finish(_ sample: inout PredictionSampler, values: SampledValues, known: [Double?] = []) {
         guard !values.isEmpty else { return }
-        let probabilities = self.probabilities(of: values)
+        var probabilities: [Double]
+        if known.count == values.count {
+            let unknown = values.indices.filter { known[$0] == nil }
+            probabilities = known.map { $0 ?? .nan }
+            for (index, probability) in zip(unknown, self.probabilities(of: unknown.map { values[$0] })) {
+                probabilities[index] = probability
+            }
+        } else {
+            probabilities = self.probabilities(of: values)
+        }
         let threshold = artifact.threshold
         sample.update { records in
             for index in records.indices {
