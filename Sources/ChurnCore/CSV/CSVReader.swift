@@ -141,6 +141,11 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         return UnsafeBufferPointer(start: buffer + s, count: ends[index] - s)
     }
 
+    /// The current record's field boundaries as raw tables, valid until the next call to `next()`: what
+    /// non-generic code reads fields through (in unspecialised generic code every access to a `CSVReader<Source>`
+    /// property looks its layout up at run time).
+    package var fieldTable: FieldTable { FieldTable(base: buffer, starts: starts.base, ends: ends.base) }
+
     /// The field as a String (for headers, ids and messages; not for hot loops).
     package func string(_ index: Int) -> String {
         withField(index) { String(decoding: $0, as: UTF8.self) }
@@ -400,6 +405,19 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
     }
 }
 
+/// The fields of a reader's current record: field `k` is `base[starts[k]..<ends[k]]`.
+package struct FieldTable {
+    let base: UnsafeMutablePointer<UInt8>
+    let starts: UnsafeMutablePointer<Int>
+    let ends: UnsafeMutablePointer<Int>
+
+    @inline(__always)
+    package func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let s = starts[index]
+        return UnsafeBufferPointer(start: base + s, count: ends[index] - s)
+    }
+}
+
 /// A growable array of offsets without Swift array bookkeeping (uniqueness and bounds checks per append
 /// cost a quarter of the scan time). Owned and freed by `CSVReader`.
 struct FieldOffsets {
@@ -410,6 +428,9 @@ struct FieldOffsets {
     init() {
         storage = .allocate(capacity: 64)
     }
+
+    /// The storage, valid until the next `append` (which may move it).
+    var base: UnsafeMutablePointer<Int> { storage }
 
     func deallocate() {
         storage.deallocate()

@@ -25,6 +25,8 @@ struct LinearRows: ~Copyable {
     private let firstLevel: UnsafeMutablePointer<Int>
     private let levelCounts: UnsafeMutablePointer<Int>
     private let normalizations: [CategoryNormalization]
+    /// Each column's normalisation as `word(_:fold:)` takes it.
+    private let folds: UnsafeMutablePointer<UInt8>
     private let allLevels: [[[UInt8]]]
     /// Every level of every column: its length and its first eight bytes as one word (zero padded).
     private let levelLengths: UnsafeMutablePointer<Int>
@@ -48,6 +50,7 @@ struct LinearRows: ~Copyable {
         self.categoricalFields = Self.copy(categoricalFields)
         self.missingWeights = Self.copy(missingWeights.map { $0 ?? 0 })
         self.normalizations = normalizations
+        folds = Self.copy(normalizations.map { $0 == .trim ? 0 : $0 == .lower ? 1 : 2 })
         self.allLevels = levels
         var first: [Int] = []
         var lengths: [Int] = []
@@ -76,6 +79,7 @@ struct LinearRows: ~Copyable {
         }
         for pointer in [weights, lower, upper, missingWeights, levelWeights] { pointer.deallocate() }
         levelWords.deallocate()
+        folds.deallocate()
     }
 
     private static func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
@@ -88,19 +92,40 @@ struct LinearRows: ~Copyable {
     /// `fold` changes case (Unicode case mapping is the general path's).
     @inline(__always)
     private static func word(_ bytes: UnsafeBufferPointer<UInt8>, fold: CategoryNormalization) -> UInt64? {
+        word(bytes, fold: fold == .trim ? 0 : fold == .lower ? 1 : 2)
+    }
+
+    /// `fold`: 0 as it is, 1 lower case, 2 upper case (ASCII).
+    @inline(__always)
+    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, fold: UInt8) -> UInt64? {
         var word: UInt64 = 0
         var shift: UInt64 = 0
-        for byte in bytes {
-            if byte >= 0x80, fold != .trim { return nil }
-            word |= UInt64(fold.fold(byte)) &<< shift
-            shift &+= 8
+        var high: UInt8 = 0
+        switch fold {
+        case 0:
+            for byte in bytes {
+                word |= UInt64(byte) &<< shift
+                shift &+= 8
+            }
+            return word
+        case 1:
+            for byte in bytes {
+                high |= byte
+                word |= UInt64(byte &- 0x41 < 26 ? byte | 0x20 : byte) &<< shift
+                shift &+= 8
+            }
+        default:
+            for byte in bytes {
+                high |= byte
+                word |= UInt64(byte &- 0x61 < 26 ? byte & 0xDF : byte) &<< shift
+                shift &+= 8
+            }
         }
-        return word
+        return high < 0x80 ? word : nil
     }
 
     /// The linear predictor of the reader's current record, or nil when the general path must score it.
-    @inline(__always)
-    func linearScore<S>(_ reader: borrowing CSVReader<S>) -> Double? {
+    func linearScore(_ reader: FieldTable) -> Double? {
         var z = bias
         for k in 0..<numericCount {
             guard let value = NumberParser.parseDouble(reader.field(numericFields[k])),
@@ -128,9 +153,8 @@ struct LinearRows: ~Copyable {
     /// `CategoryNormalization.index(of:in:)` finds it; nil when it is none of them.
     @inline(__always)
     private func level(of value: UnsafeBufferPointer<UInt8>, column k: Int) -> Int? {
-        let normalization = normalizations[k]
-        guard value.count <= 8, let word = Self.word(value, fold: normalization) else {
-            let j = normalization.index(of: value, in: allLevels[k])
+        guard value.count <= 8, let word = Self.word(value, fold: folds[k]) else {
+            let j = normalizations[k].index(of: value, in: allLevels[k])
             return j >= 0 ? j : nil
         }
         let first = firstLevel[k]

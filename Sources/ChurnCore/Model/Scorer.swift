@@ -281,12 +281,14 @@ package struct Scorer: Sendable {
             defer { recordStart = reader.bytesConsumed }
             summary.rows += 1
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
-            if useLinear, reader.problem == nil, reader.fieldCount == fieldCount, let z = linear.linearScore(reader) {
+            if useLinear, reader.problem == nil, reader.fieldCount == fieldCount,
+                case let fields = reader.fieldTable, let z = linear.linearScore(fields)
+            {
                 if recordStarts != nil { recordStarts?.append(recordStart) }
                 let probability = Statistics.sigmoid(z)
                 if sampling, let slot = sample.offer() {
                     // Every numeric field parsed within its bounds: its value is what the general path keeps.
-                    for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(reader.field(numericFields[k])) }
+                    for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k])) }
                     let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
                     let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                     keep(
@@ -301,7 +303,7 @@ package struct Scorer: Sendable {
                 }
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
-                    let id = reader.field(idIndex)
+                    let id = fields.field(idIndex)
                     if reader.recordHadQuotes { try scored.writeField(id) } else { try scored.write(id) }
                 } else {
                     try scored.write(integer: summary.rows)
@@ -309,7 +311,7 @@ package struct Scorer: Sendable {
                 try scored.writePrediction(probability, threshold: threshold, version: versionText)
                 for index in passthroughColumns {
                     try scored.write(byte: UInt8(ascii: ","))
-                    try scored.writeField(reader.field(index))
+                    try scored.writeField(fields.field(index))
                 }
                 try scored.write(byte: UInt8(ascii: "\n"))
                 summary.scored += 1
