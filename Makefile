@@ -55,11 +55,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SCRATCH ?= .build-fuzz
 FUZZ_TARGETS := FuzzCSVReader FuzzConfigTOML FuzzPredictionRecord FuzzLabelBatch
 fuzz: deps
-	for target in $(FUZZ_TARGETS); do \
-		CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
-			-Xswiftc -sanitize=fuzzer,address \
-			--product $$target || exit 1; \
-	done
+	CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
+		-Xswiftc -sanitize=fuzzer,address
 	for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_SCRATCH)/corpus/$$target $(FUZZ_SCRATCH)/crashes; \
 		leaks=1; [ $$target = FuzzConfigTOML ] && leaks=0; \
