@@ -55,11 +55,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SCRATCH ?= .build-fuzz
 FUZZ_TARGETS := FuzzCSVReader FuzzConfigTOML FuzzPredictionRecord FuzzLabelBatch
 fuzz: deps
-	for target in $(FUZZ_TARGETS); do \
-		CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
-			-Xswiftc -sanitize=fuzzer,address \
-			--product $$target || exit 1; \
-	done
+	CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
+		-Xswiftc -sanitize=fuzzer,address
 	for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_SCRATCH)/corpus/$$target $(FUZZ_SCRATCH)/crashes; \
 		leaks=1; [ $$target = FuzzConfigTOML ] && leaks=0; \
@@ -71,11 +68,14 @@ fuzz: deps
 
 # The whole suite under AddressSanitizer and ThreadSanitizer, each in its own build folder (the daemons the
 # end-to-end tests start are the sanitized build too). Slow: the first build of each takes a while.
+# ThreadSanitizer reads scripts/tsan-suppressions.txt (each line says why); the daemons the tests start inherit it.
 SANITIZE_SCRATCH ?= .build
+SANITIZE_ENV_thread := TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/tsan-suppressions.txt $(TSAN_OPTIONS)"
 sanitize: sanitize-address sanitize-thread
 sanitize-address sanitize-thread: sanitize-%: test-deps
 	$(SWIFT) build --scratch-path $(SANITIZE_SCRATCH)-$* --build-tests --sanitize $* $(SWIFTFLAGS)
-	$(SWIFT) test --scratch-path $(SANITIZE_SCRATCH)-$* --skip-build --sanitize $* --no-parallel --disable-xctest
+	$(SANITIZE_ENV_$*) $(SWIFT) test --scratch-path $(SANITIZE_SCRATCH)-$* --skip-build --sanitize $* --no-parallel \
+		--disable-xctest
 
 install:
 	scripts/install

@@ -147,8 +147,12 @@ let package = Package(
 )
 
 // libFuzzer targets (fuzz/), only with CHURND_FUZZ=1 (`make fuzz`): they have no main (libFuzzer brings it),
-// so the normal build must not see them.
+// so the normal build must not see them. The fuzz build holds nothing else but ChurnCore (what they fuzz), so one
+// `swift build` builds all four at once: building them one `--product` at a time rebuilt every C and Swift
+// dependency (BoringSSL, TOMLKit) for each target.
 if Context.environment["CHURND_FUZZ"] == "1" {
+    package.products = []
+    package.targets.removeAll { !["CXGBoost", "ChurnCore"].contains($0.name) }
     for name in ["FuzzCSVReader", "FuzzConfigTOML", "FuzzPredictionRecord", "FuzzLabelBatch"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["ChurnCore"], path: "fuzz/\(name)"))
     }

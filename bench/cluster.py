@@ -5,7 +5,7 @@ inbox, and the scorers' alias-follow latency (a move in MLflow -> the first file
 Run with the tests' Python (scripts/install-deps --test makes .venv-test/ with mlflow):
 
     .venv-test/bin/python bench/cluster.py [--churnd .build/release/churnd] [--files 1000] [--rows 200]
-                                           [--rounds 3] [--moves 10]
+                                           [--rounds 3] [--moves 10] [--keep]
 
 It starts its own `mlflow server` (SQLite store, --artifacts-destination), trains two versions with
 `churnd train` on a trainer root, and starts scorers (`[cluster] role = "scorer"`, `shared_inbox = true`) on
@@ -27,7 +27,7 @@ import urllib.request
 
 from mlflow import MlflowClient
 
-from alias_follow import follow_latencies, free_port, loadavg, quantile
+from alias_follow import follow_latencies, free_port, loadavg, stop_server, summary
 
 
 def scored(outboxes):
@@ -41,6 +41,7 @@ def main():
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--moves", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, registries) and print its path")
     args = parser.parse_args()
     churnd = os.path.abspath(args.churnd)
     bin_dir = os.path.dirname(sys.executable)
@@ -141,26 +142,22 @@ def main():
 
         # Alias-follow latency of the scorers (both running).
         start("b")
-        latencies = follow_latencies(
+        latencies, calls = follow_latencies(
             client, versions, ["2" if i % 2 == 0 else "1" for i in range(args.moves)], f"{trainer}/five.csv",
             staging, inbox, outboxes)
         print("each move, in order (s): " + " ".join(f"{x:.3f}" for x in latencies))
-        latencies.sort()
-        q = lambda p: quantile(latencies, p)
         print(f"scorer alias follow (MLflow move -> first file scored with the new version), {len(latencies)} moves "
-              f"(the first includes fetching v2): p50 {statistics.median(latencies):.3f} s  p99 {q(0.99):.3f} s  "
-              f"max {latencies[-1]:.3f} s")
+              f"(the first includes fetching v2):")
+        print(summary(latencies, calls))
         print(f"load average: {loadavg()}")
     finally:
         for node in list(scorers):
             stop(node)
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        shutil.rmtree(work, ignore_errors=True)
+        stop_server(server)
+        if args.keep:
+            print(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

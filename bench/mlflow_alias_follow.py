@@ -4,7 +4,7 @@
 
 Run with the tests' Python (scripts/install-deps makes .venv-test/ with mlflow):
 
-    .venv-test/bin/python bench/mlflow_alias_follow.py [--churnd .build/debug/churnd] [--moves 20]
+    .venv-test/bin/python bench/mlflow_alias_follow.py [--churnd .build/debug/churnd] [--moves 20] [--keep]
 
 It starts its own `mlflow server` (SQLite store, --artifacts-destination) and `churnd run` on a temporary
 root with two versions, drops a 5-row file into inbox/ every 50 ms, moves the alias MOVES times between the
@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,13 +22,14 @@ import urllib.request
 
 from mlflow import MlflowClient
 
-from alias_follow import follow_latencies, free_port, loadavg, quantile
+from alias_follow import follow_latencies, free_port, loadavg, stop_server, summary
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--churnd", default=".build/debug/churnd")
     parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, registries) and print its path")
     args = parser.parse_args()
     churnd = os.path.abspath(args.churnd)
     bin_dir = os.path.dirname(sys.executable)
@@ -68,22 +68,21 @@ def main():
         daemon = subprocess.Popen([churnd, "run", "--root", root], stdout=subprocess.DEVNULL,
                                   stderr=open(f"{work}/daemon.log", "w"))
         time.sleep(5)
-        latencies = follow_latencies(
+        latencies, calls = follow_latencies(
             client, versions, ["1" if i % 2 == 0 else "2" for i in range(args.moves)], f"{root}/five.csv", root,
             f"{root}/inbox", [f"{root}/outbox"])
-        latencies.sort()
-        q = lambda p: quantile(latencies, p)
-        load = loadavg()
         print(f"alias follow (MLflow move -> first file scored with the new version), {len(latencies)} moves:")
-        print(f"  p50 {statistics.median(latencies):.3f} s  p90 {q(0.9):.3f} s  p99 {q(0.99):.3f} s  max {latencies[-1]:.3f} s")
-        print(f"  load average: {load}")
+        print(summary(latencies, calls))
+        print(f"  load average: {loadavg()}")
     finally:
         if daemon:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(timeout=30)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_server(server)
+        if args.keep:
+            print(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

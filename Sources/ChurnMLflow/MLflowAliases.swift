@@ -97,7 +97,7 @@ extension MLflowTracker {
             notes.append(
                 AliasNote(
                     kind: .followed, alias: alias,
-                    text: "followed MLflow: \(alias) v\(local.map(String.init) ?? "none") → v\(number) "
+                    text: "followed MLflow: \(alias) \(local.map { "v\($0)" } ?? "–") → v\(number) "
                         + "(\(name) version \(target))"))
         }
         guard !isScorer else { return notes }

@@ -99,7 +99,8 @@ package final class HTTPServer: Service, Sendable {
         let router = Routes.router(handlers)
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(http.idleTimeoutSeconds * 1000)))),
+            server: .http1OnEventLoop(
+                configuration: .init(idleTimeout: .milliseconds(Int64(http.idleTimeoutSeconds * 1000)))),
             configuration: .init(
                 // Connections past max_connections wait in the kernel's accept queue (up to somaxconn).
                 address: .hostname(host, port: port), serverName: "churnd", backlog: 4096,

@@ -45,34 +45,57 @@ extension Handlers {
         /// `{"predictions": [...]}` as `JSONEncoder` (sorted keys) writes it, written directly.
         var json: [UInt8] {
             guard let first = predictions.first else { return Array(#"{"predictions":[]}"#.utf8) }
-            var json = JSONBytes(capacity: 96 * predictions.count + 32)
-            // The keys in sorted order, the id column's name among them.
-            let idKey = JSONBytes.keyText(first.idName)
-            var keys: [(name: String, text: [UInt8])] = [
-                ("churn_prediction", Array(#""churn_prediction":"#.utf8)),
-                ("churn_probability", Array(#""churn_probability":"#.utf8)),
-                ("model_version", Array(#""model_version":"#.utf8)),
-            ]
-            if !keys.contains(where: { $0.name == first.idName }) { keys.append((first.idName, idKey)) }
-            keys.sort { $0.name < $1.name }
-            json.raw(#"{"predictions":["#)
-            for (index, row) in predictions.enumerated() {
-                json.byte(index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
-                if index > 0 { json.byte(UInt8(ascii: "{")) }
+            var writer = Writer(idName: first.idName, rows: predictions.count)
+            for row in predictions {
+                writer.row(probability: row.probability, prediction: row.prediction, version: row.version) {
+                    $0.string(row.id)
+                }
+            }
+            return writer.finish()
+        }
+
+        /// Writes the answer row by row, the keys of each row in sorted order, the id column's name among them.
+        struct Writer {
+            private var json: JSONBytes
+            private var keys: [(name: String, text: [UInt8])]
+            private var rows = 0
+
+            init(idName: String, rows: Int) {
+                json = JSONBytes(capacity: 96 * rows + 32)
+                keys = [
+                    ("churn_prediction", Array(#""churn_prediction":"#.utf8)),
+                    ("churn_probability", Array(#""churn_probability":"#.utf8)),
+                    ("model_version", Array(#""model_version":"#.utf8)),
+                ]
+                if !keys.contains(where: { $0.name == idName }) { keys.append((idName, JSONBytes.keyText(idName))) }
+                keys.sort { $0.name < $1.name }
+                json.raw(#"{"predictions":["#)
+            }
+
+            mutating func row(
+                probability: Double, prediction: Int, version: String, id: (inout JSONBytes) -> Void
+            ) {
+                if rows > 0 { json.byte(UInt8(ascii: ",")) }
+                rows += 1
+                json.byte(UInt8(ascii: "{"))
                 for (position, key) in keys.enumerated() {
                     if position > 0 { json.byte(UInt8(ascii: ",")) }
                     json.bytes.append(contentsOf: key.text)
                     switch key.name {
-                    case "churn_prediction": json.int(row.prediction)
-                    case "churn_probability": json.double(row.probability)
-                    case "model_version": json.string(row.version)
-                    default: json.string(row.id)
+                    case "churn_prediction": json.int(prediction)
+                    case "churn_probability": json.double(probability)
+                    case "model_version": json.string(version)
+                    default: id(&json)
                     }
                 }
                 json.byte(UInt8(ascii: "}"))
             }
-            json.raw("]}")
-            return json.bytes
+
+            consuming func finish() -> [UInt8] {
+                guard rows > 0 else { return Array(#"{"predictions":[]}"#.utf8) }
+                json.raw("]}")
+                return json.bytes
+            }
         }
     }
 
@@ -94,12 +117,13 @@ extension Handlers {
             let shadow = config().shadow
             let predictor = Predictor(
                 snapshot: snapshot, shadowEnabled: shadow.enabled, serveFraction: shadow.serveFraction)
-            let (rows, records) = try
+            var (json, records) = try
                 (type == "text/csv"
                 ? scoreCSV(bytes, predictor: predictor) : scoreJSON(bytes, predictor: predictor, requestID: requestID))
             let latency = Self.milliseconds(since: started)
-            log.append(records.map { var record = $0; record.latencyMS = latency; return record })
-            return JSONResponse.make(.ok, bytes: Predictions(predictions: rows).json, headers: [.requestID: requestID])
+            for index in records.indices { records[index].latencyMS = latency }
+            log.append(records)
+            return JSONResponse.make(.ok, bytes: json, headers: [.requestID: requestID])
         } catch let problem as RequestProblem {
             return JSONResponse.mlflow(problem, context: context)
         } catch let error as ChurnError {
@@ -175,20 +199,26 @@ extension Handlers {
     }
 
     private func scoreJSON(_ bytes: [UInt8], predictor: Predictor, requestID: String) throws -> (
-        [InvocationRow], [PredictionRecord]
+        [UInt8], [PredictionRecord]
     ) {
         let schema = predictor.schema
         let fieldRows = try Self.records(of: try JSONValue.parse(bytes), features: schema.features)
-        let features = Set(schema.features)
+        let features = schema.features
         var rows: [Predictor.Row] = []
         rows.reserveCapacity(fieldRows.count)
         var ids: [String] = []
         for (index, fields) in fieldRows.enumerated() {
             let id = fields[schema.id]?.idText ?? String(index + 1)
             ids.append(id)
+            // The model's fields only: extra columns are ignored.
+            var values: [String: Scorer.FieldValue] = [:]
+            values.reserveCapacity(features.count)
+            for name in features {
+                if let value = fields[name] { values[name] = value.field }
+            }
             rows.append(
                 Predictor.Row(
-                    fields: fields.filter { features.contains($0.key) }.mapValues(\.field),
+                    fields: values,
                     requestID: fields[schema.id]?.idText ?? "\(requestID)-\(index + 1)", splitID: id))
         }
         let (checked, problems) = predictor.check(rows)
@@ -206,11 +236,11 @@ extension Handlers {
                 id: id, probability: p.probability, prediction: p.prediction, version: String(p.version),
                 idName: schema.id)
         }
-        return (answers, records)
+        return (Predictions(predictions: answers).json, records)
     }
 
     /// A CSV body goes through `Scorer.score`, the file path itself: same header binding, checks, A/B split.
-    private func scoreCSV(_ bytes: [UInt8], predictor: Predictor) throws -> ([InvocationRow], [PredictionRecord]) {
+    private func scoreCSV(_ bytes: [UInt8], predictor: Predictor) throws -> ([UInt8], [PredictionRecord]) {
         var scorer = predictor.snapshot.scorer
         let schema = scorer.artifact.schema
         if predictor.serveFraction > 0, let challenger = predictor.snapshot.challenger,
@@ -242,31 +272,44 @@ extension Handlers {
             }
             throw RequestProblem.invalidFields(problems)
         }
+        // The scored lines (id, probability, prediction, version) become the answer field by field, without a
+        // String per field. The sample kept every scored row, in order: each record gets the version and the
+        // probability that served it.
         var reader = CSVReader(source: MemorySource(scoredBytes))
         _ = try reader.next()
-        var rows: [InvocationRow] = []
-        rows.reserveCapacity(summary.scored)
-        while try reader.next() {
-            let fields = reader.strings()
-            guard fields.count >= 4 else { continue }
-            rows.append(
-                InvocationRow(
-                    id: fields[0], probability: Double(fields[1]) ?? .nan, prediction: Int(fields[2]) ?? 0,
-                    version: fields[3], idName: schema.id))
-        }
-        // The sample kept every scored row, in order: give each the version and probability that served it.
+        let championVersion = String(predictor.snapshot.version)
+        var versions: [String] = []
         var records = sample.records
         var champion: [PredictionRecord] = []
-        for index in records.indices where index < rows.count {
-            let row = rows[index]
-            records[index].modelVersion = row.version
-            records[index].prediction = row.prediction
-            records[index].probability = row.probability
-            if row.version == String(predictor.snapshot.version) { champion.append(records[index]) }
+        var answer = Predictions.Writer(idName: schema.id, rows: summary.scored)
+        var index = 0
+        while try reader.next() {
+            guard reader.fieldCount >= 4 else { continue }
+            let probability = reader.withField(1) { NumberParser.parseDouble($0) } ?? .nan
+            let prediction = reader.withField(2) { field in
+                field.count == 1 && (field[0] == UInt8(ascii: "0") || field[0] == UInt8(ascii: "1"))
+                    ? Int(field[0] - UInt8(ascii: "0")) : Int(String(decoding: field, as: UTF8.self)) ?? 0
+            }
+            let version = reader.withField(3) { field in
+                if let known = versions.first(where: { $0.utf8.elementsEqual(field) }) { return known }
+                let text = String(decoding: field, as: UTF8.self)
+                versions.append(text)
+                return text
+            }
+            answer.row(probability: probability, prediction: prediction, version: version) { json in
+                reader.withField(0) { json.string(utf8: $0) }
+            }
+            if index < records.count {
+                records[index].modelVersion = version
+                records[index].prediction = prediction
+                records[index].probability = probability
+                if version == championVersion { champion.append(records[index]) }
+            }
+            index += 1
         }
         if predictor.shadowEnabled, let challenger = predictor.snapshot.challenger {
             records += ShadowPredictions.score(champion, with: challenger.scorer, alias: AliasName.challenger)
         }
-        return (rows, records)
+        return (answer.finish(), records)
     }
 }

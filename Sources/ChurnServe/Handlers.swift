@@ -119,9 +119,32 @@ package struct Handlers: Sendable {
     func predict(_ request: Request, context: ServeContext) async -> Response {
         let started = ContinuousClock.now
         let headerID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        let snapshot: ServingModels.Snapshot
+        let bytes: [UInt8]
+        do throws(RequestProblem) {
+            guard let current = models.current else { return notServing() }
+            snapshot = current
+            bytes = try await body.read(request)
+        } catch {
+            return JSONResponse.problem(error, context: context)
+        }
+        // One customer is scored where the request was read (its event loop); a large batch elsewhere.
+        guard bytes.count > Self.onLoopBytes else {
+            return predict(bytes, snapshot: snapshot, headerID: headerID, started: started, context: context)
+        }
+        return await offLoop {
+            predict(bytes, snapshot: snapshot, headerID: headerID, started: started, context: context)
+        }
+    }
+
+    /// Request bodies up to this size are scored on the connection's event loop.
+    static let onLoopBytes = 64 << 10
+
+    private func predict(
+        _ bytes: [UInt8], snapshot: ServingModels.Snapshot, headerID: String?, started: ContinuousClock.Instant,
+        context: ServeContext
+    ) -> Response {
         do {
-            guard let snapshot = models.current else { return notServing() }
-            let bytes = try await body.read(request)
             guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
                 throw RequestProblem.emptyBody
             }
@@ -232,8 +255,37 @@ package struct Handlers: Sendable {
         JSONResponse.detail(.serviceUnavailable, models.notReady ?? "no production model loaded yet")
     }
 
+    /// A random (version 4) UUID in lowercase, as `UUID().uuidString.lowercased()` gives, formatted directly.
     static func newRequestID() -> String {
-        UUID().uuidString.lowercased()
+        var generator = SystemRandomNumberGenerator()
+        var high = generator.next() as UInt64
+        var low = generator.next() as UInt64
+        high = (high & ~0xF000) | 0x4000  // version 4
+        low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10xx
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var at = 0
+            func put(_ value: UInt64, digits: Int) {
+                for k in stride(from: digits - 1, through: 0, by: -1) {
+                    text[at] = hex.utf8Start[Int((value >> UInt64(4 * k)) & 0xF)]
+                    at += 1
+                }
+            }
+            put(high >> 32, digits: 8)
+            text[at] = UInt8(ascii: "-")
+            at += 1
+            put(high >> 16, digits: 4)
+            text[at] = UInt8(ascii: "-")
+            at += 1
+            put(high, digits: 4)
+            text[at] = UInt8(ascii: "-")
+            at += 1
+            put(low >> 48, digits: 4)
+            text[at] = UInt8(ascii: "-")
+            at += 1
+            put(low, digits: 12)
+            return at
+        }
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Double {

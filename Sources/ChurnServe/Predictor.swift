@@ -43,8 +43,8 @@ package struct Predictor: Sendable {
     package func check(_ rows: [Row]) -> (checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]) {
         var checked: [Scorer.CheckedRow] = []
         var problems: [(row: Int, problem: Scorer.FieldProblem)] = []
-        for (index, row) in rows.enumerated() {
-            switch snapshot.scorer.check(row.fields) {
+        for (index, check) in snapshot.scorer.check(rows.map(\.fields)).enumerated() {
+            switch check {
             case .valid(let row): checked.append(row)
             case .invalid(let found): problems += found.map { (row: index, problem: $0) }
             }
@@ -67,20 +67,25 @@ package struct Predictor: Sendable {
         var records: [PredictionRecord] = []
         var championRecords: [PredictionRecord] = []
         predictions.reserveCapacity(rows.count)
+        records.reserveCapacity(rows.count)
+        // Taken once: a `Scorer` copied per row costs more than the row's score.
+        let challenger = split == nil ? nil : snapshot.challenger
+        let schema = champion.artifact.schema
+        let championThreshold = champion.artifact.threshold
         for (row, values) in zip(rows, checked) {
-            var scorer = champion
             var version = snapshot.version
             var alias = AliasName.production
-            var probability: Double
-            if let split, let challenger = snapshot.challenger, split.servesChallenger(id: row.splitID) {
-                scorer = challenger.scorer
+            let probability: Double
+            let threshold: Double
+            if let split, let challenger, split.servesChallenger(id: row.splitID) {
                 version = challenger.version
                 alias = AliasName.challenger
-                probability = scorer.probability(ofRowCheckedElsewhere: values)
+                probability = challenger.scorer.probability(ofRowCheckedElsewhere: values)
+                threshold = challenger.scorer.artifact.threshold
             } else {
-                probability = scorer.probability(of: values)
+                probability = champion.probability(of: values)
+                threshold = championThreshold
             }
-            let threshold = scorer.artifact.threshold
             let prediction = probability >= threshold ? 1 : 0
             predictions.append(
                 Prediction(
@@ -88,8 +93,7 @@ package struct Predictor: Sendable {
                     prediction: prediction, threshold: threshold))
             let record = PredictionRecord(
                 requestID: row.requestID, modelVersion: String(version), prediction: prediction,
-                probability: probability, features: values.features(schema: champion.artifact.schema),
-                timestamp: timestamp)
+                probability: probability, features: values.features(schema: schema), timestamp: timestamp)
             records.append(record)
             if alias == AliasName.production { championRecords.append(record) }
         }

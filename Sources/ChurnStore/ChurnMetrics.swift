@@ -108,8 +108,18 @@ package enum ChurnMetrics {
     /// An HTTP request answered. `route` is the route's pattern (`/models/{version}`), never the raw path, so
     /// the number of series stays bounded.
     package static func httpRequest(route: String, status: Int, seconds: Double) {
-        Counter(label: httpRequests.name, dimensions: [("route", route), ("status", String(status))]).increment()
-        Timer(label: httpRequestSeconds.name, dimensions: [("route", route)]).recordSeconds(seconds)
+        let series = httpRequestSeries(route: route, status: status)
+        series.requests.increment()
+        series.seconds.recordSeconds(seconds)
+    }
+
+    /// The two series one HTTP request updates, for a caller that keeps them (a lookup per request costs more
+    /// than the update).
+    package static func httpRequestSeries(route: String, status: Int) -> (requests: Counter, seconds: Timer) {
+        (
+            Counter(label: httpRequests.name, dimensions: [("route", route), ("status", String(status))]),
+            Timer(label: httpRequestSeconds.name, dimensions: [("route", route)])
+        )
     }
 
     /// Creates the unlabeled series at zero, so a scrape shows them (and `rate()` works) before the first event.

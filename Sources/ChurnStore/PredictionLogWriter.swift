@@ -43,7 +43,7 @@ package final class PredictionLogWriter: Sendable {
         guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         var writer = ByteWriter(capacity: 1 << 16) { bytes.append(contentsOf: $0) }
-        for record in records { try record.write(to: &writer) }
+        try PredictionRecord.write(records, to: &writer)
         try writer.flush()
         let limit = maxBytes()
         try lock.withLock { _ in

@@ -131,6 +131,9 @@ struct ConfigTests {
             ("[[ %a]]\n", "c.toml:1: syntax: expected a key at column 4, found \"%\""),
             ("[schema]\nbounds = { a = 1, ? = 2 }\n", "c.toml:2: syntax: expected a key at column 19, found \"?\""),
             ("[schema]\n\u{E9} = 1\n", "c.toml:2: syntax: expected a key, a [table] or a comment at column 1"),
+            // Found by the fuzzer too: a header's `[` or `[[` with nothing after it on its line.
+            ("[\nworkers = \"four\"\n", "c.toml:1: syntax: expected a key at column 2, found the end of the line"),
+            ("[training]\n[[ \r\nx]]\n", "c.toml:2: syntax: expected a key at column 4, found the end of the line"),
         ])
     func errorsNameKeyAndLine(toml: String, prefix: String) {
         Self.expectError(toml: toml, prefix: prefix)

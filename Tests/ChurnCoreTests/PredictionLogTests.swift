@@ -27,6 +27,41 @@ struct PredictionLogTests {
         #expect(try PredictionRecord.parse(text) == record)
     }
 
+    @Test func oneLineIsTheReferenceFormatWithSortedFeatures() throws {
+        #expect(
+            try line(record)
+                == #"{"request_id":"r\"1","model_version":"3","prediction":1,"probability":0.734512,"latency_ms":1.200,"#
+                + #""features":{"avg_session_minutes":35.25,"num_complaints":2,"plan_type":"basic","region":"NA","#
+                + #""tenure_months":12},"ts":1763856000.000}"# + "\n")
+    }
+
+    /// A batch is written line for line as each record alone, whatever features each carries: the same names, other
+    /// names of the same count, fewer names, none.
+    @Test func aBatchIsEveryRecordsOwnLine() throws {
+        var renamed = record
+        renamed.features["region"] = nil
+        renamed.features["country"] = .text("Ω \u{1}")
+        var fewer = record
+        fewer.features = ["tenure_months": .missing]
+        var none = record
+        none.features = [:]
+        var second = record
+        second.requestID = "r2"
+        second.features["avg_session_minutes"] = .number(-0.5)
+        let batch = [record, second, renamed, fewer, none, record]
+        var bytes: [UInt8] = []
+        var writer = ByteWriter { bytes.append(contentsOf: $0) }
+        try PredictionRecord.write(batch, to: &writer)
+        try writer.flush()
+        let expected = try batch.map { try line($0) }.joined()
+        #expect(String(decoding: bytes, as: UTF8.self) == expected)
+        #expect(expected.contains(#""country":"Ω \u0001","num_complaints""#))
+        #expect(expected.contains(#""features":{},"#))
+        for (text, original) in zip(expected.split(separator: "\n"), batch) {
+            #expect(try PredictionRecord.parse(text).features == original.features)
+        }
+    }
+
     @Test func parsesTheReferenceAPIFormat() throws {
         let parsed = try PredictionRecord.parse(
             #"{"request_id": "abc", "model_version": "2", "prediction": 0, "probability": 0.31, "latency_ms": 1.2, "features": {"tenure_months": 12, "region": "EU", "plan_type": null}, "ts": 1763856000.0}"#

@@ -125,11 +125,8 @@ package final class MLflowServer: @unchecked Sendable {
         if let sharedServer { return sharedServer }
         let server = try MLflowServer()
         sharedServer = server
-        atexit {
-            MLflowServer.sharedServer?.stop()
-            // The temporary directory's deinit does not run at exit.
-            if let path = MLflowServer.sharedServer?.directory.path { try? FileManager.default.removeItem(atPath: path) }
-        }
+        // Its temporary directory goes at exit too (TemporaryDirectory's own exit handler).
+        atexit { MLflowServer.sharedServer?.stop() }
         return server
     }
 

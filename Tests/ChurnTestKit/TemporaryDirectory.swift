@@ -1,7 +1,9 @@
 import ChurnCore
 import Foundation
+import Synchronization
 
-/// A fresh directory under the system temporary folder, removed when the value is released.
+/// A fresh directory under the system temporary folder, removed when the value is released, or when the test
+/// process exits for one a static holds (a static is never released).
 package final class TemporaryDirectory: @unchecked Sendable {
     package let path: String
 
@@ -9,11 +11,25 @@ package final class TemporaryDirectory: @unchecked Sendable {
         let base = FileManager.default.temporaryDirectory.path
         path = "\(base)/\(label)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        Self.removedAtExit.withLock { paths in
+            if paths == nil {
+                paths = []
+                atexit {
+                    let left = TemporaryDirectory.removedAtExit.withLock { $0 ?? [] }
+                    for path in left { try? FileManager.default.removeItem(atPath: path) }
+                }
+            }
+            paths?.insert(path)
+        }
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: path)
+        _ = Self.removedAtExit.withLock { $0?.remove(path) }
     }
+
+    /// The directories not released yet; nil until the first one registers the exit handler.
+    private static let removedAtExit = Mutex<Set<String>?>(nil)
 
     /// Writes `text` to `name` inside the directory and returns its path.
     @discardableResult

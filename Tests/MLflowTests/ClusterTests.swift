@@ -93,7 +93,7 @@ struct ClusterTests {
             try scorer.waitReady(timeout: 120)
             // Each fetched v1 from MLflow (checked against its SHA-256) and follows production.
             try eventually("the scorer follows v1\n\(scorer.log)", timeout: 60) {
-                scorer.log.contains("followed MLflow: production vnone → v1")
+                scorer.log.contains("followed MLflow: production – → v1")
             }
         }
         for root in [rootA, rootB] {

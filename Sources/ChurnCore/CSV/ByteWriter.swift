@@ -135,9 +135,21 @@ extension ByteWriter {
     package mutating func writePrediction(
         _ probability: Double, threshold: Double, version: UnsafeBufferPointer<UInt8>
     ) throws {
-        try reserve(11)
-        buffer[count] = UInt8(ascii: ",")
-        count += 1
+        // A probability in [0, 1) (nearly all) with room for the whole part: one capacity check, then stores.
+        let length = 12 + version.count
+        if probability >= 0, probability < 1, length <= capacity {
+            try reserve(length)
+            let out = buffer + count
+            out[0] = UInt8(ascii: ",")
+            Self.formatProbability(probability, into: out + 1)
+            out[9] = UInt8(ascii: ",")
+            out[10] = probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            out[11] = UInt8(ascii: ",")
+            if let base = version.baseAddress { (out + 12).update(from: base, count: version.count) }
+            count += length
+            return
+        }
+        try write(byte: UInt8(ascii: ","))
         try write(probability: probability)
         try reserve(3)
         buffer[count] = UInt8(ascii: ",")
@@ -153,22 +165,32 @@ extension ByteWriter {
     @inline(__always)
     package mutating func write(probability value: Double) throws {
         guard value >= 0, value < 1 else { return try write(fixed: value, decimals: 6) }
-        var whole = Int((value * 1e6).rounded(.toNearestOrAwayFromZero))
         try reserve(8)
-        let out = buffer + count
+        Self.formatProbability(value, into: buffer + count)
+        count += 8
+    }
+
+    /// The eight bytes of a probability in [0, 1) with six decimals (`0.` and six digits, or `1.000000` when it
+    /// rounds up to 1): the value scaled by 10⁶ and rounded half away from zero, as `write(fixed:decimals:)`
+    /// rounds, then written two digits at a time from a table.
+    @inline(__always)
+    static func formatProbability(_ value: Double, into out: UnsafeMutablePointer<UInt8>) {
+        let whole = Int((value * 1e6).rounded(.toNearestOrAwayFromZero))
         let zero = UInt8(ascii: "0")
         out[1] = UInt8(ascii: ".")
         if whole >= 1_000_000 {
             out[0] = UInt8(ascii: "1")
             for k in 2..<8 { out[k] = zero }
-        } else {
-            out[0] = zero
-            for k in stride(from: 7, through: 2, by: -1) {
-                let (quotient, digit) = whole.quotientAndRemainder(dividingBy: 10)
-                out[k] = zero &+ UInt8(truncatingIfNeeded: digit)
-                whole = quotient
-            }
+            return
         }
-        count += 8
+        out[0] = zero
+        let high = whole / 10_000, low = whole % 10_000
+        let pairs = digitPairs.utf8Start
+        (out + 2).update(from: pairs + 2 * high, count: 2)
+        (out + 4).update(from: pairs + 2 * (low / 100), count: 2)
+        (out + 6).update(from: pairs + 2 * (low % 100), count: 2)
     }
+
+    /// "00" to "99", back to back: the two digits of n at offset 2n.
+    private static var digitPairs: StaticString { "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899" }
 }

@@ -133,6 +133,19 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         return try body(UnsafeBufferPointer(start: buffer + s, count: ends[index] - s))
     }
 
+    /// The bytes of field `index` of the current record (quotes removed), valid until the next call to
+    /// `next()`: the scoring loop's way to read a field without a closure.
+    @inline(__always)
+    package func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let s = starts[index]
+        return UnsafeBufferPointer(start: buffer + s, count: ends[index] - s)
+    }
+
+    /// The current record's field boundaries as raw tables, valid until the next call to `next()`: what
+    /// non-generic code reads fields through (in unspecialised generic code every access to a `CSVReader<Source>`
+    /// property looks its layout up at run time).
+    package var fieldTable: FieldTable { FieldTable(base: buffer, starts: starts.base, ends: ends.base) }
+
     /// The field as a String (for headers, ids and messages; not for hot loops).
     package func string(_ index: Int) -> String {
         withField(index) { String(decoding: $0, as: UTF8.self) }
@@ -152,7 +165,9 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         }
     }
 
-    private var recordHadQuotes = false
+    /// Whether the current record held a quote. A record without one has no comma, quote, CR or LF inside
+    /// any field, so its fields can be written to CSV unquoted without looking at them.
+    package private(set) var recordHadQuotes = false
 
     private enum Scan {
         case complete(next: Int, newlines: Int, unterminated: Bool)
@@ -205,12 +220,22 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         while pos < end {
             // Outside quotes, skip eight bytes at a time to the next one that may be a delimiter.
             if !inQuotes, pos &+ 8 <= end {
-                let special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+                var special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+                // Commas end fields here, from the word's mask, without reloading the word after each one.
+                var at = pos
+                while special != 0 {
+                    at = pos &+ (special.trailingZeroBitCount &>> 3)
+                    guard buffer[at] == comma else { break }
+                    starts.append(fieldStart)
+                    ends.append(at)
+                    fieldStart = at &+ 1
+                    special &= special &- 1
+                }
                 if special == 0 {
                     pos &+= 8
                     continue
                 }
-                pos &+= special.trailingZeroBitCount &>> 3
+                pos = at
             }
             let byte = buffer[pos]
             if inQuotes {
@@ -380,6 +405,19 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
     }
 }
 
+/// The fields of a reader's current record: field `k` is `base[starts[k]..<ends[k]]`.
+package struct FieldTable {
+    let base: UnsafeMutablePointer<UInt8>
+    let starts: UnsafeMutablePointer<Int>
+    let ends: UnsafeMutablePointer<Int>
+
+    @inline(__always)
+    package func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let s = starts[index]
+        return UnsafeBufferPointer(start: base + s, count: ends[index] - s)
+    }
+}
+
 /// A growable array of offsets without Swift array bookkeeping (uniqueness and bounds checks per append
 /// cost a quarter of the scan time). Owned and freed by `CSVReader`.
 struct FieldOffsets {
@@ -390,6 +428,9 @@ struct FieldOffsets {
     init() {
         storage = .allocate(capacity: 64)
     }
+
+    /// The storage, valid until the next `append` (which may move it).
+    var base: UnsafeMutablePointer<Int> { storage }
 
     func deallocate() {
         storage.deallocate()

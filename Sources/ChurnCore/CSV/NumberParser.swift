@@ -17,6 +17,7 @@ package enum NumberParser {
     /// on a stack copy for the rare long or extreme numbers, so results are correctly rounded.
     @inline(__always)
     package static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        if let value = parsePlain(bytes) { return value }
         var i = 0
         var n = bytes.count
         while i < n, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
@@ -88,6 +89,31 @@ package enum NumberParser {
             return negative ? -value : value
         }
         return slowPath(bytes, from: begin, to: n)
+    }
+
+    /// The common case in one loop: `digits[.digits]` of at most 15 bytes (no sign, spaces or exponent), so
+    /// the mantissa is below 10¹⁵ < 2⁵³ and the divisor at most 10¹⁴: the same exact operands and the same one
+    /// rounding as the general path below, hence the same double. Anything else returns nil and takes it.
+    @inline(__always)
+    static func parsePlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        let n = bytes.count
+        guard n > 0, n <= 15 else { return nil }
+        var mantissa: UInt64 = 0
+        var dot = -1
+        for i in 0..<n {
+            let d = bytes[i] &- UInt8(ascii: "0")
+            if d <= 9 {
+                mantissa = mantissa &* 10 &+ UInt64(d)
+            } else if d == UInt8(ascii: ".") &- UInt8(ascii: "0"), dot < 0 {
+                dot = i
+            } else {
+                return nil
+            }
+        }
+        if dot < 0 { return Double(mantissa) }
+        guard n > 1 else { return nil }  // "." alone
+        let fraction = n - 1 - dot
+        return fraction == 0 ? Double(mantissa) : Double(mantissa) / powersOf10[fraction]
     }
 
     private static func slowPath(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Double? {

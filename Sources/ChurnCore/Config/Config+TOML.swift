@@ -15,7 +15,12 @@ extension Config {
         // Where a key must start, TOMLKit's parser asserts on some characters (e.g. `[é]`, `[$x]`) instead of
         // reporting them, so those are refused first.
         if let problem = TOMLKeyStarts.firstProblem(in: text) {
-            let found = problem.found.map { "\"\($0)\"" } ?? "the end"
+            let found =
+                switch problem.found {
+                case nil: "the end"
+                case "\r"?, "\n"?: "the end of the line"
+                case let scalar?: "\"\(scalar)\""
+                }
             throw ChurnError.config(
                 file: file, line: problem.line, key: "syntax",
                 message: "expected \(problem.expected) at column \(problem.column), found \(found) (a key is letters, "

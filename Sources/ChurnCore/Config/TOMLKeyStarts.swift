@@ -1,8 +1,8 @@
 /// Finds the first place in TOML text where a key must start and something else does: after a table header's
 /// `[` or `[[`, after a `.` in a key, after an inline table's `{` or `,`, and at the start of a statement.
-/// TOMLKit's parser asserts (aborting the process) on some of these, e.g. `[é]` or `[$x]`, instead of reporting
-/// them, so `Config.parse` refuses them first with the line and column. Strings and comments are skipped; what
-/// is valid is left to the parser.
+/// TOMLKit's parser asserts (aborting the process) on some of these, e.g. `[é]`, `[$x]` or a `[` that ends its
+/// line, instead of reporting them, so `Config.parse` refuses them first with the line and column. Strings and
+/// comments are skipped; what is valid is left to the parser.
 enum TOMLKeyStarts {
     struct Problem: Equatable {
         var line: Int
@@ -36,6 +36,8 @@ enum TOMLKeyStarts {
         var expecting = Expecting.statement
         /// In a key (of a statement, a header or an inline table): a `.` asks for another key.
         var inKey = false
+        /// Right after a header's `[` or `[[`, before its first key: TOMLKit asserts on a line end there.
+        var headerOpen = false
 
         init(_ scalars: [Unicode.Scalar]) {
             self.scalars = scalars
@@ -45,6 +47,7 @@ enum TOMLKeyStarts {
         mutating func run() -> Problem? {
             while index < scalars.count {
                 let scalar = scalars[index]
+                if headerOpen, scalar == "\r" || scalar == "\n" { return problem("a key") }
                 if scalar == " " || scalar == "\t" || scalar == "\r" {
                     index += 1
                     continue
@@ -62,7 +65,7 @@ enum TOMLKeyStarts {
                     if scalar == "[" {
                         index += 1
                         if index < scalars.count, scalars[index] == "[" { index += 1 }
-                        (expecting, inKey) = (.key, true)
+                        (expecting, inKey, headerOpen) = (.key, true, true)
                         continue
                     }
                     guard isKeyStart(scalar) else { return problem("a key, a [table] or a comment") }
@@ -73,7 +76,7 @@ enum TOMLKeyStarts {
                         continue
                     }
                     guard isKeyStart(scalar) else { return problem("a key") }
-                    expecting = .nothing
+                    (expecting, headerOpen) = (.nothing, false)
                 case .nothing:
                     break
                 }

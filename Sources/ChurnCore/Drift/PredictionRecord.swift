@@ -81,6 +81,57 @@ package struct PredictionRecord: Equatable, Sendable {
 
     /// Appends the record as one JSON line.
     package func write(to writer: inout ByteWriter) throws {
+        var keys = FeatureKeys()
+        try write(to: &writer, keys: &keys)
+    }
+
+    /// Appends the records as JSON lines, each exactly as `write(to:)` writes it.
+    package static func write(_ records: [PredictionRecord], to writer: inout ByteWriter) throws {
+        var keys = FeatureKeys()
+        for record in records { try record.write(to: &writer, keys: &keys) }
+    }
+
+    /// The feature names in sorted order with their JSON text (`"name":`), kept from one record to the next:
+    /// the lines of one batch nearly always carry the same features, so they are sorted and escaped once.
+    package struct FeatureKeys {
+        var names: [String] = []
+        var texts: [[UInt8]] = []
+
+        package init() {}
+
+        /// Calls `body` with the values of `features` in the order of the names held, or returns false when
+        /// `features` does not have exactly these names. Names are matched by equality, not hashed: a line's few
+        /// feature names are short strings, compared in a few instructions each.
+        func inOrder(_ features: [String: Value], _ body: (UnsafeBufferPointer<Value?>) throws -> Void) rethrows
+            -> Bool
+        {
+            guard features.count == names.count else { return false }
+            return try withUnsafeTemporaryAllocation(of: Value?.self, capacity: names.count) { slots in
+                slots.initialize(repeating: nil)
+                defer { slots.deinitialize() }
+                for (name, value) in features {
+                    guard let index = names.firstIndex(of: name), slots[index] == nil else { return false }
+                    slots[index] = value
+                }
+                try body(UnsafeBufferPointer(slots))
+                return true
+            }
+        }
+
+        mutating func adopt(_ features: [String: Value]) throws {
+            names = features.keys.sorted()
+            texts = try names.map { name in
+                var bytes: [UInt8] = []
+                var writer = ByteWriter(capacity: name.utf8.count * 6 + 8) { bytes.append(contentsOf: $0) }
+                try PredictionRecord.writeJSONString(name, to: &writer)
+                try writer.write(byte: UInt8(ascii: ":"))
+                try writer.flush()
+                return bytes
+            }
+        }
+    }
+
+    private func write(to writer: inout ByteWriter, keys: inout FeatureKeys) throws {
         try writer.write("{\"request_id\":")
         try Self.writeJSONString(requestID, to: &writer)
         try writer.write(",\"model_version\":")
@@ -102,20 +153,25 @@ package struct PredictionRecord: Equatable, Sendable {
             try writer.write(fixed: latencyMS, decimals: 3)
         }
         try writer.write(",\"features\":{")
-        for (index, name) in features.keys.sorted().enumerated() {
-            if index > 0 { try writer.write(byte: UInt8(ascii: ",")) }
-            try Self.writeJSONString(name, to: &writer)
-            try writer.write(byte: UInt8(ascii: ":"))
-            switch features[name]! {
-            case .number(let value):
-                if value == value.rounded(), abs(value) < 1e15 {
-                    try writer.write(integer: Int(value))
-                } else {
-                    try writer.write("\(value)")
+        func writeFeatures(_ values: UnsafeBufferPointer<Value?>, _ keys: FeatureKeys) throws {
+            for (index, value) in values.enumerated() {
+                if index > 0 { try writer.write(byte: UInt8(ascii: ",")) }
+                try keys.texts[index].withUnsafeBufferPointer { try writer.write($0) }
+                switch value! {
+                case .number(let value):
+                    if value == value.rounded(), abs(value) < 1e15 {
+                        try writer.write(integer: Int(value))
+                    } else {
+                        try writer.write(value.description)
+                    }
+                case .text(let text): try Self.writeJSONString(text, to: &writer)
+                case .missing: try writer.write("null")
                 }
-            case .text(let text): try Self.writeJSONString(text, to: &writer)
-            case .missing: try writer.write("null")
             }
+        }
+        if try !keys.inOrder(features, { try writeFeatures($0, keys) }) {
+            try keys.adopt(features)
+            _ = try keys.inOrder(features) { try writeFeatures($0, keys) }
         }
         try writer.write("},\"ts\":")
         try writer.write(fixed: timestamp, decimals: 3)
@@ -124,6 +180,13 @@ package struct PredictionRecord: Equatable, Sendable {
 
     static func writeJSONString(_ string: String, to writer: inout ByteWriter) throws {
         try writer.write(byte: UInt8(ascii: "\""))
+        var text = string
+        // Most strings need no escape: written in one piece.
+        let plain = text.withUTF8 { utf8 in !utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+        if plain {
+            try text.withUTF8 { try writer.write($0) }
+            return try writer.write(byte: UInt8(ascii: "\""))
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): try writer.write("\\\"")

@@ -71,9 +71,31 @@ extension Scorer {
     /// Checks the model's feature fields of one record. Every problem is reported, one per field; fields the
     /// model does not read are not looked at (the caller decides about unknown fields).
     package func check(_ values: [String: FieldValue]) -> Check {
+        check(values, limits: FieldLimits(self))
+    }
+
+    /// Checks many records, each as `check(_:)` does; what every record is checked against is prepared once.
+    package func check(_ records: [[String: FieldValue]]) -> [Check] {
+        let limits = FieldLimits(self)
+        return records.map { check($0, limits: limits) }
+    }
+
+    /// The missing markers and the numeric bounds, by numeric column.
+    private struct FieldLimits {
+        var missing: ByteStringSet
+        var lower: [Double]
+        var upper: [Double]
+
+        init(_ scorer: Scorer) {
+            missing = ByteStringSet(scorer.artifact.schema.missing)
+            (lower, upper) = Bounds.limits(scorer.bounds, columns: scorer.artifact.schema.numeric)
+        }
+    }
+
+    private func check(_ values: [String: FieldValue], limits: FieldLimits) -> Check {
         let schema = artifact.schema
-        let missing = ByteStringSet(schema.missing)
-        let (lower, upper) = Bounds.limits(bounds, columns: schema.numeric)
+        let missing = limits.missing
+        let (lower, upper) = (limits.lower, limits.upper)
         var problems: [FieldProblem] = []
         func isMarker(_ text: String) -> Bool {
             var text = text

@@ -37,6 +37,9 @@ package struct Scorer: Sendable {
     /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
     /// The split's challenger must read the same columns (same schema).
     package var split: ServingSplit?
+    /// Whether clean logistic-regression rows take the fast path (`LinearRows`); tests turn it off to compare
+    /// its output with the general path's.
+    var linearFastPath = true
 
     /// - Parameters:
     ///   - bounds: allowed ranges of numeric columns; rows outside are row errors. Columns the artifact does
@@ -260,12 +263,60 @@ package struct Scorer: Sendable {
         let challengerThreshold = split?.challenger.artifact.threshold ?? 0
         var parsed = [Double?](repeating: nil, count: numericFields.count)
         var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
+        var sampledProbabilities: [Double?] = []  // by slot, as `sampledValues`: those the fast path knows
+        // Logistic regression without A/B: clean rows take the fast path (LinearRows.swift).
+        let useLinear = !useTrees && split == nil && linearFastPath
+        let linear = LinearRows(
+                bias: bias, numericFields: numericFields, weights: numericWeights, lower: lowerBounds,
+                upper: upperBounds, categoricalFields: categoricalFields, levels: categoricalLevels,
+                levelWeights: categoricalWeights, missingWeights: missingWeights, normalizations: normalizations,
+                missing: missing, idField: binding.id)
+        let versionBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, version.count))
+        _ = versionBytes.initialize(from: version)
+        defer { versionBytes.deallocate() }
+        let versionText = UnsafeBufferPointer(rebasing: versionBytes[0..<version.count])
 
         var recordStart = reader.bytesConsumed
         while try reader.next() {
             defer { recordStart = reader.bytesConsumed }
             summary.rows += 1
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
+            if useLinear, reader.problem == nil, reader.fieldCount == fieldCount,
+                case let fields = reader.fieldTable, let z = linear.linearScore(fields)
+            {
+                if recordStarts != nil { recordStarts?.append(recordStart) }
+                let probability = Statistics.sigmoid(z)
+                if sampling, let slot = sample.offer() {
+                    // Every numeric field parsed within its bounds: its value is what the general path keeps.
+                    for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k])) }
+                    let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
+                    let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                    keep(
+                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
+                        values: &sampledValues)
+                    // Known already: `finish` does not compute it again (the same value, tested).
+                    if slot == sampledProbabilities.count {
+                        sampledProbabilities.append(probability)
+                    } else {
+                        sampledProbabilities[slot] = probability
+                    }
+                }
+                if let idIndex = binding.id {
+                    // A record without quotes has no byte in its fields that CSV would quote.
+                    let id = fields.field(idIndex)
+                    if reader.recordHadQuotes { try scored.writeField(id) } else { try scored.write(id) }
+                } else {
+                    try scored.write(integer: summary.rows)
+                }
+                try scored.writePrediction(probability, threshold: threshold, version: versionText)
+                for index in passthroughColumns {
+                    try scored.write(byte: UInt8(ascii: ","))
+                    try scored.writeField(fields.field(index))
+                }
+                try scored.write(byte: UInt8(ascii: "\n"))
+                summary.scored += 1
+                continue
+            }
             let line = reader.line
             if !rowErrors.isEmpty { rowErrors.removeAll(keepingCapacity: true) }
             if !rowUnseen.isEmpty { rowUnseen.removeAll(keepingCapacity: true) }
@@ -392,6 +443,11 @@ package struct Scorer: Sendable {
                 keep(
                     id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
                     values: &sampledValues)
+                if slot == sampledProbabilities.count {
+                    sampledProbabilities.append(nil)
+                } else {
+                    sampledProbabilities[slot] = nil
+                }
             }
             if useTrees {
                 // Keep what the output line needs from this record; the trees predict the batch later.
@@ -431,7 +487,7 @@ package struct Scorer: Sendable {
         for (k, count) in unseenCounts.enumerated() where count > 0 {
             summary.unseenLevels[schema.categorical[k]] = count
         }
-        finish(&sample, values: sampledValues)
+        finish(&sample, values: sampledValues, known: sampledProbabilities)
         return summary
     }
 
@@ -444,6 +500,7 @@ package struct Scorer: Sendable {
     ) {
         let schema = artifact.schema
         var features: [String: PredictionRecord.Value] = [:]
+        features.reserveCapacity(schema.numeric.count + schema.categorical.count)
         for (k, name) in schema.numeric.enumerated() {
             features[name] = numeric[k].map { .number($0) } ?? .missing
         }
@@ -462,9 +519,19 @@ package struct Scorer: Sendable {
     }
 
     /// Gives the kept records their probabilities (one call for trees) and predictions.
-    func finish(_ sample: inout PredictionSampler, values: SampledValues) {
+    /// `known`, when given, holds by slot the probabilities already computed (nil: compute it).
+    func finish(_ sample: inout PredictionSampler, values: SampledValues, known: [Double?] = []) {
         guard !values.isEmpty else { return }
-        let probabilities = self.probabilities(of: values)
+        var probabilities: [Double]
+        if known.count == values.count {
+            let unknown = values.indices.filter { known[$0] == nil }
+            probabilities = known.map { $0 ?? .nan }
+            for (index, probability) in zip(unknown, self.probabilities(of: unknown.map { values[$0] })) {
+                probabilities[index] = probability
+            }
+        } else {
+            probabilities = self.probabilities(of: values)
+        }
         let threshold = artifact.threshold
         sample.update { records in
             for index in records.indices {

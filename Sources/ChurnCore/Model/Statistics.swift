@@ -21,7 +21,9 @@ package enum Statistics {
 
     @inline(__always)
     package static func sigmoid(_ z: Double) -> Double {
-        z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
+        if z >= 0 { return 1 / (1 + exp(-z)) }
+        let e = exp(z)  // once: the same value both times
+        return e / (1 + e)
     }
 }
 

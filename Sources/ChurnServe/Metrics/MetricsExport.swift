@@ -76,13 +76,35 @@ package final class MetricsExport: Sendable {
         factory.durationHistogramBuckets = seconds.mapValues { $0.map { Duration.seconds($0) } }
         MetricsSystem.bootstrap(factory)
         ChurnMetrics.touch()
+        bootstrapped.store(true, ordering: .releasing)
         return registry
     }()
 
-    /// Records one HTTP request; the server calls it once per response with the route's pattern.
+    /// Records one HTTP request; the server calls it once per response with the route's pattern. Once the
+    /// registry is bootstrapped, the series of each (route, status) are looked up once and kept.
     package static func recordRequest(route: String, status: Int, seconds: Double) {
-        ChurnMetrics.httpRequest(route: route, status: status, seconds: seconds)
+        guard bootstrapped.load(ordering: .acquiring) else {
+            return ChurnMetrics.httpRequest(route: route, status: status, seconds: seconds)
+        }
+        let key = RequestKey(route: route, status: status)
+        let series = requestSeries.withLock { cache in
+            if let series = cache[key] { return series }
+            let series = ChurnMetrics.httpRequestSeries(route: route, status: status)
+            cache[key] = series
+            return series
+        }
+        series.requests.increment()
+        series.seconds.recordSeconds(seconds)
     }
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var status: Int
+    }
+
+    private static let bootstrapped = Atomic<Bool>(false)
+    private typealias RequestSeries = (requests: CoreMetrics.Counter, seconds: CoreMetrics.Timer)
+    private static let requestSeries = Mutex<[RequestKey: RequestSeries]>([:])
 
     /// The Prometheus text: state refreshed from the registry and folders, then every family, sorted by name,
     /// each with its `# HELP` line.
