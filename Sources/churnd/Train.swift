@@ -12,8 +12,12 @@ struct Train: ParsableCommand {
         abstract: "Train every configured model family on labeled CSVs, register the best when it passes the gate, "
             + "promote it when it beats the serving one.",
         discussion: """
-            Each family (training.families: logistic_regression, xgboost) is trained on the same split and its \
-            threshold tuned on validation; the best validation F1 becomes the candidate. With --out DIR a copy of \
+            The test rows (training.test_fraction) are set aside first and judge the candidate. Up to \
+            training.cv_max_rows other rows, each family (training.families: logistic_regression, xgboost) is \
+            cross-validated over them (training.cv_folds folds, a few settings within \
+            training.search_budget_seconds), the best out-of-fold F1 chooses the family, its settings and its \
+            threshold, and the choice is refit on all of them; above that, each family trains on one split and \
+            its threshold is tuned on the validation rows. With --out DIR a copy of \
             the artifact goes to DIR/model.json, and for an xgboost candidate the booster to DIR/model.xgb.json, \
             XGBoost's own JSON model format: in Python, xgboost.Booster(model_file="model.xgb.json") predicts the \
             same probabilities on rows encoded as the artifact's "preprocessing" describes (numerics imputed and \
@@ -38,6 +42,7 @@ struct Train: ParsableCommand {
     var json = false
 
     func run() throws {
+        OpenMP.preferPassiveWaiting()  // cross-validation trains many small boosters: spinning threads starve under load
         let config = try common.load()
         let watch = try common.resolve(config.paths.watch)
         let files = try data.isEmpty ? DataFiles.list(in: watch + "/data") : data
