@@ -241,6 +241,8 @@ package struct ModelLifecycle: Sendable {
                 "not selected: \(alternative.family) has \(measure) \(NumberFormat.fixed(alternative.validationF1, 4)) "
                 + "(test F1 \(NumberFormat.fixed(alternative.metrics.f1, 4))), \(result.artifact.family) has "
                 + "\(NumberFormat.fixed(result.artifact.validationF1, 4))"
+                + (result.artifact.crossValidation?.choice == nil
+                    ? "" : ", within one standard error over the folds: the simpler family is kept")
             return record
         }
     }
