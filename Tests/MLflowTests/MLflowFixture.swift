@@ -12,7 +12,9 @@ struct MLflowRoot {
     let uri: String
     let experiment: String
     let model: String
-    var client: MLflowClient { MLflowClient(trackingURI: uri) }
+    /// The tests' own client: a longer timeout than churnd's 10 s, since a test asks MLflow only to check what
+    /// churnd did, and MLflow with its job runners on a busy 2-core machine can take longer than that to answer.
+    var client: MLflowClient { MLflowClient(trackingURI: uri, timeout: 60) }
 
     init(uri: String, families: [String] = ["logistic_regression"], extra: String = "") throws {
         dir = try TemporaryDirectory("churnd-mlflow-root")
