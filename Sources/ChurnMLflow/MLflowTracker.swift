@@ -267,6 +267,21 @@ package struct MLflowTracker: Sendable {
                 ]
             }
         }
+        // A cross-validated run: the folds, the settings its search chose and how much it tried.
+        if let cv = run.crossValidation {
+            let chosen = cv.chosen
+            params += [
+                ("cv.folds", "\(cv.folds)"), ("cv.rows", "\(cv.rows)"), ("cv.settings_tried", "\(cv.tried.count)"),
+                ("cv.search_budget_seconds", "\(cv.budgetSeconds)"), ("cv.chosen", chosen.description),
+                ("cv.positive_weight", "\(chosen.positiveWeight)"),
+            ]
+            if let c = chosen.c { params.append(("cv.c", "\(c)")) }
+            if let depth = chosen.maxDepth { params.append(("cv.max_depth", "\(depth)")) }
+            if let weight = chosen.minChildWeight { params.append(("cv.min_child_weight", "\(weight)")) }
+            if let eta = chosen.eta { params.append(("cv.eta", "\(eta)")) }
+            if let subsample = chosen.subsample { params.append(("cv.subsample", "\(subsample)")) }
+            if let rounds = chosen.rounds { params.append(("cv.rounds", "\(rounds)")) }
+        }
         return params.map { (key: $0.0, value: String($0.1.prefix(6000))) }
     }
 
@@ -291,6 +306,12 @@ package struct MLflowTracker: Sendable {
             } else if let alternative = artifact.alternatives?.first(where: { $0.family == run.parameters.family }) {
                 metrics.append(("validation_f1", alternative.validationF1))
             }
+        }
+        if let cv = run.crossValidation {
+            metrics += [
+                ("cv_f1", cv.f1), ("cv_f1_mean", cv.f1Mean), ("cv_f1_std", cv.f1Std), ("cv_threshold", cv.threshold),
+                ("cv_search_seconds", cv.searchSeconds),
+            ]
         }
         return metrics.filter { $0.1.isFinite }.map { (key: $0.0, value: $0.1) }
     }

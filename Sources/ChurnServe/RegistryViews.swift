@@ -125,12 +125,17 @@ package struct RunJSON: Encodable, Sendable {
     package var family: String?
     package var rows: Int?
     package var testF1: Double?
+    /// Mean and sample standard deviation of the folds' F1, for a cross-validated run.
+    package var cvF1Mean: Double?
+    package var cvF1Std: Double?
     package var testRocAUC: Double?
     package var threshold: Double?
     package var inputs: [Input]
     package var refusedFiles: [String]
     package var reason: String
     package var churndVersion: String
+    /// How a cross-validated run chose its family, settings and threshold; nil for a run on one validation split.
+    package var crossValidation: CrossValidationReport?
 
     package init(_ run: TrainingRunRecord) {
         id = run.id
@@ -144,17 +149,20 @@ package struct RunJSON: Encodable, Sendable {
         family = run.metrics == nil ? nil : run.parameters.family
         rows = run.rows
         testF1 = run.metrics?.f1
+        cvF1Mean = run.crossValidation?.f1Mean
+        cvF1Std = run.crossValidation?.f1Std
         testRocAUC = run.metrics?.rocAUC
         threshold = run.metrics?.threshold
         inputs = run.inputs.map { Input(path: $0.path, sha256: $0.sha256, bytes: $0.bytes, rows: $0.rows) }
         refusedFiles = run.refusedFiles
         reason = run.reason
         churndVersion = run.churndVersion
+        crossValidation = run.crossValidation
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, startedAt, finishedAt, seconds, actor, outcome, version, championVersion, family, rows, testF1
-        case testRocAUC, threshold, inputs, refusedFiles, reason, churndVersion
+        case cvF1Mean, cvF1Std, testRocAUC, threshold, inputs, refusedFiles, reason, churndVersion, crossValidation
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -170,12 +178,15 @@ package struct RunJSON: Encodable, Sendable {
         try c.encode(family, forKey: .family)
         try c.encode(rows, forKey: .rows)
         try c.encode(testF1, forKey: .testF1)
+        try c.encode(cvF1Mean, forKey: .cvF1Mean)
+        try c.encode(cvF1Std, forKey: .cvF1Std)
         try c.encode(testRocAUC, forKey: .testRocAUC)
         try c.encode(threshold, forKey: .threshold)
         try c.encode(inputs, forKey: .inputs)
         try c.encode(refusedFiles, forKey: .refusedFiles)
         try c.encode(reason, forKey: .reason)
         try c.encode(churndVersion, forKey: .churndVersion)
+        try c.encode(crossValidation, forKey: .crossValidation)
     }
 }
 

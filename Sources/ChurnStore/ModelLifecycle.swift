@@ -150,6 +150,7 @@ package struct ModelLifecycle: Sendable {
                 data, now: Date().timeIntervalSince1970, elapsed: { (clock.now - started).seconds }, progress: progress)
             run.metrics = result.artifact.metrics
             run.parameters.family = result.artifact.family
+            run.crossValidation = result.artifact.crossValidation
             return try judgeAndRegister(result, data: data, run: &run, finish: finish)
         } catch {
             finish(&run)
@@ -234,10 +235,14 @@ package struct ModelLifecycle: Sendable {
             record.verdict = nil
             record.metrics = alternative.metrics
             record.parameters.family = alternative.family
+            record.crossValidation = alternative.artifact.crossValidation
+            let measure = record.crossValidation == nil ? "validation F1" : "out-of-fold F1"
             record.reason =
-                "not selected: \(alternative.family) has validation F1 \(NumberFormat.fixed(alternative.validationF1, 4)) "
+                "not selected: \(alternative.family) has \(measure) \(NumberFormat.fixed(alternative.validationF1, 4)) "
                 + "(test F1 \(NumberFormat.fixed(alternative.metrics.f1, 4))), \(result.artifact.family) has "
                 + "\(NumberFormat.fixed(result.artifact.validationF1, 4))"
+                + (result.artifact.crossValidation?.choice == nil
+                    ? "" : ", within one standard error over the folds: the simpler family is kept")
             return record
         }
     }

@@ -215,6 +215,12 @@ extension Registry {
                     """)
         }
         registerMLflowMigration(&migrator)
+        // Cross-validated runs record how their family, settings and threshold were chosen (JSON:
+        // `CrossValidationReport`: folds, out-of-fold F1 with its spread over the folds, the chosen settings and
+        // every setting tried); NULL for runs on the single validation split and runs from before.
+        migrator.registerMigration("v7-cross-validation") { db in
+            try db.execute(sql: "ALTER TABLE training_run ADD COLUMN cross_validation TEXT")
+        }
         return migrator
     }
 

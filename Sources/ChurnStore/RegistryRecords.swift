@@ -142,6 +142,9 @@ package struct TrainingRunRecord: RegistryRecord, Equatable, Sendable {
     /// What the run learned from (`TrainingFingerprint`): every given file, accepted or refused, and the
     /// settings that shape the model. nil for runs recorded before fingerprints, or whose files could not be read.
     package var fingerprint: String? = nil
+    /// How a cross-validated run chose its family's settings and threshold; nil for runs on the single
+    /// validation split (more rows than `training.cv_max_rows`), failed runs, and runs from before.
+    package var crossValidation: CrossValidationReport? = nil
 
     package mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -5,12 +5,14 @@ import ChurnStore
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Training runs, newest first: time, outcome, version, family, rows, test F1, input files, "
-            + "duration, reason.",
+        abstract: "Training runs, newest first: time, outcome, version, family, rows, cross-validated and test F1, "
+            + "input files, duration, reason.",
         discussion: """
             Every run is listed, whatever became of it: promoted, kept (registered, not serving), refused (below \
             the gate), failed (with its error), and not_selected (a family trained on the same split as the \
-            chosen one, recorded with its metrics).
+            chosen one, recorded with its metrics). CV F1 is the mean ± standard deviation of the folds' F1 of a \
+            cross-validated run (up to training.cv_max_rows rows); --json adds the settings chosen and every \
+            setting tried.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -38,12 +40,15 @@ struct Runs: ParsableCommand {
                     + "trains on them) or run churnd train")
             return
         }
-        var rows = [["#", "STARTED", "OUTCOME", "VERSION", "FAMILY", "ROWS", "TEST F1", "FILES", "SECONDS", "REASON"]]
+        var rows = [
+            ["#", "STARTED", "OUTCOME", "VERSION", "FAMILY", "ROWS", "CV F1", "TEST F1", "FILES", "SECONDS", "REASON"]
+        ]
         for run in runs {
             rows.append([
                 run.id.map { "\($0)" } ?? "", timestamp(run.startedAt), run.outcome.rawValue,
                 run.version.map { "v\($0)" } ?? "–", run.metrics == nil ? "–" : run.parameters.family,
                 run.rows.map(grouped) ?? "–",
+                run.crossValidation.map { "\(fixed($0.f1Mean, 4)) ± \(fixed($0.f1Std, 4))" } ?? "–",
                 run.metrics.map { fixed($0.f1, 4) } ?? "–", Self.files(run.inputs), fixed(run.seconds, 1),
                 run.reason.split(whereSeparator: \.isNewline).joined(separator: " "),
             ])

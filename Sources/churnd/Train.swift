@@ -12,8 +12,12 @@ struct Train: ParsableCommand {
         abstract: "Train every configured model family on labeled CSVs, register the best when it passes the gate, "
             + "promote it when it beats the serving one.",
         discussion: """
-            Each family (training.families: logistic_regression, xgboost) is trained on the same split and its \
-            threshold tuned on validation; the best validation F1 becomes the candidate. With --out DIR a copy of \
+            The test rows (training.test_fraction) are set aside first and judge the candidate. Up to \
+            training.cv_max_rows other rows, each family (training.families: logistic_regression, xgboost) is \
+            cross-validated over them (training.cv_folds folds, a few settings within \
+            training.search_budget_seconds), the best out-of-fold F1 chooses the family, its settings and its \
+            threshold, and the choice is refit on all of them; above that, each family trains on one split and \
+            its threshold is tuned on the validation rows. With --out DIR a copy of \
             the artifact goes to DIR/model.json, and for an xgboost candidate the booster to DIR/model.xgb.json, \
             XGBoost's own JSON model format: in Python, xgboost.Booster(model_file="model.xgb.json") predicts the \
             same probabilities on rows encoded as the artifact's "preprocessing" describes (numerics imputed and \
@@ -38,6 +42,7 @@ struct Train: ParsableCommand {
     var json = false
 
     func run() throws {
+        OpenMP.preferPassiveWaiting()  // cross-validation trains many small boosters: spinning threads starve under load
         let config = try common.load()
         let watch = try common.resolve(config.paths.watch)
         let files = try data.isEmpty ? DataFiles.list(in: watch + "/data") : data
@@ -120,6 +125,8 @@ struct Train: ParsableCommand {
         let rows = t.trainRows + t.validationRows + t.testRows
         let fileCount = t.inputs.count
         let steps = a.family == ModelFamily.xgboost.rawValue ? "boosting rounds kept" : "Newton iterations"
+        let cv = a.crossValidation
+        let measure = cv == nil ? "validation F1" : "out-of-fold F1"
         var families = ""
         if let alternatives = a.alternatives, !alternatives.isEmpty {
             let lines =
@@ -127,16 +134,36 @@ struct Train: ParsableCommand {
                 + alternatives.map { ($0.family, $0.validationF1, $0.metrics.f1, $0.seconds, "") }
             families = lines.map { family, validation, test, seconds, note in
                 let name = family.padding(toLength: 20, withPad: " ", startingAt: 0)
-                return "\n  family     \(name) validation F1 \(fixed(validation, 4)) · test F1 \(fixed(test, 4)) · "
+                return "\n  family     \(name) \(measure) \(fixed(validation, 4)) · test F1 \(fixed(test, 4)) · "
                     + "\(fixed(seconds, 2)) s" + (note.isEmpty ? "" : " · \(note)")
             }.joined()
         }
+        let split: String
+        var search = ""
+        if let cv {
+            split = "train + validation \(grouped(t.trainRows)) (\(cv.folds)-fold cross-validation, then refit on "
+                + "all of them) · test \(grouped(t.testRows)) (stratified, seed \(t.seed))"
+            let folds = cv.foldF1.map { fixed($0, 3) }.joined(separator: " ")
+            search = "\n  cross-val  \(cv.summary) (folds \(folds))"
+            search += "\n  settings   \(a.family): \(cv.chosen)"
+            let reports =
+                [(a.family, cv)] + (a.alternatives ?? []).compactMap { alt in alt.crossValidation.map { (alt.family, $0) } }
+            let tried = reports.map { family, report in
+                "\(report.tried.count) \(family) setting\(report.tried.count == 1 ? "" : "s")"
+                    + " (\(fixed(report.searchSeconds, 1)) of \(fixed(report.budgetSeconds, 1)) s budget)"
+            }
+            search += "\n  search     tried \(tried.joined(separator: ", "))"
+            if let choice = cv.choice { search += "\n  choice     \(choice)" }
+        } else {
+            split = "train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · "
+                + "test \(grouped(t.testRows)) (stratified, seed \(t.seed))"
+        }
+        let tuned = cv == nil ? "best F1 on validation" : "best F1 on the out-of-fold predictions"
         return """
             trained \(a.family) on \(grouped(rows)) rows from \(fileCount) file\(fileCount == 1 ? "" : "s") \
             in \(fixed(t.seconds, 2)) s (\(t.iterations) \(steps))\(families)
-              split      train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · \
-            test \(grouped(t.testRows)) (stratified, seed \(t.seed))
-              threshold  \(fixed(a.threshold, 4)) (best F1 on validation: \(fixed(a.validationF1, 4)))
+              split      \(split)\(search)
+              threshold  \(fixed(a.threshold, 4)) (\(tuned): \(fixed(a.validationF1, 4)))
               test       F1 \(fixed(m.f1, 4)) · precision \(fixed(m.precision, 4)) · recall \(fixed(m.recall, 4)) \
             · accuracy \(fixed(m.accuracy, 4)) · ROC AUC \(m.rocAUC.map { fixed($0, 4) } ?? "n/a") \
             · log loss \(fixed(m.logLoss, 4))
@@ -203,6 +230,8 @@ struct TrainSummary: Encodable {
     var runId: Int64?
     var verdict: Verdict
     var alternatives: [ModelArtifact.Alternative]
+    /// How cross-validation chose the family's settings and threshold; null on the single validation split.
+    var crossValidation: CrossValidationReport?
 
     init(outcome: ModelLifecycle.TrainingOutcome, exported: String?) {
         let a = outcome.artifact
@@ -224,5 +253,6 @@ struct TrainSummary: Encodable {
         runId = outcome.run.id
         verdict = outcome.verdict
         alternatives = a.alternatives ?? []
+        crossValidation = a.crossValidation
     }
 }

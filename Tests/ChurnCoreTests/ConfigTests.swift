@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Testing
 
 @testable import ChurnCore
@@ -61,6 +62,30 @@ struct ConfigTests {
             try Config.parse(toml: "[shadow]\nserve_fraction = 0.25\n", file: "c.toml").shadow.serveFraction == 0.25)
     }
 
+    @Test func crossValidationKeysOverrideDefaults() throws {
+        #expect(Config().training.cvMaxRows == 100_000 && Config().training.cvFolds == 5)
+        #expect(Config().training.searchBudgetSeconds == 5)
+        let config = try Config.parse(
+            toml: "[training]\ncv_max_rows = 0\ncv_folds = 10\nsearch_budget_seconds = 30\n", file: "c.toml")
+        #expect(config.training.cvMaxRows == 0 && config.training.cvFolds == 10)
+        #expect(config.training.searchBudgetSeconds == 30)
+    }
+
+    @Test func theTestsSingleSplitSwitchTurnsCrossValidationOffAndKeepsTheRest() throws {
+        // The switch the tests that are not about model quality train with (ChurnTestKit's SingleSplit).
+        let cases: [(String, Config)] = [
+            ("", Config()), (Config.defaultTOML, Config.initial),
+            ("[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", try Config.parse(
+                toml: "[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", file: "c.toml")),
+            ("[training]\ncv_max_rows = 500\nseed = 3", try Config.parse(toml: "[training]\nseed = 3", file: "c.toml")),
+        ]
+        for (toml, plain) in cases {
+            let config = try Config.parse(toml: SingleSplit.toml(toml), file: "c.toml")
+            #expect(config.training.cvMaxRows == 0, "\(toml)")
+            #expect(config == plain.singleSplit, "\(toml)")
+        }
+    }
+
     @Test func retentionKeysOverrideDefaultsAndZeroKeepsEverything() throws {
         #expect(Config().retention.archiveDays == 30 && Config().retention.reportsKeep == 1000)
         let config = try Config.parse(toml: "[retention]\narchive_days = 0\nreports_keep = 5\n", file: "c.toml")
@@ -89,6 +114,9 @@ struct ConfigTests {
                 "c.toml:2: live.min_live_rows: 600 is more than window_rows (500)"
             ),
             ("[retention]\narchive_days = -1\n", "c.toml:2: retention.archive_days: -1 is out of range"),
+            ("[training]\ncv_folds = 1\n", "c.toml:2: training.cv_folds: 1 is out of range"),
+            ("[training]\ncv_max_rows = -5\n", "c.toml:2: training.cv_max_rows: -5 is out of range"),
+            ("[training]\nsearch_budget_seconds = \"4s\"\n", "c.toml:2: training.search_budget_seconds: expected"),
             ("[retention]\nreports_keep = 1.5\n", "c.toml:2: retention.reports_keep: expected an integer"),
             ("[retention]\nkeep_days = 3\n", "c.toml:2: retention.keep_days: unknown key"),
             ("[schema\n", "c.toml:1: syntax"),

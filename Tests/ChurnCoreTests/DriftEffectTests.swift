@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 struct DriftEffectFloorTests {
     /// The reference model of the drift simulation, trained with the lab's normalisation.
     static let model = Result { () throws -> (artifact: ModelArtifact, scorer: Scorer) in
-        var config = Config.initial
+        var config = Config.initial.singleSplit
         config.training.families = [.logisticRegression]
         var data = LabeledData(schema: config.schema)
         try data.append(path: "g", source: MemorySource(try generate(rows: 20_000, seed: 1)), maxMissingFraction: 0)

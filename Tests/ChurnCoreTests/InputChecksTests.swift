@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -130,7 +131,7 @@ struct ScorerInputCheckTests {
     /// models trained before normalisation existed).
     static let models = Result { () throws -> (normalized: ModelArtifact, plain: ModelArtifact) in
         let rows = try generate(rows: 3000, seed: 4)
-        var config = Config()
+        var config = Config().singleSplit
         config.training.families = [.logisticRegression]
         var plainData = LabeledData(schema: config.schema)
         try plainData.append(path: "g", source: MemorySource(rows), maxMissingFraction: 0)

@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -56,7 +57,7 @@ struct LogisticRegressionTests {
         var data = LabeledData(schema: .reference)
         let csv = try Self.fixture("sklearn_lr_train.csv")
         try data.append(path: "fixture", source: MemorySource(Array(csv)), maxMissingFraction: 0.05)
-        var config = Config()
+        var config = Config().singleSplit
         config.training.seed = 3
         config.training.families = [.logisticRegression]
         let result = try Trainer(config: config).train(data, now: 0, elapsed: { 0 })

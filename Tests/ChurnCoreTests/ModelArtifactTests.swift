@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -7,7 +8,7 @@ struct ModelArtifactTests {
     func trained() throws -> ModelArtifact {
         var data = LabeledData(schema: .reference)
         try data.append(path: "gen.csv", source: MemorySource(try generate(rows: 3000, seed: 2)), maxMissingFraction: 0)
-        var config = Config()
+        var config = Config().singleSplit
         config.training.families = [.logisticRegression]
         return try Trainer(config: config).train(data, now: 1_763_856_000, elapsed: { 0.5 }).artifact
     }

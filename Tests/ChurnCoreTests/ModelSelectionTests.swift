@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Testing
 
 @testable import ChurnCore
@@ -14,7 +15,7 @@ struct ModelSelectionTests {
     }
 
     static func config(seed: UInt64 = 42) -> Config {
-        var config = Config()
+        var config = Config().singleSplit
         config.training.seed = seed
         config.xgboost.nthread = 2
         return config

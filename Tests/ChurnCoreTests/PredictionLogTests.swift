@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -128,7 +129,7 @@ struct DriftReportPageTests {
     @Test func rendersEveryFeatureAsInlineSVGWithoutScripts() throws {
         var data = LabeledData(schema: .reference)
         try data.append(path: "g", source: MemorySource(try generate(rows: 3000, seed: 1)), maxMissingFraction: 0)
-        let artifact = try Trainer(config: Config()).train(data, now: 0, elapsed: { 0 }).artifact
+        let artifact = try Trainer(config: Config().singleSplit).train(data, now: 0, elapsed: { 0 }).artifact
         var shifted = Generator()
         shifted.labeled = false
         try shifted.apply(shift: "num_complaints=2.5")
@@ -213,7 +214,7 @@ struct ScorerSamplingTests {
     func sampledRecordsCarryTheScoredProbabilityAndTheFeatures(family: ModelFamily) throws {
         var data = LabeledData(schema: .reference)
         try data.append(path: "g", source: MemorySource(try generate(rows: 3000, seed: 4)), maxMissingFraction: 0)
-        var config = Config()
+        var config = Config().singleSplit
         config.training.families = [family]
         let artifact = try Trainer(config: config).train(data, now: 0, elapsed: { 0 }).artifact
         var unlabeled = Generator()

@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -39,7 +40,7 @@ struct PromotionSimulationTests {
 
     static func trial(seed: UInt64, candidateRows: Int) throws -> Trial {
         // The rule is measured on the reference family, so 400 fits stay quick and the numbers stay comparable.
-        var config = Config()
+        var config = Config().singleSplit
         config.training.families = [.logisticRegression]
         let trainer = Trainer(config: config)
         let championData = try data(rows: 1200, seed: 100_000 + 2 * seed)

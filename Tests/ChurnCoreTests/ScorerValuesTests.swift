@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -11,7 +12,7 @@ struct ScorerValuesTests {
     /// One logistic model and one XGBoost model trained with the lab's bounds and normalisation.
     static let models = Result { () throws -> [ModelArtifact] in
         let rows = try generate(rows: 3000, seed: 4)
-        var config = Config.initial
+        var config = Config.initial.singleSplit
         var artifacts: [ModelArtifact] = []
         for family in [ModelFamily.logisticRegression, .xgboost] {
             config.training.families = [family]

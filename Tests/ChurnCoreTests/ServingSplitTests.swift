@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -9,7 +10,8 @@ struct ServingSplitTests {
     /// A model of `family` trained on the golden fixture CSV.
     static func artifact(_ family: String) throws -> ModelArtifact {
         let config = try Config.parse(
-            toml: "[training]\nfamilies = [\"\(family)\"]\n[xgboost]\nrounds = 30\nnthread = 1\n", file: "t.toml")
+            toml: "[training]\nfamilies = [\"\(family)\"]\n[xgboost]\nrounds = 30\nnthread = 1\n", file: "t.toml"
+        ).singleSplit
         return try Trainer(config: config).train(try XGBoostTests.fixtureData(), now: 0, elapsed: { 0 }).artifact
     }
 

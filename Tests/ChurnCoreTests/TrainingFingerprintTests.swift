@@ -22,6 +22,7 @@ struct TrainingFingerprintTests {
         "settings that change the model change the fingerprint",
         arguments: [
             "seed", "validation", "test", "missing", "families", "eta", "depth", "rounds", "schema", "model name",
+            "cv rows", "folds", "search budget",
         ])
     func settingsThatShapeTheModel(setting: String) {
         let changed = Self.fingerprint { config in
@@ -35,6 +36,9 @@ struct TrainingFingerprintTests {
             case "depth": config.xgboost.maxDepth = 4
             case "rounds": config.xgboost.rounds = 100
             case "schema": config.schema.positive = ["yes"]
+            case "cv rows": config.training.cvMaxRows = 0
+            case "folds": config.training.cvFolds = 10
+            case "search budget": config.training.searchBudgetSeconds = 30
             default: config.training.modelName = "other"
             }
         }

@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -59,7 +60,7 @@ struct XGBoostTests {
     @Test func retrainingWithTheFixtureConfigReproducesTheBoosterAndTheScorerItsProbabilities() throws {
         // Given the config the fixture was made with
         let expected = try Self.expected.get()
-        let config = try Config.parse(toml: expected.churnd_config, file: "fixture.toml")
+        let config = try Config.parse(toml: expected.churnd_config, file: "fixture.toml").singleSplit
         let data = try Self.fixtureData()
         // When churnd trains and scores the CSV
         let result = try Trainer(config: config).train(data, now: 0, elapsed: { 0 })
@@ -89,7 +90,7 @@ struct XGBoostTests {
 
     @Test func anArtifactWithABoosterThatDoesNotLoadIsRefusedWithAMessage() throws {
         let expected = try Self.expected.get()
-        let config = try Config.parse(toml: expected.churnd_config, file: "fixture.toml")
+        let config = try Config.parse(toml: expected.churnd_config, file: "fixture.toml").singleSplit
         var artifact = try Trainer(config: config).train(try Self.fixtureData(), now: 0, elapsed: { 0 }).artifact
         #expect(try ModelArtifact.decode(try artifact.encoded(), path: "m.json") == artifact)
         artifact.xgboost?.booster = "{\"learner\": 3}"

@@ -14,7 +14,7 @@ struct ModelRegistryTests {
     @Test func trainingAnswersWithTheRunItsVerdictAndVersionAndAReloadAppliesToTheNextRun() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.generate("a.csv", rows: 2000, seed: 1)
-        let config = Mutex(Config())
+        let config = Mutex(SingleSplit.config)
         let registry: any ModelRegistry = ModelLifecycle(
             registry: try Registry(
                 database: try DatabaseQueue(configuration: Registry.configuration), stateDirectory: "\(dir.path)/state"),
@@ -62,7 +62,7 @@ struct ModelRegistryTests {
         let lifecycle = ModelLifecycle(
             registry: try Registry(
                 database: try DatabaseQueue(configuration: Registry.configuration), stateDirectory: "\(dir.path)/state"),
-            config: { Config() })
+            config: { SingleSplit.config })
         let registry: any ModelRegistry = lifecycle
         #expect(throws: Trainer.Failure.tooFewRows(20)) { try registry.train(files: [file], progress: { _ in }) }
         #expect(try registry.lastTraining()?.outcome == .failed)

@@ -51,7 +51,7 @@ struct DashboardScenario: Sendable {
         let dir = try TemporaryDirectory("churnd-dashboard")
         let root = dir.path
         try cli(["init", "."], in: root)
-        try dir.write("churnd.toml", config)
+        try dir.write("churnd.toml", SingleSplit.toml(config))
         // Given v1 trained and promoted, v2 trained on shifted data (kept at challenger),
         try cli(["gen-data", "--rows", "2000", "--seed", "1", "-o", "model-data.csv"], in: root)
         try cli(["train", "--data", "model-data.csv"], in: root)

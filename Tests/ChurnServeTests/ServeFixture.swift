@@ -21,7 +21,7 @@ final class ServeFixture: @unchecked Sendable {
     ///   - edit: changes to the configuration (bounds and normalisation of the Python lab are set).
     init(versions: Int = 1, edit: (inout Config) -> Void = { _ in }) async throws {
         dir = try TemporaryDirectory("churnd-serve")
-        var config = Config.initial
+        var config = Config.initial.singleSplit
         config.training.families = [.logisticRegression]
         config.http.listen = "127.0.0.1:0"
         edit(&config)

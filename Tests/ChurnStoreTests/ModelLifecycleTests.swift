@@ -10,13 +10,13 @@ import Testing
 /// Training, judging, registering and promoting against real SQLite files in temporary directories.
 @Suite(.serialized)
 struct ModelLifecycleTests {
-    static func lifecycle(_ dir: TemporaryDirectory, config: Config = Config()) throws -> ModelLifecycle {
+    static func lifecycle(_ dir: TemporaryDirectory, config: Config = SingleSplit.config) throws -> ModelLifecycle {
         try ModelLifecycle(root: dir.path, config: config)
     }
 
     /// A lifecycle on an in-memory database, for tests where the registry file does not matter (artifacts and
     /// lock files still go to `dir/state`).
-    static func inMemory(_ dir: TemporaryDirectory, config: Config = Config()) throws -> ModelLifecycle {
+    static func inMemory(_ dir: TemporaryDirectory, config: Config = SingleSplit.config) throws -> ModelLifecycle {
         let database = try DatabaseQueue(configuration: Registry.configuration)
         return ModelLifecycle(
             config: config, registry: try Registry(database: database, stateDirectory: "\(dir.path)/state"))
@@ -72,7 +72,7 @@ struct ModelLifecycleTests {
     @Test func aCandidateBelowTheGateIsRecordedButNotRegistered() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.generate("a.csv", rows: 2000, seed: 2)
-        var config = Config()
+        var config = SingleSplit.config
         config.promotion.gateF1 = 0.99
         let lifecycle = try Self.inMemory(dir, config: config)
         let outcome = try lifecycle.train(files: [file], actor: .user)
@@ -99,7 +99,7 @@ struct ModelLifecycleTests {
         let dir = try TemporaryDirectory()
         let file = try dir.generate("a.csv", rows: 2000, seed: 4)
         // The seam: the real atomic writer's temporary file gets half the bytes, then the disk is "full".
-        let lifecycle = try ModelLifecycle(root: dir.path, config: Config()) { path, bytes in
+        let lifecycle = try ModelLifecycle(root: dir.path, config: SingleSplit.config) { path, bytes in
             let (directory, name) = FileSystem.split(path)
             let pending = try PendingFile(directory: directory, name: name)
             var writer = ByteWriter(fd: pending.fd, path: pending.temporaryPath)
@@ -146,7 +146,7 @@ struct ModelLifecycleTests {
         let file = try dir.generate("a.csv", rows: 3000, seed: 1)
         let lifecycle = try Self.inMemory(dir)
         _ = try lifecycle.train(files: [file], actor: .user)
-        var config = Config()
+        var config = SingleSplit.config
         config.schema.numeric = ["tenure_months", "num_complaints"]
         let narrower = ModelLifecycle(config: config, registry: lifecycle.registry)
         let outcome = try narrower.train(files: [file], actor: .user)
@@ -169,7 +169,7 @@ struct ModelLifecycleTests {
         #expect(try lifecycle.previousRun(files: [b, copy])?.id == run.id)
         #expect(try lifecycle.previousRun(files: [a]) == nil)
         // Another seed is another model; a refused run counts like any other.
-        var config = Config()
+        var config = SingleSplit.config
         config.training.seed = 9
         config.promotion.gateF1 = 0.99
         let reseeded = try Self.lifecycle(dir, config: config)

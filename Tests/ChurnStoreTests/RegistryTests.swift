@@ -15,7 +15,7 @@ struct RegistryTests {
     static let seeded: TemporaryDirectory = {
         do {
             let dir = try TemporaryDirectory("churnd-registry-seed")
-            let lifecycle = try ModelLifecycle(root: dir.path, config: Config())
+            let lifecycle = try ModelLifecycle(root: dir.path, config: SingleSplit.config)
             let file = try dir.generate("a.csv", rows: 2000, seed: 1)
             _ = try lifecycle.train(files: [file], actor: .user)
             _ = try lifecycle.train(files: [file], actor: .user)
@@ -35,7 +35,7 @@ struct RegistryTests {
             dir = try TemporaryDirectory()
             try FileManager.default.removeItem(atPath: dir.path)
             try FileManager.default.copyItem(atPath: RegistryTests.seeded.path, toPath: dir.path)
-            lifecycle = try ModelLifecycle(root: dir.path, config: Config())
+            lifecycle = try ModelLifecycle(root: dir.path, config: SingleSplit.config)
         }
     }
 
@@ -140,7 +140,7 @@ struct RegistryTests {
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')")
         }
         do {
-            _ = try ModelLifecycle(root: dir.path, config: Config())
+            _ = try ModelLifecycle(root: dir.path, config: SingleSplit.config)
             Issue.record("expected a refusal")
         } catch let error as RegistryError {
             #expect("\(error)".contains("was written by a newer churnd"))
@@ -156,7 +156,7 @@ struct RegistryTests {
         let dir = try TemporaryDirectory()
         try dir.write("state/registry.sqlite", String(repeating: "customer_id,churn\nC1,1\n", count: 400))
         do {
-            _ = try ModelLifecycle(root: dir.path, config: Config())
+            _ = try ModelLifecycle(root: dir.path, config: SingleSplit.config)
             Issue.record("expected a refusal")
         } catch let error as RegistryError {
             #expect(
@@ -206,7 +206,7 @@ struct RegistryTests {
         let moves = Mutex<[Int64]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
             do {
-                let lifecycle = try ModelLifecycle(root: dir.path, config: Config())
+                let lifecycle = try ModelLifecycle(root: dir.path, config: SingleSplit.config)
                 for round in 0..<rounds {
                     let change =
                         round % 2 == 0
@@ -222,7 +222,7 @@ struct RegistryTests {
                 Issue.record("\(error)")
             }
         }
-        let lifecycle = try ModelLifecycle(root: dir.path, config: Config())
+        let lifecycle = try ModelLifecycle(root: dir.path, config: SingleSplit.config)
         let events = try lifecycle.history(alias: AliasName.production).reversed()
         // Every reported move is audited exactly once, and each alias's history is one unbroken chain.
         #expect(events.compactMap(\.id).dropFirst().sorted() == moves.withLock { $0 }.sorted())

@@ -64,6 +64,7 @@ struct ActionableErrorTests {
     @Test func scoringAPipeSeparatedFileSaysSo() throws {
         let dir = try TemporaryDirectory("churnd-pipe")
         try Churnd.run(["gen-data", "--rows", "1000", "--seed", "3", "-o", "train.csv"], in: dir.path)
+        try SingleSplit.configure(dir.path)
         #expect(try Churnd.run(["train", "--data", "train.csv", "--out", "model"], in: dir.path).status == 0)
         try dir.write("pipes.csv", Self.columns.replacingOccurrences(of: ",", with: "|") + "\nC1|12|1|30.5|basic|EU\n")
 

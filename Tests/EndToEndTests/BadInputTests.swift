@@ -13,6 +13,7 @@ struct BadInputTests {
     static let shared = Result { () throws -> TemporaryDirectory in
         let dir = try TemporaryDirectory("churnd-badinput")
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "3", "-o", "train.csv"], in: dir.path)
+        try SingleSplit.configure(dir.path)
         try Churnd.run(["train", "--data", "train.csv", "--out", "model"], in: dir.path)
         return dir
     }

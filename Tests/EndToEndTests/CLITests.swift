@@ -9,6 +9,7 @@ struct CLITests {
         let dir = try TemporaryDirectory()
         #expect(try Churnd.run(["init", "."], in: dir.path).status == 0)
         #expect(dir.exists("churnd.toml") && dir.exists("inbox") && dir.exists("watch/data"))
+        try SingleSplit.configure(dir.path)
         #expect(
             try Churnd.run(["gen-data", "--rows", "20000", "--seed", "4", "-o", "watch/data/a.csv"], in: dir.path)
                 .status == 0)
@@ -77,6 +78,7 @@ struct CLITests {
         let dir = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: "\(dir.path)/watch/data", withIntermediateDirectories: true)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "watch/data/good.csv"], in: dir.path)
+        try SingleSplit.configure(dir.path)
         try dir.write(
             "watch/data/bad.csv",
             "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region,churn\nC1,ten,1,3.5,basic,EU,1\n"

@@ -20,6 +20,7 @@ struct ConstantPredictorGateTests {
                 + "\(region),\(churn)\n"
         }
         try dir.write("noise.csv", text)
+        try SingleSplit.configure(dir.path)
         let result = try Churnd.run(["train", "--data", "noise.csv", "--json"], in: dir.path)
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]

@@ -25,7 +25,8 @@ struct DaemonFixture {
         text += extra
         // A free port for every daemon: tests run beside each other and beside other daemons on the machine.
         if !extra.contains("[http]") { text += "\n[http]\nlisten = \"127.0.0.1:0\"\n" }
-        return text
+        // Trained on the single validation split, as before cross-validation (see SingleSplit).
+        return SingleSplit.toml(text)
     }
 
     /// `rows` unlabeled reference rows as CSV text (deterministic for a seed).

@@ -8,6 +8,7 @@ struct DriftCLITests {
     @Test func checksLogsAgainstTheModelAndWritesReports() throws {
         let dir = try TemporaryDirectory()
         try Churnd.run(["init", "."], in: dir.path)
+        try SingleSplit.configure(dir.path)
         try Churnd.run(["gen-data", "--rows", "5000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
         #expect(try Churnd.run(["train"], in: dir.path).status == 0)
         let artifactPath = "state/models/churn_model/1/model.json"
@@ -39,6 +40,7 @@ struct DriftCLITests {
     @Test func emptyLogsMeanNotEnoughDataAndNoAlert() throws {
         let dir = try TemporaryDirectory()
         try Churnd.run(["init", "."], in: dir.path)
+        try SingleSplit.configure(dir.path)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
         try Churnd.run(["train"], in: dir.path)
         let result = try Churnd.run(["drift"], in: dir.path)

@@ -36,6 +36,7 @@ struct InputChecksEndToEndTests {
         // Given a root made by `churnd init` (the lab's checks) and a model trained there,
         let dir = try TemporaryDirectory()
         #expect(try Churnd.run(["init", "."], in: dir.path).status == 0)
+        try SingleSplit.configure(dir.path)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "train.csv"], in: dir.path)
         let labeled = try dir.read("train.csv") + "X1,-5,1,30.5,basic,EU,1\nX2,12,99,30.5,basic,EU,0\n"
         try dir.write("train.csv", labeled)
@@ -93,7 +94,7 @@ struct InputChecksEndToEndTests {
     @Test func aModelTrainedWithoutNormalisationScoresExactlyAsBefore() throws {
         // Given a model trained where no checks were configured (the file format of older churnd),
         let dir = try TemporaryDirectory()
-        try dir.write("churnd.toml", "")
+        try dir.write("churnd.toml", SingleSplit.toml(""))
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "train.csv"], in: dir.path)
         #expect(try Churnd.run(["train", "--data", "train.csv", "--out", "old"], in: dir.path).status == 0)
         #expect(try !dir.read("old/model.json").contains("normalize"))
@@ -124,6 +125,7 @@ struct InputChecksEndToEndTests {
             Config.defaultTOML.replacingOccurrences(
                 of: "families = [\"logistic_regression\", \"xgboost\"]", with: "families = [\"logistic_regression\"]"))
         try Churnd.run(["gen-data", "--rows", "20000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
+        try SingleSplit.configure(dir.path)
         #expect(try Churnd.run(["train"], in: dir.path).status == 0)
         let artifactPath = "state/models/churn_model/1/model.json"
         let artifact = try ModelArtifact.decode(Data(try dir.read(artifactPath).utf8), path: artifactPath)

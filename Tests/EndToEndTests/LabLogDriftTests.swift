@@ -62,6 +62,7 @@ struct LabLogDriftTests {
         // Given v1 then v2 in production,
         let dir = try TemporaryDirectory()
         try Churnd.run(["init", "."], in: dir.path)
+        try SingleSplit.configure(dir.path)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
         #expect(try Churnd.run(["train"], in: dir.path).status == 0)
         let v2 = try Self.twoVersions(dir.path)
@@ -129,6 +130,7 @@ struct LabLogDriftTests {
         // Given a model and only lab lines written before it served (or without a ts),
         let dir = try TemporaryDirectory()
         try Churnd.run(["init", "."], in: dir.path)
+        try SingleSplit.configure(dir.path)
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
         #expect(try Churnd.run(["train"], in: dir.path).status == 0)
         let path = "\(dir.path)/state/models/churn_model/1/model.json"
@@ -154,7 +156,8 @@ struct LabLogDriftTests {
     @Test func churndScoreAppendsItsSampleToThePredictionLog() throws {
         let dir = try TemporaryDirectory()
         try Churnd.run(["init", "."], in: dir.path)
-        try dir.write("churnd.toml", "[drift]\nsample_rows_per_file = 150\n")
+        try SingleSplit.configure(dir.path)
+        try dir.write("churnd.toml", SingleSplit.toml("[drift]\nsample_rows_per_file = 150\n"))
         try Churnd.run(["gen-data", "--rows", "3000", "--seed", "1", "-o", "watch/data/a.csv"], in: dir.path)
         #expect(try Churnd.run(["train"], in: dir.path).status == 0)
         try dir.write("customers.csv", try Self.rows(400, seed: 2, in: dir.path))

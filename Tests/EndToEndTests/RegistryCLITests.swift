@@ -23,6 +23,7 @@ struct RegistryCLITests {
         let dir = try TemporaryDirectory()
         try Self.run(["gen-data", "--rows", "500", "--seed", "3", "-o", "small.csv"], in: dir)
         try Self.run(["gen-data", "--rows", "50000", "--seed", "2", "-o", "big.csv"], in: dir)
+        try SingleSplit.configure(dir.path)
 
         // v1: the first eligible model is promoted.
         let v1 = try Self.json(try Self.run(["train", "--data", "small.csv", "--json"], in: dir).stdout)
@@ -106,6 +107,7 @@ struct RegistryCLITests {
     @Test func refusalsNameTheValidChoices() throws {
         let dir = try TemporaryDirectory()
         try Self.run(["gen-data", "--rows", "500", "--seed", "3", "-o", "a.csv"], in: dir)
+        try SingleSplit.configure(dir.path)
         try Self.run(["gen-data", "--rows", "20", "--seed", "9", "--unlabeled", "-o", "in.csv"], in: dir)
         let empty = try Self.run(["score", "in.csv"], in: dir, expect: 1)
         #expect(empty.stderr.contains("churn_model has no production version yet: train one with churnd train"))
@@ -135,6 +137,7 @@ struct RegistryCLITests {
     @Test func twoProcessesRacingAliasMovesKeepOneConsistentHistory() throws {
         let dir = try TemporaryDirectory()
         try Self.run(["gen-data", "--rows", "500", "--seed", "3", "-o", "a.csv"], in: dir)
+        try SingleSplit.configure(dir.path)
         try Self.run(["train", "--data", "a.csv"], in: dir)
         _ = try Self.run(["train", "--data", "a.csv", "--force"], in: dir)
         let rounds = 200

@@ -9,6 +9,7 @@ struct RunsCLITests {
         let dir = try TemporaryDirectory()
         try dir.generate("a.csv", rows: 500, seed: 3)
         try dir.write("bad.csv", "x;y\n1;2\n")
+        try SingleSplit.configure(dir.path)
         #expect(try Churnd.run(["runs"], in: dir.path).stdout.hasPrefix("no training runs of churn_model yet"))
         // The second run learns from the same file again: only --force trains it.
         for arguments in [["a.csv"], ["a.csv", "--force"], ["bad.csv"]] {
@@ -31,7 +32,8 @@ struct RunsCLITests {
         #expect(runs.dropFirst().allSatisfy { ($0["testF1"] as? Double).map { $0 > 0.5 && $0 < 1 } == true })
         let keys: Set<String> = [
             "id", "startedAt", "finishedAt", "seconds", "actor", "outcome", "version", "championVersion", "family",
-            "rows", "testF1", "testRocAUC", "threshold", "inputs", "refusedFiles", "reason", "churndVersion",
+            "rows", "testF1", "cvF1Mean", "cvF1Std", "testRocAUC", "threshold", "inputs", "refusedFiles", "reason",
+            "churndVersion", "crossValidation",
         ]
         #expect(runs.allSatisfy { Set($0.keys) == keys }, "\(runs.map(\.keys))")
         let inputs = try #require(runs[1]["inputs"] as? [[String: Any]])
@@ -57,7 +59,8 @@ struct RunsCLITests {
         #expect(lines[0].hasPrefix("#  STARTED") && lines[0].hasSuffix("FILES  SECONDS  REASON"))
         let kept = lines[2].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(kept.count > 9 && kept[0] == "4" && Array(kept[3...6]) == ["kept", "v2", "logistic_regression", "500"])
-        #expect(kept.count > 9 && kept[7].count == 6 && kept[8] == "a.csv", "\(kept)")
+        // No CV F1 ("–": trained on the single validation split), then test F1 and the file.
+        #expect(kept.count > 9 && kept[7] == "–" && kept[8].count == 6 && kept[9] == "a.csv", "\(kept)")
         #expect(
             lines[1].hasPrefix("5  ") && lines[1].contains(" failed ") && lines[1].contains("no usable training data"))
         #expect(try Churnd.run(["runs", "--limit", "1"], in: dir.path).stdout.split(separator: "\n").count == 2)
@@ -73,5 +76,49 @@ struct RunsCLITests {
             text.contains(
                 "counts    2 versions · 3 training runs (1 promoted, 1 kept, 1 failed); 2 other families recorded"),
             "\(text)")
+    }
+
+    @Test func aCrossValidatedRunIsPrintedAndRecordedAndALargeOneIsNot() throws {
+        let dir = try TemporaryDirectory()
+        try dir.generate("a.csv", rows: 1000, seed: 4)
+        // When churnd train cross-validates (1,000 rows are below cv_max_rows) ...
+        let train = try Churnd.run(["train", "--data", "a.csv"], in: dir.path)
+        #expect(train.status == 0, "\(train.stderr)")
+        let text = train.stdout
+        #expect(text.contains("split      train + validation 800 (5-fold cross-validation, then refit on all"), "\(text)")
+        #expect(text.contains("  cross-val  5-fold CV F1 0."), "\(text)")
+        #expect(text.contains("  settings   "), "\(text)")
+        #expect(text.contains("  search     tried "), "\(text)")
+        #expect(text.contains("best F1 on the out-of-fold predictions"), "\(text)")
+        // ... --json, the registry's runs and `churnd runs` carry the same report.
+        let summary = try RegistryCLITests.json(
+            try Churnd.run(["train", "--data", "a.csv", "--force", "--json"], in: dir.path).stdout)
+        let cv = try #require(summary["crossValidation"] as? [String: Any])
+        #expect(cv["folds"] as? Int == 5 && cv["rows"] as? Int == 800)
+        #expect((cv["foldF1"] as? [Double])?.count == 5)
+        #expect(((cv["tried"] as? [[String: Any]])?.count ?? 0) >= 1)
+        let runs = try #require(
+            try RegistryCLITests.json(try Churnd.run(["runs", "--json"], in: dir.path).stdout)["runs"]
+                as? [[String: Any]])
+        #expect(runs.count == 4)
+        for run in runs {
+            let report = try #require(run["crossValidation"] as? [String: Any])
+            #expect(run["cvF1Mean"] as? Double == report["f1Mean"] as? Double)
+            #expect((run["cvF1Std"] as? Double).map { $0 > 0 && $0 < 0.2 } == true)
+            let chosen = try #require(report["chosen"] as? [String: Any])
+            #expect(chosen["family"] as? String == run["family"] as? String)
+        }
+        let table = try Churnd.run(["runs"], in: dir.path).stdout
+        #expect(table.split(separator: "\n").dropFirst().allSatisfy { $0.contains(" ± 0.") }, "\(table)")
+
+        // Above cv_max_rows the single validation split is used and nothing is recorded.
+        try dir.write("churnd.toml", "[training]\ncv_max_rows = 100\n")
+        let single = try Churnd.run(["train", "--data", "a.csv", "--force"], in: dir.path)
+        #expect(single.stdout.contains("split      train 600 · validation 200 · test 200"), "\(single.stdout)")
+        #expect(!single.stdout.contains("cross-val"))
+        let latest = try #require(
+            try RegistryCLITests.json(try Churnd.run(["runs", "--json", "--limit", "1"], in: dir.path).stdout)["runs"]
+                as? [[String: Any]])
+        #expect(latest.first?["crossValidation"] is NSNull && latest.first?["cvF1Mean"] is NSNull)
     }
 }

@@ -8,7 +8,7 @@ struct XGBoostCLITests {
     @Test func anXGBoostCandidateIsWrittenWithItsBoosterAndScores() throws {
         let dir = try TemporaryDirectory()
         #expect(try Churnd.run(["init", "."], in: dir.path).status == 0)
-        try dir.write("churnd.toml", "[xgboost]\nnthread = 2\n")
+        try dir.write("churnd.toml", SingleSplit.toml("[xgboost]\nnthread = 2\n"))
         let gen = try Churnd.run(
             ["gen-data", "--rows", "20000", "--seed", "21", "--interaction", "-o", "watch/data/a.csv"], in: dir.path)
         #expect(gen.status == 0, "\(gen.stderr)")
@@ -48,7 +48,7 @@ struct XGBoostCLITests {
         #expect(csvRows(try dir.read("outbox/c.errors.csv")).dropFirst().map { $0[0] } == ["3"])
 
         // A family that is not xgboost leaves no stale booster file behind.
-        try dir.write("churnd.toml", "[training]\nfamilies = [\"logistic_regression\"]\n")
+        try dir.write("churnd.toml", SingleSplit.toml("[training]\nfamilies = [\"logistic_regression\"]\n"))
         #expect(try Churnd.run(["train", "--out", "export"], in: dir.path).status == 0)
         #expect(dir.exists("export/model.json"))
         #expect(!dir.exists("export/model.xgb.json"))

@@ -12,7 +12,9 @@ struct MLflowRoot {
     let uri: String
     let experiment: String
     let model: String
-    var client: MLflowClient { MLflowClient(trackingURI: uri) }
+    /// The tests' own client: a longer timeout than churnd's 10 s, since a test asks MLflow only to check what
+    /// churnd did, and MLflow with its job runners on a busy 2-core machine can take longer than that to answer.
+    var client: MLflowClient { MLflowClient(trackingURI: uri, timeout: 60) }
 
     init(uri: String, families: [String] = ["logistic_regression"], extra: String = "") throws {
         dir = try TemporaryDirectory("churnd-mlflow-root")
@@ -27,20 +29,22 @@ struct MLflowRoot {
 
     func configure(families: [String], extra: String = "") throws {
         let list = families.map { "\"\($0)\"" }.joined(separator: ", ")
+        // Trained on the single validation split, as before cross-validation (see SingleSplit).
         try dir.write(
             "churnd.toml",
-            """
-            [training]
-            families = [\(list)]
-            [xgboost]
-            nthread = 2
-            rounds = 60
-            [mlflow]
-            tracking_uri = "\(uri)"
-            experiment = "\(experiment)"
-            registered_model = "\(model)"
-            \(extra)
-            """)
+            SingleSplit.toml(
+                """
+                [training]
+                families = [\(list)]
+                [xgboost]
+                nthread = 2
+                rounds = 60
+                [mlflow]
+                tracking_uri = "\(uri)"
+                experiment = "\(experiment)"
+                registered_model = "\(model)"
+                \(extra)
+                """))
     }
 
     @discardableResult

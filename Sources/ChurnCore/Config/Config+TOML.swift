@@ -58,6 +58,7 @@ extension Config {
                 section, section: "training",
                 allowed: [
                     "model_name", "seed", "validation_fraction", "test_fraction", "max_missing_fraction", "families",
+                    "cv_max_rows", "cv_folds", "search_budget_seconds",
                 ])
             try reader.read(section, "training", "model_name", into: &config.training.modelName)
             var seed = Int(config.training.seed)
@@ -71,6 +72,12 @@ extension Config {
             try reader.read(
                 section, "training", "max_missing_fraction", into: &config.training.maxMissingFraction, range: 0...1)
             try reader.read(section, "training", "families", into: &config.training.families)
+            try reader.read(
+                section, "training", "cv_max_rows", into: &config.training.cvMaxRows, range: 0...100_000_000)
+            try reader.read(section, "training", "cv_folds", into: &config.training.cvFolds, range: 2...20)
+            try reader.read(
+                section, "training", "search_budget_seconds", into: &config.training.searchBudgetSeconds,
+                range: 0...86_400)
             if config.training.validationFraction + config.training.testFraction >= 0.95 {
                 throw reader.error(
                     "training", "test_fraction", "validation_fraction + test_fraction must leave rows to train on")

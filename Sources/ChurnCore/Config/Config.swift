@@ -30,6 +30,17 @@ package struct Config: Equatable, Sendable {
         package var maxMissingFraction = 0.05
         /// Model families trained on every run; the best on validation F1 becomes the candidate.
         package var families: [ModelFamily] = [.logisticRegression, .xgboost]
+        /// With at most this many train + validation rows, families, settings and the threshold are chosen by
+        /// stratified k-fold cross-validation over those rows and the choice is refit on all of them; above
+        /// it, on the single validation split. 0 turns cross-validation off.
+        package var cvMaxRows = 100_000
+        /// Folds of the cross-validation.
+        package var cvFolds = 5
+        /// How much searching for settings (L2 strength, tree depth, ...) a cross-validated run may do, in
+        /// processor seconds of a reference 2-core machine, shared by the families in the order listed and
+        /// estimated from the work done (not the clock, so the same data and configuration try the same
+        /// settings everywhere). Each family's configured settings are always tried. 0: only those.
+        package var searchBudgetSeconds = 5.0
         package init() {}
     }
 

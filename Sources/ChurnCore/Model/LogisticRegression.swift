@@ -25,10 +25,12 @@ package struct LogisticRegression: Codable, Equatable, Sendable {
     ///
     /// - Parameters:
     ///   - x: row-major matrix, `labels.count` rows of `width` columns.
+    ///   - positiveWeight: weight of each positive row's loss (negative rows weigh 1), as scikit-learn's
+    ///     `class_weight={1: w}`; 1 is the unweighted objective.
     ///   - passFinished: told the number of passes over the data so far, after each one.
     package static func fit(
-        x: [Double], width d: Int, labels: [UInt8], c: Double = 1.0, maxIterations: Int = 100,
-        passFinished: (Int) -> Void = { _ in }
+        x: [Double], width d: Int, labels: [UInt8], c: Double = 1.0, positiveWeight: Double = 1.0,
+        maxIterations: Int = 100, passFinished: (Int) -> Void = { _ in }
     ) -> (model: LogisticRegression, report: FitReport) {
         let n = labels.count
         let m = d + 1
@@ -46,7 +48,9 @@ package struct LogisticRegression: Codable, Equatable, Sendable {
             iterations += 1
             let value = x.withUnsafeBufferPointer { xs in
                 labels.withUnsafeBufferPointer { ys in
-                    accumulate(xs, ys, n: n, d: d, theta: theta, c: c, gradient: &gradient, hessian: &hessian)
+                    accumulate(
+                        xs, ys, n: n, d: d, theta: theta, c: c, positiveWeight: positiveWeight, gradient: &gradient,
+                        hessian: &hessian)
                 }
             }
             passFinished(iterations)
@@ -75,8 +79,9 @@ package struct LogisticRegression: Codable, Equatable, Sendable {
     /// One pass: objective, gradient and Hessian (lower triangle mirrored) at `theta`.
     private static func accumulate(
         _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<UInt8>, n: Int, d: Int, theta: [Double],
-        c: Double, gradient: inout [Double], hessian: inout [Double]
+        c: Double, positiveWeight: Double, gradient: inout [Double], hessian: inout [Double]
     ) -> Double {
+        let weighted = positiveWeight != 1
         let m = d + 1
         var loss = 0.0
         var g = [Double](repeating: 0, count: m)
@@ -89,11 +94,13 @@ package struct LogisticRegression: Codable, Equatable, Sendable {
                         var z = t[0]
                         for j in 0..<d { z += t[j + 1] * row[j] }
                         let label = Double(y[i])
-                        // log(1 + e^z) - y z, computed stably.
-                        loss += (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - label * z
+                        // log(1 + e^z) - y z, computed stably; the unweighted objective keeps its exact arithmetic.
+                        let w = weighted && y[i] == 1 ? positiveWeight : 1
+                        let rowLoss = (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - label * z
+                        loss += weighted ? w * rowLoss : rowLoss
                         let p = Statistics.sigmoid(z)
-                        let r = p - label
-                        let s = p * (1 - p)
+                        let r = weighted ? w * (p - label) : p - label
+                        let s = weighted ? w * (p * (1 - p)) : p * (1 - p)
                         g[0] += r
                         h[0] += s
                         for j in 0..<d {

@@ -18,15 +18,20 @@ package struct ModelArtifact: Codable, Equatable, Sendable {
     package var logistic: LogisticRegression?
     /// The booster and its early-stopping record when `family` is "xgboost".
     package var xgboost: XGBoostModel?
-    /// Positive when probability ≥ threshold; tuned for F1 on the validation split.
+    /// Positive when probability ≥ threshold; tuned for F1 on the validation split (or the out-of-fold
+    /// predictions of a cross-validated run).
     package var threshold: Double
     /// Judged on the test split.
     package var metrics: Metrics
+    /// F1 at `threshold` on the validation split, or of the out-of-fold predictions of a cross-validated run.
     package var validationF1: Double
     package var training: TrainingInfo
     package var featureStatistics: [FeatureStatistics]
     /// The other families trained on the same split and not chosen (absent in older artifacts).
     package var alternatives: [Alternative]?
+    /// How cross-validation chose this family, its settings and threshold (absent when the run used the single
+    /// validation split: more than `training.cv_max_rows` rows, or an older artifact).
+    package var crossValidation: CrossValidationReport? = nil
 
     /// A family that competed for this run, with what it scored.
     package struct Alternative: Codable, Equatable, Sendable {
@@ -37,6 +42,8 @@ package struct ModelArtifact: Codable, Equatable, Sendable {
         package var metrics: Metrics
         /// Seconds to fit, tune and test this family.
         package var seconds: Double
+        /// Its cross-validation, when the run cross-validated.
+        package var crossValidation: CrossValidationReport? = nil
     }
 
     package struct TrainingInfo: Codable, Equatable, Sendable {

@@ -1,8 +1,9 @@
 import Foundation
 
 /// Trains every configured model family on one split and keeps the best on validation F1 as the candidate
-/// (a stratified split, a threshold tuned on validation, metrics on test). Pure apart from XGBoost's threads:
-/// data and time in, artifacts out.
+/// (a stratified split, a threshold tuned on validation, metrics on test). With at most `training.cvMaxRows`
+/// train + validation rows, cross-validation over those rows replaces the validation split (see
+/// `Trainer+CrossValidation.swift`). Pure apart from XGBoost's threads: data and time in, artifacts out.
 package struct Trainer: Sendable {
     package var schema: Schema
     package var training: Config.Training
@@ -77,6 +78,9 @@ package struct Trainer: Sendable {
         let split = Split(
             labels: data.labels, validationFraction: training.validationFraction,
             testFraction: training.testFraction, seed: training.seed)
+        if crossValidates(rows: split.train.count + split.validation.count) {
+            return try trainCrossValidated(data, split: split, now: now, elapsed: elapsed, progress: progress)
+        }
         // Every step between two reports is one pass over the rows at most: the daemon's watchdog counts each
         // report as a sign of life.
         func beat() { progress(TrainingProgress(rows: data.count)) }

@@ -22,7 +22,8 @@ package struct TrainingFingerprint: Codable, Equatable, Sendable {
 
     /// Everything hashed, in a stable JSON form (sorted keys).
     struct Basis: Encodable {
-        var format = 1
+        /// 2: cross-validation and the settings search (`cv_max_rows`, `cv_folds`, `search_budget_seconds`).
+        var format = 2
         var inputs: [String]
         var version: String
         var schema: Schema
@@ -33,6 +34,9 @@ package struct TrainingFingerprint: Codable, Equatable, Sendable {
         var maxMissingFraction: Double
         var maxRecordBytes: Int
         var families: [String]
+        var cvMaxRows: Int
+        var cvFolds: Int
+        var searchBudgetSeconds: Double
         var xgboost: XGBoost
 
         struct XGBoost: Encodable {
@@ -60,6 +64,9 @@ package struct TrainingFingerprint: Codable, Equatable, Sendable {
             maxMissingFraction = t.maxMissingFraction
             maxRecordBytes = config.scoring.maxRecordBytes
             families = t.families.map(\.rawValue)
+            cvMaxRows = t.cvMaxRows
+            cvFolds = t.cvFolds
+            searchBudgetSeconds = t.searchBudgetSeconds
             let x = config.xgboost
             xgboost = XGBoost(
                 treeMethod: x.treeMethod, maxDepth: x.maxDepth, eta: x.eta, rounds: x.rounds,

@@ -16,9 +16,12 @@ package struct XGBoostModel: Codable, Equatable, Sendable {
     /// Version of the XGBoost library that trained the booster.
     package var libraryVersion: String
 
-    /// XGBoost parameters for binary churn from `settings`.
-    static func parameters(_ settings: Config.XGBoost, seed: UInt64, nthread: Int) -> [(String, String)] {
-        [
+    /// XGBoost parameters for binary churn from `settings`; `scale_pos_weight` only when it is not 1.
+    static func parameters(
+        _ settings: Config.XGBoost, seed: UInt64, nthread: Int, scalePosWeight: Double = 1
+    ) -> [(String, String)] {
+        let weight = scalePosWeight == 1 ? [] : [("scale_pos_weight", "\(scalePosWeight)")]
+        return weight + [
             ("objective", "binary:logistic"),
             ("eval_metric", "logloss"),
             ("tree_method", settings.treeMethod),
@@ -77,6 +80,27 @@ package struct XGBoostModel: Codable, Equatable, Sendable {
         try kept.setFeatures(names: featureNames, types: featureTypes)
         return XGBoostModel(
             booster: try kept.json(), bestIteration: best.round, roundsTrained: round,
+            parameters: Dictionary(parameters, uniquingKeysWith: { $1 }), libraryVersion: xgboostLibraryVersion())
+    }
+
+    /// Trains exactly `rounds` rounds on `train`, with no held-out rows: the refit of settings chosen by
+    /// cross-validation, whose folds' early stopping gave `rounds`.
+    static func refit(
+        train: [Double], trainLabels: [UInt8], width: Int, featureNames: [String], featureTypes: [String],
+        settings: Config.XGBoost, scalePosWeight: Double, rounds: Int, seed: UInt64, nthread: Int,
+        roundFinished: (Int) -> Void = { _ in }
+    ) throws(XGBoostError) -> XGBoostModel {
+        let threads = max(1, nthread)
+        let trainMatrix = try XGBoostMatrix(values: train, width: width, labels: trainLabels, nthread: threads)
+        let parameters = Self.parameters(settings, seed: seed, nthread: threads, scalePosWeight: scalePosWeight)
+        let booster = try XGBoostBooster(cache: [trainMatrix], parameters: parameters)
+        for round in 0..<max(1, rounds) {
+            try booster.update(round: round, train: trainMatrix)
+            roundFinished(round + 1)
+        }
+        try booster.setFeatures(names: featureNames, types: featureTypes)
+        return XGBoostModel(
+            booster: try booster.json(), bestIteration: max(1, rounds) - 1, roundsTrained: max(1, rounds),
             parameters: Dictionary(parameters, uniquingKeysWith: { $1 }), libraryVersion: xgboostLibraryVersion())
     }
 
