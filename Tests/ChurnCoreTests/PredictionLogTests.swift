@@ -114,6 +114,102 @@ struct PredictionLogTests {
             ])
     }
 
+    /// Lines the direct reader takes must give the record Foundation's parser gives; lines it leaves (nil) go
+    /// to that parser, so `parse` answers the same for every line.
+    @Test(arguments: [
+        #"{"request_id":"a","model_version":"3","prediction":1,"probability":0.734512,"latency_ms":1.2,"features":{"region":"NA","tenure_months":12,"x":null},"ts":1763856000.125}"#,
+        #" { "request_id" : "b" , "model_version" : 7 , "probability" : 1e-3 , "features" : { "a" : -0 , "b" : -0.0 , "c" : 2.5E+2 } , "ts" : 17 } "#,
+        #"{"model_version":null,"probability":1,"features":{}}"#,
+        #"{"request_id":5,"model_version":"production","alias":"challenger","file":"in.csv","probability":0.5,"features":{"k":"v"},"extra":"ok"}"#,
+        #"{"probability":0.25,"prediction":"1","alias":3,"file":null,"latency_ms":"x","ts":null,"features":{"n":123456789012345678}}"#,
+        #"{"probability":0.3333333333333333148296,"features":{"big":1234567890123456789012,"tiny":4.9e-324}}"#,
+        // Left to Foundation: escapes, booleans, nesting, repeated keys, odd numbers, fractional versions.
+        #"{"request_id":"a"b","probability":0.5,"features":{}}"#,
+        #"{"probability":0.5,"features":{"flag":true}}"#,
+        #"{"probability":0.5,"features":{"n":{"deep":1}}}"#,
+        #"{"probability":0.5,"probability":0.6,"features":{}}"#,
+        #"{"probability":0.5,"features":{"a":1,"a":2}}"#,
+        #"{"probability":0.5,"model_version":3.5,"features":{}}"#,
+        #"{"probability":0.5,"prediction":1.0,"features":{}}"#,
+        #"{"probability":1e400,"features":{}}"#,
+        #"{"probability":0.5,"features":{"a":01}}"#,
+        #"{"probability":0.5,"features":{"a":[1]}}"#,
+        #"{"probability":0.5}"#,
+        #"{"features":{}}"#,
+        #"{"probability":"0.5","features":{}}"#,
+        #"{"probability":0.5,"features":{}} x"#,
+        #"{"probability":0.5,"features":{},}"#,
+        "[1]", "", "{", "garbage",
+    ])
+    func theDirectReaderAgreesWithFoundation(text: String) {
+        let general = Result { () throws(PredictionRecord.Problem) in try PredictionRecord.parseAnyJSON(text) }
+        if let direct = PredictionLine.parse(text) {
+            #expect(general == .success(direct))
+            if case .success(let record) = general {
+                for (name, value) in record.features {
+                    // -0 and 0 compare equal: the sign must match too.
+                    if case .number(let a) = value, case .number(let b)? = direct.features[name] {
+                        #expect(a.sign == b.sign && a.bitPattern == b.bitPattern, "\(name)")
+                    }
+                }
+            }
+        }
+        #expect(Result { () throws(PredictionRecord.Problem) in try PredictionRecord.parse(text) } == general)
+    }
+
+    @Test func theDirectReaderTakesEveryLineChurndWritesAndGetsBackTheWrittenRecord() throws {
+        var records: [PredictionRecord] = []
+        for k in 0..<200 {
+            var r = record
+            r.requestID = "C\(k)"
+            r.modelVersion = String(k % 4)
+            r.alias = k % 3 == 0 ? "challenger" : nil
+            r.file = k % 5 == 0 ? "drop \(k).csv" : nil
+            r.probability = Double(k) / 200  // written with 6 decimals: these come back exactly
+            r.latencyMS = k % 2 == 0 ? Double(k) / 8 : nil
+            r.features["avg_session_minutes"] = k % 7 == 0 ? .missing : .number(Double(k) * 1.37)
+            r.features["region"] = .text(k % 2 == 0 ? "EU" : "ÀB")
+            records.append(r)
+        }
+        var bytes: [UInt8] = []
+        var writer = ByteWriter { bytes.append(contentsOf: $0) }
+        try PredictionRecord.write(records, to: &writer)
+        try writer.flush()
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == records.count)
+        for (line, written) in zip(lines, records) {
+            let direct = try #require(PredictionLine.parse(line))
+            // Features are written in their shortest form that reads back exactly (1.37 × k is often 17 digits).
+            #expect(direct == written)
+            // Foundation's parser gives the same record, except that it rounds some 17-digit numbers a few
+            // doubles away from the value written.
+            var general = try PredictionRecord.parseAnyJSON(line)
+            if case .number(let a)? = general.features["avg_session_minutes"],
+                case .number(let b)? = direct.features["avg_session_minutes"]
+            {
+                #expect(abs(a - b) <= 4 * b.ulp)
+                general.features["avg_session_minutes"] = .number(b)
+            }
+            #expect(general == direct)
+        }
+    }
+
+    @Test func aFullWindowReplacesItsOldestRecordWithoutCopyingTheOthers() throws {
+        var windows = PredictionWindows(schema: .reference, capacity: 50)
+        for _ in 0..<50 { windows.add(record) }
+        let address = try #require(windows.storageAddress(version: "3"))
+        for k in 0..<200 {
+            var r = record
+            r.probability = Double(k) / 1000
+            windows.add(r)
+            // A copy of the ring per record (the cost that kept a daemon busy seconds after the drops) would
+            // move the records to a new buffer every time.
+            #expect(windows.storageAddress(version: "3") == address)
+        }
+        #expect(windows.count(version: "3") == 50)
+        #expect(Set(windows.window(version: "3").probabilities) == Set((150..<200).map { Double($0) / 1000 }))
+    }
+
     @Test func shadowRecordsStayOutOfTheChampionsWindow() throws {
         var windows = PredictionWindows(schema: .reference, capacity: 10)
         var shadow = record

@@ -46,6 +46,13 @@ package struct PredictionRecord: Equatable, Sendable {
 
     /// Parses one line. Feature values keep their JSON type; `null` is missing.
     package static func parse(_ line: some StringProtocol) throws(Problem) -> PredictionRecord {
+        // The usual line (churnd's own) is read directly; any other goes through Foundation's JSON parser.
+        if let record = PredictionLine.parse(line) { return record }
+        return try parseAnyJSON(line)
+    }
+
+    /// `parse` through Foundation's JSON parser, for every line (tests compare the direct reader with it).
+    static func parseAnyJSON(_ line: some StringProtocol) throws(Problem) -> PredictionRecord {
         guard let data = line.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { throw .notJSON }
@@ -227,6 +234,16 @@ package struct PredictionWindows: Sendable {
     struct Ring: Sendable {
         var records: [PredictionRecord] = []
         var next = 0
+
+        /// Appends `record`, or once `capacity` are held, replaces the oldest.
+        mutating func keep(_ record: PredictionRecord, capacity: Int) {
+            if records.count < capacity {
+                records.append(record)
+            } else {
+                records[next] = record
+                next = (next + 1) % capacity
+            }
+        }
     }
 
     package init(schema: Schema, capacity: Int, attribution: VersionAttribution = VersionAttribution(model: "")) {
@@ -281,14 +298,15 @@ package struct PredictionWindows: Sendable {
             return
         }
         usable[version, default: 0] += 1
-        var ring = rings[version] ?? Ring()
-        if ring.records.count < capacity {
-            ring.records.append(record)
-        } else {
-            ring.records[ring.next] = record
-            ring.next = (ring.next + 1) % capacity
-        }
-        rings[version] = ring
+        // Changed in place: a ring copied out of the dictionary and stored back would share its records with the
+        // dictionary's copy while it changes, and copy all `capacity` of them for every line read.
+        rings[version, default: Ring()].keep(record, capacity: capacity)
+    }
+
+    /// The address of `version`'s held records, for tests: a full window replaces its oldest record where it is,
+    /// so the address stays the same from one record to the next.
+    package func storageAddress(version: String) -> UInt? {
+        rings[version]?.records.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
     }
 
     /// What a check of `version` that used `used` records made of the lines read.
