@@ -54,9 +54,16 @@ crash-sweep: test-deps build
 FUZZ_SECONDS ?= 60
 FUZZ_SCRATCH ?= .build-fuzz
 FUZZ_TARGETS := FuzzCSVReader FuzzConfigTOML FuzzPredictionRecord FuzzLabelBatch
+# The fuzz manifest names only ChurnCore's packages, so SwiftPM rewrites Package.resolved with those alone: the
+# checkout's own is put back after the build (a later `make test` would otherwise resolve every package again).
 fuzz: deps
-	CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
-		-Xswiftc -sanitize=fuzzer,address
+	mkdir -p $(FUZZ_SCRATCH); rm -f $(FUZZ_SCRATCH)/main-Package.resolved; \
+		[ ! -e Package.resolved ] || cp -p Package.resolved $(FUZZ_SCRATCH)/main-Package.resolved; \
+		CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
+			-Xswiftc -sanitize=fuzzer,address; status=$$?; \
+		if [ -e $(FUZZ_SCRATCH)/main-Package.resolved ]; then mv $(FUZZ_SCRATCH)/main-Package.resolved Package.resolved; \
+		else rm -f Package.resolved; fi; \
+		exit $$status
 	for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_SCRATCH)/corpus/$$target $(FUZZ_SCRATCH)/crashes; \
 		leaks=1; [ $$target = FuzzConfigTOML ] && leaks=0; \
