@@ -57,9 +57,16 @@ crash-sweep: test-deps build
 FUZZ_SECONDS ?= 60
 FUZZ_SCRATCH ?= .build-fuzz
 FUZZ_TARGETS := FuzzCSVReader FuzzConfigTOML FuzzPredictionRecord FuzzLabelBatch
+# The fuzz manifest names only ChurnCore's packages, so SwiftPM rewrites Package.resolved with those alone: the
+# checkout's own is put back after the build (a later `make test` would otherwise resolve every package again).
 fuzz: deps
-	CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
-		-Xswiftc -sanitize=fuzzer,address
+	mkdir -p $(FUZZ_SCRATCH); rm -f $(FUZZ_SCRATCH)/main-Package.resolved; \
+		[ ! -e Package.resolved ] || cp -p Package.resolved $(FUZZ_SCRATCH)/main-Package.resolved; \
+		CHURND_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_SCRATCH) --sanitize fuzzer --sanitize address \
+			-Xswiftc -sanitize=fuzzer,address; status=$$?; \
+		if [ -e $(FUZZ_SCRATCH)/main-Package.resolved ]; then mv $(FUZZ_SCRATCH)/main-Package.resolved Package.resolved; \
+		else rm -f Package.resolved; fi; \
+		exit $$status
 	for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_SCRATCH)/corpus/$$target $(FUZZ_SCRATCH)/crashes; \
 		leaks=1; [ $$target = FuzzConfigTOML ] && leaks=0; \
@@ -71,9 +78,11 @@ fuzz: deps
 
 # The whole suite under AddressSanitizer and ThreadSanitizer, each in its own build folder (the daemons the
 # end-to-end tests start are the sanitized build too). Slow: the first build of each takes a while.
-# ThreadSanitizer reads scripts/tsan-suppressions.txt (each line says why); the daemons the tests start inherit it.
+# ThreadSanitizer reads scripts/tsan-suppressions.txt, LeakSanitizer (part of AddressSanitizer)
+# scripts/lsan-suppressions.txt (each line says why); the daemons the tests start inherit them.
 SANITIZE_SCRATCH ?= .build
 SANITIZE_ENV_thread := TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/tsan-suppressions.txt $(TSAN_OPTIONS)"
+SANITIZE_ENV_address := LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(LSAN_OPTIONS)"
 sanitize: sanitize-address sanitize-thread
 sanitize-address sanitize-thread: sanitize-%: test-deps
 	$(SWIFT) build --scratch-path $(SANITIZE_SCRATCH)-$* --build-tests --sanitize $* $(SWIFTFLAGS)

@@ -153,6 +153,12 @@ let package = Package(
 if Context.environment["CHURND_FUZZ"] == "1" {
     package.products = []
     package.targets.removeAll { !["CXGBoost", "ChurnCore"].contains($0.name) }
+    // Only ChurnCore's packages: the others would be fetched for nothing, each with an "is not used by any
+    // target" warning.
+    package.dependencies.removeAll { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+        return !["/swift-crypto.git", "/TOMLKit.git"].contains { location.hasSuffix($0) }
+    }
     for name in ["FuzzCSVReader", "FuzzConfigTOML", "FuzzPredictionRecord", "FuzzLabelBatch"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["ChurnCore"], path: "fuzz/\(name)"))
     }

@@ -76,6 +76,12 @@ struct DashboardScenario: Sendable {
         for (day, seed) in [("day1", 2), ("day2", 3)] {
             try dropFile("\(root)/inbox/\(day).csv", try unlabeled(rows: 300, seed: seed))
             try await waitFor("\(day) scored") { dir.exists("outbox/\(day).scored.csv") }
+            // The daemon logs the predictions just after publishing the scored file. Labels that arrive before
+            // day2's are logged join day1's predictions of the same ids instead (and replace day1's outcomes):
+            // seen under ThreadSanitizer, which slows the daemon down enough.
+            try await waitFor("\(day) predictions logged") {
+                ((try? dir.read("watch/logs/churnd-predictions.jsonl")) ?? "").contains("\"file\":\"\(day).csv\"")
+            }
             // Labels: the prediction, wrong for every fifth row, so live F1 is below 1.
             var labels = "customer_id,churn\n"
             for (index, row) in csvRows(try dir.read("outbox/\(day).scored.csv")).dropFirst().enumerated() {
