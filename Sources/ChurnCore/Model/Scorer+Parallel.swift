@@ -58,13 +58,14 @@ extension Scorer {
         let worker = single
         let sampling = sample.capacity > 0
         var sampledValues: SampledValues = []
+        var sampledProbabilities: [Double?] = []  // none known here: `finish` computes them all
         func offer(_ starts: [Int], from base: Int) throws {
             for offset in starts {
                 guard let slot = sample.offer() else { continue }
                 let (id, numeric, categorical) = try values(at: base + offset, of: source, layout: layout)
                 keep(
-                    id: id, numeric: numeric, categorical: categorical, timestamp: timestamp, at: slot, in: &sample,
-                    values: &sampledValues)
+                    id: id, numeric: numeric, categorical: categorical, timestamp: timestamp, probability: nil,
+                    at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
             }
         }
         let run = ParallelRun(
@@ -111,7 +112,7 @@ extension Scorer {
         }
         try scored.flush()
         if summary.errorLines > 0 { try errors.flush() }
-        finish(&sample, values: sampledValues)
+        finish(&sample, values: sampledValues, known: sampledProbabilities)
         return summary
     }
 

@@ -291,15 +291,10 @@ package struct Scorer: Sendable {
                     for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k])) }
                     let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
                     let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                    // The probability is known already: `finish` does not compute it again (the same value, tested).
                     keep(
-                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
-                        values: &sampledValues)
-                    // Known already: `finish` does not compute it again (the same value, tested).
-                    if slot == sampledProbabilities.count {
-                        sampledProbabilities.append(probability)
-                    } else {
-                        sampledProbabilities[slot] = probability
-                    }
+                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: probability,
+                        at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
                 }
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
@@ -441,13 +436,8 @@ package struct Scorer: Sendable {
                 let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
                 let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                 keep(
-                    id: id, numeric: parsed, categorical: levels, timestamp: timestamp, at: slot, in: &sample,
-                    values: &sampledValues)
-                if slot == sampledProbabilities.count {
-                    sampledProbabilities.append(nil)
-                } else {
-                    sampledProbabilities[slot] = nil
-                }
+                    id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: nil, at: slot,
+                    in: &sample, values: &sampledValues, known: &sampledProbabilities)
             }
             if useTrees {
                 // Keep what the output line needs from this record; the trees predict the batch later.
@@ -495,8 +485,8 @@ package struct Scorer: Sendable {
 
     /// Keeps a scored row in the prediction-log sample, in `slot`; its probability is computed by `finish`.
     func keep(
-        id: String, numeric: [Double?], categorical: [String?], timestamp: Double, at slot: Int,
-        in sample: inout PredictionSampler, values: inout SampledValues
+        id: String, numeric: [Double?], categorical: [String?], timestamp: Double, probability: Double?, at slot: Int,
+        in sample: inout PredictionSampler, values: inout SampledValues, known: inout [Double?]
     ) {
         let schema = artifact.schema
         var features: [String: PredictionRecord.Value] = [:]
@@ -512,25 +502,23 @@ package struct Scorer: Sendable {
             timestamp: timestamp)
         if slot == values.count {
             values.append((numeric, categorical))
+            known.append(probability)
         } else {
             values[slot] = (numeric, categorical)
+            known[slot] = probability
         }
         sample.keep(record, at: slot)
     }
 
     /// Gives the kept records their probabilities (one call for trees) and predictions.
-    /// `known`, when given, holds by slot the probabilities already computed (nil: compute it).
-    func finish(_ sample: inout PredictionSampler, values: SampledValues, known: [Double?] = []) {
+    /// `known` holds by slot, as `keep` filled it beside `values`, the probabilities already computed (nil:
+    /// compute it).
+    func finish(_ sample: inout PredictionSampler, values: SampledValues, known: [Double?]) {
         guard !values.isEmpty else { return }
-        var probabilities: [Double]
-        if known.count == values.count {
-            let unknown = values.indices.filter { known[$0] == nil }
-            probabilities = known.map { $0 ?? .nan }
-            for (index, probability) in zip(unknown, self.probabilities(of: unknown.map { values[$0] })) {
-                probabilities[index] = probability
-            }
-        } else {
-            probabilities = self.probabilities(of: values)
+        let unknown = values.indices.filter { known[$0] == nil }
+        var probabilities = known.map { $0 ?? .nan }
+        for (index, probability) in zip(unknown, self.probabilities(of: unknown.map { values[$0] })) {
+            probabilities[index] = probability
         }
         let threshold = artifact.threshold
         sample.update { records in
