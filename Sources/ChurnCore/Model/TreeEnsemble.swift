@@ -9,29 +9,34 @@ import Foundation
 /// every row, without a data-dependent branch: the next node is `left + (goes right ? 1 : 0)`. Rows are walked
 /// eight at a time from a transposed copy (feature-major), so the eight walks are independent chains of loads
 /// the CPU runs side by side and a row's value is one load at a fixed offset; blocks of 64 rows take the trees
-/// one by one, so a tree's nodes stay in the L1 cache while the block walks it.
+/// one by one, so a tree's nodes stay in the L1 cache while the block walks it. Nodes are eight bytes
+/// (threshold, left child), indexed as they are, with their feature offsets and leaf values in tables beside
+/// them: a step compiles to five instructions (feature offset, value, comparison, left child, child taken),
+/// but with eight walks in flight the compiler keeps some of the indices on the stack, so a row costs what it
+/// did with 16-byte nodes (about 9,700 instructions for 200 trees of depth 6, `bench/callgrind.sh`).
 ///
 /// The arithmetic is XGBoost's (1.7, `binary:logistic`): leaf values are added in single precision in tree
 /// order to the base margin, then `1 / (1 + expf(-x))`, so the probabilities are XGBoost's to the bit (the tests
 /// check this against the C library on every row, missing values included).
 package struct TreeEnsemble: Sendable {
-    /// One node: 16 bytes, four to a cache line.
+    /// One node: eight bytes, eight to a cache line.
     struct Node {
         /// Split value; NaN for a leaf, so that no comparison sends a row right.
         var threshold: Float
-        /// Byte offset of the split feature's values in a group's transposed copy: feature × `group` × 4.
-        var offset: UInt32
         /// Index of the left child in `nodes`; the right child is the next node. A leaf points at itself.
         var left: UInt32
-        /// Leaf value (0 for inner nodes).
-        var value: Float
     }
 
     private let nodes: [Node]
+    /// Per node: byte offset of its split feature's values in a group's transposed copy, feature × `group` × 4
+    /// (0 for a leaf).
+    private let offsets: [UInt32]
+    /// Per node: its leaf value (0 for inner nodes).
+    private let leafValues: [Float]
     /// Per node: a missing (NaN) value goes left. Read only for blocks (or single rows) with a missing value.
     private let defaultLeft: [Bool]
     /// Index of each tree's root in `nodes`, and the number of steps from it to its deepest leaf.
-    private let roots: [(start: UInt32, depth: Int)]
+    private let roots: [(start: Int, depth: Int)]
     /// The base score in margin space: where every row's sum of leaves starts.
     let baseMargin: Float
     /// Input features the trees were trained on.
@@ -49,18 +54,24 @@ package struct TreeEnsemble: Sendable {
         baseMargin = -logf(1 / base - 1)
 
         var nodes: [Node] = []
+        var offsets: [UInt32] = []
+        var leafValues: [Float] = []
         var defaultLeft: [Bool] = []
-        var roots: [(start: UInt32, depth: Int)] = []
+        var roots: [(start: Int, depth: Int)] = []
         for (index, tree) in learner.gradientBooster.model.trees.enumerated() {
             let compiled = try Self.compile(tree, first: nodes.count, features: features).mapError {
                 Self.refuse("tree \(index): \($0)")
             }.get()
-            roots.append((UInt32(nodes.count), compiled.depth))
+            roots.append((nodes.count, compiled.depth))
             nodes += compiled.nodes
+            offsets += compiled.offsets
+            leafValues += compiled.leafValues
             defaultLeft += compiled.defaultLeft
         }
         guard nodes.count < Int(UInt32.max) else { throw Self.refuse("\(nodes.count) nodes are too many") }
         self.nodes = nodes
+        self.offsets = offsets
+        self.leafValues = leafValues
         self.defaultLeft = defaultLeft
         self.roots = roots
     }
@@ -72,7 +83,9 @@ package struct TreeEnsemble: Sendable {
     /// One tree in breadth-first order starting at index `first`, checked: children in range, each node reached
     /// once, numeric splits on known features.
     private static func compile(_ tree: TreeFile, first: Int, features: Int)
-        -> Result<(nodes: [Node], defaultLeft: [Bool], depth: Int), CompileError>
+        -> Result<
+            (nodes: [Node], offsets: [UInt32], leafValues: [Float], defaultLeft: [Bool], depth: Int), CompileError
+        >
     {
         let count = tree.leftChildren.count
         guard count > 0,
@@ -106,18 +119,20 @@ package struct TreeEnsemble: Sendable {
         }
         var newIndex = [Int](repeating: -1, count: count)
         for (index, id) in order.enumerated() { newIndex[id] = first + index }
-        let nodes = order.map { id -> Node in
-            let left = Int(tree.leftChildren[id])
-            if left == -1 {  // XGBoost keeps a leaf's value in split_conditions
-                return Node(threshold: .nan, offset: 0, left: UInt32(newIndex[id]), value: tree.splitConditions[id])
-            }
-            return Node(
-                threshold: tree.splitConditions[id], offset: UInt32(Int(tree.splitIndices[id]) * Self.group * 4),
-                left: UInt32(newIndex[left]), value: 0)
+        let isLeaf = order.map { tree.leftChildren[$0] == -1 }
+        let nodes = order.indices.map { k -> Node in
+            let id = order[k]
+            if isLeaf[k] { return Node(threshold: .nan, left: UInt32(newIndex[id])) }
+            return Node(threshold: tree.splitConditions[id], left: UInt32(newIndex[Int(tree.leftChildren[id])]))
         }
+        let offsets = order.indices.map { k in
+            isLeaf[k] ? 0 : UInt32(Int(tree.splitIndices[order[k]]) * Self.group * 4)
+        }
+        // XGBoost keeps a leaf's value in split_conditions.
+        let leafValues = order.indices.map { k in isLeaf[k] ? tree.splitConditions[order[k]] : 0 }
         // A leaf's NaN threshold sends every value left when NaN goes left: `value >= NaN` is false.
         let defaultLeft = order.map { tree.leftChildren[$0] == -1 || tree.defaultLeft[$0] != 0 }
-        return .success((nodes, defaultLeft, depthOf.max() ?? 0))
+        return .success((nodes, offsets, leafValues, defaultLeft, depthOf.max() ?? 0))
     }
 
     /// Rows walked together, tree by tree (the walk below spells out this many).
@@ -151,24 +166,44 @@ package struct TreeEnsemble: Sendable {
     package func probability(_ row: UnsafeBufferPointer<Float>) -> Float {
         precondition(row.count >= featureCount)
         let missing = row.prefix(featureCount).contains { $0.isNaN }
-        return nodes.withUnsafeBufferPointer { nodes in
-            defaultLeft.withUnsafeBufferPointer { defaultLeft in
-                let (nodes, x) = (nodes.baseAddress!, row.baseAddress!)
-                return missing
-                    ? Self.sigmoid(walk(x, nodes, missingGoesLeft: defaultLeft.baseAddress!))
-                    : Self.sigmoid(walk(x, nodes, missingGoesLeft: nil))
+        return withTables { tables in
+            missing
+                ? Self.sigmoid(walk(row.baseAddress!, tables, missingGoesLeft: true))
+                : Self.sigmoid(walk(row.baseAddress!, tables, missingGoesLeft: false))
+        }
+    }
+
+    /// The node tables as raw pointers, for the walks.
+    struct Tables {
+        let nodes: UnsafePointer<Node>
+        let offsets: UnsafePointer<UInt32>
+        let leafValues: UnsafePointer<Float>
+        let defaultLeft: UnsafePointer<Bool>
+    }
+
+    @inline(__always)
+    private func withTables<R>(_ body: (Tables) -> R) -> R {
+        nodes.withUnsafeBufferPointer { nodes in
+            offsets.withUnsafeBufferPointer { offsets in
+                leafValues.withUnsafeBufferPointer { leafValues in
+                    defaultLeft.withUnsafeBufferPointer { defaultLeft in
+                        body(
+                            Tables(
+                                nodes: nodes.baseAddress!, offsets: offsets.baseAddress!,
+                                leafValues: leafValues.baseAddress!, defaultLeft: defaultLeft.baseAddress!))
+                    }
+                }
             }
         }
     }
 
     /// The margin of one row: see `probability(_:)`.
     @inline(__always)
-    private func walk(_ x: UnsafePointer<Float>, _ nodes: UnsafePointer<Node>, missingGoesLeft: UnsafePointer<Bool>?)
-        -> Float
-    {
-        @inline(__always) func next(_ at: UInt32) -> UInt32 {
-            let node = nodes[Int(at)]
-            return Self.child(node, at, value: x[Int(node.offset) / (Self.group * 4)], missingGoesLeft)
+    private func walk(_ x: UnsafePointer<Float>, _ tables: Tables, missingGoesLeft: Bool) -> Float {
+        let missingGoesLeft = missingGoesLeft ? tables.defaultLeft : nil
+        let (nodes, leafValues) = (tables.nodes, tables.leafValues)
+        @inline(__always) func next(_ at: Int) -> Int {
+            Self.child(nodes[at], at, value: x[Int(tables.offsets[at]) / (Self.group * 4)], missingGoesLeft)
         }
         var sum = baseMargin
         var tree = 0
@@ -190,20 +225,20 @@ package struct TreeEnsemble: Sendable {
                 a6 = next(a6)
                 a7 = next(a7)
             }
-            sum += nodes[Int(a0)].value
-            sum += nodes[Int(a1)].value
-            sum += nodes[Int(a2)].value
-            sum += nodes[Int(a3)].value
-            sum += nodes[Int(a4)].value
-            sum += nodes[Int(a5)].value
-            sum += nodes[Int(a6)].value
-            sum += nodes[Int(a7)].value
+            sum += leafValues[a0]
+            sum += leafValues[a1]
+            sum += leafValues[a2]
+            sum += leafValues[a3]
+            sum += leafValues[a4]
+            sum += leafValues[a5]
+            sum += leafValues[a6]
+            sum += leafValues[a7]
             tree += 8
         }
         for (start, depth) in roots[tree...] {
             var at = start
             for _ in 0..<depth { at = next(at) }
-            sum += nodes[Int(at)].value
+            sum += leafValues[at]
         }
         return sum
     }
@@ -227,36 +262,31 @@ package struct TreeEnsemble: Sendable {
         let (group, block, features) = (Self.group, Self.block, featureCount)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: features * block) { transposed in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { sums in
-                nodes.withUnsafeBufferPointer { nodes in
-                    defaultLeft.withUnsafeBufferPointer { defaultLeft in
-                        var start = range.lowerBound
-                        while start < range.upperBound {
-                            let rows = min(block, range.upperBound - start)
-                            let groups = (rows + group - 1) / group
-                            // Each group of eight rows feature-major; the last group repeats its last row.
-                            var missing = false
-                            for r in 0..<groups * group {
-                                let row = x + (start + min(r, rows - 1)) * width
-                                let slot = r / group * features * group + r % group
-                                for f in 0..<features {
-                                    transposed[slot + f * group] = row[f]
-                                    missing = missing || row[f].isNaN
-                                }
+                withTables { tables in
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let rows = min(block, range.upperBound - start)
+                        let groups = (rows + group - 1) / group
+                        // Each group of eight rows feature-major; the last group repeats its last row.
+                        var missing = false
+                        for r in 0..<groups * group {
+                            let row = x + (start + min(r, rows - 1)) * width
+                            let slot = r / group * features * group + r % group
+                            for f in 0..<features {
+                                transposed[slot + f * group] = row[f]
+                                missing = missing || row[f].isNaN
                             }
-                            let blockValues = (UnsafeRawPointer(transposed.baseAddress!), features * group * 4)
-                            let sums = sums.baseAddress!
-                            for r in 0..<groups * group { sums[r] = baseMargin }
-                            if missing {
-                                accumulate(
-                                    nodes.baseAddress!, blockValues, groups: groups, into: sums,
-                                    missingGoesLeft: defaultLeft.baseAddress!)
-                            } else {
-                                accumulate(
-                                    nodes.baseAddress!, blockValues, groups: groups, into: sums, missingGoesLeft: nil)
-                            }
-                            for r in 0..<rows { out[start + r] = Self.sigmoid(sums[r]) }
-                            start += rows
                         }
+                        let blockValues = (UnsafeRawPointer(transposed.baseAddress!), features * group * 4)
+                        let sums = sums.baseAddress!
+                        for r in 0..<groups * group { sums[r] = baseMargin }
+                        if missing {
+                            accumulate(tables, blockValues, groups: groups, into: sums, missingGoesLeft: true)
+                        } else {
+                            accumulate(tables, blockValues, groups: groups, into: sums, missingGoesLeft: false)
+                        }
+                        for r in 0..<rows { out[start + r] = Self.sigmoid(sums[r]) }
+                        start += rows
                     }
                 }
             }
@@ -268,19 +298,20 @@ package struct TreeEnsemble: Sendable {
     /// byte stride from one group to the next).
     ///
     /// The eight walks of a group are spelled out so that their node indices stay in registers.
-    /// `missingGoesLeft` is nil when the block holds no missing value (see `child`).
+    /// `missingGoesLeft` is false when the block holds no missing value: one comparison decides (see `child`).
     @inline(__always)
     private func accumulate(
-        _ nodes: UnsafePointer<Node>, _ values: (base: UnsafeRawPointer, stride: Int), groups: Int,
-        into sums: UnsafeMutablePointer<Float>, missingGoesLeft: UnsafePointer<Bool>?
+        _ tables: Tables, _ values: (base: UnsafeRawPointer, stride: Int), groups: Int,
+        into sums: UnsafeMutablePointer<Float>, missingGoesLeft: Bool
     ) {
+        let missingGoesLeft = missingGoesLeft ? tables.defaultLeft : nil
+        let (nodes, offsets, leafValues) = (tables.nodes, tables.offsets, tables.leafValues)
         for (start, depth) in roots {
             for g in 0..<groups {
                 let values = values.base + g * values.stride
-                @inline(__always) func next(_ at: UInt32, _ r: Int) -> UInt32 {
-                    let node = nodes[Int(at)]
-                    let value = values.load(fromByteOffset: Int(node.offset) &+ r &* 4, as: Float.self)
-                    return Self.child(node, at, value: value, missingGoesLeft)
+                @inline(__always) func next(_ at: Int, _ r: Int) -> Int {
+                    let value = values.load(fromByteOffset: Int(offsets[at]) &+ r &* 4, as: Float.self)
+                    return Self.child(nodes[at], at, value: value, missingGoesLeft)
                 }
                 var (a0, a1, a2, a3, a4, a5, a6, a7) = (start, start, start, start, start, start, start, start)
                 for _ in 0..<depth {
@@ -294,14 +325,14 @@ package struct TreeEnsemble: Sendable {
                     a7 = next(a7, 7)
                 }
                 let sums = sums + g * Self.group
-                sums[0] += nodes[Int(a0)].value
-                sums[1] += nodes[Int(a1)].value
-                sums[2] += nodes[Int(a2)].value
-                sums[3] += nodes[Int(a3)].value
-                sums[4] += nodes[Int(a4)].value
-                sums[5] += nodes[Int(a5)].value
-                sums[6] += nodes[Int(a6)].value
-                sums[7] += nodes[Int(a7)].value
+                sums[0] += leafValues[a0]
+                sums[1] += leafValues[a1]
+                sums[2] += leafValues[a2]
+                sums[3] += leafValues[a3]
+                sums[4] += leafValues[a4]
+                sums[5] += leafValues[a5]
+                sums[6] += leafValues[a6]
+                sums[7] += leafValues[a7]
             }
         }
     }
@@ -309,16 +340,14 @@ package struct TreeEnsemble: Sendable {
     /// The child of `node` (at index `at`) that `value` goes to. Without `missingGoesLeft` (no NaN among the
     /// values) one comparison decides; with it, NaN follows the node's default direction, as in XGBoost.
     @inline(__always)
-    private static func child(_ node: Node, _ at: UInt32, value: Float, _ missingGoesLeft: UnsafePointer<Bool>?)
-        -> UInt32
-    {
+    private static func child(_ node: Node, _ at: Int, value: Float, _ missingGoesLeft: UnsafePointer<Bool>?) -> Int {
         let right: Bool
         if let missingGoesLeft {
-            right = missingGoesLeft[Int(at)] ? value >= node.threshold : !(value < node.threshold)
+            right = missingGoesLeft[at] ? value >= node.threshold : !(value < node.threshold)
         } else {
             right = value >= node.threshold
         }
-        return node.left &+ UInt32(unsafeBitCast(right, to: UInt8.self))
+        return Int(node.left) &+ Int(unsafeBitCast(right, to: UInt8.self))
     }
 
     /// XGBoost 1.7's logistic transform, in single precision.
