@@ -179,22 +179,55 @@ struct DelimiterSearchTests {
                 for fill in filler {
                     var word: UInt64 = 0
                     for k in 0..<8 { word |= UInt64(k == position ? byte : fill) << (8 * UInt64(k)) }
-                    let flagged = CSVReader<MemorySource>.specialBytes(word)
-                    #expect(flagged == (stops ? UInt64(0x80) << (8 * UInt64(position)) : 0), "byte \(value) at \(position)")
+                    let flagged = CSVReader.specialBytes(word)
+                    let bit = UInt64(0x80) << (8 * UInt64(position))
+                    #expect(flagged == (stops ? bit : 0), "byte \(value) at \(position)")
+                    #expect(CSVReader.commaBytes(word) == (byte == UInt8(ascii: ",") ? bit : 0), "byte \(value)")
+                    #expect(CSVReader.bytesBelowHash(word) == (byte < UInt8(ascii: "#") ? bit : 0), "byte \(value)")
                 }
             }
+        }
+    }
+
+    /// A field read as one word (`FieldTable.word`) is its first eight bytes, zero padded, whatever its place in
+    /// the buffer: at the end of the input, before a refill, after unquoting, empty.
+    @Test func fieldsReadAsWordsAreTheirFirstEightBytes() throws {
+        let text =
+            "a,bb,\"c\"\"c\",,dddddddd,eeeeeeeee\r\n12345678901,\" x \",\"\"\n" + String(repeating: "z,", count: 40)
+            + "q"
+        for chunk in [1, 2, 7, 64, 1000] {
+            var reader = CSVReader(source: MemorySource(text, chunk: chunk), bufferSize: 64)
+            var fields = 0
+            while try reader.next() {
+                let table = reader.fieldTable
+                for k in 0..<reader.fieldCount {
+                    let bytes = Array(reader.field(k))
+                    var expected: UInt64 = 0
+                    for (i, byte) in bytes.prefix(8).enumerated() { expected |= UInt64(byte) << (8 * UInt64(i)) }
+                    let (word, count) = table.word(k)
+                    #expect(word == expected && count == bytes.count, "field \(k) \(bytes) with chunk \(chunk)")
+                    fields += 1
+                }
+            }
+            #expect(fields == 6 + 3 + 41)
         }
     }
 
     @Test func recordsAcrossEveryAlignmentReadTheSame() throws {
         // Delimiters at every offset from a word boundary, quoted fields and CRLF, read in small refills.
         for pad in 0..<9 {
-            let text = String(repeating: "x", count: pad) + ",a,\"b,\r\nc\"\",\",d\r\n" + String(repeating: "y", count: 17) + ",!, ,\n"
+            let text =
+                String(repeating: "x", count: pad) + ",a,\"b,\r\nc\"\",\",d\r\n" + String(repeating: "y", count: 17)
+                + ",!, ,\n"
             for chunk in [1, 3, 8, 1000] {
                 var reader = CSVReader(source: MemorySource(text, chunk: chunk), bufferSize: 64)
                 var records: [[String]] = []
                 while try reader.next() { records.append(reader.strings()) }
-                #expect(records == [[String(repeating: "x", count: pad), "a", "b,\r\nc\",", "d"], [String(repeating: "y", count: 17), "!", " ", ""]])
+                #expect(
+                    records == [
+                        [String(repeating: "x", count: pad), "a", "b,\r\nc\",", "d"],
+                        [String(repeating: "y", count: 17), "!", " ", ""],
+                    ])
             }
         }
     }

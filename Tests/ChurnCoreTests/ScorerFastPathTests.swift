@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Testing
 
 @testable import ChurnCore
@@ -75,6 +76,48 @@ struct ScorerFastPathTests {
         #expect(fast.summary.scored > 10)  // most rows are scored: the comparison is not between empty files
     }
 
+    /// XGBoost models trained on the same rows as `ScorerInputCheckTests.models`, with the lab's normalisation
+    /// and without any.
+    static let trees = Result { () throws -> (normalized: ModelArtifact, plain: ModelArtifact) in
+        let rows = try generate(rows: 3000, seed: 4)
+        var config = Config().singleSplit
+        config.training.families = [.xgboost]
+        config.xgboost.rounds = 20
+        config.xgboost.nthread = 1
+        var plainData = LabeledData(schema: config.schema)
+        try plainData.append(path: "g", source: MemorySource(rows), maxMissingFraction: 0)
+        let plain = try Trainer(config: config).train(plainData, now: 0, elapsed: { 0 }).artifact
+        config.schema = Config.initial.schema
+        var data = LabeledData(schema: config.schema)
+        try data.append(path: "g", source: MemorySource(rows), maxMissingFraction: 0)
+        let normalized = try Trainer(config: config).train(data, now: 0, elapsed: { 0 }).artifact
+        return (normalized, plain)
+    }
+
+    /// Clean rows encoded for the trees by the fast path give the general path's bytes, across batch boundaries
+    /// (batches of 7 rows), with and without bounds, a sample and passthrough columns.
+    @Test(arguments: [false, true], [false, true])
+    func treeRowsScoreAsOnTheGeneralPath(normalized: Bool, bounded: Bool) throws {
+        let models = try Self.trees.get()
+        let artifact = normalized ? models.normalized : models.plain
+        #expect(artifact.family == ModelFamily.xgboost.rawValue)
+        var scorer = Scorer(
+            artifact: artifact, versionLabel: "12", bounds: bounded ? Schema.labBounds : [:], nthread: 1)
+        scorer.batchRows = 7
+        let tricky = Array((ScorerInputCheckTests.header + Self.tricky + "\n").utf8)
+        try Self.expectSameOutput(scorer, tricky)
+        try Self.expectSameOutput(scorer, tricky, sampleRows: 5)
+        let fast = try Self.bytes(scorer, tricky, generalPath: false)
+        #expect(fast.summary.rows == 26)
+        #expect(fast.summary.scored > 10)
+        let generated = try generate(rows: 5_000, seed: 12)
+        try Self.expectSameOutput(scorer, generated)
+        try Self.expectSameOutput(scorer, generated, sampleRows: 300)
+        var passthrough = Scorer(artifact: artifact, versionLabel: "v", passthrough: true, nthread: 1)
+        passthrough.batchRows = 1000
+        try Self.expectSameOutput(passthrough, generated)
+    }
+
     @Test func generatedRowsScoreAsOnTheGeneralPath() throws {
         let models = try ScorerInputCheckTests.models.get()
         let csv = try generate(rows: 20_000, seed: 11)
@@ -119,6 +162,15 @@ struct PlainNumberTests {
         }
     }
 
+    /// The parser's constant powers of ten are the products of tens (each exact: 10^22 < 2^53 · 2^22).
+    @Test func powersOfTenAreExact() {
+        var product = 1.0
+        for exponent in 0...22 {
+            #expect(NumberParser.powerOf10(exponent).bitPattern == product.bitPattern, "10^\(exponent)")
+            product *= 10
+        }
+    }
+
     @Test(arguments: ["", ".", "..", "1.2.3", "-1", "+1", " 1", "1 ", "1e3", "nan", "1234567890123456", "0x1", "1,5"])
     func anythingElseIsLeftToTheGeneralParser(text: String) {
         #expect(Self.plain(text) == nil)
@@ -127,6 +179,21 @@ struct PlainNumberTests {
 
 /// The prediction's one-check path writes what the separate writes do.
 struct PredictionFormatTests {
+    /// A field needs quotes exactly when it holds a comma, quote, CR or LF, wherever it is among words.
+    @Test func fieldsNeedQuotesExactlyWithACommaQuoteCROrLF() {
+        var random = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x2C, 0x22, 0x0A, 0x0D, 0x09, 0x20, 0x21, 0x23, 0x41, 0x7A, 0x00, 0xC3, 0xFF]
+        for _ in 0..<50_000 {
+            let length = Int.random(in: 0...24, using: &random)
+            var bytes = (0..<length).map { _ in UInt8(ascii: "a") + UInt8.random(in: 0..<26, using: &random) }
+            for _ in 0..<Int.random(in: 0...2, using: &random) where length > 0 {
+                bytes[Int.random(in: 0..<length, using: &random)] = alphabet.randomElement(using: &random)!
+            }
+            let expected = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+            #expect(bytes.withUnsafeBufferPointer { ByteWriter.needsQuotes($0) } == expected, "\(bytes)")
+        }
+    }
+
     @Test func predictionTextMatchesItsParts() throws {
         var random = SystemRandomNumberGenerator()
         var values: [Double] = [0, 1, 0.5, 0.9999995, 1.0.nextDown, 2, -0.5, .nan, .infinity]
@@ -135,7 +202,8 @@ struct PredictionFormatTests {
             let fast = try ProbabilityFormatTests.text { writer in
                 try "v2".utf8CString.withUnsafeBufferPointer { chars in
                     try chars.withMemoryRebound(to: UInt8.self) {
-                        try writer.writePrediction(value, threshold: 0.5, version: UnsafeBufferPointer(rebasing: $0.dropLast()))
+                        try writer.writePrediction(
+                            value, threshold: 0.5, version: UnsafeBufferPointer(rebasing: $0.dropLast()))
                     }
                 }
             }

@@ -48,20 +48,52 @@ package struct ByteWriter: ~Copyable {
         try copy.withUTF8 { try write($0) }
     }
 
+    /// Writes a field of a `CSVReader`'s current record, whose first eight bytes are readable whatever its
+    /// length (`FieldTable`): up to 16 bytes (ids) as two word copies after one capacity check, longer ones as
+    /// `write(_:)`. No quoting: for fields of records without quotes.
+    @inline(__always)
+    package mutating func write(recordField bytes: UnsafeBufferPointer<UInt8>) throws {
+        let n = bytes.count
+        guard n <= 16, capacity >= 16, let base = bytes.baseAddress else { return try write(bytes) }
+        try reserve(16)
+        let source = UnsafeRawPointer(base), out = UnsafeMutableRawPointer(buffer + count)
+        out.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+        if n > 8 {
+            out.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self
+            )
+        }
+        count += n
+    }
+
     /// Writes a CSV field, quoting it when it holds a comma, quote, CR or LF.
     package mutating func writeField(_ bytes: UnsafeBufferPointer<UInt8>) throws {
-        var needsQuotes = false
-        for byte in bytes where byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D {
-            needsQuotes = true
-            break
-        }
-        guard needsQuotes else { return try write(bytes) }
+        guard Self.needsQuotes(bytes) else { return try write(bytes) }
         try write(byte: 0x22)
         for byte in bytes {
             if byte == 0x22 { try write(byte: 0x22) }
             try write(byte: byte)
         }
         try write(byte: 0x22)
+    }
+
+    /// Whether a field holds a comma, quote, CR or LF. Eight bytes at a time while none of them is a comma or
+    /// below `#` (`CSVReader.specialBytes`, which flags a superset), byte by byte from the first word that has one.
+    @inline(__always)
+    static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i &+ 8 <= bytes.count, CSVReader.specialBytes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) == 0
+        {
+            i &+= 8
+        }
+        while i < bytes.count {
+            let byte = base[i]
+            if byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D { return true }
+            i &+= 1
+        }
+        return false
     }
 
     package mutating func writeField(_ string: String) throws {
@@ -131,22 +163,24 @@ package struct ByteWriter: ~Copyable {
 extension ByteWriter {
     /// The part of a scored line after the id: `,<probability, 6 decimals>,<0|1>,<model version>`.
     /// One place for the format, whichever model family produced the probability.
+    /// With `endingLine`, the line feed that ends the line follows.
     @inline(__always)
     package mutating func writePrediction(
-        _ probability: Double, threshold: Double, version: UnsafeBufferPointer<UInt8>
+        _ probability: Double, threshold: Double, version: UnsafeBufferPointer<UInt8>, endingLine: Bool = false
     ) throws {
         // A probability in [0, 1) (nearly all) with room for the whole part: one capacity check, then stores.
         let length = 12 + version.count
-        if probability >= 0, probability < 1, length <= capacity {
-            try reserve(length)
+        if probability >= 0, probability < 1, length + 1 <= capacity {
+            try reserve(length + 1)
             let out = buffer + count
             out[0] = UInt8(ascii: ",")
             Self.formatProbability(probability, into: out + 1)
             out[9] = UInt8(ascii: ",")
             out[10] = probability >= threshold ? UInt8(ascii: "1") : UInt8(ascii: "0")
             out[11] = UInt8(ascii: ",")
-            if let base = version.baseAddress { (out + 12).update(from: base, count: version.count) }
-            count += length
+            Self.copy(version, to: out + 12)
+            out[length] = UInt8(ascii: "\n")  // overwritten by the next write unless the line ends here
+            count += endingLine ? length + 1 : length
             return
         }
         try write(byte: UInt8(ascii: ","))
@@ -157,6 +191,27 @@ extension ByteWriter {
         buffer[count + 2] = UInt8(ascii: ",")
         count += 3
         try write(version)
+        if endingLine { try write(byte: UInt8(ascii: "\n")) }
+    }
+
+    /// Copies `bytes` to `out` without a call: eight bytes at a time, the last eight overlapping the ones before.
+    @inline(__always)
+    private static func copy(_ bytes: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) {
+        let n = bytes.count
+        guard let base = bytes.baseAddress else { return }
+        guard n >= 8 else {
+            for i in 0..<n { out[i] = base[i] }
+            return
+        }
+        let source = UnsafeRawPointer(base), target = UnsafeMutableRawPointer(out)
+        var i = 0
+        while i &+ 8 < n {
+            target.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+            i &+= 8
+        }
+        target.storeBytes(
+            of: source.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self), toByteOffset: n &- 8, as: UInt64.self)
     }
 
     /// Writes a probability as `write(fixed:decimals: 6)` does, to the byte, without its general steps:
@@ -173,9 +228,16 @@ extension ByteWriter {
     /// The eight bytes of a probability in [0, 1) with six decimals (`0.` and six digits, or `1.000000` when it
     /// rounds up to 1): the value scaled by 10⁶ and rounded half away from zero, as `write(fixed:decimals:)`
     /// rounds, then written two digits at a time from a table.
+    ///
+    /// The rounding is spelled out rather than `rounded(.toNearestOrAwayFromZero)`, which is a call to the C
+    /// library's `round` on x86-64 without SSE4.1: for `scaled` in [0, 10⁶) and `down` its integer part,
+    /// `scaled - down` is exact (Sterbenz: `down <= scaled < 2 down` when `down >= 1`), so comparing it with
+    /// one half rounds exactly as `round` does.
     @inline(__always)
     static func formatProbability(_ value: Double, into out: UnsafeMutablePointer<UInt8>) {
-        let whole = Int((value * 1e6).rounded(.toNearestOrAwayFromZero))
+        let scaled = value * 1e6
+        let down = Int(scaled)
+        let whole = scaled - Double(down) >= 0.5 ? down &+ 1 : down
         let zero = UInt8(ascii: "0")
         out[1] = UInt8(ascii: ".")
         if whole >= 1_000_000 {
@@ -192,5 +254,7 @@ extension ByteWriter {
     }
 
     /// "00" to "99", back to back: the two digits of n at offset 2n.
-    private static var digitPairs: StaticString { "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899" }
+    private static var digitPairs: StaticString {
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+    }
 }

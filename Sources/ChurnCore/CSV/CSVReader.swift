@@ -71,8 +71,15 @@ package enum CSVRecordProblem: Equatable, Sendable {
 /// so a file of any size is read in bounded memory. Each record is first located whole in the buffer
 /// (refilling when it straddles the end), then its quoted fields are unescaped in place. Fields are byte
 /// ranges into the buffer, valid until the next call to `next()`: nothing is allocated per field.
-package struct CSVReader<Source: ByteSource>: ~Copyable {
-    private var source: Source
+///
+/// The reader is not generic over its source (it holds it as `any ByteSource`, asked for bytes once per
+/// buffer refill): its record loop and every loop that reads its fields are compiled once, for every source,
+/// instead of running as unspecialised generic code where a caller in another module names the source type.
+///
+/// Eight bytes after the last byte read are always readable and initialised (zeros, or bytes of later
+/// records), so a field can be loaded as one 64-bit word whatever its length (`FieldTable.word(_:)`).
+package struct CSVReader: ~Copyable {
+    private var source: any ByteSource
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private let maxCapacity: Int
@@ -99,7 +106,7 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
     package private(set) var firstNULOffset: Int?
 
     package init(
-        source: consuming Source,
+        source: consuming some ByteSource,
         bufferSize: Int = 1 << 20,
         maxRecordBytes: Int = 1 << 20,
         observer: ((UnsafeRawBufferPointer) -> Void)? = nil,
@@ -111,7 +118,8 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         self.bomChecked = !skipsBOM
         self.maxCapacity = max(64, maxRecordBytes)
         self.capacity = max(64, min(bufferSize, maxCapacity))
-        self.buffer = .allocate(capacity: capacity)
+        self.buffer = .allocate(capacity: capacity + Self.padding)
+        self.buffer.initialize(repeating: 0, count: Self.padding)
         self.observer = observer
         starts = FieldOffsets()
         ends = FieldOffsets()
@@ -122,6 +130,9 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         starts.deallocate()
         ends.deallocate()
     }
+
+    /// Bytes allocated after the buffer's capacity, kept initialised after the last byte read.
+    static let padding = 8
 
     /// Number of fields in the current record.
     package var fieldCount: Int { starts.count }
@@ -141,9 +152,8 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         return UnsafeBufferPointer(start: buffer + s, count: ends[index] - s)
     }
 
-    /// The current record's field boundaries as raw tables, valid until the next call to `next()`: what
-    /// non-generic code reads fields through (in unspecialised generic code every access to a `CSVReader<Source>`
-    /// property looks its layout up at run time).
+    /// The current record's field boundaries as raw tables, valid until the next call to `next()`: what the
+    /// scoring loop's fast paths read fields through, without going through the reader.
     package var fieldTable: FieldTable { FieldTable(base: buffer, starts: starts.base, ends: ends.base) }
 
     /// The field as a String (for headers, ids and messages; not for hot loops).
@@ -220,22 +230,23 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         while pos < end {
             // Outside quotes, skip eight bytes at a time to the next one that may be a delimiter.
             if !inQuotes, pos &+ 8 <= end {
-                var special = Self.specialBytes(raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
-                // Commas end fields here, from the word's mask, without reloading the word after each one.
-                var at = pos
-                while special != 0 {
-                    at = pos &+ (special.trailingZeroBitCount &>> 3)
-                    guard buffer[at] == comma else { break }
+                let word = raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self)
+                let others = Self.bytesBelowHash(word)
+                // Commas before the first other byte to look at end fields here, from the word's mask.
+                var commas = Self.commaBytes(word)
+                if others != 0 { commas &= (others & (0 &- others)) &- 1 }
+                while commas != 0 {
+                    let at = pos &+ (commas.trailingZeroBitCount &>> 3)
                     starts.append(fieldStart)
                     ends.append(at)
                     fieldStart = at &+ 1
-                    special &= special &- 1
+                    commas &= commas &- 1
                 }
-                if special == 0 {
+                if others == 0 {
                     pos &+= 8
                     continue
                 }
-                pos = at
+                pos &+= others.trailingZeroBitCount &>> 3
             }
             let byte = buffer[pos]
             if inQuotes {
@@ -291,11 +302,22 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
     /// no carry crosses a byte, so no byte is flagged that is not one of these.
     @inline(__always)
     static func specialBytes(_ word: UInt64) -> UInt64 {
+        commaBytes(word) | bytesBelowHash(word)
+    }
+
+    /// 0x80 in each byte of `word` that is a comma.
+    @inline(__always)
+    static func commaBytes(_ word: UInt64) -> UInt64 {
         let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         let x = word ^ 0x2C2C_2C2C_2C2C_2C2C
-        let comma = ~(((x & low7) &+ low7) | x | low7)
-        let below = ~(((word & low7) &+ 0x5D5D_5D5D_5D5D_5D5D) | word | low7)
-        return comma | below
+        return ~(((x & low7) &+ low7) | x | low7)
+    }
+
+    /// 0x80 in each byte of `word` below 0x23 (`#`): quote, CR, LF and the other bytes the byte loop looks at.
+    @inline(__always)
+    static func bytesBelowHash(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low7) &+ 0x5D5D_5D5D_5D5D_5D5D) | word | low7)
     }
 
     /// Removes quoting from every field of the current record, in place.
@@ -339,8 +361,9 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
         if end == capacity {
             guard capacity < maxCapacity else { return false }
             let grown = min(capacity * 2, maxCapacity)
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-            bigger.update(from: buffer, count: end)
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown + Self.padding)
+            bigger.initialize(from: buffer, count: end)
+            (bigger + end).initialize(repeating: 0, count: Self.padding)
             buffer.deallocate()
             buffer = bigger
             capacity = grown
@@ -350,6 +373,7 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
             eof = true
             return false
         }
+        (buffer + end + n).initialize(repeating: 0, count: Self.padding)
         if let observer { observer(UnsafeRawBufferPointer(start: buffer + end, count: n)) }
         if !sawFirstChunk {
             sawFirstChunk = true
@@ -405,7 +429,8 @@ package struct CSVReader<Source: ByteSource>: ~Copyable {
     }
 }
 
-/// The fields of a reader's current record: field `k` is `base[starts[k]..<ends[k]]`.
+/// The fields of a reader's current record: field `k` is `base[starts[k]..<ends[k]]`. Eight bytes from any
+/// field's start are readable (`CSVReader.padding`).
 package struct FieldTable {
     let base: UnsafeMutablePointer<UInt8>
     let starts: UnsafeMutablePointer<Int>
@@ -415,6 +440,16 @@ package struct FieldTable {
     package func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let s = starts[index]
         return UnsafeBufferPointer(start: base + s, count: ends[index] - s)
+    }
+
+    /// The first eight bytes of field `index` as one little-endian word, the bytes past its end zeroed
+    /// (first byte lowest), and its length: one load instead of a loop over its bytes.
+    @inline(__always)
+    func word(_ index: Int) -> (word: UInt64, count: Int) {
+        let s = starts[index]
+        let count = ends[index] &- s
+        let raw = UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self)
+        return (count >= 8 ? raw : raw & ((1 &<< UInt64(truncatingIfNeeded: count &* 8)) &- 1), count)
     }
 }
 

@@ -96,7 +96,7 @@ package enum FieldCheck {
 
 /// A set of byte strings compared without allocating, e.g. the configured missing-value markers.
 package struct ByteStringSet: Sendable {
-    private let members: [[UInt8]]
+    let members: [[UInt8]]
 
     package init(_ strings: [String]) {
         members = strings.map { Array($0.utf8) }

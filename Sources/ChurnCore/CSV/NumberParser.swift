@@ -4,12 +4,6 @@
 
 /// Parses decimal numbers from bytes without allocating.
 package enum NumberParser {
-    private static let powersOf10: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
-
     /// Parses `[+-]digits[.digits][(e|E)[+-]digits]`, surrounded by optional spaces.
     /// Returns nil for anything else, including `nan`, `inf` and empty input.
     ///
@@ -18,6 +12,12 @@ package enum NumberParser {
     @inline(__always)
     package static func parseDouble(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         if let value = parsePlain(bytes) { return value }
+        return parseGeneral(bytes)
+    }
+
+    /// `parseDouble` for what `parsePlain` leaves: a call, so that the loops that parse plain numbers stay small.
+    @inline(never)
+    static func parseGeneral(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         var n = bytes.count
         while i < n, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
@@ -82,9 +82,9 @@ package enum NumberParser {
         if digits <= 19, mantissa < (1 << 53), exponent >= -22, exponent <= 22 {
             var value = Double(mantissa)
             if exponent < 0 {
-                value /= powersOf10[-exponent]
+                value /= powerOf10(-exponent)
             } else if exponent > 0 {
-                value *= powersOf10[exponent]
+                value *= powerOf10(exponent)
             }
             return negative ? -value : value
         }
@@ -113,7 +113,39 @@ package enum NumberParser {
         if dot < 0 { return Double(mantissa) }
         guard n > 1 else { return nil }  // "." alone
         let fraction = n - 1 - dot
-        return fraction == 0 ? Double(mantissa) : Double(mantissa) / powersOf10[fraction]
+        return fraction == 0 ? Double(mantissa) : Double(mantissa) / powerOf10(fraction)
+    }
+
+    /// 10^`exponent` for `exponent` in 0...22, each exactly a double: a constant table the compiler builds from
+    /// the switch (a global array would cost its lazy initialisation check and a bounds check on every use).
+    @inline(__always)
+    static func powerOf10(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        case 22: 1e22
+        default: .nan
+        }
     }
 
     private static func slowPath(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Double? {

@@ -37,8 +37,8 @@ package struct Scorer: Sendable {
     /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
     /// The split's challenger must read the same columns (same schema).
     package var split: ServingSplit?
-    /// Whether clean logistic-regression rows take the fast path (`LinearRows`); tests turn it off to compare
-    /// its output with the general path's.
+    /// Whether clean rows take the fast path (`LinearRows`: scored for logistic regression, encoded for the
+    /// trees); tests turn it off to compare its output with the general path's.
     var linearFastPath = true
 
     /// - Parameters:
@@ -182,7 +182,7 @@ package struct Scorer: Sendable {
     }
 
     /// Reads and checks the header record. File-level problems throw `ChurnError`.
-    func readHeader<Source: ByteSource>(path: String, reader: inout CSVReader<Source>) throws -> HeaderLayout {
+    func readHeader(path: String, reader: inout CSVReader) throws -> HeaderLayout {
         let schema = artifact.schema
         guard try reader.next() else { throw ChurnError.badFile(path: path, message: "file is empty: no header") }
         if let offset = reader.firstNULOffset {
@@ -224,8 +224,8 @@ package struct Scorer: Sendable {
     /// - Parameter lineMarks: when not nil, an error line's line number is not written: its position in
     ///   `errors` and the reader's line number are appended instead (the parallel path adds the lines before
     ///   the record's range and writes the numbers itself).
-    func scoreRecords<Source: ByteSource>(
-        path: String, reader: inout CSVReader<Source>, layout headerLayout: HeaderLayout, scored: inout ByteWriter,
+    func scoreRecords(
+        path: String, reader: inout CSVReader, layout headerLayout: HeaderLayout, scored: inout ByteWriter,
         errors: inout ByteWriter,
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double, lineMarks: inout [Int]?,
         recordStarts: inout [Int]?
@@ -264,13 +264,15 @@ package struct Scorer: Sendable {
         var parsed = [Double?](repeating: nil, count: numericFields.count)
         var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
         var sampledProbabilities: [Double?] = []  // by slot, as `sampledValues`: those the fast path knows
-        // Logistic regression without A/B: clean rows take the fast path (LinearRows.swift).
-        let useLinear = !useTrees && split == nil && linearFastPath
+        // Without A/B, clean rows take the fast path (LinearRows.swift), both families.
+        let useFast = split == nil && linearFastPath
         let linear = LinearRows(
-                bias: bias, numericFields: numericFields, weights: numericWeights, lower: lowerBounds,
-                upper: upperBounds, categoricalFields: categoricalFields, levels: categoricalLevels,
-                levelWeights: categoricalWeights, missingWeights: missingWeights, normalizations: normalizations,
-                missing: missing, idField: binding.id)
+            bias: bias, numericFields: numericFields, weights: numericWeights, lower: lowerBounds,
+            upper: upperBounds, categoricalFields: categoricalFields, levels: categoricalLevels,
+            levelWeights: categoricalWeights, missingWeights: missingWeights, normalizations: normalizations,
+            missing: missing, idField: binding.id, layout: layout)
+        let treeRow = UnsafeMutablePointer<Float>.allocate(capacity: max(1, layout.width))
+        defer { treeRow.deallocate() }
         let versionBytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, version.count))
         _ = versionBytes.initialize(from: version)
         defer { versionBytes.deallocate() }
@@ -281,15 +283,43 @@ package struct Scorer: Sendable {
             defer { recordStart = reader.bytesConsumed }
             summary.rows += 1
             if let progress, summary.rows & 0xFFFF == 0 { progress(reader.bytesConsumed) }
-            if useLinear, reader.problem == nil, reader.fieldCount == fieldCount,
+            if useFast, useTrees, reader.problem == nil, reader.fieldCount == fieldCount,
+                case let fields = reader.fieldTable, linear.encode(fields, into: treeRow)
+            {
+                // As the general path below does for a row without an error, from the encoded row.
+                if recordStarts != nil { recordStarts?.append(recordStart) }
+                if sampling, let slot = sample.offer() {
+                    for k in numericFields.indices {
+                        parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k]))
+                    }
+                    let levels = Self.levels(
+                        reader, categoricalFields, missing: missing, normalizations: normalizations)
+                    let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                    keep(
+                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: nil,
+                        at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                }
+                if let idIndex = binding.id { batch?.keep(field: fields.field(idIndex)) }
+                for index in passthroughColumns { batch?.keep(field: fields.field(index)) }
+                batch?.add(
+                    features: UnsafeBufferPointer(start: treeRow, count: layout.width), rowNumber: summary.rows,
+                    challengerProbability: nil)
+                summary.scored += 1
+                if batch?.isFull == true { try batch?.submit(writingPreviousTo: &scored) }
+                continue
+            }
+            if useFast, !useTrees, reader.problem == nil, reader.fieldCount == fieldCount,
                 case let fields = reader.fieldTable, let z = linear.linearScore(fields)
             {
                 if recordStarts != nil { recordStarts?.append(recordStart) }
                 let probability = Statistics.sigmoid(z)
                 if sampling, let slot = sample.offer() {
                     // Every numeric field parsed within its bounds: its value is what the general path keeps.
-                    for k in numericFields.indices { parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k])) }
-                    let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
+                    for k in numericFields.indices {
+                        parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k]))
+                    }
+                    let levels = Self.levels(
+                        reader, categoricalFields, missing: missing, normalizations: normalizations)
                     let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                     // The probability is known already: `finish` does not compute it again (the same value, tested).
                     keep(
@@ -299,16 +329,20 @@ package struct Scorer: Sendable {
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
                     let id = fields.field(idIndex)
-                    if reader.recordHadQuotes { try scored.writeField(id) } else { try scored.write(id) }
+                    if reader.recordHadQuotes { try scored.writeField(id) } else { try scored.write(recordField: id) }
                 } else {
                     try scored.write(integer: summary.rows)
                 }
-                try scored.writePrediction(probability, threshold: threshold, version: versionText)
-                for index in passthroughColumns {
-                    try scored.write(byte: UInt8(ascii: ","))
-                    try scored.writeField(fields.field(index))
+                let endsLine = passthroughColumns.isEmpty
+                try scored.writePrediction(
+                    probability, threshold: threshold, version: versionText, endingLine: endsLine)
+                if !endsLine {
+                    for index in passthroughColumns {
+                        try scored.write(byte: UInt8(ascii: ","))
+                        try scored.writeField(fields.field(index))
+                    }
+                    try scored.write(byte: UInt8(ascii: "\n"))
                 }
-                try scored.write(byte: UInt8(ascii: "\n"))
                 summary.scored += 1
                 continue
             }
@@ -557,8 +591,8 @@ package struct Scorer: Sendable {
     }
 
     /// The categorical fields of the current record as logged: normalised text, nil for a missing value.
-    static func levels<S>(
-        _ reader: borrowing CSVReader<S>, _ fields: [Int], missing: ByteStringSet,
+    static func levels(
+        _ reader: borrowing CSVReader, _ fields: [Int], missing: ByteStringSet,
         normalizations: [CategoryNormalization]
     ) -> [String?] {
         fields.indices.map { k in

@@ -74,6 +74,13 @@ struct TreeBatch {
 
     /// Adds the current record's encoded row; `challengerProbability` when the challenger serves it instead.
     mutating func add(features row: [Float], rowNumber: Int, challengerProbability: Double?) {
+        row.withUnsafeBufferPointer {
+            add(features: $0, rowNumber: rowNumber, challengerProbability: challengerProbability)
+        }
+    }
+
+    /// Adds an encoded row held in raw storage (the fast path's).
+    mutating func add(features row: UnsafeBufferPointer<Float>, rowNumber: Int, challengerProbability: Double?) {
         current.features.append(contentsOf: row)
         current.rowNumbers.append(rowNumber)
         if challenger != nil { current.challengerProbabilities.append(challengerProbability ?? .nan) }
@@ -138,8 +145,11 @@ struct TreeBatch {
                     }
                 } else {
                     try version.withUnsafeBufferPointer {
-                        try scored.writePrediction(Double(probabilities[i]), threshold: threshold, version: $0)
+                        try scored.writePrediction(
+                            Double(probabilities[i]), threshold: threshold, version: $0,
+                            endingLine: passthroughCount == 0)
                     }
+                    if passthroughCount == 0 { continue }
                 }
                 for _ in 0..<passthroughCount {
                     try scored.write(byte: UInt8(ascii: ","))
