@@ -71,9 +71,9 @@ package struct ScoreJob {
         }
     }
 
-    /// Scores `inputPath` into synced staged files, keeping up to `sampleRows` scored rows as prediction-log
-    /// records stamped `timestamp` and `fileName` (the name the file was dropped as). Throws only for failures
-    /// of the output side (disk full, permissions); then no staged file is left behind.
+    /// Scores `inputPath` into synced staged files (see `syncOutputs`), keeping up to `sampleRows` scored rows
+    /// as prediction-log records stamped `timestamp` and `fileName` (the name the file was dropped as). Throws
+    /// only for failures of the output side (disk full, permissions); then no staged file is left behind.
     ///
     /// - Parameters:
     ///   - shownAs: the input's name in messages and reports when it is read under another one (the daemon
@@ -81,10 +81,12 @@ package struct ScoreJob {
     ///   - seed: what the sample's seed is made from, so scoring the same input again logs the same rows.
     ///   - progress: told bytes read and the input's size now and then.
     ///   - disposition: what a refusal report says became of the input and what to do.
+    ///   - syncOutputs: false leaves the staged files unsynced, their writeback started, for the commit to sync
+    ///     them with the rest of its batch (`OutboxLedger.commit(_:)`).
     package func stage(
         inputPath: String, shownAs: String? = nil, into staging: OutboxLedger.Staging, seed: String,
         progress: ((Int, Int) -> Void)? = nil, sampleRows: Int = 0, timestamp: Double = 0, fileName: String? = nil,
-        disposition: String = ScoreJob.unchangedInput
+        disposition: String = ScoreJob.unchangedInput, syncOutputs: Bool = true
     ) throws -> Staged {
         let shown = shownAs ?? inputPath
         func refusal(_ error: ChurnError) throws -> Staged {
@@ -94,7 +96,7 @@ package struct ScoreJob {
             var writer = ByteWriter(fd: report.fd, path: report.temporaryPath)
             try writer.write(Self.refusalReport(reason, disposition: disposition))
             try writer.flush()
-            return Staged(result: .refused(reason: reason), outputs: try staging.keep())
+            return Staged(result: .refused(reason: reason), outputs: try staging.keep(sync: syncOutputs))
         }
         let input: FileSystem.InputFile
         do {
@@ -127,7 +129,7 @@ package struct ScoreJob {
         }
         if summary.errorLines == 0 { staging.discard(.errors) }
         return Staged(
-            result: .scored(summary), outputs: try staging.keep(),
+            result: .scored(summary), outputs: try staging.keep(sync: syncOutputs),
             predictions: Self.records(of: sample, fileName: fileName))
     }
 

@@ -2,6 +2,7 @@ import ChurnCore
 import ChurnStore
 import ChurnTestKit
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -13,14 +14,26 @@ import Testing
 struct OutboxLedgerTests {
     private func setUp() throws -> (TemporaryDirectory, OutboxLedger) {
         let dir = try TemporaryDirectory("churnd-recovery")
+        return (dir, try reopen(dir).ledger)
+    }
+
+    /// The folders under `dir` (made if missing), and a new ledger on them: as after a restart.
+    private func reopen(
+        _ dir: TemporaryDirectory,
+        syncFolder: @escaping @Sendable (String) throws -> Void = {
+            try FileSystem.fsyncDirectory($0)
+        }
+    ) throws -> (folders: OutboxLedger.Folders, ledger: OutboxLedger) {
         let folders = OutboxLedger.Folders(
             inbox: "\(dir.path)/inbox", outbox: "\(dir.path)/outbox", processing: "\(dir.path)/state/processing",
             archive: "\(dir.path)/state/archive", quarantine: "\(dir.path)/state/quarantine")
         for folder in [folders.inbox, folders.outbox, folders.processing, folders.archive, folders.quarantine] {
             try FileSystem.makeDirectory(folder)
         }
-        let ledger = OutboxLedger(folders: folders) { what, error in Issue.record("\(what): \(error)") }
-        return (dir, ledger)
+        let ledger = OutboxLedger(
+            folders: folders, onArchiveError: { what, error in Issue.record("\(what): \(error)") },
+            syncFolder: syncFolder)
+        return (folders, ledger)
     }
 
     @discardableResult
@@ -133,6 +146,99 @@ struct OutboxLedgerTests {
         await ledger.finishArchiving()
         #expect(try dir.list("outbox") == ["a.errors.csv", "a.scored.csv"])
         #expect(try dir.list("state/archive") == [id.fileName(for: "a.csv")])
+    }
+
+    // MARK: several claims committed together
+
+    /// What the ledger's outbox syncs saw.
+    final class SyncLog: Sendable {
+        let lines = Mutex<[String]>([])
+    }
+
+    /// Claims `inbox/<name>.csv` and stages `<text>` as its scored output through the ledger's own staging
+    /// (created, written, fdatasynced): steps 1 and 2.
+    private func claimAndStage(_ ledger: OutboxLedger, _ dir: TemporaryDirectory, _ name: String, _ text: String)
+        throws -> (claim: OutboxLedger.Claim, outputs: StagedOutputs)
+    {
+        try dir.write("inbox/\(name).csv", "input \(name)")
+        let claim = try #require(try ledger.claim("\(name).csv"))
+        let staging = ledger.staging(for: claim)
+        let file = try staging.create(.scored)
+        var writer = ByteWriter(fd: file.fd, path: file.temporaryPath)
+        try writer.write(text)
+        try writer.flush()
+        return (claim, try staging.keep())
+    }
+
+    @Test func claimsStagedTogetherAreCommittedWithOneSyncOfTheOutbox() async throws {
+        let dir = try TemporaryDirectory("churnd-batch")
+        let synced = SyncLog()
+        let (folders, ledger) = try reopen(dir) { folder in
+            // The sync must come after every staged name of the batch exists, and before any link.
+            let names = try FileSystem.list(folder)
+            let staged = names.count { $0.hasPrefix(".") }
+            synced.lines.withLock { $0.append("\(folder): \(names.count - staged) public, \(staged) staged") }
+            try FileSystem.fsyncDirectory(folder)
+        }
+        let batch = try (0..<5).map { try claimAndStage(ledger, dir, "f\($0)", "scored \($0)") }
+
+        let results = ledger.commit(batch)
+        #expect(synced.lines.withLock { $0 } == ["\(folders.outbox): 0 public, 5 staged"])
+        let published = try results.map { try $0.get().map { FileSystem.split($0).name } }
+        #expect(published == (0..<5).map { ["f\($0).scored.csv"] })
+        await ledger.finishArchiving()
+        #expect(try dir.list("outbox") == (0..<5).map { "f\($0).scored.csv" })
+        for index in 0..<5 { #expect(try dir.read("outbox/f\(index).scored.csv") == "scored \(index)") }
+        #expect(try dir.list("state/processing").isEmpty)
+        #expect(try dir.list("state/archive") == batch.map(\.claim.fileName).sorted())
+        // One sync for the batch; the archiving that followed used its own.
+        #expect(synced.lines.withLock { $0.count } == 1)
+    }
+
+    @Test func whenTheSharedSyncFailsNoClaimOfTheBatchIsCommitted() throws {
+        let dir = try TemporaryDirectory("churnd-batch-fail")
+        let (_, ledger) = try reopen(dir) { throw ChurnError.io(path: $0, operation: "fsync", errno: EIO) }
+        let batch = try (0..<3).map { try claimAndStage(ledger, dir, "f\($0)", "scored") }
+
+        let results = ledger.commit(batch)
+        #expect(results.count == 3)
+        for result in results { #expect(throws: ChurnError.self) { try result.get() } }
+        // Nothing public; each claim, retried, is found uncommitted and scored again from the start.
+        #expect(try dir.list("outbox").allSatisfy { $0.hasPrefix(".") })
+        for entry in batch { #expect(try ledger.finishCommitted(entry.claim) == nil) }
+        #expect(try dir.list("outbox").isEmpty)
+        #expect(try dir.list("state/processing").count == 3)
+    }
+
+    @Test func aCrashBetweenTheLinksOfABatchEndsWithOneOutputPerInput() async throws {
+        let (dir, ledger) = try setUp()
+        let batch = try ["a", "b", "c"].map { try claimAndStage(ledger, dir, $0, "scored \($0)") }
+        // The batch's sync ran and the first claim was linked; then the process died (this ledger is never
+        // used again: nothing of it is archived).
+        try FileSystem.fsyncDirectory("\(dir.path)/outbox")
+        let first = try #require(batch[0].outputs.files.first)
+        #expect(link(first.path, "\(dir.path)/outbox/a.scored.csv") == 0)
+
+        let (_, restarted) = try reopen(dir)
+        let report = try restarted.recover()
+        #expect(report.published == 1)
+        #expect(report.unfinished.sorted() == [batch[1].claim.fileName, batch[2].claim.fileName].sorted())
+        #expect(try dir.list("outbox") == ["a.scored.csv"])
+        // Scored again from the start, as a batch of their own.
+        let again = try batch[1...].map { entry in
+            let staging = restarted.staging(for: entry.claim)
+            let file = try staging.create(.scored)
+            var writer = ByteWriter(fd: file.fd, path: file.temporaryPath)
+            try writer.write("scored \(entry.claim.stem)")
+            try writer.flush()
+            return (claim: entry.claim, outputs: try staging.keep())
+        }
+        #expect(restarted.commit(again).allSatisfy { (try? $0.get()) != nil })
+        await restarted.finishArchiving()
+        #expect(try dir.list("outbox") == ["a.scored.csv", "b.scored.csv", "c.scored.csv"])
+        for name in ["a", "b", "c"] { #expect(try dir.read("outbox/\(name).scored.csv") == "scored \(name)") }
+        #expect(try dir.list("state/processing").isEmpty)
+        #expect(try dir.list("state/archive") == batch.map(\.claim.fileName).sorted())
     }
 
     // MARK: recovery

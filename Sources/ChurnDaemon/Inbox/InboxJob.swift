@@ -2,8 +2,8 @@ import ChurnCore
 import ChurnStore
 import Foundation
 
-/// One inbox file, run on a worker thread (blocking I/O): claim → score → commit, through the `OutboxLedger`,
-/// which also says why every input ends with exactly one set of outputs.
+/// One inbox file, or a batch of small ones, run on a worker thread (blocking I/O): claim → score → commit,
+/// through the `OutboxLedger`, which also says why every input ends with exactly one set of outputs.
 struct InboxJob: Sendable {
     let paths: DaemonPaths
     let models: ModelCache
@@ -31,77 +31,130 @@ struct InboxJob: Sendable {
         case outputFailed(claimed: String, error: ChurnError)
         /// Anything else; the input stays where it is.
         case failed(name: String, error: any Error)
+        /// Not claimed: an earlier file of the batch could not write its outputs. Still in the inbox.
+        case notStarted
     }
 
-    func process(_ source: WorkQueue.Source) -> Result {
-        let started = monotonicSeconds()
+    /// Claims and scores each source in turn, then commits every staged one at once: their files synced one
+    /// after the other once all are written, then one sync of the outbox for the batch (see `OutboxLedger`).
+    /// The model, the A/B split and the sample size are looked up once for the batch, and the prediction log
+    /// gets one append. Returns one result per source, in order. When a file's outputs cannot be written (a
+    /// full disk), the files after it are not claimed (`.notStarted`).
+    func process(_ sources: [WorkQueue.Source]) -> [Result] {
         let model: (version: Int, scorer: Scorer)
         do {
-            guard let current = try models.current() else { return .noModel }
+            guard let current = try models.current() else { return sources.map { _ in .noModel } }
             model = current
         } catch {
-            return .failed(name: "(model)", error: error)
+            return sources.map { _ in .failed(name: "(model)", error: error) }
         }
+        var scorer = model.scorer
+        scorer.split = shadow?.split(champion: model.version, schema: scorer.artifact.schema)
+        let scoring = ScoreJob(scorer: scorer)
+        let rows = predictionLog == nil ? 0 : sampleRows()
+        var results: [Result?] = Array(repeating: nil, count: sources.count)
+        var staged: [(index: Int, claim: OutboxLedger.Claim, staged: ScoreJob.Staged, started: Double)] = []
+        var outputsFailed = false
+        for (index, source) in sources.enumerated() {
+            guard !outputsFailed else {
+                results[index] = .notStarted
+                continue
+            }
+            let started = monotonicSeconds()
+            switch stage(source, with: scoring, sampleRows: rows, syncOutputs: sources.count == 1) {
+            case .done(let result):
+                results[index] = result
+                if case .outputFailed = result { outputsFailed = true }
+            case .staged(let claim, let output):
+                staged.append((index: index, claim: claim, staged: output, started: started))
+            }
+        }
+        let committed = ledger.commit(staged.map { (claim: $0.claim, outputs: $0.staged.outputs) })
+        let finished = monotonicSeconds()
+        var logged: [PredictionRecord] = []
+        for (entry, commit) in zip(staged, committed) {
+            let claim = entry.claim
+            switch commit {
+            case .success(let published):
+                logged += entry.staged.predictions
+                switch entry.staged.result {
+                case .scored(let summary):
+                    results[entry.index] = .scored(
+                        name: claim.original, summary: summary, version: model.version,
+                        milliseconds: (finished - entry.started) * 1000, output: published.last ?? "")
+                case .refused(let reason):
+                    results[entry.index] = .refused(
+                        name: claim.original, reason: reason, report: published.last ?? "",
+                        movedTo: ledger.quarantinePath(of: claim.fileName))
+                }
+            case .failure(let error as ChurnError):
+                results[entry.index] = .outputFailed(claimed: claim.fileName, error: error)
+            case .failure(let error):
+                results[entry.index] = .failed(name: claim.original, error: error)
+            }
+        }
+        // After the outputs: the log feeds drift monitoring and is not part of the files' guarantees.
+        if !logged.isEmpty {
+            predictionLog?.append(
+                logged + (shadow?.records(shadowing: logged, champion: model.version) ?? []))
+        }
+        return results.map { $0 ?? .failed(name: "(batch)", error: ChurnError.internalInconsistency("no result")) }
+    }
+
+    private enum Step {
+        /// Nothing to commit: the file is gone, quarantined unread, published after a retry, or failed.
+        case done(Result)
+        /// Synced staged outputs, ready for the batch's commit.
+        case staged(OutboxLedger.Claim, ScoreJob.Staged)
+    }
+
+    /// Claims `source` (or takes up its earlier claim) and scores it into staged outputs; synced unless
+    /// `syncOutputs` is false (then the commit syncs them with the rest of the batch).
+    private func stage(_ source: WorkQueue.Source, with scoring: ScoreJob, sampleRows: Int, syncOutputs: Bool) -> Step {
         let claim: OutboxLedger.Claim
         switch source {
         case .inbox(let name):
             do {
-                guard let claimed = try ledger.claim(name) else { return .gone }
+                guard let claimed = try ledger.claim(name) else { return .done(.gone) }
                 claim = claimed
             } catch {
-                return .failed(name: name, error: error)
+                return .done(.failed(name: name, error: error))
             }
         case .claimed(let name):
             guard let claimed = OutboxLedger.Claim(fileName: name) else {
-                return .failed(name: name, error: ChurnError.internalInconsistency("not a claimed file name"))
+                return .done(.failed(name: name, error: ChurnError.internalInconsistency("not a claimed file name")))
             }
             claim = claimed
             // A claim retried after its commit failed midway is finished as it is, never scored again.
             do {
                 if let published = try ledger.finishCommitted(claim) {
-                    return .published(name: claim.original, output: published.last ?? "")
+                    return .done(.published(name: claim.original, output: published.last ?? ""))
                 }
             } catch let error as ChurnError {
-                return .outputFailed(claimed: claim.fileName, error: error)
+                return .done(.outputFailed(claimed: claim.fileName, error: error))
             } catch {
-                return .failed(name: claim.original, error: error)
+                return .done(.failed(name: claim.original, error: error))
             }
         }
         if let reason = OutboxLedger.refusal(ofEntryAt: ledger.path(of: claim)) {
             do {
                 let movedTo = try ledger.quarantineUnread(claim, because: reason)
-                return .quarantined(name: claim.original, reason: reason, movedTo: movedTo)
+                return .done(.quarantined(name: claim.original, reason: reason, movedTo: movedTo))
             } catch {
-                return .failed(name: claim.original, error: error)
+                return .done(.failed(name: claim.original, error: error))
             }
         }
-        var scorer = model.scorer
-        scorer.split = shadow?.split(champion: model.version, schema: scorer.artifact.schema)
         do {
-            let staged = try ScoreJob(scorer: scorer).stage(
+            let staged = try scoring.stage(
                 inputPath: ledger.path(of: claim), shownAs: "\(paths.inbox)/\(claim.original)",
-                into: ledger.staging(for: claim), seed: claim.id.text,
-                sampleRows: predictionLog == nil ? 0 : sampleRows(), timestamp: Date().timeIntervalSince1970,
-                fileName: claim.original, disposition: ledger.refusalDisposition(for: claim))
-            let published = try ledger.commit(staged.outputs, of: claim)
-            let milliseconds = (monotonicSeconds() - started) * 1000
-            // After the outputs: the log feeds drift monitoring and is not part of the file's guarantees.
-            predictionLog?.append(
-                staged.predictions + (shadow?.records(shadowing: staged.predictions, champion: model.version) ?? []))
-            switch staged.result {
-            case .scored(let summary):
-                return .scored(
-                    name: claim.original, summary: summary, version: model.version, milliseconds: milliseconds,
-                    output: published.last ?? "")
-            case .refused(let reason):
-                return .refused(
-                    name: claim.original, reason: reason, report: published.last ?? "",
-                    movedTo: ledger.quarantinePath(of: claim.fileName))
-            }
+                into: ledger.staging(for: claim), seed: claim.id.text, sampleRows: sampleRows,
+                timestamp: Date().timeIntervalSince1970, fileName: claim.original,
+                disposition: ledger.refusalDisposition(for: claim), syncOutputs: syncOutputs)
+            return .staged(claim, staged)
         } catch let error as ChurnError {
-            return .outputFailed(claimed: claim.fileName, error: error)
+            return .done(.outputFailed(claimed: claim.fileName, error: error))
         } catch {
-            return .failed(name: claim.original, error: error)
+            return .done(.failed(name: claim.original, error: error))
         }
     }
 }

@@ -16,8 +16,9 @@ import Synchronization
 actor InboxPipeline {
     /// What `PipelineService` runs for the pipeline.
     enum Work: Sendable {
-        /// Score this item on lane `slot`, then report to `finished(slot:item:result:)` (`run(slot:item:)`).
-        case score(slot: Int, item: WorkQueue.Item)
+        /// Score these items on lane `slot`, one file or a batch of small ones committed together, then report
+        /// (`run(slot:items:)`).
+        case score(slot: Int, items: [WorkQueue.Item])
         /// Try again after `seconds` (the outbox could not be written).
         case resume(after: Double)
     }
@@ -37,6 +38,8 @@ actor InboxPipeline {
     private var pausedUntil: Double?
     private var retryDelay = 0.5
     private var lastOutputError: String?
+    /// Small files a worker takes at once (see `WorkQueue.next(batch:batchBytes:)`).
+    static let batchFiles = 32
 
     init(job: InboxJob, workers: Int, logger: Logger, status: DaemonStatus) {
         self.job = job
@@ -101,17 +104,18 @@ actor InboxPipeline {
         workContinuation.finish()
     }
 
-    /// Scores one item on its lane and reports the result. A cancelled task (shutdown past the grace period)
-    /// stops waiting and reports nothing: the file stays in `processing/` for the next start.
-    func run(slot: Int, item: WorkQueue.Item) async {
+    /// Scores the items on their lane and reports the results. A cancelled task (shutdown past the grace
+    /// period) stops waiting and reports nothing: the files stay in `processing/` for the next start.
+    func run(slot: Int, items: [WorkQueue.Item]) async {
         let job = self.job
-        let result: InboxJob.Result
+        let sources = items.map(\.source)
+        let results: [InboxJob.Result]
         do {
-            result = try await Blocking.runAbandoningOnCancel(on: lanes[slot]) { job.process(item.source) }
+            results = try await Blocking.runAbandoningOnCancel(on: lanes[slot]) { job.process(sources) }
         } catch {
             return
         }
-        finished(slot: slot, item: item, result: result)
+        finished(slot: slot, items: items, results: results)
     }
 
     var isIdle: Bool { queue.isIdle }
@@ -121,23 +125,51 @@ actor InboxPipeline {
         guard accepting.load(ordering: .relaxed), !waitingForModel else { return }
         if let pausedUntil, monotonicSeconds() < pausedUntil { return }
         pausedUntil = nil
-        while let (slot, item) = queue.next() {
-            workContinuation.yield(.score(slot: slot, item: item))
+        while let (slot, items) = queue.next(batch: Self.batchFiles) {
+            workContinuation.yield(.score(slot: slot, items: items))
         }
     }
 
-    private func finished(slot: Int, item: WorkQueue.Item, result: InboxJob.Result) {
+    private func finished(slot: Int, items: [WorkQueue.Item], results: [InboxJob.Result]) {
         defer { progress.notify() }
         let again = queue.finish(slot: slot)
-        switch result {
-        case .gone:
-            break
-        case .noModel:
-            queue.putBack(item)
-            if !waitingForModel {
-                waitingForModel = true
-                logger.notice("no production model yet: inbox files wait until one is promoted")
+        // Work that goes back to the front of the queue, in the batch's order.
+        var back: [WorkQueue.Item] = []
+        var outputError: ChurnError?
+        for (item, result) in zip(items, results) {
+            switch result {
+            case .noModel:
+                back.append(item)
+                if !waitingForModel {
+                    waitingForModel = true
+                    logger.notice("no production model yet: inbox files wait until one is promoted")
+                }
+            case .notStarted:
+                back.append(item)
+            case .outputFailed(let claimed, let error):
+                back.append(.init(.claimed(claimed), size: item.size))
+                outputError = error
+                report(outputError: error, claimed: claimed)
+            default:
+                report(result)
             }
+        }
+        for item in back.reversed() { queue.putBack(item) }
+        if let outputError {
+            pausedUntil = monotonicSeconds() + retryDelay
+            retryDelay = min(retryDelay * 2, 5)
+            status.update { $0.waitingForSpace = outputError.isNoSpace }
+            workContinuation.yield(.resume(after: retryDelay))
+        }
+        for item in again { queue.add(item) }
+        pump()
+    }
+
+    /// Logs a file's result and counts it (every result but those that put the file back).
+    private func report(_ result: InboxJob.Result) {
+        switch result {
+        case .gone, .noModel, .notStarted, .outputFailed:
+            break
         case .quarantined(let name, let reason, let movedTo):
             ChurnMetrics.fileQuarantined(.inbox)
             logger.warning(
@@ -164,28 +196,22 @@ actor InboxPipeline {
             logger.warning(
                 "file refused",
                 metadata: ["file": "\(name)", "reason": "\(reason)", "report": "\(report)", "moved_to": "\(movedTo)"])
-        case .outputFailed(let claimed, let error):
-            queue.putBack(.init(.claimed(claimed), size: item.size))
-            let message = error.description
-            // Once per kind of failure, not per file: the path differs for every file.
-            let kind = if case .io(_, _, let code) = error { "errno \(code)" } else { message }
-            if lastOutputError != kind {
-                lastOutputError = kind
-                logger.error(
-                    "cannot write outputs; the input is kept and retried",
-                    metadata: [
-                        "file": "\(OutboxLedger.Claim(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
-                    ])
-            }
-            pausedUntil = monotonicSeconds() + retryDelay
-            retryDelay = min(retryDelay * 2, 5)
-            status.update { $0.waitingForSpace = error.isNoSpace }
-            workContinuation.yield(.resume(after: retryDelay))
         case .failed(let name, let error):
             logger.error("file failed", metadata: ["file": "\(name)", "error": "\(error)"])
         }
-        if let again { queue.add(again) }
-        pump()
+    }
+
+    /// Logs an output failure once per kind of failure, not per file: the path differs for every file.
+    private func report(outputError error: ChurnError, claimed: String) {
+        let message = error.description
+        let kind = if case .io(_, _, let code) = error { "errno \(code)" } else { message }
+        guard lastOutputError != kind else { return }
+        lastOutputError = kind
+        logger.error(
+            "cannot write outputs; the input is kept and retried",
+            metadata: [
+                "file": "\(OutboxLedger.Claim(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
+            ])
     }
 
     /// After a `.resume` pause.

@@ -28,8 +28,8 @@ final class PipelineService: Service {
             }
             for await work in pipeline.work {
                 switch work {
-                case .score(let slot, let item):
-                    group.addTask { await pipeline.run(slot: slot, item: item) }
+                case .score(let slot, let items):
+                    group.addTask { await pipeline.run(slot: slot, items: items) }
                 case .resume(let seconds):
                     group.addTask {
                         try? await Task.sleep(for: .seconds(seconds))

@@ -16,14 +16,24 @@ package struct StagedFile: Equatable, Sendable {
     }
 }
 
-/// The synced outputs of one input under their hidden names, in publication order.
+/// The outputs of one input under their hidden names, in publication order.
 package struct StagedOutputs: Equatable, Sendable {
     package var stem: String
     package var files: [StagedFile]
+    /// Whether the files are synced; when not (a batch syncs its files together), publishing or committing
+    /// syncs them first.
+    package var synced: Bool
 
-    package init(stem: String, files: [StagedFile]) {
+    package init(stem: String, files: [StagedFile], synced: Bool = true) {
         self.stem = stem
         self.files = files.sorted { $0.kind < $1.kind }
+        self.synced = synced
+    }
+
+    /// Syncs the files when they are not synced yet.
+    func sync() throws {
+        guard !synced else { return }
+        for file in files { try FileSystem.syncData(file.path) }
     }
 
     /// The input could not be scored: its output is a report, and the input goes to the quarantine.
@@ -76,8 +86,17 @@ extension OutboxLedger {
         }
 
         /// Syncs every file still staged and returns them for publishing. When a sync fails, every file goes.
-        package func keep() throws -> StagedOutputs {
+        /// Without `sync`, the files are closed unsynced, their writeback started, for the commit to sync them
+        /// (with the other files of its batch).
+        package func keep(sync: Bool = true) throws -> StagedOutputs {
             let kept = files.sorted { $0.key < $1.key }
+            if !sync {
+                for (_, file) in kept { file.keepUnsynced() }
+                files = [:]
+                return StagedOutputs(
+                    stem: stem, files: kept.map { StagedFile(kind: $0.key, path: $0.value.temporaryPath) },
+                    synced: false)
+            }
             do {
                 for (_, file) in kept { try file.keep() }
             } catch {
@@ -102,6 +121,7 @@ extension OutboxLedger {
     /// directory, then removes the staged names. Returns the public paths, in `OutputKind` order.
     @discardableResult
     package static func publish(_ outputs: StagedOutputs, in directory: String) throws -> [String] {
+        try outputs.sync()
         let published = try link(outputs, in: directory)
         // The links must be durable before the staged names go: otherwise a power cut could take both.
         try FileSystem.fsyncDirectory(directory)

@@ -17,7 +17,9 @@ import ChurnCore
 ///
 /// **The steps, in order,** for one claim (`claim`, the caller's scoring through `staging(for:)`, `commit`):
 /// 1. rename the input into `processing/` (no fsync: a claim lost to a power cut leaves the input in the inbox);
-/// 2. write each staged output and fsync it: a public name must never show a partial file after a power cut;
+/// 2. write each staged output and fsync it: a public name must never show a partial file after a power cut
+///    (a batch writes every claim's files first, starting their writeback, and syncs them all just before
+///    step 3: the first sync's journal commit then covers most of the others);
 /// 3. fsync the outbox: the staged names must be durable before any public link is, or a public output could
 ///    survive without the staged name that ties it to its claim, and the input would be scored again;
 /// 4. **the commit:** link each staged file to its public name, in `OutputKind` order;
@@ -26,6 +28,16 @@ import ChurnCore
 ///    links must be durable before the staged names go, or a power cut could take both and with them the
 ///    output), and only then unlink the staged names — without a sync: a staged name that comes back after a
 ///    power cut belongs to a claim that left `processing/`, and recovery removes it.
+///
+/// **Several claims at once** (`commit(_:)` with a batch: the daemon's worker scores a batch of small files one
+/// after the other) share step 3, a group commit: every claim of the batch has done steps 1 and 2 (its staged
+/// files created and synced; a claim whose files cannot be synced is left out, uncommitted, and its staged
+/// files are removed on its retry) before the one fsync of the outbox begins, and no claim of the batch links
+/// anything before that fsync has returned. That fsync makes durable every name created in the folder before
+/// it began, so for each claim the order above holds as if it had its own sync; only the number of syncs
+/// changes. The links of step 4 then go claim after claim: a crash between two claims' links leaves the
+/// earlier claims committed and the later ones staged but not committed — two cases of the list below, each
+/// finished on its own. When the shared fsync fails, no claim of the batch is committed.
 ///
 /// **Why exactly once.** A claim is *committed* exactly when one of its staged files has a second link (its
 /// public name), or its input has left `processing/` for the archive or the quarantine while staged names
@@ -91,15 +103,21 @@ package final class OutboxLedger: Sendable {
 
     package let folders: Folders
     let archiver: ArchiveQueue
+    /// Step 3's fsync of the outbox (a test counts the calls).
+    private let syncFolder: @Sendable (String) throws -> Void
 
     /// - Parameter onArchiveError: told when a batch of step 5 cannot be finished; its inputs and staged names
     ///   stay where they are until the next start (their outputs are public already).
+    /// - Parameter syncFolder: step 3's fsync of the outbox; only tests pass anything else (to count the calls,
+    ///   or to make them fail).
     package init(
         folders: Folders,
-        onArchiveError: @escaping @Sendable (_ what: String, _ error: ChurnError) -> Void = { _, _ in }
+        onArchiveError: @escaping @Sendable (_ what: String, _ error: ChurnError) -> Void = { _, _ in },
+        syncFolder: @escaping @Sendable (String) throws -> Void = { try FileSystem.fsyncDirectory($0) }
     ) {
         self.folders = folders
         self.archiver = ArchiveQueue(folders: folders, onError: onArchiveError)
+        self.syncFolder = syncFolder
     }
 
     /// The output stem of an input file name: the name without a `.csv` extension.
@@ -132,10 +150,37 @@ package final class OutboxLedger: Sendable {
     /// follows in the background. Returns the public paths, in `OutputKind` order.
     @discardableResult
     package func commit(_ outputs: StagedOutputs, of claim: Claim) throws -> [String] {
-        try FileSystem.fsyncDirectory(folders.outbox)
-        let published = try Self.link(outputs, in: folders.outbox)
-        archiver.add(archiving(claim.fileName, outputs: outputs))
-        return published
+        try commit([(claim: claim, outputs: outputs)])[0].get()
+    }
+
+    /// Steps 3 and 4 for claims staged together (group commit, see the type's documentation): one fsync of the
+    /// outbox for all, then each claim's links in turn, then step 5 in the background. Returns, for each claim in
+    /// order, its public paths (in `OutputKind` order) or why it could not be committed: when the fsync fails,
+    /// that error for every claim; when a claim's links fail, its own error (the others go on).
+    package func commit(_ batch: [(claim: Claim, outputs: StagedOutputs)]) -> [Result<[String], any Error>] {
+        // Step 2's syncs for outputs staged without (a batch's files, written first, synced together here).
+        var results: [Result<[String], any Error>?] = batch.map { entry in
+            do {
+                try entry.outputs.sync()
+                return nil
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard results.contains(where: { $0 == nil }) else { return results.compactMap { $0 } }
+        do {
+            try syncFolder(folders.outbox)
+        } catch {
+            return results.map { $0 ?? .failure(error) }
+        }
+        for (index, (claim, outputs)) in batch.enumerated() where results[index] == nil {
+            results[index] = Result {
+                let published = try Self.link(outputs, in: folders.outbox)
+                archiver.add(archiving(claim.fileName, outputs: outputs))
+                return published
+            }
+        }
+        return results.compactMap { $0 }
     }
 
     /// A claim retried after its commit failed midway (e.g. a full disk while linking) is committed already:
