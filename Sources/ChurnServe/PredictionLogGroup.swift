@@ -11,8 +11,14 @@ import Synchronization
 /// then writes what is left: every answered request's lines are in the log when the process exits.
 package final class PredictionLogGroup: Service, Sendable {
     private let writer: PredictionLogWriter
-    /// Each request's lines, as written, and how many lines they are.
-    private let pending = Mutex<(chunks: [[UInt8]], lines: Int)>(([], 0))
+    /// What requests queued, in order: a large request's lines as written, a small one's records (their lines are
+    /// written here, together, so the line format is set up once per group rather than once per request).
+    private enum Piece: Sendable {
+        case lines([UInt8])
+        case records([PredictionRecord])
+    }
+
+    private let pending = Mutex<(pieces: [Piece], lines: Int)>(([], 0))
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let written = Atomic<Int>(0)
@@ -22,30 +28,35 @@ package final class PredictionLogGroup: Service, Sendable {
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Queues records for the next group write (their lines are written here, by the caller).
+    /// Queues records for the next group write.
     package func append(_ records: [PredictionRecord]) {
         guard !records.isEmpty else { return }
-        append(lines: Self.lines { try PredictionRecord.write(records, to: &$0) }, count: records.count)
+        append(.records(records), count: records.count)
     }
 
-    /// Queues a request's rows (`columns`), then `records` (its shadow predictions), as one piece.
+    /// Queues a request's rows (`columns`), then `records` (its shadow predictions), as one piece: a few rows as
+    /// records, more as lines written here, by the caller.
     package func append(_ columns: PredictionColumns, then records: [PredictionRecord] = []) {
         guard columns.count + records.count > 0 else { return }
+        if columns.count < Self.linesFrom { return append(columns.records + records) }
         let bytes = Self.lines(capacity: (columns.count + records.count) * 256) {
             try columns.write(to: &$0)
             try PredictionRecord.write(records, to: &$0)
         }
-        append(lines: bytes, count: columns.count + records.count)
+        guard !bytes.isEmpty else { return }
+        append(.lines(bytes), count: columns.count + records.count)
     }
 
-    private func append(lines bytes: [UInt8], count: Int) {
-        guard !bytes.isEmpty else { return }
+    /// Requests with this many rows or more write their own lines.
+    static let linesFrom = 16
+
+    private func append(_ piece: Piece, count: Int) {
         let first = pending.withLock { pending in
             defer {
-                pending.chunks.append(bytes)
+                pending.pieces.append(piece)
                 pending.lines += count
             }
-            return pending.chunks.isEmpty
+            return pending.pieces.isEmpty
         }
         if first { wake.yield() }
     }
@@ -85,17 +96,28 @@ package final class PredictionLogGroup: Service, Sendable {
 
     /// Writes every queued line now.
     package func flush() {
-        let (chunks, lines) = pending.withLock { pending in
+        let (pieces, lines) = pending.withLock { pending in
             defer { pending = ([], 0) }
             return pending
         }
-        guard !chunks.isEmpty else { return }
-        if chunks.count == 1 {
-            writer.append(lines: chunks[0])
+        guard !pieces.isEmpty else { return }
+        if pieces.count == 1, case .lines(let bytes) = pieces[0] {
+            writer.append(lines: bytes)
         } else {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(chunks.reduce(0) { $0 + $1.count })
-            for chunk in chunks { bytes.append(contentsOf: chunk) }
+            // In the order queued; records next to each other are written together (one set-up of their format).
+            let bytes = Self.lines(capacity: 1 << 16) { out in
+                var run: [PredictionRecord] = []
+                for piece in pieces {
+                    switch piece {
+                    case .records(let records): run += records
+                    case .lines(let bytes):
+                        try PredictionRecord.write(run, to: &out)
+                        run.removeAll(keepingCapacity: true)
+                        try bytes.withUnsafeBufferPointer { try out.write($0) }
+                    }
+                }
+                try PredictionRecord.write(run, to: &out)
+            }
             writer.append(lines: bytes)
         }
         written.wrappingAdd(lines, ordering: .relaxed)
