@@ -6,17 +6,21 @@
 # prediction per row sent), and a run with a bad answer, a non-2xx status or a socket error fails the benchmark.
 #
 #   peak:        POST /predict, one customer per request, CONNECTIONS connections, ROUNDS rounds; each round runs
-#                both servers, the order alternating (churnd first in odd rounds, FastAPI first in even ones).
+#                every server, the order rotating from round to round (churnd first in the first round).
 #                Requests/s of each and the ratio within each round (median and range over the rounds).
-#   half peak:   POST /predict paced at half of churnd's median peak rate: wrk has no fixed-rate mode (wrk2 is
-#                not in Debian), so each connection waits PACE_MS ms before each request (wrk's Lua `delay()`), and
-#                the connection count is chosen for half the peak rate (connections = rate × PACE_MS / 1000),
-#                corrected once from a short calibration run. The achieved rate is printed beside p50/p99.
-#   invocations: POST /invocations with ROWS rows as text/csv and as dataframe_split (churnd only), rows/s.
+#   half peak:   POST /predict paced at half of churnd's median peak rate (BEFORE at half of its own): wrk has no
+#                fixed-rate mode (wrk2 is not in Debian), so each connection waits PACE_MS ms before each request
+#                (wrk's Lua `delay()`), and the connection count is chosen for half the peak rate
+#                (connections = rate × PACE_MS / 1000), corrected once from a short calibration run. The achieved rate is printed beside p50/p99.
+#   invocations: POST /invocations with ROWS rows as text/csv and as dataframe_split (churnd, and BEFORE when
+#                given; not FastAPI), rows/s.
 # Targets: churnd ≥ 200× the baseline's requests/s; p99 ≤ 2 ms at half of churnd's peak rate;
 # /invocations ≥ 1M rows/s (text/csv) and ≥ 300k rows/s (dataframe_split).
 # Env: ROUNDS (3), CONNECTIONS (64), THREADS (2), DURATION (10 s per run), ROWS (10000), INV_CONNECTIONS (2),
-#      PACE_MS (5), CHURND (default: release build), WORK (bench/out/serve), STRICT=1 (exit 1 on a missed target).
+#      PACE_MS (5), CHURND (default: release build), WORK (bench/out/serve), STRICT=1 (exit 1 on a missed target),
+#      BEFORE=/path: also run this churnd binary (e.g. a build of an older commit) in the same rounds, the order
+#      rotating with churnd and FastAPI; its figures and churnd's ratio to it are printed beside (the targets are
+#      checked for CHURND only).
 # Needs wrk (installed here with apt-get when missing: Debian's `wrk`).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -39,6 +43,10 @@ fi
 setup_venv
 "$PY" -c 'import fastapi, uvicorn' 2>/dev/null || "$PY" -m pip install --quiet fastapi uvicorn >&2
 build_churnd
+if [[ -n "${BEFORE:-}" ]]; then
+    [[ -x "$BEFORE" ]] || die "BEFORE=$BEFORE is not an executable"
+    note "also running BEFORE=$BEFORE"
+fi
 
 rm -rf "$WORK"
 mkdir -p "$WORK/root"
@@ -58,14 +66,16 @@ wait_http() { # wait_http URL
     die "not answering: $1"
 }
 
-# start_server churnd|fastapi: a fresh server on a free port; sets SERVER_PID and PORT.
+# start_server churnd|before|fastapi: a fresh server on a free port; sets SERVER_PID and PORT.
 SERVES=0
 start_server() {
     PORT="$(free_port)"
     SERVES=$((SERVES + 1))
     case "$1" in
-        churnd)
-            "$CHURND" serve --root "$ROOT" --listen "127.0.0.1:$PORT" 2>"$WORK/churnd-$SERVES.log" &
+        churnd | before)
+            local binary="$CHURND"
+            [[ "$1" == before ]] && binary="$BEFORE"
+            "$binary" serve --root "$ROOT" --listen "127.0.0.1:$PORT" 2>"$WORK/$1-$SERVES.log" &
             SERVER_PID=$!
             wait_http "http://127.0.0.1:$PORT/ready"
             ;;
@@ -186,58 +196,81 @@ LOAD_BEFORE="$(cut -d' ' -f1-4 /proc/loadavg)"
 echo "== churnd serve vs FastAPI + uvicorn (one worker), paired rounds; load average before: $LOAD_BEFORE"
 
 # --- peak: paired rounds ----------------------------------------------------------------------------------------
-declare -a C_RPS B_RPS RATIOS C_P99 B_P99 C_P50 B_P50
+# Each round runs every server once, the order rotating from round to round.
+declare -a C_RPS B_RPS RATIOS C_P99 B_P99 C_P50 B_P50 O_RPS O_P50 O_P99 O_RATIOS
+SERVERS=(churnd fastapi)
+[[ -n "${BEFORE:-}" ]] && SERVERS=(churnd before fastapi)
 for ((r = 1; r <= ROUNDS; r++)); do
-    order=(churnd fastapi)
-    ((r % 2 == 0)) && order=(fastapi churnd)
+    order=()
+    for ((k = 0; k < ${#SERVERS[@]}; k++)); do order+=("${SERVERS[(k + r - 1) % ${#SERVERS[@]}]}"); done
     for server in "${order[@]}"; do
         start_server "$server"
         read -r rps p50 p99 < <(wrk_run "$server-predict-r$r" /predict "$WORK/predict.lua" "$CONNECTIONS" "$DURATION")
         stop_server
-        if [[ "$server" == churnd ]]; then
-            C_RPS+=("$rps") C_P50+=("$p50") C_P99+=("$p99")
-        else
-            B_RPS+=("$rps") B_P50+=("$p50") B_P99+=("$p99")
-        fi
+        case "$server" in
+            churnd) C_RPS+=("$rps") C_P50+=("$p50") C_P99+=("$p99") ;;
+            before) O_RPS+=("$rps") O_P50+=("$p50") O_P99+=("$p99") ;;
+            *) B_RPS+=("$rps") B_P50+=("$p50") B_P99+=("$p99") ;;
+        esac
         printf '   round %d/%d  %-8s %12.0f req/s  p50 %8.3f ms  p99 %9.3f ms\n' "$r" "$ROUNDS" "$server" "$rps" \
             "$p50" "$p99" >&2
     done
     RATIOS+=("$(calc "${C_RPS[r - 1]} / ${B_RPS[r - 1]}")")
+    [[ -n "${BEFORE:-}" ]] && O_RATIOS+=("$(calc "${C_RPS[r - 1]} / ${O_RPS[r - 1]}")")
 done
 PEAK="$(median "${C_RPS[@]}")"
 
 # --- half peak: paced connections -------------------------------------------------------------------------------
-HALF="$(calc "$PEAK / 2")"
 paced_connections() { # paced_connections RATE: connections for RATE requests/s at PACE_MS ms between requests
     awk -v rate="$1" -v pace="$PACE_MS" -v t="$THREADS" 'BEGIN { c = int(rate * pace / 1000 + 0.5); if (c < t) c = t; print c }'
 }
-start_server churnd
-PACED_C="$(paced_connections "$HALF")"
-read -r cal_rps _ _ < <(wrk_run "churnd-paced-calibration" /predict "$WORK/paced.lua" "$PACED_C" 5)
-# Correct once for the time each request takes beside the pause.
-PACED_C="$(awk -v c="$PACED_C" -v half="$HALF" -v got="$cal_rps" -v t="$THREADS" \
-    'BEGIN { n = int(c * half / got + 0.5); if (n < t) n = t; print n }')"
-read -r paced_rps paced_p50 paced_p99 < <(wrk_run "churnd-paced" /predict "$WORK/paced.lua" "$PACED_C" "$DURATION")
-stop_server
-
-# --- /invocations: churnd only, a fresh server per round ------------------------------------------------------
-declare -a CSV_ROWS_S SPLIT_ROWS_S CSV_P99 SPLIT_P99
-for ((r = 1; r <= ROUNDS; r++)); do
-    start_server churnd
-    order=(csv split)
-    ((r % 2 == 0)) && order=(split csv)
-    for kind in "${order[@]}"; do
-        read -r rps _ p99 < <(wrk_run "churnd-invocations-$kind-r$r" /invocations "$WORK/$kind.lua" "$INV_CONNECTIONS" \
-            "$DURATION")
-        if [[ "$kind" == csv ]]; then
-            CSV_ROWS_S+=("$(calc "$rps * $ROWS")") CSV_P99+=("$p99")
-        else
-            SPLIT_ROWS_S+=("$(calc "$rps * $ROWS")") SPLIT_P99+=("$p99")
-        fi
-        printf '   round %d/%d  %-14s %12.0f rows/s  p99 %9.3f ms\n' "$r" "$ROUNDS" "$kind" \
-            "$(calc "$rps * $ROWS")" "$p99" >&2
-    done
+# paced SERVER PEAK: paced at half of PEAK; sets PACED to "connections requests/s p50_ms p99_ms".
+paced() {
+    local server="$1" half connections cal_rps rps p50 p99
+    half="$(calc "$2 / 2")"
+    start_server "$server"
+    connections="$(paced_connections "$half")"
+    read -r cal_rps _ _ < <(wrk_run "$server-paced-calibration" /predict "$WORK/paced.lua" "$connections" 5)
+    # Correct once for the time each request takes beside the pause.
+    connections="$(awk -v c="$connections" -v half="$half" -v got="$cal_rps" -v t="$THREADS" \
+        'BEGIN { n = int(c * half / got + 0.5); if (n < t) n = t; print n }')"
+    read -r rps p50 p99 < <(wrk_run "$server-paced" /predict "$WORK/paced.lua" "$connections" "$DURATION")
     stop_server
+    PACED="$connections $rps $p50 $p99"
+}
+HALF="$(calc "$PEAK / 2")"
+paced churnd "$PEAK"
+read -r PACED_C paced_rps paced_p50 paced_p99 <<<"$PACED"
+if [[ -n "${BEFORE:-}" ]]; then
+    paced before "$(median "${O_RPS[@]}")"
+    read -r O_PACED_C o_paced_rps o_paced_p50 o_paced_p99 <<<"$PACED"
+fi
+
+# --- /invocations: churnd (and BEFORE), a fresh server per round ----------------------------------------------
+declare -a CSV_ROWS_S SPLIT_ROWS_S CSV_P99 SPLIT_P99 O_CSV_ROWS_S O_SPLIT_ROWS_S O_CSV_P99 O_SPLIT_P99
+BUILDS=(churnd)
+[[ -n "${BEFORE:-}" ]] && BUILDS=(churnd before)
+for ((r = 1; r <= ROUNDS; r++)); do
+    builds=("${BUILDS[@]}")
+    ((r % 2 == 0)) && [[ ${#BUILDS[@]} -eq 2 ]] && builds=(before churnd)
+    for build in "${builds[@]}"; do
+        start_server "$build"
+        order=(csv split)
+        ((r % 2 == 0)) && order=(split csv)
+        for kind in "${order[@]}"; do
+            read -r rps _ p99 < <(wrk_run "$build-invocations-$kind-r$r" /invocations "$WORK/$kind.lua" \
+                "$INV_CONNECTIONS" "$DURATION")
+            case "$build-$kind" in
+                churnd-csv) CSV_ROWS_S+=("$(calc "$rps * $ROWS")") CSV_P99+=("$p99") ;;
+                churnd-split) SPLIT_ROWS_S+=("$(calc "$rps * $ROWS")") SPLIT_P99+=("$p99") ;;
+                before-csv) O_CSV_ROWS_S+=("$(calc "$rps * $ROWS")") O_CSV_P99+=("$p99") ;;
+                before-split) O_SPLIT_ROWS_S+=("$(calc "$rps * $ROWS")") O_SPLIT_P99+=("$p99") ;;
+            esac
+            printf '   round %d/%d  %-8s %-14s %12.0f rows/s  p99 %9.3f ms\n' "$r" "$ROUNDS" "$build" "$kind" \
+                "$(calc "$rps * $ROWS")" "$p99" >&2
+        done
+        stop_server
+    done
 done
 LOAD_AFTER="$(cut -d' ' -f1-4 /proc/loadavg)"
 
@@ -257,11 +290,23 @@ echo "POST /predict, $CONNECTIONS connections, keep-alive, wrk -t$THREADS, ${DUR
 echo "  churnd serve        $(ranged '%.0f' "${C_RPS[@]}") req/s   p50 $(median "${C_P50[@]}") ms   p99 $(median "${C_P99[@]}") ms"
 echo "  FastAPI + uvicorn   $(ranged '%.1f' "${B_RPS[@]}") req/s   p50 $(median "${B_P50[@]}") ms   p99 $(median "${B_P99[@]}") ms"
 echo "  ratio per round     $(ranged '%.0f' "${RATIOS[@]}")x"
+if [[ -n "${BEFORE:-}" ]]; then
+    echo "  BEFORE ($BEFORE)"
+    echo "                      $(ranged '%.0f' "${O_RPS[@]}") req/s   p50 $(median "${O_P50[@]}") ms   p99 $(median "${O_P99[@]}") ms"
+    echo "  churnd / BEFORE     $(ranged '%.2f' "${O_RATIOS[@]}")x per round"
+fi
 echo "POST /predict paced at half of churnd's peak ($(fmt '%.0f' "$HALF") req/s): $PACED_C connections, each pausing ${PACE_MS} ms"
 echo "  achieved            $(fmt '%.0f' "$paced_rps") req/s ($(fmt '%.2f' "$(calc "$paced_rps / $PEAK")") of peak)   p50 $paced_p50 ms   p99 $paced_p99 ms"
+if [[ -n "${BEFORE:-}" ]]; then
+    echo "  BEFORE at half of its peak: $O_PACED_C connections, $(fmt '%.0f' "$o_paced_rps") req/s   p50 $o_paced_p50 ms   p99 $o_paced_p99 ms"
+fi
 echo "POST /invocations, $ROWS rows per request, $INV_CONNECTIONS connections, $ROUNDS rounds (medians, range)"
 echo "  text/csv            $(ranged '%.0f' "${CSV_ROWS_S[@]}") rows/s   p99 $(median "${CSV_P99[@]}") ms"
 echo "  dataframe_split     $(ranged '%.0f' "${SPLIT_ROWS_S[@]}") rows/s   p99 $(median "${SPLIT_P99[@]}") ms"
+if [[ -n "${BEFORE:-}" ]]; then
+    echo "  BEFORE text/csv     $(ranged '%.0f' "${O_CSV_ROWS_S[@]}") rows/s   p99 $(median "${O_CSV_P99[@]}") ms"
+    echo "  BEFORE split        $(ranged '%.0f' "${O_SPLIT_ROWS_S[@]}") rows/s   p99 $(median "${O_SPLIT_P99[@]}") ms"
+fi
 echo "load average after:  $LOAD_AFTER"
 echo "targets:"
 check "/predict ≥ 200x FastAPI's requests/s" "$RATIO_MED >= 200" "$(fmt '%.0f' "$RATIO_MED")x (median of $ROUNDS rounds)"

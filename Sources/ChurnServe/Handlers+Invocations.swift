@@ -56,36 +56,50 @@ extension Handlers {
 
         /// Writes the answer row by row, the keys of each row in sorted order, the id column's name among them.
         struct Writer {
+            private enum Field {
+                case prediction, probability, version, id
+            }
+
             private var json: JSONBytes
-            private var keys: [(name: String, text: [UInt8])]
+            /// The keys in sorted order, each with its field and `"key":` text (a comma before all but the first).
+            private var keys: [(field: Field, text: [UInt8])]
             private var rows = 0
 
             init(idName: String, rows: Int) {
                 json = JSONBytes(capacity: 96 * rows + 32)
-                keys = [
-                    ("churn_prediction", Array(#""churn_prediction":"#.utf8)),
-                    ("churn_probability", Array(#""churn_probability":"#.utf8)),
-                    ("model_version", Array(#""model_version":"#.utf8)),
+                var named: [(name: String, field: Field)] = [
+                    ("churn_prediction", .prediction), ("churn_probability", .probability),
+                    ("model_version", .version),
                 ]
-                if !keys.contains(where: { $0.name == idName }) { keys.append((idName, JSONBytes.keyText(idName))) }
-                keys.sort { $0.name < $1.name }
+                if !named.contains(where: { $0.name == idName }) { named.append((idName, .id)) }
+                named.sort { $0.name < $1.name }
+                keys = named.enumerated().map { position, key in
+                    (key.field, (position > 0 ? [UInt8(ascii: ",")] : []) + JSONBytes.keyText(key.name))
+                }
                 json.raw(#"{"predictions":["#)
             }
 
+            /// - Parameter probabilityText: the probability's text when it was read from six decimals (the
+            ///   scored CSV's), so that its shortest form is written without formatting the number again.
             mutating func row(
-                probability: Double, prediction: Int, version: String, id: (inout JSONBytes) -> Void
+                probability: Double, probabilityText: UnsafeBufferPointer<UInt8>? = nil, prediction: Int,
+                version: String, id: (inout JSONBytes) -> Void
             ) {
                 if rows > 0 { json.byte(UInt8(ascii: ",")) }
                 rows += 1
                 json.byte(UInt8(ascii: "{"))
-                for (position, key) in keys.enumerated() {
-                    if position > 0 { json.byte(UInt8(ascii: ",")) }
+                for key in keys {
                     json.bytes.append(contentsOf: key.text)
-                    switch key.name {
-                    case "churn_prediction": json.int(prediction)
-                    case "churn_probability": json.double(probability)
-                    case "model_version": json.string(version)
-                    default: id(&json)
+                    switch key.field {
+                    case .prediction: json.int(prediction)
+                    case .probability:
+                        if let probabilityText {
+                            json.double(probability, sixDecimals: probabilityText)
+                        } else {
+                            json.double(probability)
+                        }
+                    case .version: json.string(version)
+                    case .id: id(&json)
                     }
                 }
                 json.byte(UInt8(ascii: "}"))
@@ -99,30 +113,48 @@ extension Handlers {
         }
     }
 
+    /// The body is read where the request arrived (its connection's event loop); it is scored on the shared pool.
     func invocations(_ request: Request, context: ServeContext) async -> Response {
         let started = ContinuousClock.now
         let requestID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
             ?? Self.newRequestID()
-        do {
-            guard let snapshot = models.current else { return notServing() }
-            let type = (request.headers[.contentType] ?? "").split(separator: ";").first
+        let snapshot: ServingModels.Snapshot
+        let type: String
+        let bytes: [UInt8]
+        do throws(RequestProblem) {
+            guard let current = models.current else { return notServing() }
+            snapshot = current
+            type = (request.headers[.contentType] ?? "").split(separator: ";").first
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard type == "application/json" || type == "text/csv" else {
                 throw RequestProblem.unsupportedMediaType(type)
             }
-            let bytes = try await body.read(request)
+            bytes = try await body.read(request, context: context)
+        } catch {
+            return JSONResponse.mlflow(error, context: context)
+        }
+        return await offLoop {
+            invocations(
+                bytes, type: type, snapshot: snapshot, requestID: requestID, started: started, context: context)
+        }
+    }
+
+    private func invocations(
+        _ bytes: [UInt8], type: String, snapshot: ServingModels.Snapshot, requestID: String,
+        started: ContinuousClock.Instant, context: ServeContext
+    ) -> Response {
+        do {
             guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
                 throw RequestProblem.emptyBody
             }
             let shadow = config().shadow
             let predictor = Predictor(
                 snapshot: snapshot, shadowEnabled: shadow.enabled, serveFraction: shadow.serveFraction)
-            var (json, records) = try
+            var (json, logged) = try
                 (type == "text/csv"
                 ? scoreCSV(bytes, predictor: predictor) : scoreJSON(bytes, predictor: predictor, requestID: requestID))
-            let latency = Self.milliseconds(since: started)
-            for index in records.indices { records[index].latencyMS = latency }
-            log.append(records)
+            logged.setLatency(Self.milliseconds(since: started))
+            log.append(logged.log, then: logged.shadow)
             return JSONResponse.make(.ok, bytes: json, headers: [.requestID: requestID])
         } catch let problem as RequestProblem {
             return JSONResponse.mlflow(problem, context: context)
@@ -198,9 +230,21 @@ extension Handlers {
         }
     }
 
-    private func scoreJSON(_ bytes: [UInt8], predictor: Predictor, requestID: String) throws -> (
-        [UInt8], [PredictionRecord]
-    ) {
+    /// The log lines of a request's rows: served (columns), then shadow.
+    struct Logged {
+        var log: PredictionColumns
+        var shadow: [PredictionRecord]
+
+        mutating func setLatency(_ milliseconds: Double) {
+            log.latencyMS = milliseconds
+            for index in shadow.indices { shadow[index].latencyMS = milliseconds }
+        }
+    }
+
+    private func scoreJSON(_ bytes: [UInt8], predictor: Predictor, requestID: String) throws -> ([UInt8], Logged) {
+        if let table = SplitTable.read(bytes), let answer = scoreSplit(table, bytes, predictor, requestID: requestID) {
+            return answer
+        }
         let schema = predictor.schema
         let fieldRows = try Self.records(of: try JSONValue.parse(bytes), features: schema.features)
         let features = schema.features
@@ -230,17 +274,93 @@ extension Handlers {
                         type: "value_error")
                 })
         }
-        let (predictions, records) = predictor.score(rows, checked: checked, at: Date().timeIntervalSince1970)
-        let answers = zip(ids, predictions).map { id, p in
-            InvocationRow(
-                id: id, probability: p.probability, prediction: p.prediction, version: String(p.version),
-                idName: schema.id)
+        let scored = predictor.score(rows, checked: checked, at: Date().timeIntervalSince1970)
+        return (
+            Self.answer(ids: ids, scored.predictions, idName: schema.id),
+            Logged(log: scored.log, shadow: scored.shadow)
+        )
+    }
+
+    /// `{"predictions": [...]}` for rows `ids` and their predictions.
+    static func answer(ids: [String], _ predictions: [Predictor.Prediction], idName: String) -> [UInt8] {
+        guard !predictions.isEmpty else { return Array(#"{"predictions":[]}"#.utf8) }
+        var writer = Predictions.Writer(idName: idName, rows: predictions.count)
+        var versions: [(number: Int, text: String)] = []
+        for (id, p) in zip(ids, predictions) {
+            let version: String
+            if let known = versions.first(where: { $0.number == p.version }) {
+                version = known.text
+            } else {
+                version = String(p.version)
+                versions.append((p.version, version))
+            }
+            writer.row(probability: p.probability, prediction: p.prediction, version: version) { $0.string(id) }
         }
-        return (Predictions(predictions: answers).json, records)
+        return writer.finish()
+    }
+
+    /// A `dataframe_split` body scored from its table of cells: its columns bound to the model's features once,
+    /// each row checked and scored without a dictionary. The same rows, checks and answers as the general path
+    /// (`records(of:features:)`: the first of two columns of one name counts; extra columns are ignored); nil,
+    /// for the general path to answer, when a feature has no column or a row has a problem (its messages).
+    private func scoreSplit(_ table: SplitTable, _ bytes: [UInt8], _ predictor: Predictor, requestID: String) -> (
+        [UInt8], Logged
+    )? {
+        let schema = predictor.schema
+        var bound: [Int] = []
+        for name in schema.features {
+            guard let column = table.columns.firstIndex(of: name) else { return nil }
+            bound.append(column)
+        }
+        let idColumn = table.columns.firstIndex(of: schema.id)
+        let width = table.columns.count
+        let cells = table.cells
+        return bytes.withUnsafeBufferPointer { body -> ([UInt8], Logged)? in
+            func text(_ start: Int32, _ end: Int32) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: body[Int(start)..<Int(end)]), as: UTF8.self)
+            }
+            var rows: [Predictor.Row] = []
+            rows.reserveCapacity(table.rows)
+            var ids: [String] = []
+            ids.reserveCapacity(table.rows)
+            for row in 0..<table.rows {
+                var idText: String?
+                if let idColumn {
+                    switch cells[row * width + idColumn] {
+                    case .string(let start, let end): idText = text(start, end)
+                    case .number(let value): idText = JSONValue.text(value)
+                    case .null, .bool: idText = nil
+                    }
+                }
+                let id = idText ?? String(row + 1)
+                ids.append(id)
+                rows.append(Predictor.Row(fields: [:], requestID: idText ?? "\(requestID)-\(row + 1)", splitID: id))
+            }
+            let checks = predictor.snapshot.scorer.check(rows: table.rows) { row, feature in
+                switch cells[row * width + bound[feature]] {
+                case .number(let value): return .number(value, text: "")  // its text made if a check needs it
+                case .string(let start, let end): return .text(text(start, end))
+                case .null: return .null
+                case .bool(let value): return .bool(value)
+                }
+            }
+            var checked: [Scorer.CheckedRow] = []
+            checked.reserveCapacity(checks.count)
+            for check in checks {
+                guard case .valid(let row) = check else { return nil }
+                checked.append(row)
+            }
+            let scored = predictor.score(rows, checked: checked, at: Date().timeIntervalSince1970)
+            return (
+                Self.answer(ids: ids, scored.predictions, idName: schema.id),
+                Logged(log: scored.log, shadow: scored.shadow)
+            )
+        }
     }
 
     /// A CSV body goes through `Scorer.score`, the file path itself: same header binding, checks, A/B split.
-    private func scoreCSV(_ bytes: [UInt8], predictor: Predictor) throws -> ([UInt8], [PredictionRecord]) {
+    /// Every scored row is logged, kept column by column while it is scored (`PredictionColumns`).
+    private func scoreCSV(_ bytes: [UInt8], predictor: Predictor) throws -> ([UInt8], Logged) {
         var scorer = predictor.snapshot.scorer
         let schema = scorer.artifact.schema
         if predictor.serveFraction > 0, let challenger = predictor.snapshot.challenger,
@@ -250,11 +370,17 @@ extension Handlers {
         }
         var scoredBytes: [UInt8] = []
         var errorBytes: [UInt8] = []
+        scoredBytes.reserveCapacity(bytes.count / 2 + 64)
         var scored = ByteWriter { scoredBytes.append(contentsOf: $0) }
         var errors = ByteWriter { errorBytes.append(contentsOf: $0) }
         let lines = bytes.reduce(into: 1) { count, byte in if byte == 0x0A { count += 1 } }
-        var sample = PredictionSampler(capacity: lines, seed: 0)
         let now = Date().timeIntervalSince1970
+        var sample = PredictionSampler(
+            columns: {
+                var columns = scorer.logColumns(timestamp: now)
+                columns.reserveCapacity(lines)
+                return columns
+            }())
         let summary = try scorer.score(
             path: "request body", source: MemorySource(bytes), scored: &scored, errors: &errors, progress: nil,
             sample: &sample, timestamp: now)
@@ -273,43 +399,40 @@ extension Handlers {
             throw RequestProblem.invalidFields(problems)
         }
         // The scored lines (id, probability, prediction, version) become the answer field by field, without a
-        // String per field. The sample kept every scored row, in order: each record gets the version and the
-        // probability that served it.
+        // String per field. The columns kept every scored row, in order: each row gets the version and the
+        // probability that served it, as the answer gives them.
+        var log = sample.takeColumns() ?? scorer.logColumns(timestamp: now)
         var reader = CSVReader(source: MemorySource(scoredBytes))
         _ = try reader.next()
-        let championVersion = String(predictor.snapshot.version)
-        var versions: [String] = []
-        var records = sample.records
-        var champion: [PredictionRecord] = []
+        let championCode = log.versionCode(String(predictor.snapshot.version))
         var answer = Predictions.Writer(idName: schema.id, rows: summary.scored)
         var index = 0
         while try reader.next() {
             guard reader.fieldCount >= 4 else { continue }
-            let probability = reader.withField(1) { NumberParser.parseDouble($0) } ?? .nan
+            let probabilityText = reader.field(1)
+            let probability = NumberParser.parseDouble(probabilityText) ?? .nan
             let prediction = reader.withField(2) { field in
                 field.count == 1 && (field[0] == UInt8(ascii: "0") || field[0] == UInt8(ascii: "1"))
                     ? Int(field[0] - UInt8(ascii: "0")) : Int(String(decoding: field, as: UTF8.self)) ?? 0
             }
-            let version = reader.withField(3) { field in
-                if let known = versions.first(where: { $0.utf8.elementsEqual(field) }) { return known }
-                let text = String(decoding: field, as: UTF8.self)
-                versions.append(text)
-                return text
-            }
-            answer.row(probability: probability, prediction: prediction, version: version) { json in
+            let version = reader.withField(3) { log.versionCode(utf8: $0) }
+            answer.row(
+                probability: probability, probabilityText: probabilityText, prediction: prediction,
+                version: log.version(code: version)
+            ) { json in
                 reader.withField(0) { json.string(utf8: $0) }
             }
-            if index < records.count {
-                records[index].modelVersion = version
-                records[index].prediction = prediction
-                records[index].probability = probability
-                if version == championVersion { champion.append(records[index]) }
+            if index < log.count {
+                log.setOutcome(index, version: version, prediction: prediction, probability: probability)
             }
             index += 1
         }
+        var shadow: [PredictionRecord] = []
         if predictor.shadowEnabled, let challenger = predictor.snapshot.challenger {
-            records += ShadowPredictions.score(champion, with: challenger.scorer, alias: AliasName.challenger)
+            let champion = (0..<min(index, log.count)).filter { log.versionCode(row: $0) == championCode }
+            shadow = ShadowPredictions.score(
+                champion.map { log.record(at: $0) }, with: challenger.scorer, alias: AliasName.challenger)
         }
-        return (answer.finish(), records)
+        return (answer.finish(), Logged(log: log, shadow: shadow))
     }
 }

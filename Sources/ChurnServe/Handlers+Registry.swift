@@ -114,7 +114,7 @@ extension Handlers {
         case .allowed(let who): actor = who
         }
         do {
-            let bytes = try await body.read(request)
+            let bytes = try await body.read(request, context: context)
             var fields: [String: JSONValue] = [:]
             if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
                 guard case .object(let object) = try JSONValue.parse(bytes) else {

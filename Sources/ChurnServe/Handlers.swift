@@ -17,9 +17,10 @@ package struct Handlers: Sendable {
     /// The root directory the configured folders are resolved against.
     let root: String
 
-    var body: BodyReader {
-        let http = config().http
-        return BodyReader(maxBytes: http.maxBodyBytes, timeoutSeconds: http.requestTimeoutSeconds)
+    var body: BodyReader { Self.bodyReader(config()) }
+
+    static func bodyReader(_ config: Config) -> BodyReader {
+        BodyReader(maxBytes: config.http.maxBodyBytes, timeoutSeconds: config.http.requestTimeoutSeconds)
     }
 
     // MARK: health
@@ -121,19 +122,22 @@ package struct Handlers: Sendable {
         let headerID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         let snapshot: ServingModels.Snapshot
         let bytes: [UInt8]
+        let settings = config()  // read once per request
         do throws(RequestProblem) {
             guard let current = models.current else { return notServing() }
             snapshot = current
-            bytes = try await body.read(request)
+            bytes = try await Self.bodyReader(settings).read(request, context: context)
         } catch {
             return JSONResponse.problem(error, context: context)
         }
+        let shadow = settings.shadow
         // One customer is scored where the request was read (its event loop); a large batch elsewhere.
         guard bytes.count > Self.onLoopBytes else {
-            return predict(bytes, snapshot: snapshot, headerID: headerID, started: started, context: context)
+            return predict(
+                bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started, context: context)
         }
         return await offLoop {
-            predict(bytes, snapshot: snapshot, headerID: headerID, started: started, context: context)
+            predict(bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started, context: context)
         }
     }
 
@@ -141,8 +145,8 @@ package struct Handlers: Sendable {
     static let onLoopBytes = 64 << 10
 
     private func predict(
-        _ bytes: [UInt8], snapshot: ServingModels.Snapshot, headerID: String?, started: ContinuousClock.Instant,
-        context: ServeContext
+        _ bytes: [UInt8], snapshot: ServingModels.Snapshot, shadow: Config.Shadow, headerID: String?,
+        started: ContinuousClock.Instant, context: ServeContext
     ) -> Response {
         do {
             guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
@@ -168,12 +172,15 @@ package struct Handlers: Sendable {
                             + document.typeName, type: "model_type")
                 ])
             }
-            let shadow = config().shadow
             let predictor = Predictor(
                 snapshot: snapshot, shadowEnabled: shadow.enabled, serveFraction: shadow.serveFraction)
             let schema = predictor.schema
-            let known = Set(schema.features + [schema.id, "request_id"])
+            let features = schema.features
+            func isKnown(_ name: String) -> Bool {
+                name == "request_id" || name == schema.id || features.contains(name)
+            }
             var rows: [Predictor.Row] = []
+            var rowFields: [[String: JSONValue]] = []
             var rowLocations: [[RequestProblem.LocationPart]] = []
             var errors: [RequestProblem.FieldError] = []
             for (loc, value) in objects {
@@ -181,7 +188,7 @@ package struct Handlers: Sendable {
                     errors.append(.init(loc: loc, msg: "expected an object, found \(value.typeName)", type: "model_type"))
                     continue
                 }
-                for name in fields.keys.sorted() where !known.contains(name) {
+                for name in fields.keys.filter({ !isKnown($0) }).sorted() {
                     errors.append(
                         .init(
                             loc: loc + [.key(name)],
@@ -209,13 +216,14 @@ package struct Handlers: Sendable {
                     }
                 }
                 let id = requestID ?? (batch ? nil : headerID) ?? Self.newRequestID()
-                rows.append(
-                    Predictor.Row(
-                        fields: fields.mapValues(\.field), requestID: id, splitID: customer ?? id))
+                rows.append(Predictor.Row(fields: [:], requestID: id, splitID: customer ?? id))
+                rowFields.append(fields)
                 rowLocations.append(loc)
             }
             // Every problem of every customer, in one answer.
-            let (checked, problems) = predictor.check(rows)
+            let (checked, problems) = predictor.check(rows: rows.count) { row, feature in
+                rowFields[row][features[feature]]?.field
+            }
             errors += problems.map { problem in
                 RequestProblem.FieldError(
                     loc: rowLocations[problem.row] + [.key(problem.problem.field)], msg: problem.problem.message,
@@ -223,15 +231,15 @@ package struct Handlers: Sendable {
             }
             guard errors.isEmpty else { throw RequestProblem.invalidFields(errors) }
             let now = Date().timeIntervalSince1970
-            let scored = predictor.score(rows, checked: checked, at: now)
+            var scored = predictor.score(rows, checked: checked, at: now)
             let predictions = scored.predictions
-            var records = scored.records
             let latency = Self.milliseconds(since: started)
-            for index in records.indices { records[index].latencyMS = latency }
-            log.append(records)
+            scored.setLatency(latency)
+            log.append(scored.log, then: scored.shadow)
+            let modelName = lifecycle.modelName
             let answers = predictions.map { p in
                 PredictionJSON(
-                    request_id: p.requestID, model_name: lifecycle.modelName, model_version: String(p.version),
+                    request_id: p.requestID, model_name: modelName, model_version: String(p.version),
                     alias: p.alias, probability: p.probability, prediction: p.prediction, threshold: p.threshold,
                     latency_ms: latency, ts: now)
             }

@@ -70,7 +70,25 @@ struct JSONBytes {
     }
 
     mutating func int(_ value: Int) {
-        bytes.append(contentsOf: String(value).utf8)
+        if (0...9).contains(value) {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))  // a prediction: 0 or 1
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
+    }
+
+    /// `double(value)` for a value read from `text`, a probability as the scored CSV writes it (`0.` and six
+    /// digits): from 0.0001 on, the shortest text that reads back as the value is `text` without its trailing
+    /// zeros (no other text of as few digits is as close), so it is copied rather than formatted again. Any
+    /// other text: `double(value)`.
+    mutating func double(_ value: Double, sixDecimals text: UnsafeBufferPointer<UInt8>) {
+        guard text.count == 8, text[0] == UInt8(ascii: "0"), text[1] == UInt8(ascii: "."),
+            text[2...5].contains(where: { $0 != UInt8(ascii: "0") }),
+            text[2...7].allSatisfy({ $0 &- UInt8(ascii: "0") < 10 })
+        else { return double(value) }
+        var end = 8
+        while text[end - 1] == UInt8(ascii: "0") { end -= 1 }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[0..<end]))
     }
 
     /// The shortest text that reads back as `value` ("0.25", "1e-05"; whole numbers without ".0"), as

@@ -4,10 +4,10 @@
 struct JSONParser {
     static let maxDepth = 512
 
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -32,7 +32,7 @@ struct JSONParser {
         var message: String
     }
 
-    private func failure(_ what: String) -> Failure {
+    func failure(_ what: String) -> Failure {
         var line = 1
         var column = 1
         for byte in bytes[0..<min(index, bytes.count)] {
@@ -46,7 +46,7 @@ struct JSONParser {
         return Failure(message: "\(what) at line \(line), column \(column)")
     }
 
-    private func unexpected() -> Failure {
+    func unexpected() -> Failure {
         guard index < bytes.count else { return failure("unexpected end of the document") }
         let byte = bytes[index]
         if byte >= 0x21 && byte < 0x7F {
@@ -55,7 +55,7 @@ struct JSONParser {
         return failure("unexpected byte 0x\(String(byte, radix: 16, uppercase: true))")
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -64,7 +64,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func value(depth: Int) throws(Failure) -> JSONValue {
+    mutating func value(depth: Int) throws(Failure) -> JSONValue {
         guard index < bytes.count else { throw unexpected() }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
@@ -84,7 +84,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: StaticString) throws(Failure) {
+    mutating func literal(_ word: StaticString) throws(Failure) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw failure("unexpected end of the document") }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
@@ -152,7 +152,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func number() throws(Failure) -> Double {
+    mutating func number() throws(Failure) -> Double {
         let start = index
         func digits(_ parser: inout JSONParser) -> Int {
             let first = parser.index
@@ -192,6 +192,7 @@ struct JSONParser {
             for byte in text where byte != UInt8(ascii: "-") { value = value * 10 + Int(byte - 0x30) }
             return text[0] == UInt8(ascii: "-") ? -Double(value) : Double(value)
         }
+        if let value = Self.shortDecimal(text) { return value }
         guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else {
             index = start
             throw failure("number out of range")
@@ -199,7 +200,34 @@ struct JSONParser {
         return value
     }
 
-    private mutating func string() throws(Failure) -> String {
+    /// A decimal without an exponent and with at most 15 digits ("12.5", "-0.25") read without a string: its
+    /// digits as an integer (exact below 2^53) divided by a power of ten (exact up to 10^22) is one correctly
+    /// rounded division, the same double `Double(String)` reads. Nil for any other number.
+    static func shortDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard text.count <= 17 else { return nil }
+        var digits = 0
+        var value = 0
+        var fraction = -1
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                value = value * 10 + Int(byte - 0x30)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            case UInt8(ascii: "."): fraction = 0
+            case UInt8(ascii: "-"): continue
+            default: return nil
+            }
+        }
+        guard digits <= 15, fraction > 0 else { return nil }
+        let magnitude = Double(value) / Self.powersOfTen[fraction]
+        return text[0] == UInt8(ascii: "-") ? -magnitude : magnitude
+    }
+
+    /// 10^0 … 10^15, each exact.
+    static let powersOfTen: [Double] = (0...15).map { k in (0..<k).reduce(1.0) { value, _ in value * 10 } }
+
+    mutating func string() throws(Failure) -> String {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes.

@@ -36,12 +36,12 @@ package enum JSONValue: Decodable, Equatable, Sendable {
         }
     }
 
-    /// The field as the scorer checks it.
+    /// The field as the scorer checks it (a number's text, `text(_:)`, made only if a check needs it).
     var field: Scorer.FieldValue {
         switch self {
         case .null: return .null
         case .bool(let value): return .bool(value)
-        case .number(let value): return .number(value, text: Self.text(value))
+        case .number(let value): return .number(value, text: "")
         case .string(let value): return .text(value)
         case .array: return .other("an array")
         case .object: return .other("an object")
@@ -59,8 +59,7 @@ package enum JSONValue: Decodable, Equatable, Sendable {
 
     /// "12", "-1", "12.5": whole numbers without a fraction, as a CSV field would usually be written.
     static func text(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        return String(value)
+        Scorer.FieldValue.text(of: value)
     }
 
     var typeName: String {

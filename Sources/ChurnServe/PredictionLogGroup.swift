@@ -3,15 +3,22 @@ import ChurnStore
 import ServiceLifecycle
 import Synchronization
 
-/// Group writes to the prediction log for HTTP requests: a request only appends its records to a buffer (a
-/// lock and an array append; no system call) and is answered; this service writes what has gathered over
-/// `gathering` after the first record with one `PredictionLogWriter` append (one `write` on an `O_APPEND`
-/// descriptor) while the next records gather. On graceful shutdown it runs after the HTTP server has answered its last request (it is
-/// started before it, and a `ServiceGroup` stops services in reverse order), then writes what is left: every
-/// answered request's lines are in the log when the process exits.
+/// Group writes to the prediction log for HTTP requests: a request writes its lines into bytes and appends them
+/// to a buffer (a lock and an array append; no system call) and is answered; this service writes what has
+/// gathered over `gathering` after the first lines with one `PredictionLogWriter` append (one `write` on an
+/// `O_APPEND` descriptor) while the next lines gather. On graceful shutdown it runs after the HTTP server has
+/// answered its last request (it is started before it, and a `ServiceGroup` stops services in reverse order),
+/// then writes what is left: every answered request's lines are in the log when the process exits.
 package final class PredictionLogGroup: Service, Sendable {
     private let writer: PredictionLogWriter
-    private let pending = Mutex<[PredictionRecord]>([])
+    /// What requests queued, in order: a large request's lines as written, a small one's records (their lines are
+    /// written here, together, so the line format is set up once per group rather than once per request).
+    private enum Piece: Sendable {
+        case lines([UInt8])
+        case records([PredictionRecord])
+    }
+
+    private let pending = Mutex<(pieces: [Piece], lines: Int)>(([], 0))
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private let written = Atomic<Int>(0)
@@ -24,23 +31,60 @@ package final class PredictionLogGroup: Service, Sendable {
     /// Queues records for the next group write.
     package func append(_ records: [PredictionRecord]) {
         guard !records.isEmpty else { return }
+        append(.records(records), count: records.count)
+    }
+
+    /// Queues a request's rows (`columns`), then `records` (its shadow predictions), as one piece: a few rows as
+    /// records, more as lines written here, by the caller.
+    package func append(_ columns: PredictionColumns, then records: [PredictionRecord] = []) {
+        guard columns.count + records.count > 0 else { return }
+        if columns.count < Self.linesFrom { return append(columns.records + records) }
+        let bytes = Self.lines(capacity: (columns.count + records.count) * 256) {
+            try columns.write(to: &$0)
+            try PredictionRecord.write(records, to: &$0)
+        }
+        guard !bytes.isEmpty else { return }
+        append(.lines(bytes), count: columns.count + records.count)
+    }
+
+    /// Requests with this many rows or more write their own lines.
+    static let linesFrom = 16
+
+    private func append(_ piece: Piece, count: Int) {
         let first = pending.withLock { pending in
-            defer { pending.append(contentsOf: records) }
-            return pending.isEmpty
+            defer {
+                pending.pieces.append(piece)
+                pending.lines += count
+            }
+            return pending.pieces.isEmpty
         }
         if first { wake.yield() }
     }
 
-    /// How long a group gathers after its first record before it is written.
+    /// The bytes `write` writes (formatting into memory cannot fail; an error would leave them out).
+    private static func lines(capacity: Int = 512, _ write: (inout ByteWriter) throws -> Void) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        var writer = ByteWriter(capacity: min(max(capacity, 512), 1 << 16)) { bytes.append(contentsOf: $0) }
+        do {
+            try write(&writer)
+            try writer.flush()
+        } catch {
+            return []
+        }
+        return bytes
+    }
+
+    /// How long a group gathers after its first lines before it is written.
     static let gathering = Duration.milliseconds(2)
 
-    /// Records written so far (for tests and status).
+    /// Records (lines) written so far (for tests and status).
     package var recordsWritten: Int { written.load(ordering: .relaxed) }
 
     package func run() async throws {
         await withGracefulShutdownHandler {
             for await _ in wakes {
-                // Let the records of the requests answered meanwhile gather: one write for many requests.
+                // Let the lines of the requests answered meanwhile gather: one write for many requests.
                 try? await Task.sleep(for: Self.gathering)
                 flush()
             }
@@ -50,14 +94,32 @@ package final class PredictionLogGroup: Service, Sendable {
         flush()
     }
 
-    /// Writes every queued record now.
+    /// Writes every queued line now.
     package func flush() {
-        let batch = pending.withLock { pending in
-            defer { pending.removeAll(keepingCapacity: true) }
+        let (pieces, lines) = pending.withLock { pending in
+            defer { pending = ([], 0) }
             return pending
         }
-        guard !batch.isEmpty else { return }
-        writer.append(batch)
-        written.wrappingAdd(batch.count, ordering: .relaxed)
+        guard !pieces.isEmpty else { return }
+        if pieces.count == 1, case .lines(let bytes) = pieces[0] {
+            writer.append(lines: bytes)
+        } else {
+            // In the order queued; records next to each other are written together (one set-up of their format).
+            let bytes = Self.lines(capacity: 1 << 16) { out in
+                var run: [PredictionRecord] = []
+                for piece in pieces {
+                    switch piece {
+                    case .records(let records): run += records
+                    case .lines(let bytes):
+                        try PredictionRecord.write(run, to: &out)
+                        run.removeAll(keepingCapacity: true)
+                        try bytes.withUnsafeBufferPointer { try out.write($0) }
+                    }
+                }
+                try PredictionRecord.write(run, to: &out)
+            }
+            writer.append(lines: bytes)
+        }
+        written.wrappingAdd(lines, ordering: .relaxed)
     }
 }

@@ -40,10 +40,25 @@ package struct Predictor: Sendable {
     package var schema: Schema { snapshot.scorer.artifact.schema }
 
     /// Checks every row: the checked rows, and every problem of every row (by row index).
-    package func check(_ rows: [Row]) -> (checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]) {
+    package func check(_ rows: [Row]) -> (
+        checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]
+    ) {
+        collect(snapshot.scorer.check(rows.map(\.fields)))
+    }
+
+    /// Checks `rows` rows given field by field (`Scorer.check(rows:field:)`), as `check(_:)` does.
+    package func check(rows: Int, field: (Int, Int) -> Scorer.FieldValue?) -> (
+        checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]
+    ) {
+        collect(snapshot.scorer.check(rows: rows, field: field))
+    }
+
+    private func collect(_ checks: [Scorer.Check]) -> (
+        checked: [Scorer.CheckedRow], problems: [(row: Int, problem: Scorer.FieldProblem)]
+    ) {
         var checked: [Scorer.CheckedRow] = []
         var problems: [(row: Int, problem: Scorer.FieldProblem)] = []
-        for (index, check) in snapshot.scorer.check(rows.map(\.fields)).enumerated() {
+        for (index, check) in checks.enumerated() {
             switch check {
             case .valid(let row): checked.append(row)
             case .invalid(let found): problems += found.map { (row: index, problem: $0) }
@@ -52,10 +67,25 @@ package struct Predictor: Sendable {
         return (checked, problems)
     }
 
-    /// Scores checked rows; `records` are the prediction log lines (served, then shadow), without latency.
-    package func score(_ rows: [Row], checked: [Scorer.CheckedRow], at timestamp: Double) -> (
-        predictions: [Prediction], records: [PredictionRecord]
-    ) {
+    /// What `score` gives: the answers, the log lines of the served predictions (columns, without latency), and
+    /// the shadow predictions' records (without latency).
+    package struct Scored: Sendable {
+        package var predictions: [Prediction]
+        package var log: PredictionColumns
+        package var shadow: [PredictionRecord]
+
+        /// Every log line as a record: served, then shadow.
+        package var records: [PredictionRecord] { log.records + shadow }
+
+        /// Stamps every log line with the request's latency.
+        package mutating func setLatency(_ milliseconds: Double) {
+            log.latencyMS = milliseconds
+            for index in shadow.indices { shadow[index].latencyMS = milliseconds }
+        }
+    }
+
+    /// Scores checked rows: the answers and the prediction log lines (served, then shadow).
+    package func score(_ rows: [Row], checked: [Scorer.CheckedRow], at timestamp: Double) -> Scored {
         let champion = snapshot.scorer
         var split: ServingSplit?
         if serveFraction > 0, let challenger = snapshot.challenger,
@@ -64,14 +94,15 @@ package struct Predictor: Sendable {
             split = ServingSplit(challenger: challenger.scorer, fraction: serveFraction)
         }
         var predictions: [Prediction] = []
-        var records: [PredictionRecord] = []
-        var championRecords: [PredictionRecord] = []
         predictions.reserveCapacity(rows.count)
-        records.reserveCapacity(rows.count)
+        var log = champion.logColumns(timestamp: timestamp)
+        log.reserveCapacity(rows.count)
         // Taken once: a `Scorer` copied per row costs more than the row's score.
         let challenger = split == nil ? nil : snapshot.challenger
-        let schema = champion.artifact.schema
         let championThreshold = champion.artifact.threshold
+        let championCode = log.versionCode(String(snapshot.version))
+        let challengerCode = challenger.map { log.versionCode(String($0.version)) } ?? championCode
+        let levels = log.levels
         for (row, values) in zip(rows, checked) {
             var version = snapshot.version
             var alias = AliasName.production
@@ -91,15 +122,19 @@ package struct Predictor: Sendable {
                 Prediction(
                     requestID: row.requestID, version: version, alias: alias, probability: probability,
                     prediction: prediction, threshold: threshold))
-            let record = PredictionRecord(
-                requestID: row.requestID, modelVersion: String(version), prediction: prediction,
-                probability: probability, features: values.features(schema: schema), timestamp: timestamp)
-            records.append(record)
-            if alias == AliasName.production { championRecords.append(record) }
+            log.appendRow(id: row.requestID, numeric: values.numeric) { k in
+                PredictionColumns.category(values.categorical[k], level: values.levels[k], among: levels[k])
+            }
+            log.setOutcome(
+                log.count - 1, version: alias == AliasName.production ? championCode : challengerCode,
+                prediction: prediction, probability: probability)
         }
+        var shadow: [PredictionRecord] = []
         if shadowEnabled, let challenger = snapshot.challenger {
-            records += ShadowPredictions.score(championRecords, with: challenger.scorer, alias: AliasName.challenger)
+            let served = predictions.indices.filter { predictions[$0].alias == AliasName.production }
+            shadow = ShadowPredictions.score(
+                served.map { log.record(at: $0) }, with: challenger.scorer, alias: AliasName.challenger)
         }
-        return (predictions, records)
+        return Scored(predictions: predictions, log: log, shadow: shadow)
     }
 }

@@ -12,9 +12,7 @@ package enum Routes {
         router.get("/health") { _, _ in handlers.health() }
         router.get("/ready") { _, _ in handlers.ready() }
         router.post("/predict") { request, context in await handlers.predict(request, context: context) }
-        router.post("/invocations") { request, context in
-            await offLoop { await handlers.invocations(request, context: context) }
-        }
+        router.post("/invocations") { request, context in await handlers.invocations(request, context: context) }
         router.get("/models") { _, _ in await offLoop { handlers.versions() } }
         router.get("/models/:version") { _, context in
             let version = context.parameters.get("version") ?? ""

@@ -28,8 +28,17 @@ package final class PredictionLogWriter: Sendable {
 
     /// Appends `records` as JSON lines; a failure is logged (once until a later append succeeds).
     package func append(_ records: [PredictionRecord]) {
+        logFailure { try appendLines(records) }
+    }
+
+    /// Appends lines already written (`PredictionRecord.write`, `PredictionColumns.write`), as `append` does.
+    package func append(lines bytes: [UInt8]) {
+        logFailure { try appendLines(bytes) }
+    }
+
+    private func logFailure(_ work: () throws -> Void) {
         do {
-            try appendLines(records)
+            try work()
             if failing.exchange(false, ordering: .relaxed) { logger.notice("prediction log writable again") }
         } catch {
             if !failing.exchange(true, ordering: .relaxed) {
@@ -45,6 +54,12 @@ package final class PredictionLogWriter: Sendable {
         var writer = ByteWriter(capacity: 1 << 16) { bytes.append(contentsOf: $0) }
         try PredictionRecord.write(records, to: &writer)
         try writer.flush()
+        try appendLines(bytes)
+    }
+
+    /// Appends whole lines, rotating the log first when they would take it past `maxBytes`.
+    package func appendLines(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
         let limit = maxBytes()
         try lock.withLock { _ in
             // Another process (a `churnd score` beside the daemon) may append or rotate too: each append holds

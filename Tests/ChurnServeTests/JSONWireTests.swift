@@ -1,3 +1,4 @@
+import ChurnCore
 import Foundation
 import Testing
 
@@ -100,6 +101,78 @@ struct JSONWireTests {
                 let expected = try JSONResponse.encoder.encode(answer)
                 #expect(String(decoding: answer.json, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
             }
+        }
+    }
+
+    /// Short decimals are read without a String, to the same double `Double(String)` reads.
+    @Test func shortDecimalsReadAsDoubleReadsThem() throws {
+        var random = SystemRandomNumberGenerator()
+        var texts = ["0.1", "-0.0", "0.000123", "12.5", "199.999", "-3.14159", "999999999999999.0", "0.999999999999999"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...15, using: &random)
+            let point = Int.random(in: 1...digits, using: &random)
+            var text = Int.random(in: 0...3, using: &random) == 0 ? "-" : ""
+            let number = String(UInt64.random(in: 0..<UInt64(pow(10.0, Double(digits))), using: &random))
+            let padded = String(repeating: "0", count: digits - number.count) + number
+            let whole = String(padded.prefix(point).drop { $0 == "0" })
+            text += (whole.isEmpty ? "0" : whole) + "." + String(padded.dropFirst(point))
+            if digits == point { text += "5" }
+            texts.append(text)
+        }
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let fast = bytes.withUnsafeBufferPointer { JSONParser.shortDecimal($0) }
+            let reference = try #require(Double(text))
+            if bytes.filter({ $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ".") }).count <= 15 {
+                #expect(fast?.bitPattern == reference.bitPattern, "\(text)")
+            }
+            if case .number(let parsed) = try JSONValue.parse(bytes) {
+                #expect(parsed.bitPattern == reference.bitPattern, "\(text)")
+            }
+        }
+        #expect(Array("1e5".utf8).withUnsafeBufferPointer { JSONParser.shortDecimal($0) } == nil)
+        #expect(Array("12".utf8).withUnsafeBufferPointer { JSONParser.shortDecimal($0) } == nil)
+    }
+
+    /// Only the usual `dataframe_split` shape is read as a table; anything else is left to the general path.
+    @Test func theSplitTableReadsTheUsualShapeOnly() {
+        let usual =
+            #"{"dataframe_split": {"index": [0, 1], "columns": ["a", "b"], "data": [[1, "x"], [null, true]]}, "#
+            + #""params": {}}"#
+        let table = SplitTable.read(Array(usual.utf8))
+        #expect(table?.columns == ["a", "b"] && table?.rows == 2 && table?.cells.count == 4)
+        let others = [
+            #"{"dataframe_split": {"data": [[1, "x"]], "columns": ["a", "b"]}, "instances": []}"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": [[1, "x"], [2]]}}"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": [[1, "\u0078"]]}}"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": [[1, ["x"]]]}}"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": [[1, "x"]], "data": [[1, "x"]]}}"#,
+            #"{"dataframe_split": {"columns": ["a", 2], "data": [[1, "x"]]}}"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": []}}"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": [[1, "x"]]}} x"#,
+            #"{"dataframe_split": {"columns": ["a", "b"], "data": [[01, "x"]]}}"#,
+            #"[1]"#,
+        ]
+        for text in others { #expect(SplitTable.read(Array(text.utf8)) == nil, "\(text)") }
+        // Keys in any order, whitespace anywhere.
+        let reordered = "{ \"dataframe_split\" : { \"data\" : [ [ 1 , \"x\" ] ] , \"columns\" : [ \"a\" , \"b\" ] } }\n"
+        #expect(SplitTable.read(Array(reordered.utf8))?.rows == 1)
+    }
+
+    /// A probability read from the scored CSV's six decimals is answered with the text `double` would write.
+    @Test func sixDecimalProbabilitiesAreWrittenAsDoubleWritesThem() throws {
+        let ks = Array(0..<2_000) + Array(stride(from: 2_000, to: 998_000, by: 7)) + Array(998_000...1_000_000)
+        for k in ks {
+            var text: [UInt8] = []
+            var writer = ByteWriter(capacity: 16) { text.append(contentsOf: $0) }
+            try writer.write(probability: Double(k) / 1e6)
+            try writer.flush()
+            let value = try #require(text.withUnsafeBufferPointer { NumberParser.parseDouble($0) })
+            var fast = JSONBytes()
+            text.withUnsafeBufferPointer { fast.double(value, sixDecimals: $0) }
+            var general = JSONBytes()
+            general.double(value)
+            #expect(fast.bytes == general.bytes, "\(String(decoding: text, as: UTF8.self))")
         }
     }
 }

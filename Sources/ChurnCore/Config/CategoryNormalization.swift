@@ -11,7 +11,7 @@ package enum CategoryNormalization: String, Codable, CaseIterable, Sendable {
 
     /// The normalised text of a value.
     package func apply(_ value: String) -> String {
-        let trimmed = String(value.trimmingSpaces())
+        let trimmed = value.spacesTrimmed
         switch self {
         case .trim: return trimmed
         case .lower: return trimmed.lowercased()
@@ -72,6 +72,20 @@ package enum CategoryNormalization: String, Codable, CaseIterable, Sendable {
             if same { return j }
         }
         return -1
+    }
+}
+
+extension String {
+    /// `String(trimmingSpaces())`, without walking Characters when neither end is a space, tab or CR byte (nearly
+    /// always): a first or last Character that is one of those three starts or ends with its byte.
+    package var spacesTrimmed: String {
+        var copy = self
+        let untouched = copy.withUTF8 { utf8 -> Bool in
+            guard let first = utf8.first, let last = utf8.last else { return true }
+            func space(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+            return !space(first) && !space(last)
+        }
+        return untouched ? self : String(trimmingSpaces())
     }
 }
 

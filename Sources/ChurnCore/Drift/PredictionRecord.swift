@@ -165,12 +165,7 @@ package struct PredictionRecord: Equatable, Sendable {
                 if index > 0 { try writer.write(byte: UInt8(ascii: ",")) }
                 try keys.texts[index].withUnsafeBufferPointer { try writer.write($0) }
                 switch value! {
-                case .number(let value):
-                    if value == value.rounded(), abs(value) < 1e15 {
-                        try writer.write(integer: Int(value))
-                    } else {
-                        try writer.write(value.description)
-                    }
+                case .number(let value): try Self.writeNumber(value, to: &writer)
                 case .text(let text): try Self.writeJSONString(text, to: &writer)
                 case .missing: try writer.write("null")
                 }
@@ -185,16 +180,31 @@ package struct PredictionRecord: Equatable, Sendable {
         try writer.write("}\n")
     }
 
+    /// A feature's number as a line writes it: a whole number below 10¹⁵ without a fraction ("12", "-1"),
+    /// any other as Swift prints it ("12.5").
+    @inline(__always)
+    static func writeNumber(_ value: Double, to writer: inout ByteWriter) throws {
+        if value == value.rounded(), abs(value) < 1e15 {
+            try writer.write(integer: Int(value))
+        } else {
+            try writer.write(value.description)
+        }
+    }
+
     static func writeJSONString(_ string: String, to writer: inout ByteWriter) throws {
-        try writer.write(byte: UInt8(ascii: "\""))
         var text = string
+        try text.withUTF8 { try writeJSONString(utf8: $0, to: &writer) }
+    }
+
+    /// A JSON string from UTF-8 bytes: `"` and `\` escaped, control characters as `\n`, `\r`, `\t` or `\u00XX`.
+    static func writeJSONString(utf8: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) throws {
+        try writer.write(byte: UInt8(ascii: "\""))
         // Most strings need no escape: written in one piece.
-        let plain = text.withUTF8 { utf8 in !utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
-        if plain {
-            try text.withUTF8 { try writer.write($0) }
+        if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            try writer.write(utf8)
             return try writer.write(byte: UInt8(ascii: "\""))
         }
-        for byte in string.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): try writer.write("\\\"")
             case UInt8(ascii: "\\"): try writer.write("\\\\")

@@ -8,10 +8,33 @@ package struct PredictionSampler: Sendable {
     package private(set) var seen = 0
     package private(set) var records: [PredictionRecord] = []
 
+    /// Every row kept in `columns` instead of `records` (see `init(columns:)`).
+    package private(set) var columns: PredictionColumns?
+
     package init(capacity: Int, seed: UInt64) {
         self.capacity = max(0, capacity)
         random = RandomSource(seed: seed)
         records.reserveCapacity(min(self.capacity, 1 << 16))
+    }
+
+    /// Keeps every row offered, in order, in `columns` (no `PredictionRecord` per row; probabilities and
+    /// predictions are left to the caller): a request's rows, all of them logged.
+    package init(columns: PredictionColumns) {
+        capacity = Int.max
+        random = RandomSource(seed: 0)
+        self.columns = columns
+    }
+
+    /// The kept columns, moved out (the sampler keeps none after).
+    package mutating func takeColumns() -> PredictionColumns? {
+        columns.take()
+    }
+
+    /// Changes the kept columns in place.
+    @inline(__always)
+    package mutating func updateColumns(_ change: (inout PredictionColumns) -> Void) {
+        guard columns != nil else { return }
+        change(&columns!)
     }
 
     /// Offers the next row: returns where to store it (`keep(_:at:)`), or nil to skip it. Building the

@@ -10,13 +10,20 @@
 extension Scorer {
     /// One field of a request as JSON gave it.
     package enum FieldValue: Equatable, Sendable {
-        /// A JSON number and its text as written (for missing markers such as "-1").
+        /// A JSON number and its text (for missing markers such as "-1"); an empty text stands for
+        /// `FieldValue.text(of:)` of the number, made only when a check needs it.
         case number(Double, text: String)
         case text(String)
         case bool(Bool)
         case null
         /// An array or an object.
         case other(String)
+
+        /// "12", "-1", "12.5": whole numbers without a fraction, as a CSV field would usually be written.
+        package static func text(of value: Double) -> String {
+            if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+            return String(value)
+        }
 
         var typeName: String {
             switch self {
@@ -80,6 +87,14 @@ extension Scorer {
         return records.map { check($0, limits: limits) }
     }
 
+    /// Checks `rows` records given field by field, each as `check(_:)` does, without a dictionary per record:
+    /// `field(row, feature)` is the value of `artifact.schema.features[feature]` (numeric, then categorical
+    /// columns) in record `row`, nil when the record lacks it.
+    package func check(rows: Int, field: (Int, Int) -> FieldValue?) -> [Check] {
+        let limits = FieldLimits(self)
+        return (0..<rows).map { row in check(limits: limits) { field(row, $0) } }
+    }
+
     /// The missing markers and the numeric bounds, by numeric column.
     private struct FieldLimits {
         var missing: ByteStringSet
@@ -94,6 +109,15 @@ extension Scorer {
 
     private func check(_ values: [String: FieldValue], limits: FieldLimits) -> Check {
         let schema = artifact.schema
+        return check(limits: limits) { feature in
+            values[feature < schema.numeric.count
+                ? schema.numeric[feature] : schema.categorical[feature - schema.numeric.count]]
+        }
+    }
+
+    /// Checks one record whose value of feature `k` (numeric, then categorical columns) is `value(k)`.
+    private func check(limits: FieldLimits, value: (Int) -> FieldValue?) -> Check {
+        let schema = artifact.schema
         let missing = limits.missing
         let (lower, upper) = (limits.lower, limits.upper)
         var problems: [FieldProblem] = []
@@ -103,12 +127,13 @@ extension Scorer {
         }
         var numeric = [Double?](repeating: nil, count: schema.numeric.count)
         for (k, name) in schema.numeric.enumerated() {
-            switch values[name] {
+            switch value(k) {
             case nil:
                 problems.append(.init(field: name, message: "field required"))
             case .number(let number, let text):
                 if number < lower[k] || number > upper[k] {
-                    if isMarker(text) { continue }  // a marker such as "-1": missing
+                    // A marker such as "-1": missing.
+                    if isMarker(text.isEmpty ? FieldValue.text(of: number) : text) { continue }
                     problems.append(.init(field: name, message: outOfBounds(number, k)))
                 } else {
                     numeric[k] = number
@@ -126,7 +151,7 @@ extension Scorer {
         var levels = [Int](repeating: -2, count: schema.categorical.count)
         var unseen: [String] = []
         for (k, name) in schema.categorical.enumerated() {
-            switch values[name] {
+            switch value(schema.numeric.count + k) {
             case nil:
                 problems.append(.init(field: name, message: "field required"))
             case .text(let text) where !isMarker(text):
@@ -136,7 +161,7 @@ extension Scorer {
                 }
                 levels[k] = level
                 categorical[k] = normalizations[k].apply(text)
-                raw[k] = String(text.trimmingSpaces())
+                raw[k] = text.spacesTrimmed
                 if level < 0 { unseen.append(name) }
             case .text:
                 continue  // a marker: the missing level

@@ -254,6 +254,9 @@ package struct Scorer: Sendable {
         let levelColumns = layout.levelColumns, missingColumns = layout.missingColumns
         var row = [Float](repeating: 0, count: layout.width)
         let sampling = sample.capacity > 0
+        // Every row logged column by column (a request's rows): levels that read as themselves are kept by index.
+        let keepsColumns = sample.columns != nil
+        let plainLevels = keepsColumns ? levelsReadingAsThemselves() : []
         let split = self.split
         // Parsed values are kept for the sample and for rows the challenger serves (it scores from values).
         let keepValues = sampling || split != nil
@@ -292,12 +295,18 @@ package struct Scorer: Sendable {
                     for k in numericFields.indices {
                         parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k]))
                     }
-                    let levels = Self.levels(
-                        reader, categoricalFields, missing: missing, normalizations: normalizations)
-                    let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
-                    keep(
-                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: nil,
-                        at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                    if keepsColumns {
+                        keepColumns(
+                            reader, binding: binding, row: summary.rows, numeric: parsed, missing: missing,
+                            plainLevels: plainLevels, in: &sample)
+                    } else {
+                        let levels = Self.levels(
+                            reader, categoricalFields, missing: missing, normalizations: normalizations)
+                        let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                        keep(
+                            id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: nil,
+                            at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                    }
                 }
                 if let idIndex = binding.id { batch?.keep(field: fields.field(idIndex)) }
                 for index in passthroughColumns { batch?.keep(field: fields.field(index)) }
@@ -318,13 +327,20 @@ package struct Scorer: Sendable {
                     for k in numericFields.indices {
                         parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k]))
                     }
-                    let levels = Self.levels(
-                        reader, categoricalFields, missing: missing, normalizations: normalizations)
-                    let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
-                    // The probability is known already: `finish` does not compute it again (the same value, tested).
-                    keep(
-                        id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: probability,
-                        at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                    if keepsColumns {
+                        keepColumns(
+                            reader, binding: binding, row: summary.rows, numeric: parsed, missing: missing,
+                            plainLevels: plainLevels, in: &sample)
+                    } else {
+                        let levels = Self.levels(
+                            reader, categoricalFields, missing: missing, normalizations: normalizations)
+                        let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
+                        // The probability is known already: `finish` does not compute it again (same value, tested).
+                        keep(
+                            id: id, numeric: parsed, categorical: levels, timestamp: timestamp,
+                            probability: probability, at: slot, in: &sample, values: &sampledValues,
+                            known: &sampledProbabilities)
+                    }
                 }
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
@@ -466,7 +482,12 @@ package struct Scorer: Sendable {
                     summary.servedByChallenger += 1
                 }
             }
-            if sampling, let slot = sample.offer() {
+            if sampling, keepsColumns {
+                _ = sample.offer()
+                keepColumns(
+                    reader, binding: binding, row: summary.rows, numeric: parsed, missing: missing,
+                    plainLevels: plainLevels, in: &sample)
+            } else if sampling, let slot = sample.offer() {
                 let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
                 let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
                 keep(
@@ -523,6 +544,15 @@ package struct Scorer: Sendable {
         in sample: inout PredictionSampler, values: inout SampledValues, known: inout [Double?]
     ) {
         let schema = artifact.schema
+        if sample.columns != nil {
+            let levels = artifact.preprocessing.categorical.map(\.levels)
+            sample.updateColumns { columns in
+                columns.appendRow(id: id, numeric: numeric) { k in
+                    PredictionColumns.category(categorical[k], among: levels[k])
+                }
+            }
+            return
+        }
         var features: [String: PredictionRecord.Value] = [:]
         features.reserveCapacity(schema.numeric.count + schema.categorical.count)
         for (k, name) in schema.numeric.enumerated() {

@@ -1,0 +1,267 @@
+/// The prediction log lines of many rows scored together (one HTTP request), kept column by column: an id's
+/// bytes, each numeric feature's value, each categorical feature as the index of one of the model's levels (its
+/// text kept once per column, not once per row), and each row's version, prediction and probability.
+///
+/// `write(to:)` writes, for row after row, exactly the line `PredictionRecord.write(to:)` writes for
+/// `record(at:)` (same key order, number and string formats), without a dictionary or a `String` per field.
+/// The time, the latency, the alias and the file are the same for every row of one batch.
+package struct PredictionColumns: Sendable {
+    package let numericNames: [String]
+    package let categoricalNames: [String]
+    /// Each categorical column's known texts (the model's levels), by index.
+    package let levels: [[String]]
+    package var alias: String?
+    package var file: String?
+    package var timestamp: Double
+    package var latencyMS: Double?
+
+    /// A categorical value as logged.
+    package enum Category: Sendable {
+        case missing
+        /// The text of `levels[k][index]`.
+        case level(Int)
+        case text(String)
+    }
+
+    /// The ids' bytes back to back; row `i`'s end at `idEnds[i]`.
+    private var idBytes: [UInt8] = []
+    private var idEnds: [Int] = []
+    /// `numericNames.count` values per row.
+    private var numeric: [Double?] = []
+    /// `categoricalNames.count` codes per row: a level's index, `missingCode`, or `textCode - n` for `texts[n]`.
+    private var categorical: [Int32] = []
+    private var texts: [String] = []
+    private var outcomes: [Outcome] = []
+    /// The model versions named by the rows (nearly always one or two).
+    private var versions: [String] = []
+
+    private static let missingCode: Int32 = -1
+    private static let textCode: Int32 = -2
+
+    private struct Outcome: Sendable {
+        var version: Int32
+        var prediction: Int32
+        var probability: Double
+    }
+
+    package init(
+        numeric: [String], categorical: [String], levels: [[String]], timestamp: Double, alias: String? = nil,
+        file: String? = nil
+    ) {
+        numericNames = numeric
+        categoricalNames = categorical
+        self.levels = levels
+        self.timestamp = timestamp
+        self.alias = alias
+        self.file = file
+    }
+
+    /// Number of rows.
+    package var count: Int { idEnds.count }
+
+    package mutating func reserveCapacity(_ rows: Int) {
+        idEnds.reserveCapacity(rows)
+        idBytes.reserveCapacity(rows * 8)
+        numeric.reserveCapacity(rows * numericNames.count)
+        categorical.reserveCapacity(rows * categoricalNames.count)
+        outcomes.reserveCapacity(rows)
+    }
+
+    /// Appends a row whose id is `id`'s UTF-8 bytes (invalid UTF-8 is kept as `String(decoding:as:)` reads
+    /// it), with its numeric values in `numericNames` order and `category(k)` for each categorical column `k`.
+    /// Its outcome (version, prediction, probability) is set by `setOutcome`.
+    package mutating func appendRow(
+        id: UnsafeBufferPointer<UInt8>, numeric values: [Double?], category: (Int) -> Category
+    ) {
+        if id.contains(where: { $0 >= 0x80 }), !FieldCheck.isValidUTF8(id) {
+            idBytes.append(contentsOf: String(decoding: id, as: UTF8.self).utf8)
+        } else {
+            idBytes.append(contentsOf: id)
+        }
+        finishRow(numeric: values, category: category)
+    }
+
+    /// Appends a row whose id is `id`.
+    package mutating func appendRow(id: String, numeric values: [Double?], category: (Int) -> Category) {
+        idBytes.append(contentsOf: id.utf8)
+        finishRow(numeric: values, category: category)
+    }
+
+    private mutating func finishRow(numeric values: [Double?], category: (Int) -> Category) {
+        idEnds.append(idBytes.count)
+        for k in numericNames.indices { numeric.append(k < values.count ? values[k] : nil) }
+        for k in categoricalNames.indices {
+            switch category(k) {
+            case .missing: categorical.append(Self.missingCode)
+            case .level(let index): categorical.append(Int32(index))
+            case .text(let text):
+                categorical.append(Self.textCode - Int32(texts.count))
+                texts.append(text)
+            }
+        }
+        outcomes.append(Outcome(version: 0, prediction: 0, probability: .nan))
+    }
+
+    /// The category of a categorical value logged as `text`: one of `levels` (a column's) when it is one, byte
+    /// for byte (`==` on Strings would also match a differently composed text), else the text itself. `level` is
+    /// a hint: the level's index when known (checked); -1 searches.
+    package static func category(_ text: String?, level: Int = -1, among levels: [String]) -> Category {
+        guard let text else { return .missing }
+        if level >= 0 {
+            if level < levels.count, levels[level].utf8.elementsEqual(text.utf8) { return .level(level) }
+        } else if let index = levels.firstIndex(where: { $0.utf8.elementsEqual(text.utf8) }) {
+            return .level(index)
+        }
+        return .text(text)
+    }
+
+    /// The code of `version` among the versions named so far (added when new).
+    package mutating func versionCode(_ version: String) -> Int {
+        if let index = versions.firstIndex(where: { $0.utf8.elementsEqual(version.utf8) }) { return index }
+        versions.append(version)
+        return versions.count - 1
+    }
+
+    /// The code of the version whose UTF-8 text is `bytes`.
+    package mutating func versionCode(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        if let index = versions.firstIndex(where: { $0.utf8.elementsEqual(bytes) }) { return index }
+        versions.append(String(decoding: bytes, as: UTF8.self))
+        return versions.count - 1
+    }
+
+    package func version(code: Int) -> String { versions[code] }
+
+    /// Sets row `row`'s outcome; `version` is a `versionCode`.
+    package mutating func setOutcome(_ row: Int, version: Int, prediction: Int, probability: Double) {
+        outcomes[row] = Outcome(version: Int32(version), prediction: Int32(prediction), probability: probability)
+    }
+
+    /// Row `row`'s version code.
+    package func versionCode(row: Int) -> Int { Int(outcomes[row].version) }
+
+    /// Row `row` as a record.
+    package func record(at row: Int) -> PredictionRecord {
+        let idStart = row == 0 ? 0 : idEnds[row - 1]
+        let id = String(decoding: idBytes[idStart..<idEnds[row]], as: UTF8.self)
+        var features: [String: PredictionRecord.Value] = [:]
+        features.reserveCapacity(numericNames.count + categoricalNames.count)
+        for (k, name) in numericNames.enumerated() {
+            features[name] = numeric[row * numericNames.count + k].map { .number($0) } ?? .missing
+        }
+        for (k, name) in categoricalNames.enumerated() {
+            let code = categorical[row * categoricalNames.count + k]
+            switch code {
+            case Self.missingCode: features[name] = .missing
+            case 0...: features[name] = .text(levels[k][Int(code)])
+            default: features[name] = .text(texts[Int(Self.textCode - code)])
+            }
+        }
+        let outcome = outcomes[row]
+        return PredictionRecord(
+            requestID: id, modelVersion: versions.isEmpty ? "" : versions[Int(outcome.version)], alias: alias,
+            file: file, prediction: Int(outcome.prediction), probability: outcome.probability, latencyMS: latencyMS,
+            features: features, timestamp: timestamp)
+    }
+
+    /// Every row as a record.
+    package var records: [PredictionRecord] { (0..<count).map { record(at: $0) } }
+
+    /// Appends every row's line, each exactly as `PredictionRecord.write(to:)` writes `record(at:)`.
+    package func write(to writer: inout ByteWriter) throws {
+        guard count > 0 else { return }
+        func text(_ body: (inout ByteWriter) throws -> Void) throws -> [UInt8] {
+            var bytes: [UInt8] = []
+            var piece = ByteWriter(capacity: 256) { bytes.append(contentsOf: $0) }
+            try body(&piece)
+            try piece.flush()
+            return bytes
+        }
+        // What is the same for every row of a version, between the id and the prediction.
+        let afterID = try (versions.isEmpty ? [""] : versions).map { version in
+            try text { w in
+                try w.write(",\"model_version\":")
+                try PredictionRecord.writeJSONString(version, to: &w)
+                if let alias {
+                    try w.write(",\"alias\":")
+                    try PredictionRecord.writeJSONString(alias, to: &w)
+                }
+                if let file {
+                    try w.write(",\"file\":")
+                    try PredictionRecord.writeJSONString(file, to: &w)
+                }
+                try w.write(",\"prediction\":")
+            }
+        }
+        let afterProbability = try text { w in
+            if let latencyMS {
+                try w.write(",\"latency_ms\":")
+                try w.write(fixed: latencyMS, decimals: 3)
+            }
+            try w.write(",\"features\":{")
+        }
+        let end = try text { w in
+            try w.write("},\"ts\":")
+            try w.write(fixed: timestamp, decimals: 3)
+            try w.write("}\n")
+        }
+        // The features in the order a record's line sorts their names, each with its `"name":` text.
+        let names = numericNames + categoricalNames
+        let order = names.indices.sorted { names[$0] < names[$1] }
+        let keyTexts = try order.enumerated().map { position, index in
+            try text { w in
+                if position > 0 { try w.write(byte: UInt8(ascii: ",")) }
+                try PredictionRecord.writeJSONString(names[index], to: &w)
+                try w.write(byte: UInt8(ascii: ":"))
+            }
+        }
+        let levelTexts = try levels.map { column in
+            try column.map { level in try text { try PredictionRecord.writeJSONString(level, to: &$0) } }
+        }
+        let numericCount = numericNames.count
+        let categoricalCount = categoricalNames.count
+        var idStart = 0
+        for row in 0..<count {
+            try writer.write("{\"request_id\":")
+            try idBytes.withUnsafeBufferPointer { ids in
+                let id = UnsafeBufferPointer(rebasing: ids[idStart..<idEnds[row]])
+                try PredictionRecord.writeJSONString(utf8: id, to: &writer)
+            }
+            idStart = idEnds[row]
+            let outcome = outcomes[row]
+            try afterID[Int(outcome.version)].withUnsafeBufferPointer { try writer.write($0) }
+            try writer.write(integer: Int(outcome.prediction))
+            try writer.write(",\"probability\":")
+            try writer.write(fixed: outcome.probability, decimals: 6)
+            try afterProbability.withUnsafeBufferPointer { try writer.write($0) }
+            for (position, index) in order.enumerated() {
+                try keyTexts[position].withUnsafeBufferPointer { try writer.write($0) }
+                if index < numericCount {
+                    if let value = numeric[row * numericCount + index] {
+                        try PredictionRecord.writeNumber(value, to: &writer)
+                    } else {
+                        try writer.write("null")
+                    }
+                } else {
+                    let k = index - numericCount
+                    let code = categorical[row * categoricalCount + k]
+                    switch code {
+                    case Self.missingCode: try writer.write("null")
+                    case 0...: try levelTexts[k][Int(code)].withUnsafeBufferPointer { try writer.write($0) }
+                    default: try PredictionRecord.writeJSONString(texts[Int(Self.textCode - code)], to: &writer)
+                    }
+                }
+            }
+            try end.withUnsafeBufferPointer { try writer.write($0) }
+        }
+    }
+
+    /// The lines of every row (`write(to:)`) as bytes.
+    package func lines() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count * 200)
+        var writer = ByteWriter(capacity: 1 << 16) { bytes.append(contentsOf: $0) }
+        try write(to: &writer)
+        try writer.flush()
+        return bytes
+    }
+}
