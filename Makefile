@@ -79,15 +79,17 @@ fuzz: deps
 # The whole suite under AddressSanitizer and ThreadSanitizer, each in its own build folder (the daemons the
 # end-to-end tests start are the sanitized build too). Slow: the first build of each takes a while.
 # ThreadSanitizer reads scripts/tsan-suppressions.txt, LeakSanitizer (part of AddressSanitizer)
-# scripts/lsan-suppressions.txt (each line says why); the daemons the tests start inherit them.
+# scripts/lsan-suppressions.txt (each line says why); the daemons the tests start inherit them. OMP_WAIT_POLICY as
+# in `make test`. SANITIZE_TESTFLAGS runs part of the suite (`SANITIZE_TESTFLAGS="--filter EndToEndTests"`).
 SANITIZE_SCRATCH ?= .build
+SANITIZE_TESTFLAGS ?=
 SANITIZE_ENV_thread := TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/tsan-suppressions.txt $(TSAN_OPTIONS)"
 SANITIZE_ENV_address := LSAN_OPTIONS="suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(LSAN_OPTIONS)"
 sanitize: sanitize-address sanitize-thread
 sanitize-address sanitize-thread: sanitize-%: test-deps
 	$(SWIFT) build --scratch-path $(SANITIZE_SCRATCH)-$* --build-tests --sanitize $* $(SWIFTFLAGS)
-	$(SANITIZE_ENV_$*) $(SWIFT) test --scratch-path $(SANITIZE_SCRATCH)-$* --skip-build --sanitize $* --no-parallel \
-		--disable-xctest
+	OMP_WAIT_POLICY=PASSIVE $(SANITIZE_ENV_$*) $(SWIFT) test --scratch-path $(SANITIZE_SCRATCH)-$* --skip-build \
+		--sanitize $* --no-parallel --disable-xctest $(SANITIZE_TESTFLAGS)
 
 install:
 	scripts/install

@@ -41,6 +41,11 @@ package final class DaemonProcess: @unchecked Sendable {
             env[key] = nil
         }
         env.merge(environment) { $1 }
+        // LeakSanitizer checks for leaks at exit by stopping every thread with ptrace, which fails in a process
+        // strace already traces (the daemon then exits 1): a daemon under a wrapper runs without the leak check.
+        if !wrapper.isEmpty, Sanitizer.active == .address {
+            env["ASAN_OPTIONS"] = [env["ASAN_OPTIONS"], "detect_leaks=0"].compactMap { $0 }.joined(separator: ":")
+        }
         process.environment = env
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
