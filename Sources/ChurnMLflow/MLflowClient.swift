@@ -247,6 +247,15 @@ package struct MLflowClient: Sendable {
         var body: Data
     }
 
+    /// One session for the process: on Linux each `URLSession` holds libcurl state that outlives its
+    /// invalidation, so a session per call leaked a little with every call of a long-running daemon. Each
+    /// request carries its own timeout (`URLRequest.timeoutInterval`: no byte for that long ends it).
+    private static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        return URLSession(configuration: configuration)
+    }()
+
     /// One HTTP exchange; an error status becomes `MLflowError.api` (MLflow's error code and message when the
     /// body says so) and a body that is not JSON on an error status `MLflowError.notJSON`.
     func send(_ method: String, _ endpoint: String, body: Data?, contentType: String?) throws -> Response {
@@ -259,12 +268,7 @@ package struct MLflowClient: Sendable {
         request.httpBody = body
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         let box = ExchangeBox()
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout * 3
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let task = session.dataTask(with: request) { data, response, error in
+        let task = Self.session.dataTask(with: request) { data, response, error in
             box.finish(data: data, response: response, error: error)
         }
         task.resume()

@@ -83,10 +83,12 @@ package enum FileSystem {
         }
         defer { closedir(dir) }
         var names: [String] = []
+        // The name is read where it lies, up to its NUL: an entry's record can end before the 256 bytes
+        // `d_name` is declared with (the last entry of a buffer), so copying the whole field reads past it.
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
+            let name = String(
+                cString: UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             if name != ".", name != ".." { names.append(name) }
         }
         return names.sorted()
