@@ -161,7 +161,7 @@ extension Config {
         max_body_bytes = 16777216   # larger request bodies get 413 before they are read whole (16 MiB)
         request_timeout_seconds = 30 # a body not received whole this long after the request's head: 408
         idle_timeout_seconds = 60   # keep-alive connections idle this long are closed
-        max_connections = 1000      # connections past this many at once are closed when accepted
+        max_connections = 1000      # connections past this many at once wait in the kernel's accept queue
 
         [cluster]
         # "all": this machine does everything. Several machines on one MLflow (see docs/cluster.md): exactly one
