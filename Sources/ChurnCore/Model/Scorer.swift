@@ -292,21 +292,10 @@ package struct Scorer: Sendable {
                 // As the general path below does for a row without an error, from the encoded row.
                 if recordStarts != nil { recordStarts?.append(recordStart) }
                 if sampling, let slot = sample.offer() {
-                    for k in numericFields.indices {
-                        parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k]))
-                    }
-                    if keepsColumns {
-                        keepColumns(
-                            reader, binding: binding, row: summary.rows, numeric: parsed, missing: missing,
-                            plainLevels: plainLevels, in: &sample)
-                    } else {
-                        let levels = Self.levels(
-                            reader, categoricalFields, missing: missing, normalizations: normalizations)
-                        let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
-                        keep(
-                            id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: nil,
-                            at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
-                    }
+                    keepFastRow(
+                        reader, binding: binding, row: summary.rows, probability: nil, at: slot, parsed: &parsed,
+                        missing: missing, plainLevels: plainLevels, timestamp: timestamp, in: &sample,
+                        values: &sampledValues, known: &sampledProbabilities)
                 }
                 if let idIndex = binding.id { batch?.keep(field: fields.field(idIndex)) }
                 for index in passthroughColumns { batch?.keep(field: fields.field(index)) }
@@ -323,24 +312,11 @@ package struct Scorer: Sendable {
                 if recordStarts != nil { recordStarts?.append(recordStart) }
                 let probability = Statistics.sigmoid(z)
                 if sampling, let slot = sample.offer() {
-                    // Every numeric field parsed within its bounds: its value is what the general path keeps.
-                    for k in numericFields.indices {
-                        parsed[k] = NumberParser.parseDouble(fields.field(numericFields[k]))
-                    }
-                    if keepsColumns {
-                        keepColumns(
-                            reader, binding: binding, row: summary.rows, numeric: parsed, missing: missing,
-                            plainLevels: plainLevels, in: &sample)
-                    } else {
-                        let levels = Self.levels(
-                            reader, categoricalFields, missing: missing, normalizations: normalizations)
-                        let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
-                        // The probability is known already: `finish` does not compute it again (same value, tested).
-                        keep(
-                            id: id, numeric: parsed, categorical: levels, timestamp: timestamp,
-                            probability: probability, at: slot, in: &sample, values: &sampledValues,
-                            known: &sampledProbabilities)
-                    }
+                    // The probability is known already: `finish` does not compute it again (same value, tested).
+                    keepFastRow(
+                        reader, binding: binding, row: summary.rows, probability: probability, at: slot,
+                        parsed: &parsed, missing: missing, plainLevels: plainLevels, timestamp: timestamp,
+                        in: &sample, values: &sampledValues, known: &sampledProbabilities)
                 }
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
@@ -537,6 +513,29 @@ package struct Scorer: Sendable {
     }
 
     typealias SampledValues = [(numeric: [Double?], categorical: [String?])]
+
+    /// Keeps a row the fast path scored in the sample's `slot`: every numeric field parsed within its bounds, so
+    /// its values are what the general path keeps. A request's rows go to the columns (`keepColumns`), others
+    /// become a record (`keep`); `parsed` is scratch space for the values.
+    func keepFastRow(
+        _ reader: borrowing CSVReader, binding: HeaderBinding, row: Int, probability: Double?, at slot: Int,
+        parsed: inout [Double?], missing: ByteStringSet, plainLevels: [[Bool]], timestamp: Double,
+        in sample: inout PredictionSampler, values: inout SampledValues, known: inout [Double?]
+    ) {
+        let fields = reader.fieldTable
+        for (k, field) in binding.numeric.enumerated() { parsed[k] = NumberParser.parseDouble(fields.field(field)) }
+        if sample.columns != nil {
+            keepColumns(
+                reader, binding: binding, row: row, numeric: parsed, missing: missing, plainLevels: plainLevels,
+                in: &sample)
+        } else {
+            let levels = Self.levels(reader, binding.categorical, missing: missing, normalizations: normalizations)
+            let id = binding.id.map { reader.string($0) } ?? String(row)
+            keep(
+                id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: probability,
+                at: slot, in: &sample, values: &values, known: &known)
+        }
+    }
 
     /// Keeps a scored row in the prediction-log sample, in `slot`; its probability is computed by `finish`.
     func keep(
