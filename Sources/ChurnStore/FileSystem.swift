@@ -1,3 +1,4 @@
+import CLinux
 import ChurnCore
 import Synchronization
 
@@ -132,28 +133,12 @@ package enum FileSystem {
         if fsync(fd) != 0 { throw ChurnError.io(path: directory, operation: "fsync", errno: errno) }
     }
 
-    /// Makes a closed file's data durable (`fdatasync` through a read-only descriptor of its own).
-    package static func syncData(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw ChurnError.io(path: path, operation: "open", errno: errno) }
-        defer { Glibc.close(fd) }
-        if fdatasync(fd) != 0 { throw ChurnError.io(path: path, operation: "fdatasync", errno: errno) }
-    }
-
     /// Starts writing `fd`'s dirty pages to disk without waiting for them (`sync_file_range` with
     /// `SYNC_FILE_RANGE_WRITE`). Only a hint, that makes a later `fdatasync` shorter: no guarantee rests on it,
-    /// and where the call does not exist nothing happens.
+    /// so its result is ignored.
     package static func startWriteback(_ fd: Int32) {
-        guard let address = UnsafeRawPointer(bitPattern: syncFileRange) else { return }
-        let call = unsafeBitCast(address, to: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32).self)
-        _ = call(fd, 0, 0, 2)  // SYNC_FILE_RANGE_WRITE (not in the Glibc module: it is a GNU extension)
+        _ = sync_file_range(fd, 0, 0, churnd_sync_file_range_write)
     }
-
-    /// The address of libc's `sync_file_range`, or 0.
-    private static let syncFileRange: Int = {
-        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "sync_file_range") else { return 0 }
-        return Int(bitPattern: symbol)
-    }()
 
     /// Writes `bytes` to `path` atomically, replacing it if it exists.
     package static func writeAtomically(_ path: String, bytes: [UInt8]) throws {
@@ -224,15 +209,15 @@ package final class PendingFile {
         published = true
     }
 
-    /// Closes the file without syncing it and leaves it under its temporary name, its writeback started
-    /// (`FileSystem.startWriteback`): for files synced together later (`FileSystem.syncData`), so that the
-    /// first sync's journal commit covers the others' blocks too.
-    package func keepUnsynced() {
-        guard isOpen else { return }
+    /// Leaves the file under its temporary name unsynced, its writeback started (`FileSystem.startWriteback`),
+    /// and hands its descriptor, still open, to the caller, who syncs and closes it (`UnsyncedFiles`): for files
+    /// synced together later, so that the first sync's journal commit covers the others' blocks too.
+    package func keepUnsynced() -> Int32? {
+        guard isOpen else { return nil }
         FileSystem.startWriteback(fd)
-        Glibc.close(fd)
         isOpen = false
         published = true
+        return fd
     }
 
     /// Flushes the data to disk and closes the file. `fdatasync`: it writes the data and the metadata needed

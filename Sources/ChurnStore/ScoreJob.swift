@@ -81,8 +81,8 @@ package struct ScoreJob {
     ///   - seed: what the sample's seed is made from, so scoring the same input again logs the same rows.
     ///   - progress: told bytes read and the input's size now and then.
     ///   - disposition: what a refusal report says became of the input and what to do.
-    ///   - syncOutputs: false leaves the staged files unsynced, their writeback started, for the commit to sync
-    ///     them with the rest of its batch (`OutboxLedger.commit(_:)`).
+    ///   - syncOutputs: false leaves the staged files unsynced, their writeback started and their descriptors open,
+    ///     for the commit to sync them with the rest of its batch (`OutboxLedger.commit(_:)`).
     package func stage(
         inputPath: String, shownAs: String? = nil, into staging: OutboxLedger.Staging, seed: String,
         progress: ((Int, Int) -> Void)? = nil, sampleRows: Int = 0, timestamp: Double = 0, fileName: String? = nil,

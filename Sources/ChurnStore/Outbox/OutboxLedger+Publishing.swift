@@ -20,20 +20,26 @@ package struct StagedFile: Equatable, Sendable {
 package struct StagedOutputs: Equatable, Sendable {
     package var stem: String
     package var files: [StagedFile]
-    /// Whether the files are synced; when not (a batch syncs its files together), publishing or committing
-    /// syncs them first.
-    package var synced: Bool
+    /// The files' descriptors when they are not synced yet (a batch syncs its files together): publishing or
+    /// committing syncs them first.
+    let unsynced: UnsyncedFiles?
 
-    package init(stem: String, files: [StagedFile], synced: Bool = true) {
+    package init(stem: String, files: [StagedFile]) {
+        self.init(stem: stem, files: files, unsynced: nil)
+    }
+
+    init(stem: String, files: [StagedFile], unsynced: UnsyncedFiles?) {
         self.stem = stem
         self.files = files.sorted { $0.kind < $1.kind }
-        self.synced = synced
+        self.unsynced = unsynced
     }
+
+    /// Whether the files are synced.
+    package var synced: Bool { unsynced?.isEmpty ?? true }
 
     /// Syncs the files when they are not synced yet.
     func sync() throws {
-        guard !synced else { return }
-        for file in files { try FileSystem.syncData(file.path) }
+        try unsynced?.sync()
     }
 
     /// The input could not be scored: its output is a report, and the input goes to the quarantine.
@@ -41,6 +47,45 @@ package struct StagedOutputs: Equatable, Sendable {
 
     /// An earlier attempt linked one of the files to its public name: the claim is committed.
     package var isCommitted: Bool { files.contains { OutboxLedger.isLinked($0.path) } }
+}
+
+/// The open descriptors of staged files written but not synced yet (a batch's: at most 32 files of up to two
+/// outputs each), kept open until the commit syncs them, so the sync needs no second `open` by path. `sync()`
+/// syncs and closes them; whatever is still open when the last copy of the outputs goes is closed unsynced.
+final class UnsyncedFiles: Sendable {
+    private let descriptors: Mutex<[(fd: Int32, path: String)]>
+
+    init(_ files: [(fd: Int32, path: String)]) {
+        descriptors = Mutex(files)
+    }
+
+    var isEmpty: Bool { descriptors.withLock { $0.isEmpty } }
+
+    /// `fdatasync`s each file, in order, and closes it. When one fails, the rest are closed unsynced and the
+    /// error is thrown: the claim is not committed, and its retry removes the staged files.
+    func sync() throws {
+        try descriptors.withLock { files in
+            defer {
+                for file in files { close(file.fd) }
+                files = []
+            }
+            for file in files where fdatasync(file.fd) != 0 {
+                throw ChurnError.io(path: file.path, operation: "fdatasync", errno: errno)
+            }
+        }
+    }
+
+    deinit {
+        descriptors.withLock { files in
+            for file in files { close(file.fd) }
+        }
+    }
+}
+
+extension StagedOutputs {
+    package static func == (a: StagedOutputs, b: StagedOutputs) -> Bool {
+        a.stem == b.stem && a.files == b.files && a.unsynced === b.unsynced
+    }
 }
 
 extension OutboxLedger {
@@ -86,16 +131,18 @@ extension OutboxLedger {
         }
 
         /// Syncs every file still staged and returns them for publishing. When a sync fails, every file goes.
-        /// Without `sync`, the files are closed unsynced, their writeback started, for the commit to sync them
-        /// (with the other files of its batch).
+        /// Without `sync`, the files are left unsynced, their writeback started and their descriptors open, for
+        /// the commit to sync them (with the other files of its batch).
         package func keep(sync: Bool = true) throws -> StagedOutputs {
             let kept = files.sorted { $0.key < $1.key }
             if !sync {
-                for (_, file) in kept { file.keepUnsynced() }
+                let open = kept.compactMap { entry in
+                    entry.value.keepUnsynced().map { (fd: $0, path: entry.value.temporaryPath) }
+                }
                 files = [:]
                 return StagedOutputs(
                     stem: stem, files: kept.map { StagedFile(kind: $0.key, path: $0.value.temporaryPath) },
-                    synced: false)
+                    unsynced: UnsyncedFiles(open))
             }
             do {
                 for (_, file) in kept { try file.keep() }
