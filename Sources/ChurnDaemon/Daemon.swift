@@ -153,9 +153,9 @@ package struct Daemon: Sendable {
         }
         // Load the serving model now rather than on the first file, which would wait for it.
         _ = try? models.current()
-        for name in report.unfinished { await pipeline.offer(claimed: name) }
+        for name in report.unfinished { pipeline.offer(claimed: name) }
         let present = cluster.scores ? scanner.scan() : []
-        await pipeline.offer(names: present)
+        pipeline.offer(names: present)
         if cluster.trains {
             await training.loadLastTraining()
             await training.startUp()

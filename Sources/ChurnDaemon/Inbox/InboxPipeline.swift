@@ -11,20 +11,28 @@ import Synchronization
 /// Schedules inbox files onto worker threads: claims, scores, publishes, archives (`InboxJob`), several at
 /// once. Waits (logged once) while no model serves, and retries with backoff while the outbox is full.
 ///
-/// It starts no task itself: what is due (a file to score on a lane, a retry after a pause) goes out on `work`,
-/// which `PipelineService` runs as child tasks of its own, so every job lives in the service group's tree.
-actor InboxPipeline {
+/// A file offered goes straight to a free worker's thread from the offering thread (the watcher's thread for
+/// an inotify event): the state lives behind a lock, not in an actor, so no task and no executor sits between
+/// the event and the worker. When the worker is done it takes up what waits in the same way. The only work
+/// left for `PipelineService` is a retry after a pause (`work`), run as a child task of its own, so the pause
+/// lives in the service group's tree.
+final class InboxPipeline: Sendable {
     /// What `PipelineService` runs for the pipeline.
     enum Work: Sendable {
-        /// Score these items on lane `slot`, one file or a batch of small ones committed together, then report
-        /// (`run(slot:items:)`).
-        case score(slot: Int, items: [WorkQueue.Item])
         /// Try again after `seconds` (the outbox could not be written).
         case resume(after: Double)
     }
 
-    nonisolated let work: AsyncStream<Work>
-    private nonisolated let workContinuation: AsyncStream<Work>.Continuation
+    private struct State {
+        var queue: WorkQueue
+        var waitingForModel = false
+        var pausedUntil: Double?
+        var retryDelay = 0.5
+        var lastOutputError: String?
+    }
+
+    let work: AsyncStream<Work>
+    private let workContinuation: AsyncStream<Work>.Continuation
     /// Bumped whenever a file in hand finishes: `drain` waits on it.
     private let progress = ChangeSignal()
     private let job: InboxJob
@@ -32,18 +40,14 @@ actor InboxPipeline {
     private let lanes: [WorkerThread]
     private let logger: Logger
     private let status: DaemonStatus
-    private var queue: WorkQueue
+    private let state: Mutex<State>
     private let accepting = Atomic<Bool>(true)
-    private var waitingForModel = false
-    private var pausedUntil: Double?
-    private var retryDelay = 0.5
-    private var lastOutputError: String?
     /// Small files a worker takes at once (see `WorkQueue.next(batch:batchBytes:)`).
     static let batchFiles = 32
 
     init(job: InboxJob, workers: Int, logger: Logger, status: DaemonStatus) {
         self.job = job
-        self.queue = WorkQueue(slots: workers)
+        self.state = Mutex(State(queue: WorkQueue(slots: workers)))
         self.lanes = (0..<max(1, workers)).map { WorkerThread(name: "churnd-score-\($0)") }
         self.logger = logger
         self.status = status
@@ -52,37 +56,54 @@ actor InboxPipeline {
 
     /// A name seen in the inbox (event or scan). Ignored for hidden and partial names.
     func offer(name: String) {
-        guard DataFiles.isCandidate(name), !name.contains("/") else { return }
-        var info = stat()
-        guard lstat("\(job.paths.inbox)/\(name)", &info) == 0 else { return }
-        queue.add(.init(.inbox(name), size: Int(info.st_size)))
-        pump()
+        guard let item = inboxItem(name) else { return }
+        start(state.withLock { state in
+            state.queue.add(item)
+            return pump(&state)
+        })
     }
 
     func offer(names: [String]) {
-        for name in names { offer(name: name) }
+        let items = names.compactMap(inboxItem)
+        guard !items.isEmpty else { return }
+        start(state.withLock { state in
+            for item in items { state.queue.add(item) }
+            return pump(&state)
+        })
+    }
+
+    private func inboxItem(_ name: String) -> WorkQueue.Item? {
+        guard DataFiles.isCandidate(name), !name.contains("/") else { return nil }
+        var info = stat()
+        guard lstat("\(job.paths.inbox)/\(name)", &info) == 0 else { return nil }
+        return .init(.inbox(name), size: Int(info.st_size))
     }
 
     /// A file already in `processing/`, left by a crash or waiting for space.
     func offer(claimed name: String) {
         var info = stat()
         guard lstat("\(job.paths.processing)/\(name)", &info) == 0 else { return }
-        queue.add(.init(.claimed(name), size: Int(info.st_size)))
-        pump()
+        start(state.withLock { state in
+            state.queue.add(.init(.claimed(name), size: Int(info.st_size)))
+            return pump(&state)
+        })
     }
 
     /// Called when the serving version may have changed.
     func modelChanged() {
-        if waitingForModel {
-            waitingForModel = false
-            logger.info(
-                "production model available, scoring waiting files", metadata: ["waiting": "\(queue.waitingCount)"])
+        let (waited, due) = state.withLock { state in
+            let waited = state.waitingForModel ? state.queue.waitingCount : nil
+            state.waitingForModel = false
+            return (waited, pump(&state))
         }
-        pump()
+        if let waited {
+            logger.info("production model available, scoring waiting files", metadata: ["waiting": "\(waited)"])
+        }
+        start(due)
     }
 
     /// Stops claiming new files; files in hand go on. Callable from any context (a shutdown handler).
-    nonisolated func stopAccepting() {
+    func stopAccepting() {
         accepting.store(false, ordering: .relaxed)
     }
 
@@ -92,77 +113,119 @@ actor InboxPipeline {
         stopAccepting()
         let deadline = monotonicSeconds() + grace
         var seen = progress.generation
-        while queue.runningCount > 0, monotonicSeconds() < deadline {
+        while runningCount > 0, monotonicSeconds() < deadline {
             seen = await progress.wait(past: seen, timeout: deadline - monotonicSeconds())
         }
         await job.ledger.finishArchiving()
-        return queue.runningCount
+        return runningCount
     }
 
     /// Ends `work` (after `drain`): `PipelineService` stops running jobs.
-    nonisolated func finishWork() {
+    func finishWork() {
         workContinuation.finish()
     }
 
-    /// Scores the items on their lane and reports the results. A cancelled task (shutdown past the grace
-    /// period) stops waiting and reports nothing: the files stay in `processing/` for the next start.
-    func run(slot: Int, items: [WorkQueue.Item]) async {
-        let job = self.job
-        let sources = items.map(\.source)
-        let results: [InboxJob.Result]
-        do {
-            results = try await Blocking.runAbandoningOnCancel(on: lanes[slot]) { job.process(sources) }
-        } catch {
-            return
+    private var runningCount: Int { state.withLock { $0.queue.runningCount } }
+
+    var isIdle: Bool { state.withLock { $0.queue.isIdle } }
+
+    /// Scores the items on their lane's thread, then reports the results and starts what is due next from
+    /// there. Past shutdown's grace period the process ends without waiting for it: the files stay in
+    /// `processing/` for the next start.
+    private func start(_ due: [(slot: Int, items: [WorkQueue.Item])]) {
+        publishStatus()
+        for (slot, items) in due {
+            lanes[slot].async { [self] in
+                let results = job.process(items.map(\.source))
+                finished(slot: slot, items: items, results: results)
+            }
         }
-        finished(slot: slot, items: items, results: results)
     }
 
-    var isIdle: Bool { queue.isIdle }
-
-    private func pump() {
-        defer { publishStatus() }
-        guard accepting.load(ordering: .relaxed), !waitingForModel else { return }
-        if let pausedUntil, monotonicSeconds() < pausedUntil { return }
-        pausedUntil = nil
-        while let (slot, items) = queue.next(batch: Self.batchFiles) {
-            workContinuation.yield(.score(slot: slot, items: items))
-        }
+    /// Takes what may start now off the queue (under the lock).
+    private func pump(_ state: inout State) -> [(slot: Int, items: [WorkQueue.Item])] {
+        guard accepting.load(ordering: .relaxed), !state.waitingForModel else { return [] }
+        if let pausedUntil = state.pausedUntil, monotonicSeconds() < pausedUntil { return [] }
+        state.pausedUntil = nil
+        var due: [(slot: Int, items: [WorkQueue.Item])] = []
+        while let next = state.queue.next(batch: Self.batchFiles) { due.append(next) }
+        return due
     }
 
     private func finished(slot: Int, items: [WorkQueue.Item], results: [InboxJob.Result]) {
         defer { progress.notify() }
-        let again = queue.finish(slot: slot)
-        // Work that goes back to the front of the queue, in the batch's order.
-        var back: [WorkQueue.Item] = []
-        var outputError: ChurnError?
-        for (item, result) in zip(items, results) {
-            switch result {
-            case .noModel:
-                back.append(item)
-                if !waitingForModel {
-                    waitingForModel = true
-                    logger.notice("no production model yet: inbox files wait until one is promoted")
+        enum Note {
+            case waitingForModel
+            case outputError(ChurnError, claimed: String)
+            case recovered
+        }
+        var notes: [Note] = []
+        var resume: Double?
+        var waitingForSpace: Bool?
+        let due = state.withLock { state in
+            let again = state.queue.finish(slot: slot)
+            // Work that goes back to the front of the queue, in the batch's order.
+            var back: [WorkQueue.Item] = []
+            var outputError: ChurnError?
+            for (item, result) in zip(items, results) {
+                switch result {
+                case .noModel:
+                    back.append(item)
+                    if !state.waitingForModel {
+                        state.waitingForModel = true
+                        notes.append(.waitingForModel)
+                    }
+                case .notStarted:
+                    back.append(item)
+                case .outputFailed(let claimed, let error):
+                    back.append(.init(.claimed(claimed), size: item.size))
+                    outputError = error
+                    // Logged once per kind of failure, not per file: the path differs for every file.
+                    let kind = if case .io(_, _, let code) = error { "errno \(code)" } else { error.description }
+                    if state.lastOutputError != kind {
+                        state.lastOutputError = kind
+                        notes.append(.outputError(error, claimed: claimed))
+                    }
+                case .scored, .published, .refused:
+                    if state.lastOutputError != nil {
+                        state.lastOutputError = nil
+                        state.retryDelay = 0.5
+                        notes.append(.recovered)
+                    }
+                case .gone, .quarantined, .failed:
+                    break
                 }
-            case .notStarted:
-                back.append(item)
-            case .outputFailed(let claimed, let error):
-                back.append(.init(.claimed(claimed), size: item.size))
-                outputError = error
-                report(outputError: error, claimed: claimed)
-            default:
-                report(result)
+            }
+            for item in back.reversed() { state.queue.putBack(item) }
+            if let outputError {
+                state.pausedUntil = monotonicSeconds() + state.retryDelay
+                state.retryDelay = min(state.retryDelay * 2, 5)
+                resume = state.retryDelay
+                waitingForSpace = outputError.isNoSpace
+            }
+            for item in again { state.queue.add(item) }
+            return pump(&state)
+        }
+        if let waitingForSpace { status.update { $0.waitingForSpace = waitingForSpace } }
+        for note in notes {
+            switch note {
+            case .waitingForModel:
+                logger.notice("no production model yet: inbox files wait until one is promoted")
+            case .outputError(let error, let claimed):
+                logger.error(
+                    "cannot write outputs; the input is kept and retried",
+                    metadata: [
+                        "file": "\(OutboxLedger.Claim(fileName: claimed)?.original ?? claimed)",
+                        "error": "\(error.description)",
+                    ])
+            case .recovered:
+                status.update { $0.waitingForSpace = false }
+                logger.notice("outputs can be written again")
             }
         }
-        for item in back.reversed() { queue.putBack(item) }
-        if let outputError {
-            pausedUntil = monotonicSeconds() + retryDelay
-            retryDelay = min(retryDelay * 2, 5)
-            status.update { $0.waitingForSpace = outputError.isNoSpace }
-            workContinuation.yield(.resume(after: retryDelay))
-        }
-        for item in again { queue.add(item) }
-        pump()
+        for result in results { report(result) }
+        if let resume { workContinuation.yield(.resume(after: resume)) }
+        start(due)
     }
 
     /// Logs a file's result and counts it (every result but those that put the file back).
@@ -175,7 +238,6 @@ actor InboxPipeline {
             logger.warning(
                 "file quarantined", metadata: ["file": "\(name)", "reason": "\(reason)", "moved_to": "\(movedTo)"])
         case .scored(let name, let summary, let version, let milliseconds, let output):
-            recovered()
             ChurnMetrics.fileScored(rows: summary.scored, rowErrors: summary.rejected, seconds: milliseconds / 1000)
             var metadata: Logger.Metadata = [
                 "file": "\(name)", "rows": "\(summary.rows)", "errors": "\(summary.rejected)",
@@ -186,12 +248,10 @@ actor InboxPipeline {
             if let unseen = summary.unseenLevelsText { metadata["unseen_levels"] = "\(unseen)" }
             logger.info("file scored", metadata: metadata)
         case .published(let name, let output):
-            recovered()
             logger.info(
                 "file published after a retry",
                 metadata: ["file": "\(name)", "output": "\(FileSystem.split(output).name)"])
         case .refused(let name, let reason, let report, let movedTo):
-            recovered()
             ChurnMetrics.fileQuarantined(.inbox)
             logger.warning(
                 "file refused",
@@ -201,35 +261,13 @@ actor InboxPipeline {
         }
     }
 
-    /// Logs an output failure once per kind of failure, not per file: the path differs for every file.
-    private func report(outputError error: ChurnError, claimed: String) {
-        let message = error.description
-        let kind = if case .io(_, _, let code) = error { "errno \(code)" } else { message }
-        guard lastOutputError != kind else { return }
-        lastOutputError = kind
-        logger.error(
-            "cannot write outputs; the input is kept and retried",
-            metadata: [
-                "file": "\(OutboxLedger.Claim(fileName: claimed)?.original ?? claimed)", "error": "\(message)",
-            ])
-    }
-
     /// After a `.resume` pause.
     func pumpAfterPause() {
-        pump()
-    }
-
-    private func recovered() {
-        guard lastOutputError != nil else { return }
-        lastOutputError = nil
-        retryDelay = 0.5
-        status.update { $0.waitingForSpace = false }
-        logger.notice("outputs can be written again")
+        start(state.withLock { pump(&$0) })
     }
 
     private func publishStatus() {
-        let running = queue.runningCount
-        let waiting = queue.waitingCount
+        let (running, waiting) = state.withLock { ($0.queue.runningCount, $0.queue.waitingCount) }
         status.update {
             $0.inProgress = running
             $0.waiting = waiting

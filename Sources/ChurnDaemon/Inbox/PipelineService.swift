@@ -1,9 +1,9 @@
 import Logging
 import ServiceLifecycle
 
-/// Runs the pipeline's jobs as child tasks and keeps its lifetime in the service group: on shutdown it stops
+/// Keeps the pipeline's lifetime in the service group and runs its pauses as child tasks: on shutdown it stops
 /// claiming and lets the files in hand finish within the grace period; the rest stay in `processing/` for the
-/// next start (their tasks are cancelled; the work on their lanes ends with the process).
+/// next start (the work on their lanes ends with the process).
 final class PipelineService: Service {
     private let pipeline: InboxPipeline
     private let grace: @Sendable () -> Double
@@ -28,12 +28,10 @@ final class PipelineService: Service {
             }
             for await work in pipeline.work {
                 switch work {
-                case .score(let slot, let items):
-                    group.addTask { await pipeline.run(slot: slot, items: items) }
                 case .resume(let seconds):
                     group.addTask {
                         try? await Task.sleep(for: .seconds(seconds))
-                        await pipeline.pumpAfterPause()
+                        pipeline.pumpAfterPause()
                     }
                 }
             }

@@ -68,7 +68,7 @@ final class SupervisorService: Service {
                 serving = version
                 status.update { $0.serving = version }
                 logger.info("serving model changed", metadata: ["version": "\(version.map(String.init) ?? "none")"])
-                await pipeline.modelChanged()
+                pipeline.modelChanged()
             }
             if let changes {
                 seen = await waitUnlessShuttingDown(for: changes.signal, past: seen)

@@ -31,6 +31,8 @@ package final class InotifyWatcher: Sendable {
     private let continuation: AsyncStream<Event>.Continuation
     private let folders: [Folder]
     private let stopping = Atomic<Bool>(false)
+    /// Roles whose files go to a handler called on the watcher's thread instead of through `events` (`route`).
+    private let handlers = Mutex<[WatchRole: @Sendable (String) -> Void]>([:])
     let heartbeat: Heartbeat
 
     init(folders: [Folder], heartbeat: Heartbeat) {
@@ -56,6 +58,13 @@ package final class InotifyWatcher: Sendable {
             thread.start()
         }
         if let failure { throw DaemonError.watcher(failure) }
+    }
+
+    /// From now on, hands the files of `role` to `handler` on the watcher's thread, as each event is read, rather
+    /// than through `events`: no task wakes between the event and the handler. The handler must return at once
+    /// (it holds up every later event). Events read before this call are still in `events`.
+    func route(_ role: WatchRole, to handler: @escaping @Sendable (String) -> Void) {
+        handlers.withLock { $0[role] = handler }
     }
 
     /// Ends the event stream now; the thread, blocked until the next event, ends then (or with the process).
@@ -90,7 +99,11 @@ package final class InotifyWatcher: Sendable {
             case .ignore:
                 break
             case .file(let role, let name):
-                continuation.yield(.file(role, name))
+                if let handler = handlers.withLock({ $0[role] }) {
+                    handler(name)
+                } else {
+                    continuation.yield(.file(role, name))
+                }
             case .watchSubdirectory(let wd, let name):
                 loop.addSubdirectory(name, parentWD: wd)
             case .rewatch(let reason):

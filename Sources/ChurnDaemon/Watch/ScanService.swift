@@ -35,7 +35,7 @@ final class ScanService: Service {
             let interval = self.interval()
             await heartbeat.idle { await sleepUnlessShuttingDown(seconds: interval) }
             guard !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
-            if let inbox { await pipeline.offer(names: inbox.settledNames()) }
+            if let inbox { pipeline.offer(names: inbox.settledNames()) }
             if let data {
                 for name in data.scanner.settledNames() { data.training.fileArrived(name) }
             }

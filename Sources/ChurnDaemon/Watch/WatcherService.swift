@@ -26,11 +26,13 @@ final class WatcherService: Service {
     }
 
     func run() async throws {
+        // Inbox files go from the watcher's thread straight to the pipeline, which hands them to a worker.
+        watcher.route(.inbox) { [pipeline] name in pipeline.offer(name: name) }
         await withGracefulShutdownHandler {
             for await event in watcher.events {
                 switch event {
-                case .file(.inbox, let name):
-                    await pipeline.offer(name: name)
+                case .file(.inbox, let name):  // read before `route`
+                    pipeline.offer(name: name)
                 case .file(.data, let name):
                     training.fileArrived(name)
                 case .file(.labels, let name):
@@ -39,7 +41,7 @@ final class WatcherService: Service {
                     drift.logsChanged()
                 case .rescan(let reason):
                     logger.notice("watches set again, rescanning", metadata: ["reason": "\(reason)"])
-                    await pipeline.offer(names: scanner.scan())
+                    pipeline.offer(names: scanner.scan())
                     drift.logsChanged()
                 }
             }
