@@ -57,19 +57,21 @@ final class InboxPipeline: Sendable {
     /// A name seen in the inbox (event or scan). Ignored for hidden and partial names.
     func offer(name: String) {
         guard let item = inboxItem(name) else { return }
-        start(state.withLock { state in
+        let due = state.withLock { state in
             state.queue.add(item)
             return pump(&state)
-        })
+        }
+        start(due)
     }
 
     func offer(names: [String]) {
         let items = names.compactMap(inboxItem)
         guard !items.isEmpty else { return }
-        start(state.withLock { state in
+        let due = state.withLock { state in
             for item in items { state.queue.add(item) }
             return pump(&state)
-        })
+        }
+        start(due)
     }
 
     private func inboxItem(_ name: String) -> WorkQueue.Item? {
@@ -83,10 +85,11 @@ final class InboxPipeline: Sendable {
     func offer(claimed name: String) {
         var info = stat()
         guard lstat("\(job.paths.processing)/\(name)", &info) == 0 else { return }
-        start(state.withLock { state in
+        let due = state.withLock { state in
             state.queue.add(.init(.claimed(name), size: Int(info.st_size)))
             return pump(&state)
-        })
+        }
+        start(due)
     }
 
     /// Called when the serving version may have changed.
