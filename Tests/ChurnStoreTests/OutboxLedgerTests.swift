@@ -157,9 +157,10 @@ struct OutboxLedgerTests {
 
     /// Claims `inbox/<name>.csv` and stages `<text>` as its scored output through the ledger's own staging
     /// (created, written, fdatasynced): steps 1 and 2.
-    private func claimAndStage(_ ledger: OutboxLedger, _ dir: TemporaryDirectory, _ name: String, _ text: String)
-        throws -> (claim: OutboxLedger.Claim, outputs: StagedOutputs)
-    {
+    /// With `sync: false`, the staged file is left unsynced and open, for the commit to sync (a batch's way).
+    private func claimAndStage(
+        _ ledger: OutboxLedger, _ dir: TemporaryDirectory, _ name: String, _ text: String, sync: Bool = true
+    ) throws -> (claim: OutboxLedger.Claim, outputs: StagedOutputs) {
         try dir.write("inbox/\(name).csv", "input \(name)")
         let claim = try #require(try ledger.claim("\(name).csv"))
         let staging = ledger.staging(for: claim)
@@ -167,7 +168,43 @@ struct OutboxLedgerTests {
         var writer = ByteWriter(fd: file.fd, path: file.temporaryPath)
         try writer.write(text)
         try writer.flush()
-        return (claim, try staging.keep())
+        return (claim, try staging.keep(sync: sync))
+    }
+
+    /// The paths this process has open, from `/proc/self/fd`.
+    private func openPaths() throws -> Set<String> {
+        var paths: Set<String> = []
+        for name in try FileSystem.list("/proc/self/fd") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let count = readlink("/proc/self/fd/\(name)", &buffer, buffer.count - 1)
+            if count > 0 {
+                paths.insert(String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+        }
+        return paths
+    }
+
+    @Test func aBatchsUnsyncedFilesStayOpenUntilTheCommitSyncsAndClosesThem() async throws {
+        let dir = try TemporaryDirectory("churnd-batch-open")
+        let (_, ledger) = try reopen(dir)
+        let batch = try (0..<3).map { try claimAndStage(ledger, dir, "f\($0)", "scored \($0)", sync: false) }
+        let staged = batch.flatMap { $0.outputs.files.map(\.path) }
+        #expect(batch.allSatisfy { !$0.outputs.synced })
+        // Resolved the way the kernel names them (the temporary folder may be reached through a link).
+        let resolved = Set(
+            staged.map { path in
+                var buffer = [CChar](repeating: 0, count: 4096)
+                return realpath(path, &buffer).map { String(cString: $0) } ?? path
+            })
+        #expect(resolved.isSubset(of: try openPaths()), "the staged files are still open before the commit")
+
+        let results = ledger.commit(batch)
+        #expect(batch.allSatisfy { $0.outputs.synced })
+        #expect(resolved.isDisjoint(with: try openPaths()), "the commit closed them")
+        #expect(
+            try results.map { try $0.get().map { FileSystem.split($0).name } } == (0..<3).map { ["f\($0).scored.csv"] })
+        await ledger.finishArchiving()
+        for index in 0..<3 { #expect(try dir.read("outbox/f\(index).scored.csv") == "scored \(index)") }
     }
 
     @Test func claimsStagedTogetherAreCommittedWithOneSyncOfTheOutbox() async throws {
