@@ -264,10 +264,9 @@ package struct Handlers: Sendable {
     }
 
     /// A random (version 4) UUID in lowercase, as `UUID().uuidString.lowercased()` gives, formatted directly.
+    /// Its 16 random bytes come from `RequestIDRandomness` (the system's generator, read 4 KiB at a time).
     static func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var high = generator.next() as UInt64
-        var low = generator.next() as UInt64
+        var (high, low) = RequestIDRandomness.shared.next()
         high = (high & ~0xF000) | 0x4000  // version 4
         low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10xx
         let hex: StaticString = "0123456789abcdef"
