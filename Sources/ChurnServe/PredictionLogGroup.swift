@@ -11,10 +11,12 @@ import Synchronization
 /// then writes what is left: every answered request's lines are in the log when the process exits.
 package final class PredictionLogGroup: Service, Sendable {
     private let writer: PredictionLogWriter
-    /// What requests queued, in order: a large request's lines as written, a small one's records (their lines are
-    /// written here, together, so the line format is set up once per group rather than once per request).
+    /// What requests queued, in order: a large request's lines as written, a small one's columns and shadow
+    /// records (their lines are written here, by the writer rather than the request; the columns' line format is
+    /// the scorer's, made once), and records appended as such.
     private enum Piece: Sendable {
         case lines([UInt8])
+        case columns(PredictionColumns, then: [PredictionRecord])
         case records([PredictionRecord])
     }
 
@@ -35,10 +37,12 @@ package final class PredictionLogGroup: Service, Sendable {
     }
 
     /// Queues a request's rows (`columns`), then `records` (its shadow predictions), as one piece: a few rows as
-    /// records, more as lines written here, by the caller.
+    /// they are (written by the writer), more as lines written here, by the caller.
     package func append(_ columns: PredictionColumns, then records: [PredictionRecord] = []) {
         guard columns.count + records.count > 0 else { return }
-        if columns.count < Self.linesFrom { return append(columns.records + records) }
+        if columns.count < Self.linesFrom {
+            return append(.columns(columns, then: records), count: columns.count + records.count)
+        }
         let bytes = Self.lines(capacity: (columns.count + records.count) * 256) {
             try columns.write(to: &$0)
             try PredictionRecord.write(records, to: &$0)
@@ -110,6 +114,11 @@ package final class PredictionLogGroup: Service, Sendable {
                 for piece in pieces {
                     switch piece {
                     case .records(let records): run += records
+                    case .columns(let columns, let shadow):
+                        try PredictionRecord.write(run, to: &out)
+                        run.removeAll(keepingCapacity: true)
+                        try columns.write(to: &out)
+                        run += shadow
                     case .lines(let bytes):
                         try PredictionRecord.write(run, to: &out)
                         run.removeAll(keepingCapacity: true)

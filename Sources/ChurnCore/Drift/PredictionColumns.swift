@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The prediction log lines of many rows scored together (one HTTP request), kept column by column: an id's
 /// bytes, each numeric feature's value, each categorical feature as the index of one of the model's levels (its
 /// text kept once per column, not once per row), and each row's version, prediction and probability.
@@ -6,10 +8,12 @@
 /// `record(at:)` (same key order, number and string formats), without a dictionary or a `String` per field.
 /// The time, the latency, the alias and the file are the same for every row of one batch.
 package struct PredictionColumns: Sendable {
-    package let numericNames: [String]
-    package let categoricalNames: [String]
+    /// The feature names and levels, shared by the columns of every request scored by one scorer.
+    package let format: Format
+    package var numericNames: [String] { format.numericNames }
+    package var categoricalNames: [String] { format.categoricalNames }
     /// Each categorical column's known texts (the model's levels), by index.
-    package let levels: [[String]]
+    package var levels: [[String]] { format.levels }
     package var alias: String?
     package var file: String?
     package var timestamp: Double
@@ -48,9 +52,14 @@ package struct PredictionColumns: Sendable {
         numeric: [String], categorical: [String], levels: [[String]], timestamp: Double, alias: String? = nil,
         file: String? = nil
     ) {
-        numericNames = numeric
-        categoricalNames = categorical
-        self.levels = levels
+        self.init(
+            format: Format(numeric: numeric, categorical: categorical, levels: levels), timestamp: timestamp,
+            alias: alias, file: file)
+    }
+
+    /// Columns of `format`'s features (`Scorer.logFormat`: one per scorer, its texts made once).
+    package init(format: Format, timestamp: Double, alias: String? = nil, file: String? = nil) {
+        self.format = format
         self.timestamp = timestamp
         self.alias = alias
         self.file = file
@@ -204,19 +213,7 @@ package struct PredictionColumns: Sendable {
             try w.write(fixed: timestamp, decimals: 3)
             try w.write("}\n")
         }
-        // The features in the order a record's line sorts their names, each with its `"name":` text.
-        let names = numericNames + categoricalNames
-        let order = names.indices.sorted { names[$0] < names[$1] }
-        let keyTexts = try order.enumerated().map { position, index in
-            try text { w in
-                if position > 0 { try w.write(byte: UInt8(ascii: ",")) }
-                try PredictionRecord.writeJSONString(names[index], to: &w)
-                try w.write(byte: UInt8(ascii: ":"))
-            }
-        }
-        let levelTexts = try levels.map { column in
-            try column.map { level in try text { try PredictionRecord.writeJSONString(level, to: &$0) } }
-        }
+        let (order, keyTexts, levelTexts) = try format.texts()
         let numericCount = numericNames.count
         let categoricalCount = categoricalNames.count
         var idStart = 0
@@ -263,5 +260,51 @@ package struct PredictionColumns: Sendable {
         try write(to: &writer)
         try writer.flush()
         return bytes
+    }
+
+    /// What the lines of one model's rows share: the feature names and levels, and their JSON texts, made at the
+    /// first write and kept. A scorer makes one (`Scorer.logFormat`) for the columns of every request it scores,
+    /// so a request of one row does not sort the names and escape every level again.
+    package final class Format: Sendable {
+        package let numericNames: [String]
+        package let categoricalNames: [String]
+        package let levels: [[String]]
+        private let made = Mutex<Texts?>(nil)
+
+        /// The features in the order a record's line sorts their names (indices into numeric + categorical),
+        /// each one's `"name":` text in that order (a comma before all but the first), and each level's text.
+        typealias Texts = (order: [Int], keyTexts: [[UInt8]], levelTexts: [[[UInt8]]])
+
+        package init(numeric: [String], categorical: [String], levels: [[String]]) {
+            numericNames = numeric
+            categoricalNames = categorical
+            self.levels = levels
+        }
+
+        func texts() throws -> Texts {
+            if let texts = made.withLock({ $0 }) { return texts }
+            func text(_ body: (inout ByteWriter) throws -> Void) throws -> [UInt8] {
+                var bytes: [UInt8] = []
+                var piece = ByteWriter(capacity: 256) { bytes.append(contentsOf: $0) }
+                try body(&piece)
+                try piece.flush()
+                return bytes
+            }
+            let names = numericNames + categoricalNames
+            let order = names.indices.sorted { names[$0] < names[$1] }
+            let keyTexts = try order.enumerated().map { position, index in
+                try text { w in
+                    if position > 0 { try w.write(byte: UInt8(ascii: ",")) }
+                    try PredictionRecord.writeJSONString(names[index], to: &w)
+                    try w.write(byte: UInt8(ascii: ":"))
+                }
+            }
+            let levelTexts = try levels.map { column in
+                try column.map { level in try text { try PredictionRecord.writeJSONString(level, to: &$0) } }
+            }
+            let texts = (order, keyTexts, levelTexts)
+            made.withLock { $0 = texts }
+            return texts
+        }
     }
 }
