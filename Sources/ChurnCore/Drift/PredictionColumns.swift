@@ -178,77 +178,81 @@ package struct PredictionColumns: Sendable {
     /// Appends every row's line, each exactly as `PredictionRecord.write(to:)` writes `record(at:)`.
     package func write(to writer: inout ByteWriter) throws {
         guard count > 0 else { return }
-        func text(_ body: (inout ByteWriter) throws -> Void) throws -> [UInt8] {
-            var bytes: [UInt8] = []
-            var piece = ByteWriter(capacity: 256) { bytes.append(contentsOf: $0) }
-            try body(&piece)
-            try piece.flush()
-            return bytes
-        }
-        // What is the same for every row of a version, between the id and the prediction.
-        let afterID = try (versions.isEmpty ? [""] : versions).map { version in
-            try text { w in
-                try w.write(",\"model_version\":")
-                try PredictionRecord.writeJSONString(version, to: &w)
-                if let alias {
-                    try w.write(",\"alias\":")
-                    try PredictionRecord.writeJSONString(alias, to: &w)
-                }
-                if let file {
-                    try w.write(",\"file\":")
-                    try PredictionRecord.writeJSONString(file, to: &w)
-                }
-                try w.write(",\"prediction\":")
+        // The features in the order a record's line sorts their names, each with its `"name":` text, and the
+        // levels' texts: the format's, made once. After them, what is the same for every row of this batch: per
+        // version, the text between the id and the prediction; the text between the probability and the
+        // features; the end of a line. All in one buffer, so that no array is retained per field.
+        let texts = try format.texts()
+        var bytes = texts.bytes
+        var fixed = ByteWriter(capacity: 512) { bytes.append(contentsOf: $0) }
+        var afterID: [Range<Int>] = []
+        for version in versions.isEmpty ? [""] : versions {
+            let start = texts.bytes.count + fixed.position
+            try fixed.write(",\"model_version\":")
+            try PredictionRecord.writeJSONString(version, to: &fixed)
+            if let alias {
+                try fixed.write(",\"alias\":")
+                try PredictionRecord.writeJSONString(alias, to: &fixed)
             }
-        }
-        let afterProbability = try text { w in
-            if let latencyMS {
-                try w.write(",\"latency_ms\":")
-                try w.write(fixed: latencyMS, decimals: 3)
+            if let file {
+                try fixed.write(",\"file\":")
+                try PredictionRecord.writeJSONString(file, to: &fixed)
             }
-            try w.write(",\"features\":{")
+            try fixed.write(",\"prediction\":")
+            afterID.append(start..<texts.bytes.count + fixed.position)
         }
-        let end = try text { w in
-            try w.write("},\"ts\":")
-            try w.write(fixed: timestamp, decimals: 3)
-            try w.write("}\n")
+        let afterProbabilityStart = texts.bytes.count + fixed.position
+        if let latencyMS {
+            try fixed.write(",\"latency_ms\":")
+            try fixed.write(fixed: latencyMS, decimals: 3)
         }
-        let (order, keyTexts, levelTexts) = try format.texts()
+        try fixed.write(",\"features\":{")
+        let afterProbability = afterProbabilityStart..<texts.bytes.count + fixed.position
+        try fixed.write("},\"ts\":")
+        try fixed.write(fixed: timestamp, decimals: 3)
+        try fixed.write("}\n")
+        let end = afterProbability.upperBound..<texts.bytes.count + fixed.position
+        try fixed.flush()
+        let (order, keys, levelRanges, levelStarts) = (texts.order, texts.keys, texts.levels, texts.levelStarts)
         let numericCount = numericNames.count
         let categoricalCount = categoricalNames.count
-        var idStart = 0
-        for row in 0..<count {
-            try writer.write("{\"request_id\":")
+        try bytes.withUnsafeBufferPointer { bytes in
+            func put(_ range: Range<Int>) throws { try writer.write(UnsafeBufferPointer(rebasing: bytes[range])) }
             try idBytes.withUnsafeBufferPointer { ids in
-                let id = UnsafeBufferPointer(rebasing: ids[idStart..<idEnds[row]])
-                try PredictionRecord.writeJSONString(utf8: id, to: &writer)
-            }
-            idStart = idEnds[row]
-            let outcome = outcomes[row]
-            try afterID[Int(outcome.version)].withUnsafeBufferPointer { try writer.write($0) }
-            try writer.write(integer: Int(outcome.prediction))
-            try writer.write(",\"probability\":")
-            try writer.write(fixed: outcome.probability, decimals: 6)
-            try afterProbability.withUnsafeBufferPointer { try writer.write($0) }
-            for (position, index) in order.enumerated() {
-                try keyTexts[position].withUnsafeBufferPointer { try writer.write($0) }
-                if index < numericCount {
-                    if let value = numeric[row * numericCount + index] {
-                        try PredictionRecord.writeNumber(value, to: &writer)
-                    } else {
-                        try writer.write("null")
+                var idStart = 0
+                for row in 0..<count {
+                    try writer.write("{\"request_id\":")
+                    try PredictionRecord.writeJSONString(
+                        utf8: UnsafeBufferPointer(rebasing: ids[idStart..<idEnds[row]]), to: &writer)
+                    idStart = idEnds[row]
+                    let outcome = outcomes[row]
+                    try put(afterID[Int(outcome.version)])
+                    try writer.write(integer: Int(outcome.prediction))
+                    try writer.write(",\"probability\":")
+                    try writer.write(fixed: outcome.probability, decimals: 6)
+                    try put(afterProbability)
+                    for (position, index) in order.enumerated() {
+                        try put(keys[position])
+                        if index < numericCount {
+                            if let value = numeric[row * numericCount + index] {
+                                try PredictionRecord.writeNumber(value, to: &writer)
+                            } else {
+                                try writer.write("null")
+                            }
+                        } else {
+                            let k = index - numericCount
+                            let code = categorical[row * categoricalCount + k]
+                            switch code {
+                            case Self.missingCode: try writer.write("null")
+                            case 0...: try put(levelRanges[levelStarts[k] + Int(code)])
+                            default:
+                                try PredictionRecord.writeJSONString(self.texts[Int(Self.textCode - code)], to: &writer)
+                            }
+                        }
                     }
-                } else {
-                    let k = index - numericCount
-                    let code = categorical[row * categoricalCount + k]
-                    switch code {
-                    case Self.missingCode: try writer.write("null")
-                    case 0...: try levelTexts[k][Int(code)].withUnsafeBufferPointer { try writer.write($0) }
-                    default: try PredictionRecord.writeJSONString(texts[Int(Self.textCode - code)], to: &writer)
-                    }
+                    try put(end)
                 }
             }
-            try end.withUnsafeBufferPointer { try writer.write($0) }
         }
     }
 
@@ -271,9 +275,16 @@ package struct PredictionColumns: Sendable {
         package let levels: [[String]]
         private let made = Mutex<Texts?>(nil)
 
-        /// The features in the order a record's line sorts their names (indices into numeric + categorical),
-        /// each one's `"name":` text in that order (a comma before all but the first), and each level's text.
-        typealias Texts = (order: [Int], keyTexts: [[UInt8]], levelTexts: [[[UInt8]]])
+        /// The features in the order a record's line sorts their names (indices into numeric + categorical), and
+        /// every text back to back in `bytes`: each feature's `"name":` text in that order (a comma before all but
+        /// the first), and each level's text, column after column (`levelStarts[k]`: column k's first level).
+        struct Texts: Sendable {
+            var order: [Int] = []
+            var bytes: [UInt8] = []
+            var keys: [Range<Int>] = []
+            var levels: [Range<Int>] = []
+            var levelStarts: [Int] = []
+        }
 
         package init(numeric: [String], categorical: [String], levels: [[String]]) {
             numericNames = numeric
@@ -283,26 +294,28 @@ package struct PredictionColumns: Sendable {
 
         func texts() throws -> Texts {
             if let texts = made.withLock({ $0 }) { return texts }
-            func text(_ body: (inout ByteWriter) throws -> Void) throws -> [UInt8] {
-                var bytes: [UInt8] = []
-                var piece = ByteWriter(capacity: 256) { bytes.append(contentsOf: $0) }
-                try body(&piece)
-                try piece.flush()
-                return bytes
-            }
+            var texts = Texts()
+            var bytes: [UInt8] = []
+            var writer = ByteWriter(capacity: 4096) { bytes.append(contentsOf: $0) }
             let names = numericNames + categoricalNames
-            let order = names.indices.sorted { names[$0] < names[$1] }
-            let keyTexts = try order.enumerated().map { position, index in
-                try text { w in
-                    if position > 0 { try w.write(byte: UInt8(ascii: ",")) }
-                    try PredictionRecord.writeJSONString(names[index], to: &w)
-                    try w.write(byte: UInt8(ascii: ":"))
+            texts.order = names.indices.sorted { names[$0] < names[$1] }
+            for (position, index) in texts.order.enumerated() {
+                let start = writer.position
+                if position > 0 { try writer.write(byte: UInt8(ascii: ",")) }
+                try PredictionRecord.writeJSONString(names[index], to: &writer)
+                try writer.write(byte: UInt8(ascii: ":"))
+                texts.keys.append(start..<writer.position)
+            }
+            for column in levels {
+                texts.levelStarts.append(texts.levels.count)
+                for level in column {
+                    let start = writer.position
+                    try PredictionRecord.writeJSONString(level, to: &writer)
+                    texts.levels.append(start..<writer.position)
                 }
             }
-            let levelTexts = try levels.map { column in
-                try column.map { level in try text { try PredictionRecord.writeJSONString(level, to: &$0) } }
-            }
-            let texts = (order, keyTexts, levelTexts)
+            try writer.flush()
+            texts.bytes = bytes
             made.withLock { $0 = texts }
             return texts
         }
