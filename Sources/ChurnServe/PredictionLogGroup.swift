@@ -98,6 +98,33 @@ package final class PredictionLogGroup: Service, Sendable {
         flush()
     }
 
+    /// Lines of this many bytes or more are written by themselves rather than copied beside others.
+    static let writtenAlone = 64 << 10
+
+    /// The lines of `pieces`, in order; records next to each other are written together (one set-up of their
+    /// format).
+    private static func combined(_ pieces: ArraySlice<Piece>) -> [UInt8] {
+        if pieces.count == 1, case .lines(let bytes) = pieces.first { return bytes }
+        return lines(capacity: 1 << 16) { out in
+            var run: [PredictionRecord] = []
+            for piece in pieces {
+                switch piece {
+                case .records(let records): run += records
+                case .columns(let columns, let shadow):
+                    try PredictionRecord.write(run, to: &out)
+                    run.removeAll(keepingCapacity: true)
+                    try columns.write(to: &out)
+                    run += shadow
+                case .lines(let bytes):
+                    try PredictionRecord.write(run, to: &out)
+                    run.removeAll(keepingCapacity: true)
+                    try bytes.withUnsafeBufferPointer { try out.write($0) }
+                }
+            }
+            try PredictionRecord.write(run, to: &out)
+        }
+    }
+
     /// Writes every queued line now.
     package func flush() {
         let (pieces, lines) = pending.withLock { pending in
@@ -105,30 +132,16 @@ package final class PredictionLogGroup: Service, Sendable {
             return pending
         }
         guard !pieces.isEmpty else { return }
-        if pieces.count == 1, case .lines(let bytes) = pieces[0] {
+        // In the order queued. A large request's lines go to the log as they are, not copied; the pieces between
+        // them are written together (one `write`).
+        var start = 0
+        for (index, piece) in pieces.enumerated() {
+            guard case .lines(let bytes) = piece, bytes.count >= Self.writtenAlone else { continue }
+            if start < index { writer.append(lines: Self.combined(pieces[start..<index])) }
             writer.append(lines: bytes)
-        } else {
-            // In the order queued; records next to each other are written together (one set-up of their format).
-            let bytes = Self.lines(capacity: 1 << 16) { out in
-                var run: [PredictionRecord] = []
-                for piece in pieces {
-                    switch piece {
-                    case .records(let records): run += records
-                    case .columns(let columns, let shadow):
-                        try PredictionRecord.write(run, to: &out)
-                        run.removeAll(keepingCapacity: true)
-                        try columns.write(to: &out)
-                        run += shadow
-                    case .lines(let bytes):
-                        try PredictionRecord.write(run, to: &out)
-                        run.removeAll(keepingCapacity: true)
-                        try bytes.withUnsafeBufferPointer { try out.write($0) }
-                    }
-                }
-                try PredictionRecord.write(run, to: &out)
-            }
-            writer.append(lines: bytes)
+            start = index + 1
         }
+        if start < pieces.count { writer.append(lines: Self.combined(pieces[start...])) }
         written.wrappingAdd(lines, ordering: .relaxed)
     }
 }

@@ -9,7 +9,8 @@ import Testing
 
 /// The group writer writes what requests queued in the order they queued it, each line byte for byte what the
 /// records' own writer writes: a small request's columns (written by the writer, with the scorer's shared line
-/// format), a large request's lines (written by the request), and records appended as such.
+/// format), a large request's lines (written by the request, and by themselves when large), and records
+/// appended as such.
 struct PredictionLogGroupTests {
     static let format = PredictionColumns.Format(
         numeric: ["tenure_months", "avg_session_minutes"], categorical: ["plan_type"], levels: [["basic", "pre\"mium"]])
@@ -42,13 +43,20 @@ struct PredictionLogGroupTests {
         let (few, fewRecords) = Self.request("few", rows: 5, latency: 2)
         let (many, manyRecords) = Self.request("many", rows: PredictionLogGroup.linesFrom + 3, latency: 1.5)
         let (again, againRecords) = Self.request("again", rows: 2, latency: 0.001)
+        // Lines past `writtenAlone` bytes: written by themselves, between the pieces before and after them.
+        let (big, bigRecords) = Self.request("big", rows: 1_000, latency: 3)
+        #expect(try big.lines().count >= PredictionLogGroup.writtenAlone)
         log.append(one, then: [shadow])
         log.append([shadow])
         log.append(few)
         log.append(many, then: [shadow])
+        log.append(big)
         log.append(again)
+        log.append(big)
         log.flush()
-        let expected = oneRecords + [shadow, shadow] + fewRecords + manyRecords + [shadow] + againRecords
+        let expected =
+            oneRecords + [shadow, shadow] + fewRecords + manyRecords + [shadow] + bigRecords + againRecords
+            + bigRecords
         var bytes: [UInt8] = []
         var writer = ByteWriter(capacity: 64) { bytes.append(contentsOf: $0) }
         try PredictionRecord.write(expected, to: &writer)
