@@ -117,7 +117,7 @@ package struct Handlers: Sendable {
         }
     }
 
-    func predict(_ request: Request, context: ServeContext) async -> Response {
+    nonisolated(nonsending) func predict(_ request: Request, context: ServeContext) async -> Response {
         let started = ContinuousClock.now
         let headerID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         let snapshot: ServingModels.Snapshot
