@@ -114,7 +114,7 @@ extension Handlers {
     }
 
     /// The body is read where the request arrived (its connection's event loop); it is scored on the shared pool.
-    func invocations(_ request: Request, context: ServeContext) async -> Response {
+    nonisolated(nonsending) func invocations(_ request: Request, context: ServeContext) async -> Response {
         let started = ContinuousClock.now
         let requestID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
             ?? Self.newRequestID()

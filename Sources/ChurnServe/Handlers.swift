@@ -117,7 +117,7 @@ package struct Handlers: Sendable {
         }
     }
 
-    func predict(_ request: Request, context: ServeContext) async -> Response {
+    nonisolated(nonsending) func predict(_ request: Request, context: ServeContext) async -> Response {
         let started = ContinuousClock.now
         let headerID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
         let snapshot: ServingModels.Snapshot
@@ -264,10 +264,9 @@ package struct Handlers: Sendable {
     }
 
     /// A random (version 4) UUID in lowercase, as `UUID().uuidString.lowercased()` gives, formatted directly.
+    /// Its 16 random bytes come from `RequestIDRandomness` (the system's generator, read 4 KiB at a time).
     static func newRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var high = generator.next() as UInt64
-        var low = generator.next() as UInt64
+        var (high, low) = RequestIDRandomness.shared.next()
         high = (high & ~0xF000) | 0x4000  // version 4
         low = (low & ~(0xC << 60)) | (0x8 << 60)  // variant 10xx
         let hex: StaticString = "0123456789abcdef"

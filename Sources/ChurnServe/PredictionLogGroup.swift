@@ -11,10 +11,12 @@ import Synchronization
 /// then writes what is left: every answered request's lines are in the log when the process exits.
 package final class PredictionLogGroup: Service, Sendable {
     private let writer: PredictionLogWriter
-    /// What requests queued, in order: a large request's lines as written, a small one's records (their lines are
-    /// written here, together, so the line format is set up once per group rather than once per request).
+    /// What requests queued, in order: a large request's lines as written, a small one's columns and shadow
+    /// records (their lines are written here, by the writer rather than the request; the columns' line format is
+    /// the scorer's, made once), and records appended as such.
     private enum Piece: Sendable {
         case lines([UInt8])
+        case columns(PredictionColumns, then: [PredictionRecord])
         case records([PredictionRecord])
     }
 
@@ -35,10 +37,12 @@ package final class PredictionLogGroup: Service, Sendable {
     }
 
     /// Queues a request's rows (`columns`), then `records` (its shadow predictions), as one piece: a few rows as
-    /// records, more as lines written here, by the caller.
+    /// they are (written by the writer), more as lines written here, by the caller.
     package func append(_ columns: PredictionColumns, then records: [PredictionRecord] = []) {
         guard columns.count + records.count > 0 else { return }
-        if columns.count < Self.linesFrom { return append(columns.records + records) }
+        if columns.count < Self.linesFrom {
+            return append(.columns(columns, then: records), count: columns.count + records.count)
+        }
         let bytes = Self.lines(capacity: (columns.count + records.count) * 256) {
             try columns.write(to: &$0)
             try PredictionRecord.write(records, to: &$0)
@@ -94,6 +98,33 @@ package final class PredictionLogGroup: Service, Sendable {
         flush()
     }
 
+    /// Lines of this many bytes or more are written by themselves rather than copied beside others.
+    static let writtenAlone = 64 << 10
+
+    /// The lines of `pieces`, in order; records next to each other are written together (one set-up of their
+    /// format).
+    private static func combined(_ pieces: ArraySlice<Piece>) -> [UInt8] {
+        if pieces.count == 1, case .lines(let bytes) = pieces.first { return bytes }
+        return lines(capacity: 1 << 16) { out in
+            var run: [PredictionRecord] = []
+            for piece in pieces {
+                switch piece {
+                case .records(let records): run += records
+                case .columns(let columns, let shadow):
+                    try PredictionRecord.write(run, to: &out)
+                    run.removeAll(keepingCapacity: true)
+                    try columns.write(to: &out)
+                    run += shadow
+                case .lines(let bytes):
+                    try PredictionRecord.write(run, to: &out)
+                    run.removeAll(keepingCapacity: true)
+                    try bytes.withUnsafeBufferPointer { try out.write($0) }
+                }
+            }
+            try PredictionRecord.write(run, to: &out)
+        }
+    }
+
     /// Writes every queued line now.
     package func flush() {
         let (pieces, lines) = pending.withLock { pending in
@@ -101,25 +132,16 @@ package final class PredictionLogGroup: Service, Sendable {
             return pending
         }
         guard !pieces.isEmpty else { return }
-        if pieces.count == 1, case .lines(let bytes) = pieces[0] {
+        // In the order queued. A large request's lines go to the log as they are, not copied; the pieces between
+        // them are written together (one `write`).
+        var start = 0
+        for (index, piece) in pieces.enumerated() {
+            guard case .lines(let bytes) = piece, bytes.count >= Self.writtenAlone else { continue }
+            if start < index { writer.append(lines: Self.combined(pieces[start..<index])) }
             writer.append(lines: bytes)
-        } else {
-            // In the order queued; records next to each other are written together (one set-up of their format).
-            let bytes = Self.lines(capacity: 1 << 16) { out in
-                var run: [PredictionRecord] = []
-                for piece in pieces {
-                    switch piece {
-                    case .records(let records): run += records
-                    case .lines(let bytes):
-                        try PredictionRecord.write(run, to: &out)
-                        run.removeAll(keepingCapacity: true)
-                        try bytes.withUnsafeBufferPointer { try out.write($0) }
-                    }
-                }
-                try PredictionRecord.write(run, to: &out)
-            }
-            writer.append(lines: bytes)
+            start = index + 1
         }
+        if start < pieces.count { writer.append(lines: Self.combined(pieces[start...])) }
         written.wrappingAdd(lines, ordering: .relaxed)
     }
 }

@@ -89,4 +89,47 @@ struct LimitsTests {
         #expect(seconds < 10)
         try await serve.stop()
     }
+
+    /// Every body being read has its own deadline, though one timer watches them all: slow clients that start at
+    /// different times are each cut off when their own time is up (not before, and not only the first), while
+    /// fast requests add and remove deadlines of their own in between.
+    @Test func slowClientsStartedAtDifferentTimesEachTimeOutOnTheirOwnDeadline() async throws {
+        let timeout = 1.5
+        let serve = try await ServeFixture { $0.http.requestTimeoutSeconds = timeout }
+        let port = serve.client.port
+        func slowClient(after delay: Double) -> Task<(Int, Double), any Error> {
+            Task {
+                try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                return try await HTTPClient.offPool { () -> (Int, Double) in
+                    let socket = try Socket(host: "127.0.0.1", port: port, timeout: 20)
+                    defer { socket.close() }
+                    let body = Array(ServeFixture.customer.utf8)
+                    let started = Date()
+                    try socket.send(
+                        Array(
+                            "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                                .utf8))
+                    for byte in body.prefix(30) {
+                        var poll = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+                        if Glibc.poll(&poll, 1, 400) > 0 { break }  // answered: stop sending
+                        do { try socket.send([byte]) } catch { break }
+                    }
+                    return (try socket.readResponse().status, Date().timeIntervalSince(started))
+                }
+            }
+        }
+        let slow = [slowClient(after: 0), slowClient(after: 0.5), slowClient(after: 1.0)]
+        for _ in 0..<10 {
+            let fast = try await serve.client.async("POST", "/predict", body: ServeFixture.customer)
+            #expect(fast.status == 200)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        for client in slow {
+            let (status, seconds) = try await client.value
+            #expect(status == 408)
+            #expect(seconds >= timeout - 0.05, "cut off after \(seconds) s, before its deadline")
+            #expect(seconds < 10)
+        }
+        try await serve.stop()
+    }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The prediction log lines of many rows scored together (one HTTP request), kept column by column: an id's
 /// bytes, each numeric feature's value, each categorical feature as the index of one of the model's levels (its
 /// text kept once per column, not once per row), and each row's version, prediction and probability.
@@ -6,10 +8,12 @@
 /// `record(at:)` (same key order, number and string formats), without a dictionary or a `String` per field.
 /// The time, the latency, the alias and the file are the same for every row of one batch.
 package struct PredictionColumns: Sendable {
-    package let numericNames: [String]
-    package let categoricalNames: [String]
+    /// The feature names and levels, shared by the columns of every request scored by one scorer.
+    package let format: Format
+    package var numericNames: [String] { format.numericNames }
+    package var categoricalNames: [String] { format.categoricalNames }
     /// Each categorical column's known texts (the model's levels), by index.
-    package let levels: [[String]]
+    package var levels: [[String]] { format.levels }
     package var alias: String?
     package var file: String?
     package var timestamp: Double
@@ -48,9 +52,14 @@ package struct PredictionColumns: Sendable {
         numeric: [String], categorical: [String], levels: [[String]], timestamp: Double, alias: String? = nil,
         file: String? = nil
     ) {
-        numericNames = numeric
-        categoricalNames = categorical
-        self.levels = levels
+        self.init(
+            format: Format(numeric: numeric, categorical: categorical, levels: levels), timestamp: timestamp,
+            alias: alias, file: file)
+    }
+
+    /// Columns of `format`'s features (`Scorer.logFormat`: one per scorer, its texts made once).
+    package init(format: Format, timestamp: Double, alias: String? = nil, file: String? = nil) {
+        self.format = format
         self.timestamp = timestamp
         self.alias = alias
         self.file = file
@@ -169,89 +178,81 @@ package struct PredictionColumns: Sendable {
     /// Appends every row's line, each exactly as `PredictionRecord.write(to:)` writes `record(at:)`.
     package func write(to writer: inout ByteWriter) throws {
         guard count > 0 else { return }
-        func text(_ body: (inout ByteWriter) throws -> Void) throws -> [UInt8] {
-            var bytes: [UInt8] = []
-            var piece = ByteWriter(capacity: 256) { bytes.append(contentsOf: $0) }
-            try body(&piece)
-            try piece.flush()
-            return bytes
-        }
-        // What is the same for every row of a version, between the id and the prediction.
-        let afterID = try (versions.isEmpty ? [""] : versions).map { version in
-            try text { w in
-                try w.write(",\"model_version\":")
-                try PredictionRecord.writeJSONString(version, to: &w)
-                if let alias {
-                    try w.write(",\"alias\":")
-                    try PredictionRecord.writeJSONString(alias, to: &w)
-                }
-                if let file {
-                    try w.write(",\"file\":")
-                    try PredictionRecord.writeJSONString(file, to: &w)
-                }
-                try w.write(",\"prediction\":")
+        // The features in the order a record's line sorts their names, each with its `"name":` text, and the
+        // levels' texts: the format's, made once. After them, what is the same for every row of this batch: per
+        // version, the text between the id and the prediction; the text between the probability and the
+        // features; the end of a line. All in one buffer, so that no array is retained per field.
+        let texts = try format.texts()
+        var bytes = texts.bytes
+        var fixed = ByteWriter(capacity: 512) { bytes.append(contentsOf: $0) }
+        var afterID: [Range<Int>] = []
+        for version in versions.isEmpty ? [""] : versions {
+            let start = texts.bytes.count + fixed.position
+            try fixed.write(",\"model_version\":")
+            try PredictionRecord.writeJSONString(version, to: &fixed)
+            if let alias {
+                try fixed.write(",\"alias\":")
+                try PredictionRecord.writeJSONString(alias, to: &fixed)
             }
-        }
-        let afterProbability = try text { w in
-            if let latencyMS {
-                try w.write(",\"latency_ms\":")
-                try w.write(fixed: latencyMS, decimals: 3)
+            if let file {
+                try fixed.write(",\"file\":")
+                try PredictionRecord.writeJSONString(file, to: &fixed)
             }
-            try w.write(",\"features\":{")
+            try fixed.write(",\"prediction\":")
+            afterID.append(start..<texts.bytes.count + fixed.position)
         }
-        let end = try text { w in
-            try w.write("},\"ts\":")
-            try w.write(fixed: timestamp, decimals: 3)
-            try w.write("}\n")
+        let afterProbabilityStart = texts.bytes.count + fixed.position
+        if let latencyMS {
+            try fixed.write(",\"latency_ms\":")
+            try fixed.write(fixed: latencyMS, decimals: 3)
         }
-        // The features in the order a record's line sorts their names, each with its `"name":` text.
-        let names = numericNames + categoricalNames
-        let order = names.indices.sorted { names[$0] < names[$1] }
-        let keyTexts = try order.enumerated().map { position, index in
-            try text { w in
-                if position > 0 { try w.write(byte: UInt8(ascii: ",")) }
-                try PredictionRecord.writeJSONString(names[index], to: &w)
-                try w.write(byte: UInt8(ascii: ":"))
-            }
-        }
-        let levelTexts = try levels.map { column in
-            try column.map { level in try text { try PredictionRecord.writeJSONString(level, to: &$0) } }
-        }
+        try fixed.write(",\"features\":{")
+        let afterProbability = afterProbabilityStart..<texts.bytes.count + fixed.position
+        try fixed.write("},\"ts\":")
+        try fixed.write(fixed: timestamp, decimals: 3)
+        try fixed.write("}\n")
+        let end = afterProbability.upperBound..<texts.bytes.count + fixed.position
+        try fixed.flush()
+        let (order, keys, levelRanges, levelStarts) = (texts.order, texts.keys, texts.levels, texts.levelStarts)
         let numericCount = numericNames.count
         let categoricalCount = categoricalNames.count
-        var idStart = 0
-        for row in 0..<count {
-            try writer.write("{\"request_id\":")
+        try bytes.withUnsafeBufferPointer { bytes in
+            func put(_ range: Range<Int>) throws { try writer.write(UnsafeBufferPointer(rebasing: bytes[range])) }
             try idBytes.withUnsafeBufferPointer { ids in
-                let id = UnsafeBufferPointer(rebasing: ids[idStart..<idEnds[row]])
-                try PredictionRecord.writeJSONString(utf8: id, to: &writer)
-            }
-            idStart = idEnds[row]
-            let outcome = outcomes[row]
-            try afterID[Int(outcome.version)].withUnsafeBufferPointer { try writer.write($0) }
-            try writer.write(integer: Int(outcome.prediction))
-            try writer.write(",\"probability\":")
-            try writer.write(fixed: outcome.probability, decimals: 6)
-            try afterProbability.withUnsafeBufferPointer { try writer.write($0) }
-            for (position, index) in order.enumerated() {
-                try keyTexts[position].withUnsafeBufferPointer { try writer.write($0) }
-                if index < numericCount {
-                    if let value = numeric[row * numericCount + index] {
-                        try PredictionRecord.writeNumber(value, to: &writer)
-                    } else {
-                        try writer.write("null")
+                var idStart = 0
+                for row in 0..<count {
+                    try writer.write("{\"request_id\":")
+                    try PredictionRecord.writeJSONString(
+                        utf8: UnsafeBufferPointer(rebasing: ids[idStart..<idEnds[row]]), to: &writer)
+                    idStart = idEnds[row]
+                    let outcome = outcomes[row]
+                    try put(afterID[Int(outcome.version)])
+                    try writer.write(integer: Int(outcome.prediction))
+                    try writer.write(",\"probability\":")
+                    try writer.write(fixed: outcome.probability, decimals: 6)
+                    try put(afterProbability)
+                    for (position, index) in order.enumerated() {
+                        try put(keys[position])
+                        if index < numericCount {
+                            if let value = numeric[row * numericCount + index] {
+                                try PredictionRecord.writeNumber(value, to: &writer)
+                            } else {
+                                try writer.write("null")
+                            }
+                        } else {
+                            let k = index - numericCount
+                            let code = categorical[row * categoricalCount + k]
+                            switch code {
+                            case Self.missingCode: try writer.write("null")
+                            case 0...: try put(levelRanges[levelStarts[k] + Int(code)])
+                            default:
+                                try PredictionRecord.writeJSONString(self.texts[Int(Self.textCode - code)], to: &writer)
+                            }
+                        }
                     }
-                } else {
-                    let k = index - numericCount
-                    let code = categorical[row * categoricalCount + k]
-                    switch code {
-                    case Self.missingCode: try writer.write("null")
-                    case 0...: try levelTexts[k][Int(code)].withUnsafeBufferPointer { try writer.write($0) }
-                    default: try PredictionRecord.writeJSONString(texts[Int(Self.textCode - code)], to: &writer)
-                    }
+                    try put(end)
                 }
             }
-            try end.withUnsafeBufferPointer { try writer.write($0) }
         }
     }
 
@@ -263,5 +264,60 @@ package struct PredictionColumns: Sendable {
         try write(to: &writer)
         try writer.flush()
         return bytes
+    }
+
+    /// What the lines of one model's rows share: the feature names and levels, and their JSON texts, made at the
+    /// first write and kept. A scorer makes one (`Scorer.logFormat`) for the columns of every request it scores,
+    /// so a request of one row does not sort the names and escape every level again.
+    package final class Format: Sendable {
+        package let numericNames: [String]
+        package let categoricalNames: [String]
+        package let levels: [[String]]
+        private let made = Mutex<Texts?>(nil)
+
+        /// The features in the order a record's line sorts their names (indices into numeric + categorical), and
+        /// every text back to back in `bytes`: each feature's `"name":` text in that order (a comma before all but
+        /// the first), and each level's text, column after column (`levelStarts[k]`: column k's first level).
+        struct Texts: Sendable {
+            var order: [Int] = []
+            var bytes: [UInt8] = []
+            var keys: [Range<Int>] = []
+            var levels: [Range<Int>] = []
+            var levelStarts: [Int] = []
+        }
+
+        package init(numeric: [String], categorical: [String], levels: [[String]]) {
+            numericNames = numeric
+            categoricalNames = categorical
+            self.levels = levels
+        }
+
+        func texts() throws -> Texts {
+            if let texts = made.withLock({ $0 }) { return texts }
+            var texts = Texts()
+            var bytes: [UInt8] = []
+            var writer = ByteWriter(capacity: 4096) { bytes.append(contentsOf: $0) }
+            let names = numericNames + categoricalNames
+            texts.order = names.indices.sorted { names[$0] < names[$1] }
+            for (position, index) in texts.order.enumerated() {
+                let start = writer.position
+                if position > 0 { try writer.write(byte: UInt8(ascii: ",")) }
+                try PredictionRecord.writeJSONString(names[index], to: &writer)
+                try writer.write(byte: UInt8(ascii: ":"))
+                texts.keys.append(start..<writer.position)
+            }
+            for column in levels {
+                texts.levelStarts.append(texts.levels.count)
+                for level in column {
+                    let start = writer.position
+                    try PredictionRecord.writeJSONString(level, to: &writer)
+                    texts.levels.append(start..<writer.position)
+                }
+            }
+            try writer.flush()
+            texts.bytes = bytes
+            made.withLock { $0 = texts }
+            return texts
+        }
     }
 }

@@ -3,9 +3,7 @@
 extension Scorer {
     /// Empty log columns for this model's rows, stamped with `timestamp`.
     package func logColumns(timestamp: Double) -> PredictionColumns {
-        PredictionColumns(
-            numeric: artifact.schema.numeric, categorical: artifact.schema.categorical,
-            levels: artifact.preprocessing.categorical.map(\.levels), timestamp: timestamp)
+        PredictionColumns(format: logFormat, timestamp: timestamp)
     }
 
     /// For each categorical column, whether each level reads as itself once normalised: a value matched with

@@ -32,6 +32,8 @@ package struct Scorer: Sendable {
     /// Threads that predict a batch of rows with the trees.
     package var nthread: Int
     let layout: EncodedLayout
+    /// The prediction log's line format of this model's features (`logColumns`), made once.
+    package let logFormat: PredictionColumns.Format
     /// Rows encoded before the compiled trees predict them together.
     package var batchRows = 65_536
     /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
@@ -58,6 +60,9 @@ package struct Scorer: Sendable {
         (lowerBounds, upperBounds) = Bounds.limits(bounds, columns: numericNames)
         self.normalizations = artifact.preprocessing.categorical.map(\.normalization)
         self.layout = EncodedLayout(artifact.preprocessing)
+        logFormat = PredictionColumns.Format(
+            numeric: artifact.schema.numeric, categorical: artifact.schema.categorical,
+            levels: artifact.preprocessing.categorical.map(\.levels))
         self.nthread = max(1, nthread)
         if artifact.family == ModelFamily.xgboost.rawValue {
             trees = Result { () throws(XGBoostError) in
