@@ -192,8 +192,10 @@ struct HTTPDaemonTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let log = { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         let client = HTTPClient(port: try Self.port(log(), running: { process.isRunning }))
-        let ready = try client.request("GET", "/ready")
-        #expect(ready.status == 200)
+        // The port is logged before the production model is loaded: /ready says 503 until it is.
+        try eventually("churnd serve is ready\n\(log())", timeout: 30) {
+            (try? client.request("GET", "/ready").status) == 200
+        }
         let response = try client.request("POST", "/predict", body: Self.customer)
         #expect(response.status == 200)
         #expect(response.json["model_version"] as? String == "1")
