@@ -12,9 +12,9 @@ extension Config {
                 message: "control character U+\(String(repeating: "0", count: 4 - code.count))\(code) at column "
                     + "\(column); TOML allows none but tab and line ends")
         }
-        // Where a key must start, TOMLKit's parser asserts on some characters (e.g. `[é]`, `[$x]`) instead of
-        // reporting them, so those are refused first.
-        if let problem = TOMLKeyStarts.firstProblem(in: text) {
+        // TOMLKit's parser asserts on some mistakes (e.g. `[é]`, `[$x]`, `x = [}`) instead of reporting them, so those
+        // are refused first.
+        if let problem = TOMLPreflight.firstProblem(in: text) {
             let found =
                 switch problem.found {
                 case nil: "the end"
@@ -23,8 +23,7 @@ extension Config {
                 }
             throw ChurnError.config(
                 file: file, line: problem.line, key: "syntax",
-                message: "expected \(problem.expected) at column \(problem.column), found \(found) (a key is letters, "
-                    + "digits, '_' and '-', or quoted: \"key\")")
+                message: "expected \(problem.expected) at column \(problem.column), found \(found) (\(problem.hint))")
         }
         let table: TOMLTable
         do {

@@ -1,16 +1,22 @@
-/// Finds the first place in TOML text where a key must start and something else does: after a table header's
-/// `[` or `[[`, after a `.` in a key, after an inline table's `{` or `,`, and at the start of a statement.
-/// TOMLKit's parser asserts (aborting the process) on some of these, e.g. `[é]`, `[$x]` or a `[` that ends its
-/// line, instead of reporting them, so `Config.parse` refuses them first with the line and column. Strings and
-/// comments are skipped; what is valid is left to the parser.
-enum TOMLKeyStarts {
+/// Finds the first place in TOML text where TOMLKit's parser would assert (aborting the process, in release builds
+/// too) instead of reporting an error, so that `Config.parse` refuses it first with the line and column:
+/// - where a key must start and something else does: after a table header's `[` or `[[`, after a `.` in a key,
+///   after an inline table's `{` or `,`, and at the start of a statement (e.g. `[é]`, `[$x]`, a `[` that ends its
+///   line);
+/// - a `}` where an array expects its next value (`x = [}`, `x = [1, }`).
+/// Strings and comments are skipped; what is valid is left to the parser.
+enum TOMLPreflight {
     struct Problem: Equatable {
         var line: Int
         var column: Int
         var found: Unicode.Scalar?
         /// What was expected there, e.g. "a key".
         var expected: String
+        /// What the reader is told after the problem, e.g. what a key may be.
+        var hint: String
     }
+
+    static let keyHint = "a key is letters, digits, '_' and '-', or quoted: \"key\""
 
     static func firstProblem(in text: String) -> Problem? {
         var scanner = Scanner(Array(text.unicodeScalars))
@@ -78,7 +84,9 @@ enum TOMLKeyStarts {
                     guard isKeyStart(scalar) else { return problem("a key") }
                     (expecting, headerOpen) = (.nothing, false)
                 case .nothing:
-                    break
+                    if scalar == "}", brackets.last == "[" {
+                        return problem("a value, ',' or ']'", hint: "an array closes with ']'")
+                    }
                 }
                 step(scalar)
             }
@@ -163,8 +171,8 @@ enum TOMLKeyStarts {
             }
         }
 
-        private func problem(_ expected: String) -> Problem {
-            Problem(line: line, column: index - lineStart + 1, found: scalars[index], expected: expected)
+        private func problem(_ expected: String, hint: String = keyHint) -> Problem {
+            Problem(line: line, column: index - lineStart + 1, found: scalars[index], expected: expected, hint: hint)
         }
     }
 }
