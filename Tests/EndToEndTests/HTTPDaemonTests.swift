@@ -176,7 +176,7 @@ struct HTTPDaemonTests {
             (try? HTTPClient(port: port).request("GET", "/health", timeout: 2).status) == 200
         }
         #expect(daemon.process.isRunning)
-        #expect(try daemon.stop() == 0)
+        #expect(try daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func churndServeServesAloneAndStopsCleanly() throws {
