@@ -85,12 +85,25 @@ package final class DaemonProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Sends SIGTERM and waits up to `timeout` seconds; returns the exit status.
+    /// Sends SIGTERM and waits up to `timeout` seconds; returns the exit status. In a sanitized build, a daemon
+    /// that exits with a status other than 0 after a sanitizer report (ThreadSanitizer's is 66) has the report
+    /// printed to the test's standard error: it is in the daemon's log, in a root that is gone after the test.
     @discardableResult
     package func stop(timeout: Double = 20) throws -> Int32 {
         signal(SIGTERM)
         try eventually("churnd exits after SIGTERM", timeout: timeout) { !self.process.isRunning }
-        return process.terminationStatus
+        let status = process.terminationStatus
+        if status != 0, Sanitizer.active != nil, let report = Self.sanitizerReport(in: log) {
+            FileHandle.standardError.write(Data("churnd exited \(status) after a sanitizer report:\n\(report)\n".utf8))
+        }
+        return status
+    }
+
+    /// The sanitizer output in `log` (from its first report line on, at most 8,000 characters), or nil.
+    static func sanitizerReport(in log: String) -> String? {
+        let markers = ["WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer"]
+        guard let start = markers.compactMap({ log.range(of: $0)?.lowerBound }).min() else { return nil }
+        return String(log[start...].prefix(8_000))
     }
 
     /// Waits until the log says the daemon is ready.

@@ -40,6 +40,11 @@ struct HTTPDaemonTests {
         let fixture = try Self.twoVersions()
         let daemon = try fixture.start()
         let client = HTTPClient(port: try Self.port(daemon.log))
+        // The daemon is ready before its HTTP side has loaded the production model (/ready says 503 until then,
+        // and under ThreadSanitizer the first /predict was answered 503): the requests start once it has.
+        try eventually("/ready says 200\n\(daemon.log)", timeout: 30) {
+            (try? client.request("GET", "/ready").status) == 200
+        }
         let versions = Shared<[(Double, Int, String)]>([])
         let stop = Shared(false)
         let threads = (0..<4).map { _ in
@@ -176,7 +181,7 @@ struct HTTPDaemonTests {
             (try? HTTPClient(port: port).request("GET", "/health", timeout: 2).status) == 200
         }
         #expect(daemon.process.isRunning)
-        #expect(try daemon.stop() == 0)
+        #expect(try daemon.stop() == 0, "\(daemon.log)")
     }
 
     @Test func churndServeServesAloneAndStopsCleanly() throws {
