@@ -48,7 +48,7 @@ struct ScorerFastPathTests {
         let summary = try scorer.score(
             path: "x", source: MemorySource(csv), scored: &scored, errors: &errors, progress: nil, sample: &sample,
             timestamp: 5)
-        return (scoredBytes, errorBytes, summary, sample.records)
+        return (scoredBytes, errorBytes, summary, scorer.records(of: sample))
     }
 
     static func expectSameOutput(_ scorer: Scorer, _ csv: [UInt8], sampleRows: Int = 0) throws {

@@ -76,7 +76,9 @@ struct InboxJob: Sendable {
             let claim = entry.claim
             switch commit {
             case .success(let published):
-                logged += entry.staged.predictions
+                // The records are made here, after the commit: the sample cost the scoring only a copy of the
+                // kept rows' fields.
+                logged += entry.staged.sample.predictions()
                 switch entry.staged.result {
                 case .scored(let summary):
                     results[entry.index] = .scored(
