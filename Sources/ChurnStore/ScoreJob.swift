@@ -49,6 +49,12 @@ package struct ScoreJob {
             guard let sampler, let scorer else { return [] }
             return scorer.records(of: sampler, file: fileName)
         }
+
+        /// The kept rows' prediction-log lines, as `predictions()` would be written, without making the records.
+        package func lines() throws -> [UInt8] {
+            guard let sampler, let scorer else { return [] }
+            return try scorer.logLines(of: sampler, file: fileName)
+        }
     }
 
     package let scorer: Scorer

@@ -252,6 +252,7 @@ struct ParallelScoringTests {
                     let records = scorer.records(of: parallelSample)
                     #expect(records == scorer.records(of: sequentialSample), "capacity \(capacity), chunk \(chunk)")
                     #expect(records.count == min(capacity, expected.scored))
+                    #expect(try scorer.logLines(of: parallelSample) == (try recordLines(records)))
                 }
             }
         }

@@ -313,6 +313,15 @@ struct PredictionSamplerTests {
     }
 }
 
+/// The log lines `PredictionRecord.write` makes of `records`: what `Scorer.logLines(of:file:)` must write.
+func recordLines(_ records: [PredictionRecord]) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    var writer = ByteWriter { bytes.append(contentsOf: $0) }
+    try PredictionRecord.write(records, to: &writer)
+    try writer.flush()
+    return bytes
+}
+
 /// The sample a scorer keeps for the prediction log matches what it wrote to the scored file.
 struct ScorerSamplingTests {
     func scoreWithSample(_ artifact: ModelArtifact, csv: [UInt8], capacity: Int) throws -> (
@@ -332,7 +341,9 @@ struct ScorerSamplingTests {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             probabilities[String(fields[0])] = Double(fields[1])!
         }
-        return (probabilities, scorer.records(of: sample))
+        let records = scorer.records(of: sample, file: "x.csv")
+        #expect(try scorer.logLines(of: sample, file: "x.csv") == (try recordLines(records)))
+        return (probabilities, records)
     }
 
     @Test(arguments: [ModelFamily.logisticRegression, .xgboost])
