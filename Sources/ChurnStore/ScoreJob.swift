@@ -20,8 +20,41 @@ package struct ScoreJob {
 
         package var result: Result
         package var outputs: StagedOutputs
-        /// A uniform sample of the scored rows as prediction-log records (empty unless asked for).
-        package var predictions: [PredictionRecord] = []
+        /// A uniform sample of the scored rows (empty unless asked for): `predictions()` makes their
+        /// prediction-log records, once the outputs are published.
+        package var sample: Sample = Sample()
+    }
+
+    /// The rows a file's scoring kept for the prediction log, and what makes their records: the scorer and the
+    /// file's name. Their records are made only when asked for (`predictions()`), so that the daemon makes them
+    /// after the file's outputs are published rather than while it scores.
+    package struct Sample: Sendable {
+        var sampler: PredictionSampler?
+        var scorer: Scorer?
+        var fileName: String?
+
+        init() {}
+
+        init(_ sampler: PredictionSampler, scorer: Scorer, fileName: String?) {
+            self.sampler = sampler
+            self.scorer = scorer
+            self.fileName = fileName
+        }
+
+        /// Number of rows kept.
+        package var count: Int { sampler?.rows.count ?? 0 }
+
+        /// The kept rows as prediction-log records, stamped with the scored file's name.
+        package func predictions() -> [PredictionRecord] {
+            guard let sampler, let scorer else { return [] }
+            return scorer.records(of: sampler, file: fileName)
+        }
+
+        /// The kept rows' prediction-log lines, as `predictions()` would be written, without making the records.
+        package func lines() throws -> [UInt8] {
+            guard let sampler, let scorer else { return [] }
+            return try scorer.logLines(of: sampler, file: fileName)
+        }
     }
 
     package let scorer: Scorer
@@ -65,14 +98,14 @@ package struct ScoreJob {
         case .scored(let summary):
             return .scored(
                 summary, scoredPath: paths[.scored] ?? "", errorsPath: paths[.errors],
-                predictions: staged.predictions)
+                predictions: staged.sample.predictions())
         case .refused(let reason):
             return .refused(reason: reason, reportPath: paths[.report] ?? "")
         }
     }
 
     /// Scores `inputPath` into synced staged files (see `syncOutputs`), keeping up to `sampleRows` scored rows
-    /// as prediction-log records stamped `timestamp` and `fileName` (the name the file was dropped as). Throws
+    /// for prediction-log records stamped `timestamp` and `fileName` (the name the file was dropped as). Throws
     /// only for failures of the output side (disk full, permissions); then no staged file is left behind.
     ///
     /// - Parameters:
@@ -130,17 +163,7 @@ package struct ScoreJob {
         if summary.errorLines == 0 { staging.discard(.errors) }
         return Staged(
             result: .scored(summary), outputs: try staging.keep(sync: syncOutputs),
-            predictions: Self.records(of: sample, fileName: fileName))
-    }
-
-    /// The sampled records, stamped with the scored file's name.
-    static func records(of sample: PredictionSampler, fileName: String?) -> [PredictionRecord] {
-        guard let fileName else { return sample.records }
-        return sample.records.map { record in
-            var record = record
-            record.file = fileName
-            return record
-        }
+            sample: Sample(sample, scorer: scorer, fileName: fileName))
     }
 
     /// A stable seed from a job's tag (FNV-1a), so re-scoring the same claim logs the same rows.

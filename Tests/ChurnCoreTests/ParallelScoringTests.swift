@@ -249,8 +249,10 @@ struct ParallelScoringTests {
                         parallelism: .init(workers: 3, chunkBytes: chunk, minimumBytes: 0), scored: &w2,
                         errors: &e2, sample: &parallelSample, timestamp: 5)
                     #expect(summary == expected)
-                    #expect(parallelSample.records == sequentialSample.records, "capacity \(capacity), chunk \(chunk)")
-                    #expect(parallelSample.records.count == min(capacity, expected.scored))
+                    let records = scorer.records(of: parallelSample)
+                    #expect(records == scorer.records(of: sequentialSample), "capacity \(capacity), chunk \(chunk)")
+                    #expect(records.count == min(capacity, expected.scored))
+                    #expect(try scorer.logLines(of: parallelSample) == (try recordLines(records)))
                 }
             }
         }

@@ -123,7 +123,7 @@ struct PredictionColumnsTests {
         #expect(keptSummary == summary)
         let taken = kept.takeColumns()
         var columns = try #require(taken)
-        let records = sample.records
+        let records = scorer.records(of: sample)
         #expect(records.count == summary.scored)
         #expect(columns.count == records.count)
         #expect(summary.scored > 3_000 && summary.rejected > 0)

@@ -249,18 +249,46 @@ struct DriftReportPageTests {
 }
 
 struct PredictionSamplerTests {
-    func sample(rows: Int, capacity: Int, seed: UInt64) -> [String] {
+    func sample(rows: Int, capacity: Int, seed: UInt64, repeats: Int = 2) -> [String] {
+        sample(rows: rows, capacity: capacity, seed: seed, repeats: repeats).ids
+    }
+
+    /// The ids kept, the sampler, and the bytes of every row it kept (replaced ones too). Each row's id is its
+    /// number, and its one field the number `repeats` times.
+    func sample(rows: Int, capacity: Int, seed: UInt64, repeats: Int) -> (
+        ids: [String], sampler: PredictionSampler, appended: Int
+    ) {
         var sampler = PredictionSampler(capacity: capacity, seed: seed)
+        var appended = 0
         for k in 0..<rows {
             if let slot = sampler.offer() {
-                sampler.keep(
-                    PredictionRecord(
-                        requestID: "\(k)", modelVersion: "1", prediction: 0, probability: 0, features: [:], timestamp: 0
-                    ),
-                    at: slot)
+                let id = Array("\(k)".utf8), field = Array(String(repeating: "\(k)", count: repeats).utf8)
+                appended += id.count + field.count
+                id.withUnsafeBufferPointer { id in
+                    field.withUnsafeBufferPointer { field in
+                        sampler.keep(row: k, id: id, fieldCount: 1, field: { _ in field }, probability: nil, at: slot)
+                    }
+                }
             }
         }
-        return sampler.records.map(\.requestID)
+        let kept = sampler.rows
+        let ids = (0..<kept.count).map { slot in
+            let id = kept.withField(-1, of: slot) { String(decoding: $0, as: UTF8.self) }
+            let field = kept.withField(0, of: slot) { String(decoding: $0, as: UTF8.self) }
+            #expect(field == String(repeating: id, count: repeats) && String(kept.rowNumbers[slot]) == id)
+            return id
+        }
+        return (ids, sampler, appended)
+    }
+
+    @Test func keptRowsStayWholeWhenTheBufferIsCompacted() {
+        // Long fields: rows replaced in their slots leave their bytes behind until the buffer is compacted.
+        let (ids, sampler, appended) = sample(rows: 200_000, capacity: 2, seed: 5, repeats: 20_000)
+        #expect(ids == sample(rows: 200_000, capacity: 2, seed: 5, repeats: 1).ids)
+        let keptBytes = ids.reduce(0) { $0 + $1.utf8.count * 20_001 }
+        // More was appended than the buffer may hold, and it holds no more: it was compacted.
+        #expect(appended > 4 * keptBytes + 65_536)
+        #expect(sampler.rows.heldBytes <= 4 * keptBytes + 65_536)
     }
 
     @Test func keepsEveryRowOfASmallFile() {
@@ -285,6 +313,15 @@ struct PredictionSamplerTests {
     }
 }
 
+/// The log lines `PredictionRecord.write` makes of `records`: what `Scorer.logLines(of:file:)` must write.
+func recordLines(_ records: [PredictionRecord]) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    var writer = ByteWriter { bytes.append(contentsOf: $0) }
+    try PredictionRecord.write(records, to: &writer)
+    try writer.flush()
+    return bytes
+}
+
 /// The sample a scorer keeps for the prediction log matches what it wrote to the scored file.
 struct ScorerSamplingTests {
     func scoreWithSample(_ artifact: ModelArtifact, csv: [UInt8], capacity: Int) throws -> (
@@ -295,7 +332,8 @@ struct ScorerSamplingTests {
         var scored = ByteWriter { scoredBytes.append(contentsOf: $0) }
         var errors = ByteWriter { errorBytes.append(contentsOf: $0) }
         var sample = PredictionSampler(capacity: capacity, seed: 1)
-        _ = try Scorer(artifact: artifact, versionLabel: "5").score(
+        let scorer = Scorer(artifact: artifact, versionLabel: "5")
+        _ = try scorer.score(
             path: "x", source: MemorySource(csv), scored: &scored, errors: &errors, progress: nil, sample: &sample,
             timestamp: 42)
         var probabilities: [String: Double] = [:]
@@ -303,7 +341,9 @@ struct ScorerSamplingTests {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             probabilities[String(fields[0])] = Double(fields[1])!
         }
-        return (probabilities, sample.records)
+        let records = scorer.records(of: sample, file: "x.csv")
+        #expect(try scorer.logLines(of: sample, file: "x.csv") == (try recordLines(records)))
+        return (probabilities, records)
     }
 
     @Test(arguments: [ModelFamily.logisticRegression, .xgboost])
@@ -334,5 +374,39 @@ struct ScorerSamplingTests {
         let missing = try #require(everything.first { $0.requestID == "C9999998" })
         #expect(missing.features["tenure_months"] == .missing)
         #expect(missing.features["region"] == .text("EU"))
+    }
+    @Test func rowsOfAFileWithoutAnIDColumnAreLoggedByTheirRowNumber() throws {
+        var data = LabeledData(schema: .reference)
+        try data.append(path: "g", source: MemorySource(try generate(rows: 2000, seed: 4)), maxMissingFraction: 0)
+        var config = Config().singleSplit
+        config.training.families = [.logisticRegression]
+        let artifact = try Trainer(config: config).train(data, now: 0, elapsed: { 0 }).artifact
+        // Row 2 is rejected; the scored file numbers the others 1, 3, 4, 5.
+        let csv = Array(
+            """
+            tenure_months,num_complaints,avg_session_minutes,plan_type,region
+            12,1,30.5,basic,EU
+            bad,1,30.5,basic,EU
+            40,0,,premium,NA
+            7,3,12.25, Premium ,AS
+            59,2,80,gold,AF
+
+            """.utf8)
+        for capacity in [10, 2] {
+            let (scored, sample) = try scoreWithSample(artifact, csv: csv, capacity: capacity)
+            #expect(Set(scored.keys) == ["1", "3", "4", "5"])
+            #expect(sample.count == min(capacity, 4))
+            for record in sample {
+                let expected = try #require(scored[record.requestID])
+                #expect(abs(record.probability - expected) <= 5e-7, "\(record.requestID)")
+                #expect(record.timestamp == 42 && record.modelVersion == "5")
+            }
+            if capacity == 10 {
+                #expect(sample.map(\.requestID) == ["1", "3", "4", "5"])
+                #expect(sample[1].features["avg_session_minutes"] == .missing)
+                #expect(sample[2].features["tenure_months"] == .number(7))
+                #expect(sample[3].features["plan_type"] == .text("gold"))
+            }
+        }
     }
 }

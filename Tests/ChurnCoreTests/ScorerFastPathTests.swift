@@ -48,7 +48,9 @@ struct ScorerFastPathTests {
         let summary = try scorer.score(
             path: "x", source: MemorySource(csv), scored: &scored, errors: &errors, progress: nil, sample: &sample,
             timestamp: 5)
-        return (scoredBytes, errorBytes, summary, sample.records)
+        let records = scorer.records(of: sample)
+        #expect(try scorer.logLines(of: sample) == (try recordLines(records)))
+        return (scoredBytes, errorBytes, summary, records)
     }
 
     static func expectSameOutput(_ scorer: Scorer, _ csv: [UInt8], sampleRows: Int = 0) throws {

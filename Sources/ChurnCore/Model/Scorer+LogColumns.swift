@@ -1,5 +1,5 @@
-/// Logging every scored row of a request column by column (`PredictionColumns`), as `keep` would record it,
-/// without a dictionary, an array or a `String` per row.
+/// Logging every scored row of a request column by column (`PredictionColumns`), as `records(of:file:)` would
+/// record it, without a dictionary, an array or a `String` per row.
 extension Scorer {
     /// Empty log columns for this model's rows, stamped with `timestamp`.
     package func logColumns(timestamp: Double) -> PredictionColumns {
@@ -7,16 +7,17 @@ extension Scorer {
     }
 
     /// For each categorical column, whether each level reads as itself once normalised: a value matched with
-    /// such a level is logged as that level's text (`Self.levels` gives the same text for it). Any other level
-    /// (none in practice) is logged from the value, as `Self.levels` does.
+    /// such a level is logged as that level's text (`Self.loggedCategory` gives the same text for it). Any other level
+    /// (none in practice) is logged from the value, as `Self.loggedCategory` does.
     func levelsReadingAsThemselves() -> [[Bool]] {
         zip(artifact.preprocessing.categorical, normalizations).map { feature, normalization in
             feature.levels.map { Array(normalization.apply($0).utf8) == Array($0.utf8) }
         }
     }
 
-    /// Appends the current record of `reader` (a scored row, its numeric values `numeric` as `keep` is given
-    /// them) to `sample`'s columns: the same id, values and categorical texts as `keep` records.
+    /// Appends the current record of `reader` (a scored row, with its numeric values `numeric`: a number within
+    /// its bounds, or nil for a missing marker) to `sample`'s columns: the same id, values and categorical texts
+    /// as `records(of:file:)` gives a kept row.
     func keepColumns(
         _ reader: borrowing CSVReader, binding: HeaderBinding, row: Int, numeric: [Double?],
         missing: ByteStringSet, plainLevels: [[Bool]], in sample: inout PredictionSampler

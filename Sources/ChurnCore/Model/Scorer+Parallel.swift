@@ -57,15 +57,11 @@ extension Scorer {
         single.batchRows = min(batchRows, 8192)
         let worker = single
         let sampling = sample.capacity > 0
-        var sampledValues: SampledValues = []
-        var sampledProbabilities: [Double?] = []  // none known here: `finish` computes them all
+        sample.timestamp = timestamp
         func offer(_ starts: [Int], from base: Int) throws {
             for offset in starts {
                 guard let slot = sample.offer() else { continue }
-                let (id, numeric, categorical) = try values(at: base + offset, of: source, layout: layout)
-                keep(
-                    id: id, numeric: numeric, categorical: categorical, timestamp: timestamp, probability: nil,
-                    at: slot, in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                try keepRecord(at: base + offset, of: source, layout: layout, at: slot, in: &sample)
             }
         }
         let run = ParallelRun(
@@ -102,7 +98,7 @@ extension Scorer {
                 var starts: [Int]? = sampling ? [] : nil
                 let rest = try worker.scoreRecords(
                     path: path, reader: &reader, layout: layout, scored: &scored, errors: &errors, progress: nil,
-                    sample: &none, timestamp: 0, lineMarks: &marks, recordStarts: &starts)
+                    sample: &none, lineMarks: &marks, recordStarts: &starts)
                 summary.add(rest)
                 if let starts { try offer(starts, from: start) }
                 progress?(source.size)
@@ -112,33 +108,21 @@ extension Scorer {
         }
         try scored.flush()
         if summary.errorLines > 0 { try errors.flush() }
-        finish(&sample, values: sampledValues, known: sampledProbabilities)
         return summary
     }
 
-    /// The id and values of the scored record at `offset`, as the single-threaded path keeps them for the sample.
-    private func values<Source: PositionalByteSource>(
-        at offset: Int, of source: Source, layout: HeaderLayout
-    ) throws -> (id: String, numeric: [Double?], categorical: [String?]) {
+    /// Keeps the scored record at `offset` in the sample's `slot`, as the single-threaded path keeps it.
+    private func keepRecord<Source: PositionalByteSource>(
+        at offset: Int, of source: Source, layout: HeaderLayout, at slot: Int, in sample: inout PredictionSampler
+    ) throws {
         var reader = CSVReader(
             source: RangeSource(source, from: offset, to: source.size), bufferSize: 1024,
             maxRecordBytes: maxRecordBytes, skipsBOM: false)
-        guard try reader.next(), let idIndex = layout.binding.id else {
+        guard try reader.next(), layout.binding.id != nil else {
             throw ChurnError.internalInconsistency("a scored record could not be read again for the sample")
         }
-        let numericFields = layout.binding.numeric
-        // The record was scored: each numeric field is a number within bounds, or a missing marker.
-        let numeric = numericFields.indices.map { k -> Double? in
-            reader.withField(numericFields[k]) { raw in
-                guard let number = NumberParser.parseDouble(raw), number >= lowerBounds[k], number <= upperBounds[k]
-                else { return nil }
-                return number
-            }
-        }
-        let categorical = Self.levels(
-            reader, layout.binding.categorical, missing: ByteStringSet(artifact.schema.missing),
-            normalizations: normalizations)
-        return (reader.string(idIndex), numeric, categorical)
+        // The row's number is not known here, and not needed: the file has an id column.
+        keepFields(reader, binding: layout.binding, row: 0, probability: nil, at: slot, in: &sample)
     }
 
     /// Writes a range's error lines, numbering each with its line in the file.
@@ -337,7 +321,7 @@ final class ParallelRun: Sendable {
         var starts: [Int]? = notesRecordStarts ? [] : nil
         let summary = try scorer.scoreRecords(
             path: path, reader: &reader, layout: layout, scored: &scoredWriter, errors: &errorsWriter,
-            progress: nil, sample: &none, timestamp: 0, lineMarks: &marks, recordStarts: &starts)
+            progress: nil, sample: &none, lineMarks: &marks, recordStarts: &starts)
         return ScoredRange(
             scored: scoredBytes, errors: errorBytes, marks: marks ?? [], summary: summary,
             lines: reader.nextLine - 1, start: range.lowerBound, end: range.upperBound, recordStarts: starts ?? [])

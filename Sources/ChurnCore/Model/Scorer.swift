@@ -155,9 +155,9 @@ package struct Scorer: Sendable {
     }
 
     /// Scores like `score(path:source:scored:errors:progress:)` and also offers every scored row to `sample`,
-    /// which keeps a uniform sample as prediction-log records stamped with `timestamp`. Kept rows
-    /// carry their parsed values; their probabilities are computed together at the end (one call for
-    /// trees), so the rows not kept cost one random draw each.
+    /// which keeps a uniform sample of them, stamped with `timestamp`. A kept row is its fields' bytes (and its
+    /// probability when the fast path knows it): `records(of:file:)` makes the prediction-log records from them
+    /// later, so the sample costs the scoring little more than a copy of the kept rows' fields.
     package func score<Source: ByteSource>(
         path: String, source: consuming Source, scored: inout ByteWriter, errors: inout ByteWriter,
         progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double
@@ -168,9 +168,10 @@ package struct Scorer: Sendable {
         try writeHeaders(layout, scored: &scored, errors: &errors)
         var marks: [Int]? = nil
         var starts: [Int]? = nil
+        sample.timestamp = timestamp
         return try scoreRecords(
             path: path, reader: &reader, layout: layout, scored: &scored, errors: &errors, progress: progress,
-            sample: &sample, timestamp: timestamp, lineMarks: &marks, recordStarts: &starts)
+            sample: &sample, lineMarks: &marks, recordStarts: &starts)
     }
 
     func checkSplit() throws {
@@ -232,7 +233,7 @@ package struct Scorer: Sendable {
     func scoreRecords(
         path: String, reader: inout CSVReader, layout headerLayout: HeaderLayout, scored: inout ByteWriter,
         errors: inout ByteWriter,
-        progress: ((Int) -> Void)?, sample: inout PredictionSampler, timestamp: Double, lineMarks: inout [Int]?,
+        progress: ((Int) -> Void)?, sample: inout PredictionSampler, lineMarks: inout [Int]?,
         recordStarts: inout [Int]?
     ) throws -> Summary {
         let schema = artifact.schema
@@ -263,15 +264,13 @@ package struct Scorer: Sendable {
         let keepsColumns = sample.columns != nil
         let plainLevels = keepsColumns ? levelsReadingAsThemselves() : []
         let split = self.split
-        // Parsed values are kept for the sample and for rows the challenger serves (it scores from values).
-        let keepValues = sampling || split != nil
+        // Parsed values are kept for a request's columns and for rows the challenger serves (it scores from values).
+        let keepValues = keepsColumns || split != nil
         var challengerLevels = [Int](repeating: -2, count: categoricalFields.count)
         var challengerRow = [Float](repeating: 0, count: split?.challenger.layout.width ?? 0)
         let challengerVersion = Array((split?.challenger.versionLabel ?? "").utf8)
         let challengerThreshold = split?.challenger.artifact.threshold ?? 0
         var parsed = [Double?](repeating: nil, count: numericFields.count)
-        var sampledValues: [(numeric: [Double?], categorical: [String?])] = []
-        var sampledProbabilities: [Double?] = []  // by slot, as `sampledValues`: those the fast path knows
         // Without A/B, clean rows take the fast path (LinearRows.swift), both families.
         let useFast = split == nil && linearFastPath
         let linear = LinearRows(
@@ -299,8 +298,7 @@ package struct Scorer: Sendable {
                 if sampling, let slot = sample.offer() {
                     keepFastRow(
                         reader, binding: binding, row: summary.rows, probability: nil, at: slot, parsed: &parsed,
-                        missing: missing, plainLevels: plainLevels, timestamp: timestamp, in: &sample,
-                        values: &sampledValues, known: &sampledProbabilities)
+                        missing: missing, plainLevels: plainLevels, in: &sample)
                 }
                 if let idIndex = binding.id { batch?.keep(field: fields.field(idIndex)) }
                 for index in passthroughColumns { batch?.keep(field: fields.field(index)) }
@@ -317,11 +315,11 @@ package struct Scorer: Sendable {
                 if recordStarts != nil { recordStarts?.append(recordStart) }
                 let probability = Statistics.sigmoid(z)
                 if sampling, let slot = sample.offer() {
-                    // The probability is known already: `finish` does not compute it again (same value, tested).
+                    // The probability is known already: `records(of:file:)` does not compute it again (same value,
+                    // tested).
                     keepFastRow(
                         reader, binding: binding, row: summary.rows, probability: probability, at: slot,
-                        parsed: &parsed, missing: missing, plainLevels: plainLevels, timestamp: timestamp,
-                        in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                        parsed: &parsed, missing: missing, plainLevels: plainLevels, in: &sample)
                 }
                 if let idIndex = binding.id {
                     // A record without quotes has no byte in its fields that CSV would quote.
@@ -469,11 +467,7 @@ package struct Scorer: Sendable {
                     reader, binding: binding, row: summary.rows, numeric: parsed, missing: missing,
                     plainLevels: plainLevels, in: &sample)
             } else if sampling, let slot = sample.offer() {
-                let levels = Self.levels(reader, categoricalFields, missing: missing, normalizations: normalizations)
-                let id = binding.id.map { reader.string($0) } ?? String(summary.rows)
-                keep(
-                    id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: nil, at: slot,
-                    in: &sample, values: &sampledValues, known: &sampledProbabilities)
+                keepFields(reader, binding: binding, row: summary.rows, probability: nil, at: slot, in: &sample)
             }
             if useTrees {
                 // Keep what the output line needs from this record; the trees predict the batch later.
@@ -513,88 +507,44 @@ package struct Scorer: Sendable {
         for (k, count) in unseenCounts.enumerated() where count > 0 {
             summary.unseenLevels[schema.categorical[k]] = count
         }
-        finish(&sample, values: sampledValues, known: sampledProbabilities)
         return summary
     }
 
     typealias SampledValues = [(numeric: [Double?], categorical: [String?])]
 
     /// Keeps a row the fast path scored in the sample's `slot`: every numeric field parsed within its bounds, so
-    /// its values are what the general path keeps. A request's rows go to the columns (`keepColumns`), others
-    /// become a record (`keep`); `parsed` is scratch space for the values.
+    /// its values are what the general path keeps. A request's rows go to the columns (`keepColumns`, its values
+    /// parsed into `parsed`, scratch space), a file's as their fields (`keepFields`).
     func keepFastRow(
         _ reader: borrowing CSVReader, binding: HeaderBinding, row: Int, probability: Double?, at slot: Int,
-        parsed: inout [Double?], missing: ByteStringSet, plainLevels: [[Bool]], timestamp: Double,
-        in sample: inout PredictionSampler, values: inout SampledValues, known: inout [Double?]
+        parsed: inout [Double?], missing: ByteStringSet, plainLevels: [[Bool]], in sample: inout PredictionSampler
     ) {
-        let fields = reader.fieldTable
-        for (k, field) in binding.numeric.enumerated() { parsed[k] = NumberParser.parseDouble(fields.field(field)) }
         if sample.columns != nil {
+            let fields = reader.fieldTable
+            for (k, field) in binding.numeric.enumerated() {
+                parsed[k] = NumberParser.parseDouble(fields.field(field))
+            }
             keepColumns(
                 reader, binding: binding, row: row, numeric: parsed, missing: missing, plainLevels: plainLevels,
                 in: &sample)
         } else {
-            let levels = Self.levels(reader, binding.categorical, missing: missing, normalizations: normalizations)
-            let id = binding.id.map { reader.string($0) } ?? String(row)
-            keep(
-                id: id, numeric: parsed, categorical: levels, timestamp: timestamp, probability: probability,
-                at: slot, in: &sample, values: &values, known: &known)
+            keepFields(reader, binding: binding, row: row, probability: probability, at: slot, in: &sample)
         }
     }
 
-    /// Keeps a scored row in the prediction-log sample, in `slot`; its probability is computed by `finish`.
-    func keep(
-        id: String, numeric: [Double?], categorical: [String?], timestamp: Double, probability: Double?, at slot: Int,
-        in sample: inout PredictionSampler, values: inout SampledValues, known: inout [Double?]
+    /// Keeps the current record of `reader`, a scored row, in the sample's `slot`: its id field and its numeric
+    /// then categorical fields, as read, and its probability when known (nil: `records(of:file:)` computes it).
+    @inline(__always)
+    func keepFields(
+        _ reader: borrowing CSVReader, binding: HeaderBinding, row: Int, probability: Double?, at slot: Int,
+        in sample: inout PredictionSampler
     ) {
-        let schema = artifact.schema
-        if sample.columns != nil {
-            let levels = artifact.preprocessing.categorical.map(\.levels)
-            sample.updateColumns { columns in
-                columns.appendRow(id: id, numeric: numeric) { k in
-                    PredictionColumns.category(categorical[k], among: levels[k])
-                }
-            }
-            return
-        }
-        var features: [String: PredictionRecord.Value] = [:]
-        features.reserveCapacity(schema.numeric.count + schema.categorical.count)
-        for (k, name) in schema.numeric.enumerated() {
-            features[name] = numeric[k].map { .number($0) } ?? .missing
-        }
-        for (k, name) in schema.categorical.enumerated() {
-            features[name] = categorical[k].map { .text($0) } ?? .missing
-        }
-        let record = PredictionRecord(
-            requestID: id, modelVersion: versionLabel, prediction: 0, probability: .nan, features: features,
-            timestamp: timestamp)
-        if slot == values.count {
-            values.append((numeric, categorical))
-            known.append(probability)
-        } else {
-            values[slot] = (numeric, categorical)
-            known[slot] = probability
-        }
-        sample.keep(record, at: slot)
-    }
-
-    /// Gives the kept records their probabilities (one call for trees) and predictions.
-    /// `known` holds by slot, as `keep` filled it beside `values`, the probabilities already computed (nil:
-    /// compute it).
-    func finish(_ sample: inout PredictionSampler, values: SampledValues, known: [Double?]) {
-        guard !values.isEmpty else { return }
-        let unknown = values.indices.filter { known[$0] == nil }
-        var probabilities = known.map { $0 ?? .nan }
-        for (index, probability) in zip(unknown, self.probabilities(of: unknown.map { values[$0] })) {
-            probabilities[index] = probability
-        }
-        let threshold = artifact.threshold
-        sample.update { records in
-            for index in records.indices {
-                records[index].probability = probabilities[index]
-                records[index].prediction = probabilities[index] >= threshold ? 1 : 0
-            }
-        }
+        let table = reader.fieldTable
+        let numeric = binding.numeric, categorical = binding.categorical
+        sample.keep(
+            row: row, id: binding.id.map { table.field($0) }, fieldCount: numeric.count + categorical.count,
+            field: { k in table.field(k < numeric.count ? numeric[k] : categorical[k - numeric.count]) },
+            probability: probability, at: slot)
     }
 
     /// The reason a row error gives for the `k`th numeric column's `value`, outside its bounds.
@@ -624,18 +574,13 @@ package struct Scorer: Sendable {
         return Statistics.sigmoid(z)
     }
 
-    /// The categorical fields of the current record as logged: normalised text, nil for a missing value.
-    static func levels(
-        _ reader: borrowing CSVReader, _ fields: [Int], missing: ByteStringSet,
-        normalizations: [CategoryNormalization]
-    ) -> [String?] {
-        fields.indices.map { k in
-            reader.withField(fields[k]) { raw in
-                let value = FieldCheck.trimmed(raw)
-                return missing.contains(value)
-                    ? nil : normalizations[k].apply(String(decoding: value, as: UTF8.self))
-            }
-        }
+    /// A categorical field as logged: its text trimmed and normalised as `normalization` matches it, nil for a
+    /// missing value.
+    static func loggedCategory(
+        _ raw: UnsafeBufferPointer<UInt8>, missing: ByteStringSet, normalization: CategoryNormalization
+    ) -> String? {
+        let value = FieldCheck.trimmed(raw)
+        return missing.contains(value) ? nil : normalization.apply(String(decoding: value, as: UTF8.self))
     }
 
     /// Probabilities of rows given as values: one pass for a logistic model, one call for trees.

@@ -71,12 +71,12 @@ struct InboxJob: Sendable {
         }
         let committed = ledger.commit(staged.map { (claim: $0.claim, outputs: $0.staged.outputs) })
         let finished = monotonicSeconds()
-        var logged: [PredictionRecord] = []
+        var samples: [ScoreJob.Sample] = []
         for (entry, commit) in zip(staged, committed) {
             let claim = entry.claim
             switch commit {
             case .success(let published):
-                logged += entry.staged.predictions
+                if entry.staged.sample.count > 0 { samples.append(entry.staged.sample) }
                 switch entry.staged.result {
                 case .scored(let summary):
                     results[entry.index] = .scored(
@@ -93,12 +93,28 @@ struct InboxJob: Sendable {
                 results[entry.index] = .failed(name: claim.original, error: error)
             }
         }
-        // After the outputs: the log feeds drift monitoring and is not part of the files' guarantees.
-        if !logged.isEmpty {
-            predictionLog?.append(
-                logged + (shadow?.records(shadowing: logged, champion: model.version) ?? []))
-        }
+        // After the outputs: the log feeds drift monitoring and is not part of the files' guarantees. Its lines are
+        // made here, after the commit: the sample cost the scoring only a copy of the kept rows' fields.
+        if let predictionLog, !samples.isEmpty { log(samples, to: predictionLog, champion: model.version) }
         return results.map { $0 ?? .failed(name: "(batch)", error: ChurnError.internalInconsistency("no result")) }
+    }
+
+    /// Appends the published files' samples to the log in one append: their lines written from the kept fields,
+    /// or, when the challenger shadows the champion, their records and the challenger's (scored from them).
+    private func log(_ samples: [ScoreJob.Sample], to log: PredictionLogWriter, champion: Int) {
+        if let challenger = shadow?.challenger(champion: champion) {
+            let records = samples.flatMap { $0.predictions() }
+            log.append(records + ShadowPredictions.score(records, with: challenger, alias: AliasName.challenger))
+            return
+        }
+        var lines: [UInt8] = []
+        do {
+            for sample in samples { lines += try sample.lines() }
+        } catch {
+            // Lines are written to memory, which does not fail; the records would say the same.
+            return log.append(samples.flatMap { $0.predictions() })
+        }
+        log.append(lines: lines)
     }
 
     private enum Step {

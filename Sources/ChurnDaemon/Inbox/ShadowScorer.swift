@@ -34,14 +34,12 @@ final class ShadowScorer: Sendable {
         return ServingSplit(challenger: scorer, fraction: fraction)
     }
 
-    /// The challenger's records for the champion's sampled `records`; empty when shadowing is off, there is no
-    /// challenger, or it cannot be loaded (shadow scoring never fails a file).
-    func records(shadowing records: [PredictionRecord], champion: Int) -> [PredictionRecord] {
-        guard enabled(), !records.isEmpty,
-            let version = try? registry.challengerVersion(), version != champion,
-            let scorer = scorer(version: version)
-        else { return [] }
-        return ShadowPredictions.score(records, with: scorer, alias: AliasName.challenger)
+    /// The challenger's scorer when it shadows `champion`, to score the champion's sampled records
+    /// (`ShadowPredictions`); nil when shadowing is off, there is no challenger, or it cannot be loaded (shadow
+    /// scoring never fails a file).
+    func challenger(champion: Int) -> Scorer? {
+        guard enabled(), let version = try? registry.challengerVersion(), version != champion else { return nil }
+        return scorer(version: version)
     }
 
     private func scorer(version: Int) -> Scorer? {
