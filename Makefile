@@ -56,6 +56,7 @@ crash-sweep: test-deps build
 # every input would slow it a hundredfold.
 FUZZ_SECONDS ?= 60
 FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_FLAGS ?=
 FUZZ_TARGETS := FuzzCSVReader FuzzConfigTOML FuzzPredictionRecord FuzzLabelBatch
 # The fuzz manifest names only ChurnCore's packages, so SwiftPM rewrites Package.resolved with those alone: the
 # checkout's own is put back after the build (a later `make test` would otherwise resolve every package again).
@@ -71,7 +72,7 @@ fuzz: deps
 		mkdir -p $(FUZZ_SCRATCH)/corpus/$$target $(FUZZ_SCRATCH)/crashes; \
 		leaks=1; [ $$target = FuzzConfigTOML ] && leaks=0; \
 		$(FUZZ_SCRATCH)/debug/$$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
-			-detect_leaks=$$leaks \
+			-detect_leaks=$$leaks $(FUZZ_FLAGS) \
 			-artifact_prefix=$(FUZZ_SCRATCH)/crashes/$$target- $(FUZZ_SCRATCH)/corpus/$$target \
 			fuzz/corpus/$$target || exit 1; \
 	done
