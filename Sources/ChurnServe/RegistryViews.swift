@@ -13,23 +13,22 @@ package enum RegistryViews {
 
     /// `churnd models --json`, `GET /models`.
     package static func models(_ lifecycle: ModelLifecycle) throws -> ModelsJSON {
-        let model = lifecycle.modelName
-        let versions = try lifecycle.registry.versions(model: model)
-        let aliases = try lifecycle.registry.aliases(model: model)
-        let serving = aliases.first { $0.name == AliasName.production }?.version
-        let live = try lifecycle.registry.liveMetrics(model: model, window: lifecycle.config.live.windowRows)
-        let labels = try lifecycle.registry.labelTotals(model: model)
+        models(try lifecycle.overview(), artifacts: lifecycle.registry.artifacts)
+    }
+
+    package static func models(_ overview: ModelsOverview, artifacts: ArtifactStore) -> ModelsJSON {
+        let serving = overview.serving
         return ModelsJSON(
-            model: model, serving: serving,
-            versions: versions.map { v in
-                VersionJSON(
+            model: overview.model, serving: serving,
+            versions: overview.versions.map { v in
+                let live = overview.live[v.version]
+                return VersionJSON(
                     version: v.version, family: v.family, createdAt: isoTime(v.createdAt), f1: v.f1, rocAUC: v.rocAuc,
                     threshold: v.threshold, trainRows: v.trainRows, testRows: v.testRows,
-                    aliases: aliases.filter { $0.version == v.version }.map(\.name), serving: v.version == serving,
-                    artifact: lifecycle.registry.artifacts.path(v.artifactPath), sha256: v.artifactSha256,
-                    liveF1: live[v.version]?.f1, livePrecision: live[v.version]?.precision,
-                    liveRecall: live[v.version]?.recall, liveRows: live[v.version]?.rows)
-            }, labels: labels.map(LabelsJSON.init))
+                    aliases: overview.aliases(at: v.version), serving: v.version == serving,
+                    artifact: artifacts.path(v.artifactPath), sha256: v.artifactSha256, liveF1: live?.f1,
+                    livePrecision: live?.precision, liveRecall: live?.recall, liveRows: live?.rows)
+            }, labels: overview.labels.map(LabelsJSON.init))
     }
 
     /// `churnd runs --json`, `GET /runs`.

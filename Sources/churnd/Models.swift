@@ -14,37 +14,32 @@ struct Models: ParsableCommand {
 
     func run() throws {
         let lifecycle = try common.lifecycle(config: try common.load())
-        let model = lifecycle.modelName
-        let versions = try lifecycle.registry.versions(model: model)
-        let aliases = try lifecycle.registry.aliases(model: model)
-        let serving = aliases.first { $0.name == AliasName.production }?.version
-        let live = try lifecycle.registry.liveMetrics(model: model, window: lifecycle.config.live.windowRows)
-        let labels = try lifecycle.registry.labelTotals(model: model)
-        func names(_ version: Int) -> [String] { aliases.filter { $0.version == version }.map(\.name) }
+        let overview = try lifecycle.overview()
         if json {
-            try printJSON(try RegistryViews.models(lifecycle))
+            try printJSON(RegistryViews.models(overview, artifacts: lifecycle.registry.artifacts))
             return
         }
-        guard !versions.isEmpty else {
-            print("no versions of \(model) yet: train one with churnd train (labeled CSVs in watch/data)")
+        guard !overview.versions.isEmpty else {
+            print("no versions of \(overview.model) yet: train one with churnd train (labeled CSVs in watch/data)")
             return
         }
+        let serving = overview.serving
         var rows = [
             [
                 "", "VERSION", "FAMILY", "CREATED", "TEST F1", "AUC", "THRESHOLD", "TRAIN ROWS", "LIVE F1 (ROWS)",
                 "ALIASES",
             ]
         ]
-        for v in versions {
+        for v in overview.versions {
             rows.append([
                 v.version == serving ? "*" : "", "\(v.version)", v.family, timestamp(v.createdAt), fixed(v.f1, 4),
                 v.rocAuc.map { fixed($0, 4) } ?? "n/a", fixed(v.threshold, 4), grouped(v.trainRows),
-                live[v.version].map { "\(fixed($0.f1, 4)) (\(grouped($0.rows)))" } ?? "–",
-                names(v.version).joined(separator: ", "),
+                overview.live[v.version].map { "\(fixed($0.f1, 4)) (\(grouped($0.rows)))" } ?? "–",
+                overview.aliases(at: v.version).joined(separator: ", "),
             ])
         }
         print(table(rows))
-        if let labels {
+        if let labels = overview.labels {
             print(
                 "labels: \(grouped(labels.labels)) from \(grouped(labels.files)) file\(labels.files == 1 ? "" : "s"): "
                     + "\(grouped(labels.joined)) joined, \(grouped(labels.tooOld)) too old, "
