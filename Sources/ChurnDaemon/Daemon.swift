@@ -17,9 +17,10 @@ package struct Daemon: Sendable {
     /// They are stopped first on shutdown.
     package var addOns: [AddOn] = []
 
-    package typealias AddOn = @Sendable (
-        _ start: Config, _ current: @escaping @Sendable () -> Config, _ signals: Signals
-    ) throws -> (any Service)?
+    package typealias AddOn =
+        @Sendable (
+            _ start: Config, _ current: @escaping @Sendable () -> Config, _ signals: Signals
+        ) throws -> (any Service)?
 
     /// What an add-on can wait on instead of polling: the registry's commits (nil for a stand-in registry) and
     /// configuration reloads.

@@ -117,7 +117,8 @@ extension MLflowTracker {
             try registry.setMLflowAliasAgreed(alias, target)
             notes.append(
                 AliasNote(
-                    kind: .published, alias: alias, text: "set MLflow's \(name)@\(alias) to version \(target) (churnd v\(local))"))
+                    kind: .published, alias: alias,
+                    text: "set MLflow's \(name)@\(alias) to version \(target) (churnd v\(local))"))
         }
         return notes
     }

@@ -57,8 +57,7 @@ package struct MLflowClient: Sendable {
         package var metrics: [String: Double]
     }
 
-    package func createRun(experimentID: String, name: String, startTime: Int64, tags: [String: String]) throws -> Run
-    {
+    package func createRun(experimentID: String, name: String, startTime: Int64, tags: [String: String]) throws -> Run {
         let body: [String: Any] = [
             "experiment_id": experimentID, "run_name": name, "start_time": startTime,
             "tags": tags.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] },
@@ -87,7 +86,9 @@ package struct MLflowClient: Sendable {
         // churnd logs a few dozen of each; MLflow takes at most 1000 metrics, 100 params and 100 tags a call.
         let body: [String: Any] = [
             "run_id": runID,
-            "metrics": metrics.prefix(1000).map { ["key": $0.key, "value": $0.value, "timestamp": timestamp, "step": 0] },
+            "metrics": metrics.prefix(1000).map {
+                ["key": $0.key, "value": $0.value, "timestamp": timestamp, "step": 0]
+            },
             "params": params.prefix(100).map { ["key": $0.key, "value": $0.value] },
             "tags": tags.prefix(100).map { ["key": $0.key, "value": $0.value] },
         ]
@@ -109,7 +110,8 @@ package struct MLflowClient: Sendable {
     /// (`mlflow-artifacts:/<experiment>/<run>/artifacts`). Uploading the same path again replaces the file.
     package func uploadArtifact(artifactURI: String, path: String, bytes: Data) throws {
         let relative = try Self.proxyPath(artifactURI: artifactURI) + "/" + path
-        _ = try send("PUT", "mlflow-artifacts/artifacts/" + relative, body: bytes, contentType: "application/octet-stream")
+        _ = try send(
+            "PUT", "mlflow-artifacts/artifacts/" + relative, body: bytes, contentType: "application/octet-stream")
     }
 
     /// The files under `path` of a run's artifacts (one level), as the proxy lists them.
@@ -194,7 +196,9 @@ package struct MLflowClient: Sendable {
         do {
             let answer = try get("mlflow/registered-models/alias", query: ["name": name, "alias": alias])
             return try Self.modelVersion(answer["model_version"], call: "registered-models/alias")
-        } catch MLflowError.api(_, let code, _, _) where code == "RESOURCE_DOES_NOT_EXIST" || code == "INVALID_PARAMETER_VALUE" {
+        } catch MLflowError.api(_, let code, _, _)
+            where code == "RESOURCE_DOES_NOT_EXIST" || code == "INVALID_PARAMETER_VALUE"
+        {
             return nil
         }
     }
@@ -225,7 +229,8 @@ package struct MLflowClient: Sendable {
         var components = URLComponents()
         components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         let encoded = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
-        return try json(send("GET", endpoint + (encoded.isEmpty ? "" : "?" + encoded), body: nil, contentType: nil), endpoint)
+        return try json(
+            send("GET", endpoint + (encoded.isEmpty ? "" : "?" + encoded), body: nil, contentType: nil), endpoint)
     }
 
     func post(_ endpoint: String, _ body: [String: Any]) throws -> [String: Any] {
@@ -283,7 +288,8 @@ package struct MLflowClient: Sendable {
                 throw MLflowError.notJSON(url: address, status: status, start: Self.start(of: bytes))
             }
             throw MLflowError.api(
-                status: status, code: object["error_code"] as? String ?? "", message: object["message"] as? String ?? "",
+                status: status, code: object["error_code"] as? String ?? "",
+                message: object["message"] as? String ?? "",
                 url: address)
         }
         return Response(status: status, body: bytes)

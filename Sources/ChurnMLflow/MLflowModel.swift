@@ -47,11 +47,11 @@ package struct MLflowModelDirectory: Sendable {
             "\(time.date(separator: "-")) \(time.clock(separator: ":")).\(time.milliseconds)000"
         let mlmodel =
             "artifact_path: model\n" + flavors + """
-            model_uuid: \(Self.uuid(runID: runID))
-            run_id: \(runID)
-            utc_time_created: '\(created)'
+                model_uuid: \(Self.uuid(runID: runID))
+                run_id: \(runID)
+                utc_time_created: '\(created)'
 
-            """
+                """
         files.append(("MLmodel", Data(mlmodel.utf8)))
         files.append(("code/churnd_pyfunc.py", Data(Self.loader.utf8)))
         files.append(("requirements.txt", Data((requirements.joined(separator: "\n") + "\n").utf8)))

@@ -152,7 +152,9 @@ package struct MLflowTracker: Sendable {
         // A family not selected has no version of its own: its validation F1 is in the chosen one's artifact.
         let alongside =
             artifact == nil && run.outcome == .notSelected
-            ? try registry.versionTrainedAlongside(run).flatMap { try? registry.artifacts.load(registry.version(model: run.modelName, $0)) }
+            ? try registry.versionTrainedAlongside(run).flatMap {
+                try? registry.artifacts.load(registry.version(model: run.modelName, $0))
+            }
             : nil
         let runKey = "\(try registry.mlflowRegistryID()):\(runID)"
         if item.step < 1 {
@@ -171,7 +173,8 @@ package struct MLflowTracker: Sendable {
         let mlflowRunID = item.mlflowRunId ?? ""
         if item.step < 2 {
             try client.logBatch(
-                runID: mlflowRunID, metrics: Self.metrics(run, artifact: artifact ?? alongside), params: Self.params(run, artifact: artifact),
+                runID: mlflowRunID, metrics: Self.metrics(run, artifact: artifact ?? alongside),
+                params: Self.params(run, artifact: artifact),
                 tags: Self.tags(run, artifact: artifact), timestamp: Self.millis(run.finishedAt))
             item.step = 2
             try registry.saveMLflowItem(item)
@@ -188,7 +191,8 @@ package struct MLflowTracker: Sendable {
                 let made =
                     try client.modelVersions(name: settings.registeredModel, runID: mlflowRunID).first
                     ?? client.createModelVersion(
-                        name: settings.registeredModel, source: try client.getRun(id: mlflowRunID).artifactURI + "/model",
+                        name: settings.registeredModel,
+                        source: try client.getRun(id: mlflowRunID).artifactURI + "/model",
                         runID: mlflowRunID,
                         tags: [
                             "churnd.model_version": "\(version.version)", "churnd.family": version.family,
@@ -227,7 +231,8 @@ package struct MLflowTracker: Sendable {
         }
         try client.uploadArtifact(artifactURI: uri, path: "model.json", bytes: bytes)
         try client.uploadArtifact(
-            artifactURI: uri, path: "drift/reference_statistics.json", bytes: try encoder.encode(artifact.featureStatistics))
+            artifactURI: uri, path: "drift/reference_statistics.json",
+            bytes: try encoder.encode(artifact.featureStatistics))
         let directory = MLflowModelDirectory(
             artifact: artifact, artifactBytes: bytes, runID: info.id, createdAt: version.registeredAt)
         for file in directory.files {

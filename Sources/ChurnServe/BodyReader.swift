@@ -14,7 +14,8 @@ struct BodyReader: Sendable {
     var maxBytes: Int
     var timeoutSeconds: Double
 
-    nonisolated(nonsending) func read(_ request: Request, context: ServeContext) async throws(RequestProblem) -> [UInt8] {
+    nonisolated(nonsending) func read(_ request: Request, context: ServeContext) async throws(RequestProblem) -> [UInt8]
+    {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBytes {
             throw .tooLarge(limit: maxBytes)
         }

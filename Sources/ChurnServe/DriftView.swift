@@ -21,6 +21,7 @@ package enum DriftView {
         object["decision"] = record["decision"] ?? NSNull()
         object["file"] = newest
         return Array(
-            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+            try JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
     }
 }

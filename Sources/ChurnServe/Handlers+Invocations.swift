@@ -116,7 +116,8 @@ extension Handlers {
     /// The body is read where the request arrived (its connection's event loop); it is scored on the shared pool.
     nonisolated(nonsending) func invocations(_ request: Request, context: ServeContext) async -> Response {
         let started = ContinuousClock.now
-        let requestID = request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        let requestID =
+            request.headers[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
             ?? Self.newRequestID()
         let snapshot: ServingModels.Snapshot
         let type: String
@@ -124,7 +125,8 @@ extension Handlers {
         do throws(RequestProblem) {
             guard let current = models.current else { return notServing() }
             snapshot = current
-            type = (request.headers[.contentType] ?? "").split(separator: ";").first
+            type =
+                (request.headers[.contentType] ?? "").split(separator: ";").first
                 .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard type == "application/json" || type == "text/csv" else {
                 throw RequestProblem.unsupportedMediaType(type)
@@ -150,7 +152,8 @@ extension Handlers {
             let shadow = config().shadow
             let predictor = Predictor(
                 snapshot: snapshot, shadowEnabled: shadow.enabled, serveFraction: shadow.serveFraction)
-            var (json, logged) = try
+            var (json, logged) =
+                try
                 (type == "text/csv"
                 ? scoreCSV(bytes, predictor: predictor) : scoreJSON(bytes, predictor: predictor, requestID: requestID))
             logged.setLatency(Self.milliseconds(since: started))

@@ -19,7 +19,8 @@ extension Handlers {
             guard let version = all.versions.first(where: { $0.version == number }) else {
                 let known = all.versions.map { String($0.version) }.joined(separator: ", ")
                 return JSONResponse.detail(
-                    .notFound, "no version \(number)" + (known.isEmpty ? "; none registered yet" : "; versions are \(known)"))
+                    .notFound,
+                    "no version \(number)" + (known.isEmpty ? "; none registered yet" : "; versions are \(known)"))
             }
             return JSONResponse.readable(version)
         }
@@ -132,7 +133,8 @@ extension Handlers {
         } catch let error as RegistryError {
             switch error {
             case .invalidAlias: return JSONResponse.detail(.badRequest, error.description)
-            case .unknownVersion, .unknownAlias, .noVersionAtAlias: return JSONResponse.detail(.notFound, error.description)
+            case .unknownVersion, .unknownAlias, .noVersionAtAlias:
+                return JSONResponse.detail(.notFound, error.description)
             case .noRollbackTarget: return JSONResponse.detail(.conflict, error.description)
             default: return JSONResponse.detail(.serviceUnavailable, error.description)
             }

@@ -168,7 +168,8 @@ package struct Handlers: Sendable {
             default:
                 throw RequestProblem.invalidFields([
                     .init(
-                        loc: [.key("body")], msg: "expected an object (one customer) or an array of objects, found "
+                        loc: [.key("body")],
+                        msg: "expected an object (one customer) or an array of objects, found "
                             + document.typeName, type: "model_type")
                 ])
             }
@@ -185,7 +186,8 @@ package struct Handlers: Sendable {
             var errors: [RequestProblem.FieldError] = []
             for (loc, value) in objects {
                 guard case .object(let fields) = value else {
-                    errors.append(.init(loc: loc, msg: "expected an object, found \(value.typeName)", type: "model_type"))
+                    errors.append(
+                        .init(loc: loc, msg: "expected an object, found \(value.typeName)", type: "model_type"))
                     continue
                 }
                 for name in fields.keys.filter({ !isKnown($0) }).sorted() {
@@ -211,7 +213,8 @@ package struct Handlers: Sendable {
                     if customer == nil {
                         errors.append(
                             .init(
-                                loc: loc + [.key(schema.id)], msg: "expected a string or a number, found \(id.typeName)",
+                                loc: loc + [.key(schema.id)],
+                                msg: "expected a string or a number, found \(id.typeName)",
                                 type: "string_type"))
                     }
                 }

@@ -45,7 +45,8 @@ package struct DriftReports: Sendable {
     /// "drift-20261123T162305.123Z-2.json" → ("drift-20261123T162305.123Z", 2).
     private static func order(_ name: String) -> (String, Int) {
         let stem = String(name.dropLast(5))
-        if let dash = stem.lastIndex(of: "-"), let n = Int(stem[stem.index(after: dash)...]), stem[..<dash].hasSuffix("Z")
+        if let dash = stem.lastIndex(of: "-"), let n = Int(stem[stem.index(after: dash)...]),
+            stem[..<dash].hasSuffix("Z")
         {
             return (String(stem[..<dash]), n)
         }

@@ -44,10 +44,11 @@ extension Scorer {
     ) throws -> Summary {
         // Below the parallel path's size the thread count is not asked for: it reads the cgroup's CPU limits,
         // files in /sys, which cost a small file's drop a few hundred microseconds.
-        if size >= Parallelism(workers: 1).minimumBytes, let summary = try scoreInParallel(
-            path: path, source: FileRangeSource(fd: fd, path: path, size: size),
-            parallelism: Parallelism(workers: Self.scoringThreads(configured: nthread)), scored: &scored,
-            errors: &errors, progress: progress, sample: &sample, timestamp: timestamp)
+        if size >= Parallelism(workers: 1).minimumBytes,
+            let summary = try scoreInParallel(
+                path: path, source: FileRangeSource(fd: fd, path: path, size: size),
+                parallelism: Parallelism(workers: Self.scoringThreads(configured: nthread)), scored: &scored,
+                errors: &errors, progress: progress, sample: &sample, timestamp: timestamp)
         {
             return summary
         }

@@ -38,7 +38,8 @@ extension Registry {
             try FileSystem.fsyncDirectory(FileSystem.split(directory).directory)
             try FileSystem.writeAtomically(file, bytes: bytes)
             let record = ModelVersionRecord(
-                artifact: artifact, stored: ArtifactStore.Stored(relativePath: relative, sha256: sha, bytes: bytes.count),
+                artifact: artifact,
+                stored: ArtifactStore.Stored(relativePath: relative, sha256: sha, bytes: bytes.count),
                 registeredAt: clock())
             try record.insert(db)
             try saveImportedMLflowVersion(db, model: model, number: number, mlflowVersion: mlflowVersion)

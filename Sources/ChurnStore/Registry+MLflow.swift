@@ -88,12 +88,13 @@ extension Registry {
         // Most calls find nothing new: read first, so an idle pass never writes (and never wakes readers
         // that watch the database files for changes).
         let (newRuns, known) = try read { db in
-            let runs = try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM training_run
-                    WHERE id NOT IN (SELECT training_run_id FROM mlflow_outbox WHERE kind = 'run')
-                    """) ?? 0
+            let runs =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT count(*) FROM training_run
+                        WHERE id NOT IN (SELECT training_run_id FROM mlflow_outbox WHERE kind = 'run')
+                        """) ?? 0
             let known = try String.fetchSet(db, sql: "SELECT subject FROM mlflow_outbox WHERE kind = 'drift_report'")
             return (runs, known)
         }

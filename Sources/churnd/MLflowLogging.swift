@@ -11,7 +11,9 @@ func logToMLflow(config: Config, lifecycle: ModelLifecycle, stateDirectory: Stri
         config: config, registry: lifecycle.registry, reportsDirectory: stateDirectory + "/reports", timeout: 15)
     do {
         let pass = try tracker.pass()
-        for failure in pass.failures { writeStandardError("MLflow: cannot log \(failure); it stays queued and is tried again later\n") }
+        for failure in pass.failures {
+            writeStandardError("MLflow: cannot log \(failure); it stays queued and is tried again later\n")
+        }
         if !pass.ran {
             writeStandardError("MLflow: another churnd process is logging the queue (\(pass.pending) waiting)\n")
         } else if let error = pass.stoppedBy {

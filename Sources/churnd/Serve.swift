@@ -20,8 +20,10 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: ArgumentHelp("HOST:PORT to listen on instead of [http] listen; port 0 takes a free port.",
-        valueName: "address"))
+    @Option(
+        help: ArgumentHelp(
+            "HOST:PORT to listen on instead of [http] listen; port 0 takes a free port.",
+            valueName: "address"))
     var listen: String?
 
     @Flag(help: "Also log debug messages.")

@@ -42,7 +42,8 @@ struct Train: ParsableCommand {
     var json = false
 
     func run() throws {
-        OpenMP.preferPassiveWaiting()  // cross-validation trains many small boosters: spinning threads starve under load
+        // Cross-validation trains many small boosters: spinning threads starve under load.
+        OpenMP.preferPassiveWaiting()
         let config = try common.load()
         let watch = try common.resolve(config.paths.watch)
         let files = try data.isEmpty ? DataFiles.list(in: watch + "/data") : data
@@ -141,13 +142,15 @@ struct Train: ParsableCommand {
         let split: String
         var search = ""
         if let cv {
-            split = "train + validation \(grouped(t.trainRows)) (\(cv.folds)-fold cross-validation, then refit on "
+            split =
+                "train + validation \(grouped(t.trainRows)) (\(cv.folds)-fold cross-validation, then refit on "
                 + "all of them) · test \(grouped(t.testRows)) (stratified, seed \(t.seed))"
             let folds = cv.foldF1.map { fixed($0, 3) }.joined(separator: " ")
             search = "\n  cross-val  \(cv.summary) (folds \(folds))"
             search += "\n  settings   \(a.family): \(cv.chosen)"
             let reports =
-                [(a.family, cv)] + (a.alternatives ?? []).compactMap { alt in alt.crossValidation.map { (alt.family, $0) } }
+                [(a.family, cv)]
+                + (a.alternatives ?? []).compactMap { alt in alt.crossValidation.map { (alt.family, $0) } }
             let tried = reports.map { family, report in
                 "\(report.tried.count) \(family) setting\(report.tried.count == 1 ? "" : "s")"
                     + " (\(fixed(report.searchSeconds, 1)) of \(fixed(report.budgetSeconds, 1)) s budget)"
@@ -155,7 +158,8 @@ struct Train: ParsableCommand {
             search += "\n  search     tried \(tried.joined(separator: ", "))"
             if let choice = cv.choice { search += "\n  choice     \(choice)" }
         } else {
-            split = "train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · "
+            split =
+                "train \(grouped(t.trainRows)) · validation \(grouped(t.validationRows)) · "
                 + "test \(grouped(t.testRows)) (stratified, seed \(t.seed))"
         }
         let tuned = cv == nil ? "best F1 on validation" : "best F1 on the out-of-fold predictions"

@@ -75,8 +75,11 @@ struct ConfigTests {
         // The switch the tests that are not about model quality train with (ChurnTestKit's SingleSplit).
         let cases: [(String, Config)] = [
             ("", Config()), (Config.defaultTOML, Config.initial),
-            ("[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", try Config.parse(
-                toml: "[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", file: "c.toml")),
+            (
+                "[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n",
+                try Config.parse(
+                    toml: "[drift]\ninterval_seconds = 60\n[training]\nseed = 7\n", file: "c.toml")
+            ),
             ("[training]\ncv_max_rows = 500\nseed = 3", try Config.parse(toml: "[training]\nseed = 3", file: "c.toml")),
         ]
         for (toml, plain) in cases {
@@ -200,7 +203,8 @@ struct ClusterConfigTests {
 
     @Test func aScorerOnASharedInboxParses() throws {
         let config = try Config.parse(
-            toml: Self.mlflow + "[cluster]\nrole = \"scorer\"\nnode = \"scorer-1\"\nshared_inbox = true\n", file: "churnd.toml")
+            toml: Self.mlflow + "[cluster]\nrole = \"scorer\"\nnode = \"scorer-1\"\nshared_inbox = true\n",
+            file: "churnd.toml")
         #expect(config.cluster.node == "scorer-1")
         #expect(config.cluster.sharedInbox)
     }

@@ -35,8 +35,10 @@ struct ProbabilityFormatTests {
     }
 
     @Test func edgesAndHalfwayPoints() throws {
-        var values: [Double] = [0, -0.0, 1, 0.5, 1e-300, .leastNonzeroMagnitude, 0.9999995, 0.99999949999, 0.0000005,
-            0.00000049999999, 1.0.nextDown, 1.0.nextUp, 1.5, -0.25, .nan, .infinity, -.infinity, 2.5e-7]
+        var values: [Double] = [
+            0, -0.0, 1, 0.5, 1e-300, .leastNonzeroMagnitude, 0.9999995, 0.99999949999, 0.0000005,
+            0.00000049999999, 1.0.nextDown, 1.0.nextUp, 1.5, -0.25, .nan, .infinity, -.infinity, 2.5e-7,
+        ]
         // Every halfway point k + 0.5 millionths and its neighbours, across the range.
         for k in stride(from: 0, through: 999_999, by: 997) + [999_998, 999_999] {
             let half = (Double(k) + 0.5) / 1e6

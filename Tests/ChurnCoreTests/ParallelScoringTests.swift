@@ -88,7 +88,8 @@ struct ParallelScoringTests {
         let generated = try Self.generated(rows: 998, seed: 11)
         let header = Array(generated.prefix { $0 != UInt8(ascii: "\n") }) + [UInt8(ascii: "\n")]
         let block =
-            Array(generated.dropFirst(header.count)) + Array("C-bad,x,1,2,basic,EU\n\"C-\nq\",3,1,2,basic,\"E\nU\",9\n".utf8)
+            Array(generated.dropFirst(header.count))
+            + Array("C-bad,x,1,2,basic,EU\n\"C-\nq\",3,1,2,basic,\"E\nU\",9\n".utf8)
         let blockLines = block.count { $0 == UInt8(ascii: "\n") }
         let repeats = 1_000
         var csv = header
@@ -213,7 +214,8 @@ struct ParallelScoringTests {
         #expect(
             try scorer.scoreInParallel(
                 path: "x", source: MemoryPositionalSource(noID),
-                parallelism: .init(workers: 2, chunkBytes: 8, minimumBytes: 0), scored: &sink, errors: &errors, sample: &none) == nil)
+                parallelism: .init(workers: 2, chunkBytes: 8, minimumBytes: 0), scored: &sink, errors: &errors,
+                sample: &none) == nil)
         #expect(sink.position == 0)
         let small = try Self.generated(rows: 5)
         #expect(
@@ -223,7 +225,8 @@ struct ParallelScoringTests {
         #expect(
             try scorer.scoreInParallel(
                 path: "x", source: MemoryPositionalSource(small),
-                parallelism: .init(workers: 1, chunkBytes: 8, minimumBytes: 0), scored: &sink, errors: &errors, sample: &none) == nil)
+                parallelism: .init(workers: 1, chunkBytes: 8, minimumBytes: 0), scored: &sink, errors: &errors,
+                sample: &none) == nil)
         #expect(sink.position == 0)
     }
 

@@ -236,7 +236,8 @@ struct DriftReportPageTests {
         let html = DriftReportPage(
             report: report, decision: "rolled production back from v2 to v1 <test>", checkedAt: "2026-11-23 12:00",
             modelVersion: "2",
-            lines: LogLineCounts(read: 500, used: 500, version: "2", attributedByTime: 0, usable: ["2": 500], skipped: [:])
+            lines: LogLineCounts(
+                read: 500, used: 500, version: "2", attributedByTime: 0, usable: ["2": 500], skipped: [:])
         ).html()
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(!html.lowercased().contains("<script"))

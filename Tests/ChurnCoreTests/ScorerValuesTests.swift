@@ -28,16 +28,36 @@ struct ScorerValuesTests {
 
     /// (CSV fields, the same values as JSON would give them).
     static let rows: [(csv: String, values: [String: Scorer.FieldValue])] = [
-        ("6,3,12.5,basic,AF", ["tenure_months": number(6), "num_complaints": number(3), "avg_session_minutes": number(12.5), "plan_type": .text("basic"), "region": .text("AF")]),
-        (",0,55, PREMIUM ,eu", ["tenure_months": .null, "num_complaints": number(0), "avg_session_minutes": number(55), "plan_type": .text(" PREMIUM "), "region": .text("eu")]),
-        ("200,50,500,gold,,", ["tenure_months": number(200), "num_complaints": number(50), "avg_session_minutes": number(500), "plan_type": .text("gold"), "region": .text("")]),
+        (
+            "6,3,12.5,basic,AF",
+            [
+                "tenure_months": number(6), "num_complaints": number(3), "avg_session_minutes": number(12.5),
+                "plan_type": .text("basic"), "region": .text("AF"),
+            ]
+        ),
+        (
+            ",0,55, PREMIUM ,eu",
+            [
+                "tenure_months": .null, "num_complaints": number(0), "avg_session_minutes": number(55),
+                "plan_type": .text(" PREMIUM "), "region": .text("eu"),
+            ]
+        ),
+        (
+            "200,50,500,gold,,",
+            [
+                "tenure_months": number(200), "num_complaints": number(50), "avg_session_minutes": number(500),
+                "plan_type": .text("gold"), "region": .text(""),
+            ]
+        ),
     ]
 
     @Test func valuesScoreAsTheirCSVRowToTheBit() throws {
         for artifact in try Self.models.get() {
             let scorer = Scorer(artifact: artifact, versionLabel: "1", bounds: Schema.labBounds)
             for (index, row) in Self.rows.enumerated() {
-                let csv = Self.header + "C\(index),\(row.csv.split(separator: ",", omittingEmptySubsequences: false).prefix(5).joined(separator: ","))\n"
+                let csv =
+                    Self.header
+                    + "C\(index),\(row.csv.split(separator: ",", omittingEmptySubsequences: false).prefix(5).joined(separator: ","))\n"
                 let scored = try scorer.scoreInMemory(Array(csv.utf8))
                 #expect(scored.summary.scored == 1, "\(artifact.family) row \(index)")
                 guard case .valid(let checked) = scorer.check(row.values) else {
@@ -88,7 +108,8 @@ struct ScorerValuesTests {
         marked.schema.missing = ["", "-1"]
         let marking = Scorer(artifact: marked, versionLabel: "1", bounds: Schema.labBounds)
         let values: [String: Scorer.FieldValue] = [
-            "tenure_months": Self.number(-1), "num_complaints": Self.number(3), "avg_session_minutes": Self.number(12.5),
+            "tenure_months": Self.number(-1), "num_complaints": Self.number(3),
+            "avg_session_minutes": Self.number(12.5),
             "plan_type": .text("basic"), "region": .text("AF"),
         ]
         guard case .invalid = scorer.check(values) else {

@@ -53,7 +53,8 @@ struct FollowTests {
             let response = try await serve.client.async("POST", "/predict", body: body)
             #expect(response.status == 200, "\(response.text)")
             versions["C\(i)"] = response.json["model_version"] as? String
-            let split = ServingSplit(challenger: try #require(serve.server.models.current?.challenger?.scorer), fraction: 0.5)
+            let split = ServingSplit(
+                challenger: try #require(serve.server.models.current?.challenger?.scorer), fraction: 0.5)
             #expect(versions["C\(i)"] == (split.servesChallenger(id: "C\(i)") ? "2" : "1"))
             #expect(response.json["alias"] as? String == (versions["C\(i)"] == "2" ? "challenger" : "production"))
         }

@@ -151,7 +151,11 @@ struct InvocationsTests {
 
     @Test(arguments: [
         ("text/csv", "customer_id,tenure_months\nC1,6\n", 400),
-        ("text/csv", "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region\nC1,900,3,12.5,basic,AF\n", 400),
+        (
+            "text/csv",
+            "customer_id,tenure_months,num_complaints,avg_session_minutes,plan_type,region\nC1,900,3,12.5,basic,AF\n",
+            400
+        ),
         ("application/json", #"{"dataframe_split": {"columns": ["a"], "data": [[1, 2]]}}"#, 400),
         ("application/json", #"{"nothing": 1}"#, 400),
         ("application/json", #"{"instances": [{"tenure_months": "x"}]}"#, 400),

@@ -74,7 +74,9 @@ struct JSONWireTests {
         0, 1, -1, 0.5, 0.1, 1e-5, 1.5e-7, 123456.789, 1e16, 1e21, 0.30000000000000004, 0.9999999999999999,
         .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
     ]
-    static let strings = ["", "plain", "quote \" and \\ and / slash", "tab\tnl\ncr\rnul\u{0}\u{1F}", "é✓😀", "</script>"]
+    static let strings = [
+        "", "plain", "quote \" and \\ and / slash", "tab\tnl\ncr\rnul\u{0}\u{1F}", "é✓😀", "</script>",
+    ]
 
     @Test func predictionAnswersAreWhatJSONEncoderWrites() throws {
         for (index, value) in Self.doubles.enumerated() {
@@ -107,7 +109,9 @@ struct JSONWireTests {
     /// Short decimals are read without a String, to the same double `Double(String)` reads.
     @Test func shortDecimalsReadAsDoubleReadsThem() throws {
         var random = SystemRandomNumberGenerator()
-        var texts = ["0.1", "-0.0", "0.000123", "12.5", "199.999", "-3.14159", "999999999999999.0", "0.999999999999999"]
+        var texts = [
+            "0.1", "-0.0", "0.000123", "12.5", "199.999", "-3.14159", "999999999999999.0", "0.999999999999999",
+        ]
         for _ in 0..<20_000 {
             let digits = Int.random(in: 1...15, using: &random)
             let point = Int.random(in: 1...digits, using: &random)

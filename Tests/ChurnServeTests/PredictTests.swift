@@ -70,27 +70,42 @@ struct PredictTests {
         #expect(items[1]["request_id"] as? String == "b")
         #expect(items[0]["probability"] as? Double == items[1]["probability"] as? Double)
         try await serve.stop()
-        #expect(try serve.logRecords().map(\.requestID).sorted() == ["b", "from-header", "r-1", items[0]["request_id"] as? String ?? "?"].sorted())
+        #expect(
+            try serve.logRecords().map(\.requestID).sorted()
+                == ["b", "from-header", "r-1", items[0]["request_id"] as? String ?? "?"].sorted())
     }
 
     /// Bad input: each gets 422 with one entry per field at fault, never a 500.
     @Test(arguments: [
         (#"{"tenure_months": 6, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic""#, ["body"]),
-        (#"{"tenure_months": "six", "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF"}"#,
-            ["body.tenure_months"]),
-        (#"{"tenure_months": 6, "num_complaints": true, "avg_session_minutes": [1], "plan_type": 3, "region": {}}"#,
-            ["body.num_complaints", "body.avg_session_minutes", "body.plan_type", "body.region"]),
-        (#"{"tenure_months": 6, "avg_session_minutes": 12.5, "plan_type": "basic"}"#,
-            ["body.num_complaints", "body.region"]),
-        (#"{"tenure_months": 6, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF", "age": 40}"#,
-            ["body.age"]),
-        (#"{"tenure_months": 900, "num_complaints": -2, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF"}"#,
-            ["body.tenure_months", "body.num_complaints"]),
+        (
+            #"{"tenure_months": "six", "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF"}"#,
+            ["body.tenure_months"]
+        ),
+        (
+            #"{"tenure_months": 6, "num_complaints": true, "avg_session_minutes": [1], "plan_type": 3, "region": {}}"#,
+            ["body.num_complaints", "body.avg_session_minutes", "body.plan_type", "body.region"]
+        ),
+        (
+            #"{"tenure_months": 6, "avg_session_minutes": 12.5, "plan_type": "basic"}"#,
+            ["body.num_complaints", "body.region"]
+        ),
+        (
+            #"{"tenure_months": 6, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF", "age": 40}"#,
+            ["body.age"]
+        ),
+        (
+            #"{"tenure_months": 900, "num_complaints": -2, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF"}"#,
+            ["body.tenure_months", "body.num_complaints"]
+        ),
         ("", ["body"]),
         ("   \n", ["body"]),
         ("42", ["body"]),
         ("[]", ["body"]),
-        (#"[{"tenure_months": 6}, 7]"#, ["body.0.num_complaints", "body.0.avg_session_minutes", "body.0.plan_type", "body.0.region", "body.1"]),
+        (
+            #"[{"tenure_months": 6}, 7]"#,
+            ["body.0.num_complaints", "body.0.avg_session_minutes", "body.0.plan_type", "body.0.region", "body.1"]
+        ),
     ])
     func badInputIsRefusedFieldByField(body: String, locations: [String]) async throws {
         let serve = try await ServeFixture()
@@ -110,7 +125,9 @@ struct PredictTests {
         let serve = try await ServeFixture()
         let response = try await serve.client.async(
             "POST", "/predict",
-            body: #"{"tenure_months": 900, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF"}"#)
+            body:
+                #"{"tenure_months": 900, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": "AF"}"#
+        )
         let detail = response.json["detail"] as? [[String: Any]] ?? []
         #expect(detail.first?["msg"] as? String == "above the maximum 200")
         try await serve.stop()
@@ -121,12 +138,16 @@ struct PredictTests {
         let plain = try await serve.client.async("POST", "/predict", body: ServeFixture.customer)
         let shouted = try await serve.client.async(
             "POST", "/predict",
-            body: #"{"tenure_months": 6, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": " BASIC ", "region": "af"}"#)
+            body:
+                #"{"tenure_months": 6, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": " BASIC ", "region": "af"}"#
+        )
         #expect(shouted.status == 200)
         #expect(shouted.json["probability"] as? Double == plain.json["probability"] as? Double)
         let missing = try await serve.client.async(
             "POST", "/predict",
-            body: #"{"tenure_months": null, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": null}"#)
+            body:
+                #"{"tenure_months": null, "num_complaints": 3, "avg_session_minutes": 12.5, "plan_type": "basic", "region": null}"#
+        )
         #expect(missing.status == 200, "\(missing.text)")
         try await serve.stop()
         let logged = try serve.logRecords().last

@@ -33,9 +33,12 @@ final class ServeFixture: @unchecked Sendable {
         }
         let fixed = config
         server = HTTPServer(
-            root: dir.path, lifecycle: lifecycle, config: { fixed }, logger: Logger(label: "test", factory: { _ in
-                SwiftLogNoOpLogHandler()
-            }))
+            root: dir.path, lifecycle: lifecycle, config: { fixed },
+            logger: Logger(
+                label: "test",
+                factory: { _ in
+                    SwiftLogNoOpLogHandler()
+                }))
         group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)], gracefulShutdownSignals: [],

@@ -66,7 +66,8 @@ package struct HTTPClient: Sendable {
         let client = self
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try client.request(method, path, body: body, headers: headers, timeout: timeout) })
+                continuation.resume(
+                    with: Result { try client.request(method, path, body: body, headers: headers, timeout: timeout) })
             }
         }
     }

@@ -24,7 +24,8 @@ package final class MLflowServer: @unchecked Sendable {
 
     /// Fails with what to do when MLflow is not installed: these tests never pass without a real server.
     package static func requireInstalled() throws {
-        for tool in ["mlflow", "python"] where !FileManager.default.isExecutableFile(atPath: "\(binDirectory)/\(tool)") {
+        for tool in ["mlflow", "python"] where !FileManager.default.isExecutableFile(atPath: "\(binDirectory)/\(tool)")
+        {
             throw WaitFailure(
                 message: "MLflow is not installed: \(binDirectory)/\(tool) is missing. Run scripts/install-deps, "
                     + "which installs scripts/test-requirements.txt (mlflow, xgboost-cpu) into .venv-test/")
@@ -139,7 +140,9 @@ package final class MLflowServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0 else { throw WaitFailure(message: "bind: errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)

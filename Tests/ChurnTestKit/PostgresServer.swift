@@ -111,7 +111,9 @@ package final class PostgresServer: @unchecked Sendable {
 
     /// Runs a command that exits, its output appended to `log`; returns its status (-1 when it cannot start).
     private static func run(_ command: [String], log: String) -> Int32 {
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log) {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+        }
         let output = FileHandle(forWritingAtPath: log)
         output?.seekToEndOfFile()
         defer { try? output?.close() }

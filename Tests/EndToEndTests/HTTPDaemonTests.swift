@@ -241,7 +241,8 @@ struct HTTPDaemonTests {
         guard FileManager.default.isExecutableFile(atPath: tool) else { return }
         // The bounds and normalisation `churnd init` writes, which openapi.yaml describes.
         let fixture = try Self.twoVersions(
-            config: "[schema.bounds]\ntenure_months = [0, 200]\nnum_complaints = [0, 50]\navg_session_minutes = [0, 500]\n"
+            config:
+                "[schema.bounds]\ntenure_months = [0, 200]\nnum_complaints = [0, 50]\navg_session_minutes = [0, 500]\n"
                 + "[schema.normalize]\nplan_type = \"lower\"\nregion = \"upper\"\n")
         let daemon = try fixture.start()
         let port = try Self.port(daemon.log)
@@ -250,7 +251,8 @@ struct HTTPDaemonTests {
         run.currentDirectoryURL = URL(fileURLWithPath: fixture.root)  // its .schemathesis/ cache goes there
         run.arguments = [
             "run", "\(repository)/openapi.yaml", "--url", "http://127.0.0.1:\(port)",
-            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
             "--phases", "examples,coverage,fuzzing", "--max-examples", "25", "--seed", "1", "--no-color",
             "--request-timeout", "20",
         ]

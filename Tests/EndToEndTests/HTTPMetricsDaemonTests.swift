@@ -24,7 +24,8 @@ struct HTTPMetricsDaemonTests {
         for _ in 0..<3 {
             #expect(try client.request("POST", "/predict", body: HTTPDaemonTests.customer).status == 200)
         }
-        let refused = HTTPDaemonTests.customer.replacingOccurrences(of: "\"num_complaints\": 3", with: "\"num_complaints\": \"three\"")
+        let refused = HTTPDaemonTests.customer.replacingOccurrences(
+            of: "\"num_complaints\": 3", with: "\"num_complaints\": \"three\"")
         #expect(try client.request("POST", "/predict", body: refused).status == 422)
         #expect(try client.request("POST", "/predict", body: "{\"tenure_months\": ").status == 422)
         let afterRequests = try Self.metrics(client)

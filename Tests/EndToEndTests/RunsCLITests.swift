@@ -85,7 +85,8 @@ struct RunsCLITests {
         let train = try Churnd.run(["train", "--data", "a.csv"], in: dir.path)
         #expect(train.status == 0, "\(train.stderr)")
         let text = train.stdout
-        #expect(text.contains("split      train + validation 800 (5-fold cross-validation, then refit on all"), "\(text)")
+        #expect(
+            text.contains("split      train + validation 800 (5-fold cross-validation, then refit on all"), "\(text)")
         #expect(text.contains("  cross-val  5-fold CV F1 0."), "\(text)")
         #expect(text.contains("  settings   "), "\(text)")
         #expect(text.contains("  search     tried "), "\(text)")

@@ -51,7 +51,9 @@ struct ClusterTests {
         let staging = "\(FileSystem.split(inbox).directory)/staging-\(prefix)"
         try FileSystem.makeDirectory(staging)
         let text = try String(contentsOfFile: source, encoding: .utf8)
-        for index in 0..<count { try Data(text.utf8).write(to: URL(fileURLWithPath: "\(staging)/\(prefix)-\(index).csv")) }
+        for index in 0..<count {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(staging)/\(prefix)-\(index).csv"))
+        }
         for index in 0..<count {
             guard rename("\(staging)/\(prefix)-\(index).csv", "\(inbox)/\(prefix)-\(index).csv") == 0 else {
                 throw WaitFailure(message: "rename into the inbox failed: errno \(errno)")
@@ -64,7 +66,8 @@ struct ClusterTests {
         let postgres = try PostgresServer()
         let server = try MLflowServer(backendStoreURI: postgres.mlflowURI)
         let trainer = try MLflowRoot(
-            uri: server.uri, extra: "[registry]\nbackend = \"mlflow\"\n[cluster]\nrole = \"trainer\"\n[http]\nlisten = \"\"\n")
+            uri: server.uri,
+            extra: "[registry]\nbackend = \"mlflow\"\n[cluster]\nrole = \"trainer\"\n[http]\nlisten = \"\"\n")
         try trainer.generate("watch/data/a.csv", rows: 3000, seed: 3)
         let trainerDaemon = try DaemonProcess(root: trainer.dir.path)
         defer { _ = try? trainerDaemon.stop() }
@@ -99,7 +102,9 @@ struct ClusterTests {
         for root in [rootA, rootB] {
             let local = try Registry(stateDirectory: "\(root.path)/state")
             #expect(try local.aliasVersion(model: "churn_model", alias: "production") == 1)
-            #expect(try local.version(model: "churn_model", 1).artifactSha256 == registry.version(model: "churn_model", 1).artifactSha256)
+            #expect(
+                try local.version(model: "churn_model", 1).artifactSha256
+                    == registry.version(model: "churn_model", 1).artifactSha256)
             let last = try #require(try local.history(model: "churn_model", alias: "production", limit: 1).first)
             #expect(last.actor.name == "mlflow")
             #expect(try local.runs(model: "churn_model", limit: 10).isEmpty, "a scorer never trains")
@@ -117,7 +122,8 @@ struct ClusterTests {
         #expect(Set(outA.keys).union(outB.keys) == Set(race), "no file twice (no -1 suffix), none missing")
         #expect(!outA.isEmpty && !outB.isEmpty, "both scorers took part: \(outA.count) + \(outB.count)")
         #expect(outA.values.allSatisfy { $0 == Array(repeating: "1", count: 5) })
-        let archived = try FileSystem.list("\(inbox)/.churnd/scorer-a/archive").count
+        let archived =
+            try FileSystem.list("\(inbox)/.churnd/scorer-a/archive").count
             + FileSystem.list("\(inbox)/.churnd/scorer-b/archive").count
         #expect(archived == 1000)
         #expect(!trainer.dir.exists("outbox/ignored.scored.csv") && trainer.dir.exists("inbox/ignored.csv"))
@@ -132,7 +138,8 @@ struct ClusterTests {
         for scorer in [scorerA, scorerB] {
             try eventually("the forged version is refused\n\(scorer.log)", timeout: 30) {
                 scorer.log.contains("was set in MLflow to version \(forged.version), which churnd does not serve")
-                    && scorer.log.contains("not \(String(repeating: "0", count: 64)) as its churnd.artifact_sha256 tag says")
+                    && scorer.log.contains(
+                        "not \(String(repeating: "0", count: 64)) as its churnd.artifact_sha256 tag says")
             }
         }
         for root in [rootA, rootB] {

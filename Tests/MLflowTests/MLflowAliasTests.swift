@@ -56,7 +56,9 @@ struct MLflowAliasTests {
             latencies.append(Date().timeIntervalSince(start))
             if index == 0 { try expectServes(target, root: root, daemon: daemon, file: "m\(index)") }
         }
-        print("alias follow latency (MLflow move → churnd registry), seconds: \(latencies.map { NumberFormat.fixed($0, 3) })")
+        print(
+            "alias follow latency (MLflow move → churnd registry), seconds: \(latencies.map { NumberFormat.fixed($0, 3) })"
+        )
 
         // A version churnd does not have: refused with a reason, churnd keeps serving v1.
         let runID = try #require(try registry.mlflowRun(model: "churn_model", version: 1)?.runID)
@@ -96,7 +98,9 @@ struct MLflowAliasTests {
         }
         let csv = try String(contentsOfFile: try root.generate("\(file)-source.csv", rows: 5, seed: 1), encoding: .utf8)
         try dropFile("\(root.dir.path)/inbox/\(file).csv", csv)
-        try eventually("\(file).csv is scored\n\(daemon.log)", timeout: 60) { root.dir.exists("outbox/\(file).scored.csv") }
+        try eventually("\(file).csv is scored\n\(daemon.log)", timeout: 60) {
+            root.dir.exists("outbox/\(file).scored.csv")
+        }
         let rows = csvRows(try root.dir.read("outbox/\(file).scored.csv")).dropFirst()
         #expect(!rows.isEmpty && rows.allSatisfy { $0.last == "\(version)" }, "\(file): \(rows.map { $0.last ?? "" })")
     }

@@ -27,12 +27,18 @@ struct MLflowConfigTests {
     @Test(
         "errors name the key and the line",
         arguments: [
-            ("[mlflow]\ntracking_uri = \"127.0.0.1:5000\"\n", "c.toml:2: mlflow.tracking_uri: use an http:// or https:// address"),
+            (
+                "[mlflow]\ntracking_uri = \"127.0.0.1:5000\"\n",
+                "c.toml:2: mlflow.tracking_uri: use an http:// or https:// address"
+            ),
             ("[mlflow]\n\nexperiment = \"\"\n", "c.toml:3: mlflow.experiment: name an experiment"),
             ("[mlflow]\nregistered_model = \"a b\"\n", "c.toml:2: mlflow.registered_model: use letters, digits"),
             ("[mlflow]\nuri = \"http://x\"\n", "c.toml:2: mlflow.uri: unknown key"),
             ("[registry]\nbackend = \"postgres\"\n", "c.toml:2: registry.backend: use \"sqlite\" or \"mlflow\""),
-            ("[registry]\nbackend = \"mlflow\"\n", "c.toml:2: registry.backend: \"mlflow\" needs [mlflow] tracking_uri"),
+            (
+                "[registry]\nbackend = \"mlflow\"\n",
+                "c.toml:2: registry.backend: \"mlflow\" needs [mlflow] tracking_uri"
+            ),
         ])
     func errorsNameTheKeyAndTheLine(text: String, expected: String) {
         do {

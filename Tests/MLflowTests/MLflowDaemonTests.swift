@@ -21,7 +21,9 @@ struct MLflowDaemonTests {
             daemon.log.contains("MLflow unreachable")
         }
         // Scoring goes on.
-        try dropFile("\(root.dir.path)/inbox/c.csv", try String(contentsOfFile: root.generate("c.csv", rows: 20, seed: 12), encoding: .utf8))
+        try dropFile(
+            "\(root.dir.path)/inbox/c.csv",
+            try String(contentsOfFile: root.generate("c.csv", rows: 20, seed: 12), encoding: .utf8))
         try eventually("c.csv is scored\n\(daemon.log)", timeout: 60) { root.dir.exists("outbox/c.scored.csv") }
         // Retries (1, 2, 4 s apart) say nothing more.
         try holds("one line per outage", for: 5) { daemon.log.components(separatedBy: "MLflow unreachable").count == 2 }

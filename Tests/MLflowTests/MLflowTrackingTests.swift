@@ -52,11 +52,21 @@ struct MLflowTrackingTests {
             #expect(run.params["family"] == record.parameters.family)
             #expect(run.params["seed"] == "\(record.parameters.seed)")
             #expect(run.params["gate_f1"] == "\(record.parameters.gateF1)")
-            #expect(same(run.metrics["test_f1"], record.metrics?.f1), "\(run.metrics["test_f1"] as Any) \(record.metrics?.f1 as Any)")
-            #expect(same(run.metrics["test_roc_auc"], record.metrics?.rocAUC), "\(run.metrics["test_roc_auc"] as Any) \(record.metrics?.rocAUC as Any)")
-            #expect(same(run.metrics["threshold"], record.metrics?.threshold), "\(run.metrics["threshold"] as Any) \(record.metrics?.threshold as Any)")
-            #expect(same(run.metrics["baseline_all_positive_f1"], record.metrics?.f1AllPositive), "\(run.metrics["baseline_all_positive_f1"] as Any) \(record.metrics?.f1AllPositive as Any)")
-            #expect(same(run.metrics["training_seconds"], record.seconds), "\(run.metrics["training_seconds"] as Any) \(record.seconds as Any)")
+            #expect(
+                same(run.metrics["test_f1"], record.metrics?.f1),
+                "\(run.metrics["test_f1"] as Any) \(record.metrics?.f1 as Any)")
+            #expect(
+                same(run.metrics["test_roc_auc"], record.metrics?.rocAUC),
+                "\(run.metrics["test_roc_auc"] as Any) \(record.metrics?.rocAUC as Any)")
+            #expect(
+                same(run.metrics["threshold"], record.metrics?.threshold),
+                "\(run.metrics["threshold"] as Any) \(record.metrics?.threshold as Any)")
+            #expect(
+                same(run.metrics["baseline_all_positive_f1"], record.metrics?.f1AllPositive),
+                "\(run.metrics["baseline_all_positive_f1"] as Any) \(record.metrics?.f1AllPositive as Any)")
+            #expect(
+                same(run.metrics["training_seconds"], record.seconds),
+                "\(run.metrics["training_seconds"] as Any) \(record.seconds as Any)")
             #expect(run.metrics["validation_f1"] != nil, "\(record.outcome) \(record.parameters.family)")
             let inputs = record.inputs.map { "\(FileSystem.split($0.path).name) sha256:\($0.sha256)" }
             #expect(inputs.enumerated().allSatisfy { run.tags["churnd.input.\($0.offset + 1)"] == $0.element })
@@ -72,21 +82,26 @@ struct MLflowTrackingTests {
         let versions = try root.client.searchModelVersions(filter: "name = '\(root.model)'")
         let numbers = try registry.versions(model: "churn_model").map { "\($0.version)" }
         #expect(versions.map { $0.tags["churnd.model_version"] ?? "" }.sorted() == numbers.sorted())
-        #expect(Set(versions.map(\.runID)) == Set(records.filter { $0.version != nil }.map { runs["\($0.id ?? 0)"]?.id ?? "" }))
+        #expect(
+            Set(versions.map(\.runID))
+                == Set(records.filter { $0.version != nil }.map { runs["\($0.id ?? 0)"]?.id ?? "" }))
 
         // Every version's pyfunc model predicts like `churnd score` with that version: logistic regression
         // through churnd's loader, XGBoost through the booster.
         try root.generate("customers.csv", rows: 300, seed: 9, interaction: true)
-        let byChurnd = Dictionary(uniqueKeysWithValues: versions.map { (Int($0.tags["churnd.model_version"] ?? "") ?? 0, $0.version) })
+        let byChurnd = Dictionary(
+            uniqueKeysWithValues: versions.map { (Int($0.tags["churnd.model_version"] ?? "") ?? 0, $0.version) })
         for (number, mlflowVersion) in byChurnd.sorted(by: { $0.key < $1.key }) {
-            try expectPyfuncPredictsLikeChurnd(root, server: server, uri: "models:/\(root.model)/\(mlflowVersion)", version: number)
+            try expectPyfuncPredictsLikeChurnd(
+                root, server: server, uri: "models:/\(root.model)/\(mlflowVersion)", version: number)
         }
         // The xgboost flavor gives the booster itself.
-        let booster = try Script.run([
-            "\(MLflowServer.binDirectory)/python", "-c",
-            "import mlflow.xgboost, sys; b = mlflow.xgboost.load_model(sys.argv[1]); print(type(b).__name__, b.num_features())",
-            "models:/\(root.model)/\(byChurnd[2] ?? "")",
-        ], environment: ["MLFLOW_TRACKING_URI": server.uri, "PYTHONWARNINGS": "ignore"])
+        let booster = try Script.run(
+            [
+                "\(MLflowServer.binDirectory)/python", "-c",
+                "import mlflow.xgboost, sys; b = mlflow.xgboost.load_model(sys.argv[1]); print(type(b).__name__, b.num_features())",
+                "models:/\(root.model)/\(byChurnd[2] ?? "")",
+            ], environment: ["MLFLOW_TRACKING_URI": server.uri, "PYTHONWARNINGS": "ignore"])
         #expect(booster.status == 0 && booster.output.contains("Booster "), "\(booster.output)")
 
         // The Python lab's promote.py: the newest version to production; rollback.py: the one before, which
@@ -99,7 +114,8 @@ struct MLflowTrackingTests {
         #expect(rolledBack.status == 0, "\(rolledBack.output)")
         #expect(rolledBack.output.contains("-> version \(newest - 1) (churnd v"), "\(rolledBack.output)")
         let previous = try #require(byChurnd.first { $0.value == "\(newest - 1)" }?.key)
-        try expectPyfuncPredictsLikeChurnd(root, server: server, uri: "models:/\(root.model)@production", version: previous)
+        try expectPyfuncPredictsLikeChurnd(
+            root, server: server, uri: "models:/\(root.model)@production", version: previous)
 
         // A drift report of version 1 goes to version 1's run.
         let report = "drift-20261203T000000.000Z.json"

@@ -70,7 +70,9 @@ package enum RecordRanges {
             var l = pos - 1
             while l >= 0, base[l] != lf { l -= 1 }
             guard l >= 0 else { return nil }
-            if quotes != 0 { quotes -= count(UInt8(ascii: "\""), in: UnsafeBufferPointer(start: base + l, count: pos - l)) }
+            if quotes != 0 {
+                quotes -= count(UInt8(ascii: "\""), in: UnsafeBufferPointer(start: base + l, count: pos - l))
+            }
             if quotes & 1 == 0 { return l + 1 }
             pos = l
         }

@@ -26,7 +26,9 @@ extension TOMLConfigReader {
         try read(section, "mlflow", "registered_model", into: &mlflow.registeredModel)
         let uri = mlflow.trackingURI
         if !uri.isEmpty, !(uri.hasPrefix("http://") || uri.hasPrefix("https://")) || uri.count < 10 {
-            throw error("mlflow", "tracking_uri", "use an http:// or https:// address such as \"http://127.0.0.1:5000\", or \"\" for off")
+            throw error(
+                "mlflow", "tracking_uri",
+                "use an http:// or https:// address such as \"http://127.0.0.1:5000\", or \"\" for off")
         }
         if mlflow.experiment.isEmpty { throw error("mlflow", "experiment", "name an experiment, e.g. \"churnd\"") }
         if mlflow.registeredModel.isEmpty

@@ -154,8 +154,7 @@ package enum ModelSearch {
     /// this order until its budget is spent.
     static func xgboost(base: Config.XGBoost, positiveWeight: Double?, seed: UInt64) -> [ModelSettings] {
         let weights = [1.0] + (positiveWeight.map { [$0] } ?? [])
-        func settings(_ depth: Int, _ mcw: Double, _ eta: Double, _ subsample: Double, _ w: Double) -> ModelSettings
-        {
+        func settings(_ depth: Int, _ mcw: Double, _ eta: Double, _ subsample: Double, _ w: Double) -> ModelSettings {
             ModelSettings(
                 family: ModelFamily.xgboost.rawValue, positiveWeight: w, maxDepth: depth, minChildWeight: mcw,
                 eta: eta, subsample: subsample)

@@ -110,8 +110,9 @@ extension Scorer {
     private func check(_ values: [String: FieldValue], limits: FieldLimits) -> Check {
         let schema = artifact.schema
         return check(limits: limits) { feature in
-            values[feature < schema.numeric.count
-                ? schema.numeric[feature] : schema.categorical[feature - schema.numeric.count]]
+            values[
+                feature < schema.numeric.count
+                    ? schema.numeric[feature] : schema.categorical[feature - schema.numeric.count]]
         }
     }
 

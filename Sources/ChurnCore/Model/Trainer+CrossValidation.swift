@@ -55,7 +55,8 @@ extension Trainer {
         let positives = labels.reduce(0) { $0 + Int($1) }
         let rate = Double(positives) / Double(labels.count)
         // Below the imbalance rate the search compares weighing positives as all negatives together against none.
-        let positiveWeight = rate < ModelSearch.imbalancedBelow ? Double(labels.count - positives) / Double(positives) : nil
+        let positiveWeight =
+            rate < ModelSearch.imbalancedBelow ? Double(labels.count - positives) / Double(positives) : nil
 
         let preprocessing = Preprocessing.fit(data, rows: pool)
         let poolX = preprocessing.encode(data, rows: pool)
@@ -288,7 +289,8 @@ extension Trainer {
         }
         let config = ModelSearch.xgboostConfig(settings, base: xgboost)
         // The folds trained on (k − 1)/k of these rows: more rows, proportionally more rounds.
-        let rounds = max(1, Int((Double(settings.rounds ?? config.rounds) * Double(folds) / Double(folds - 1)).rounded()))
+        let rounds = max(
+            1, Int((Double(settings.rounds ?? config.rounds) * Double(folds) / Double(folds - 1)).rounded()))
         do throws(XGBoostError) {
             let threads = xgboost.threads(cores: cores)
             let model = try XGBoostModel.refit(

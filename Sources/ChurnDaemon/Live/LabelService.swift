@@ -86,7 +86,8 @@ final class LabelService: Sendable {
             let message = "\(error)"
             guard failures.withLock({ $0.updateValue(message, forKey: name) }) != message else { return }
             logger.error(
-                "cannot process label file; it is kept and retried", metadata: ["file": "\(name)", "error": "\(message)"])
+                "cannot process label file; it is kept and retried",
+                metadata: ["file": "\(name)", "error": "\(message)"])
         }
     }
 

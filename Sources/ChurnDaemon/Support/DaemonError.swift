@@ -30,7 +30,8 @@ package enum DaemonError: Error, CustomStringConvertible, Equatable {
                 + (since.map { " since \($0)" } ?? "") + "; stop it first (one daemon per root), or use another root"
         case .nodeInUse(let node, let inbox, let pid, let root, let since):
             return "another scorer\(pid.map { " (pid \($0))" } ?? "") on \(root)"
-                + (since.map { " since \($0)" } ?? "") + " uses the node name \"\(node)\" on the shared inbox \(inbox); "
+                + (since.map { " since \($0)" } ?? "")
+                + " uses the node name \"\(node)\" on the shared inbox \(inbox); "
                 + "give each scorer its own [cluster] node"
         }
     }

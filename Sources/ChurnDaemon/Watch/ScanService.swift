@@ -15,7 +15,8 @@ final class ScanService: Service {
     let heartbeat = Heartbeat(name: "scan")
 
     init(
-        inbox: FolderScanner?, pipeline: InboxPipeline, data: (scanner: FolderScanner, training: TrainingService)? = nil,
+        inbox: FolderScanner?, pipeline: InboxPipeline,
+        data: (scanner: FolderScanner, training: TrainingService)? = nil,
         labels: LabelService? = nil, interval: @escaping @Sendable () -> Double
     ) {
         self.labels = labels
