@@ -9,9 +9,11 @@
 #                every server, the order rotating from round to round (churnd first in the first round).
 #                Requests/s of each and the ratio within each round (median and range over the rounds).
 #   half peak:   POST /predict paced at half of churnd's median peak rate (BEFORE at half of its own): wrk has no
-#                fixed-rate mode (wrk2 is not in Debian), so each connection waits PACE_MS ms before each request
-#                (wrk's Lua `delay()`), and the connection count is chosen for half the peak rate
-#                (connections = rate × PACE_MS / 1000), corrected once from a short calibration run. The achieved rate is printed beside p50/p99.
+#                fixed-rate mode (wrk2 is not in Debian), so each connection pauses before each request (wrk's
+#                Lua `delay()`) for a time drawn from 0 … 2 × PACE_MS ms, PACE_MS on average (a fixed pause keeps
+#                the connections in step: they send in waves), and the connection count is chosen for half the
+#                peak rate (connections = rate × PACE_MS / 1000), corrected once from a short calibration run.
+#                The achieved rate is printed beside p50/p99.
 #   invocations: POST /invocations with ROWS rows as text/csv and as dataframe_split (churnd, and BEFORE when
 #                given; not FastAPI), rows/s.
 # Targets: churnd ≥ 200× the baseline's requests/s; p99 ≤ 2 ms at half of churnd's peak rate;
@@ -121,9 +123,11 @@ local f = io.open("$2", "rb"); local body = f:read("*a"); f:close()
 wrk.method = "POST"; wrk.body = body; wrk.headers["Content-Type"] = "$3"
 local kind, rows, pace = "$4", $ROWS, ${5:-0}
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) ok = 0; bad = 0; first_bad = "" end
-if pace > 0 then function delay() return pace end end
+function setup(thread) table.insert(threads, thread); thread:set("seed", #threads) end
+function init(args) ok = 0; bad = 0; first_bad = ""; math.randomseed(os.time() * 1000 + (seed or 0)) end
+-- Each pause is drawn from 0 … 2 × pace ms (mean pace): with one fixed pause the connections, which start
+-- together, stay in step and send their requests in waves.
+if pace > 0 then function delay() return math.random(0, 2 * pace) end end
 local function count(text, needle)
     local n, at = 0, 1
     while true do
@@ -295,7 +299,7 @@ if [[ -n "${BEFORE:-}" ]]; then
     echo "                      $(ranged '%.0f' "${O_RPS[@]}") req/s   p50 $(median "${O_P50[@]}") ms   p99 $(median "${O_P99[@]}") ms"
     echo "  churnd / BEFORE     $(ranged '%.2f' "${O_RATIOS[@]}")x per round"
 fi
-echo "POST /predict paced at half of churnd's peak ($(fmt '%.0f' "$HALF") req/s): $PACED_C connections, each pausing ${PACE_MS} ms"
+echo "POST /predict paced at half of churnd's peak ($(fmt '%.0f' "$HALF") req/s): $PACED_C connections, each pausing ${PACE_MS} ms on average"
 echo "  achieved            $(fmt '%.0f' "$paced_rps") req/s ($(fmt '%.2f' "$(calc "$paced_rps / $PEAK")") of peak)   p50 $paced_p50 ms   p99 $paced_p99 ms"
 if [[ -n "${BEFORE:-}" ]]; then
     echo "  BEFORE at half of its peak: $O_PACED_C connections, $(fmt '%.0f' "$o_paced_rps") req/s   p50 $o_paced_p50 ms   p99 $o_paced_p99 ms"
