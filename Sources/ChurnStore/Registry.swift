@@ -35,15 +35,19 @@ package struct Registry: Sendable {
     ) throws {
         try FileSystem.makeDirectory(stateDirectory)
         let path = "\(stateDirectory)/registry.sqlite"
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: Self.configuration)
-            // The pool opens its writer with synchronous = NORMAL (WAL's usual choice, which may lose the last
-            // commits on power loss); the registry wants every committed move durable. Only the one writer
-            // connection of the pool writes, so setting it there is enough.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        } catch let error as DatabaseError {
-            throw Self.translate(error, path: path)
+        // Under the lock: the first connection to a new file switches it to WAL, and SQLite answers another
+        // connection doing the same at that moment with "database is locked" at once, whatever the busy timeout.
+        let pool = try Self.withFileLock(at: Self.lockPath(stateDirectory)) {
+            do {
+                let pool = try DatabasePool(path: path, configuration: Self.configuration)
+                // The pool opens its writer with synchronous = NORMAL (WAL's usual choice, which may lose the last
+                // commits on power loss); the registry wants every committed move durable. Only the one writer
+                // connection of the pool writes, so setting it there is enough.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                return pool
+            } catch let error as DatabaseError {
+                throw Self.translate(error, path: path)
+            }
         }
         try self.init(
             database: pool, path: path, stateDirectory: stateDirectory, artifactWriter: artifactWriter, clock: clock)
@@ -119,10 +123,13 @@ package struct Registry: Sendable {
         }
     }
 
-    /// Runs `body` holding an exclusive `flock` on `registry.sqlite.lock`, so two processes opening a new
-    /// registry do not both try to create its tables (GRDB's migrator checks and migrates in two steps).
+    /// `registry.sqlite.lock`: held while a process opens the database file and while it migrates, so two
+    /// processes opening a new registry neither switch it to WAL at once nor both create its tables (GRDB's
+    /// migrator checks and migrates in two steps).
+    static func lockPath(_ stateDirectory: String) -> String { "\(stateDirectory)/registry.sqlite.lock" }
+
     func withMigrationLock<T>(_ body: () throws -> T) throws -> T {
-        try Self.withFileLock(at: "\(stateDirectory)/registry.sqlite.lock", body)
+        try Self.withFileLock(at: Self.lockPath(stateDirectory), body)
     }
 
     /// Runs `body` holding an exclusive `flock` on `training.lock` beside the registry: one training run at a

@@ -197,6 +197,24 @@ struct RegistryTests {
         #expect(throws: RegistryError.self) { try lifecycle.rollback(to: 1, actor: .user) }
     }
 
+    @Test func openersRacingOnANewRegistryAllGetIt() throws {
+        // A new database becomes WAL in its first connection, and SQLite answers a second connection switching
+        // it at the same moment with "database is locked" at once, busy timeout or not: `churnd status` polled
+        // while the first `churnd run` on a fresh root starts used to stop the daemon that way.
+        let failures = Mutex<[String]>([])
+        for _ in 0..<25 {
+            let dir = try TemporaryDirectory("churnd-registry-race")
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    _ = try Registry(stateDirectory: "\(dir.path)/state")
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+    }
+
     @Test func concurrentWritersNeverLoseOrTearAMove() throws {
         // Two registries (two connection pools, as two processes would have) racing promote and rollback.
         let copy = try Copy()
