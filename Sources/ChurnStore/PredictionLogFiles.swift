@@ -29,29 +29,47 @@ package enum PredictionLogFiles {
     package static func forEachLine(
         in path: String, from offset: Int = 0, until stop: () -> Bool = { false }, _ body: (Substring) -> Void
     ) throws -> Int {
+        try forEachRawLine(in: path, from: offset, until: stop) { body(Substring(String(decoding: $0, as: UTF8.self))) }
+    }
+
+    /// `forEachLine` with each line as its bytes (without the line feed, valid only during the call): a line
+    /// within one 64 KiB read is not copied.
+    @discardableResult
+    package static func forEachRawLine(
+        in path: String, from offset: Int = 0, until stop: () -> Bool = { false },
+        _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) throws -> Int {
         let file = try FileSystem.openInput(path)
         defer { file.close() }
         if offset > 0, lseek(file.fd, off_t(offset), SEEK_SET) < 0 {
             throw ChurnError.io(path: path, operation: "seek", errno: errno)
         }
         var source = FileDescriptorSource(fd: file.fd, path: path)
-        let chunk = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        let size = 1 << 16
+        let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
         defer { chunk.deallocate() }
+        // The start of a line that the last read cut off.
         var pending: [UInt8] = []
         var consumed = offset
         while !stop() {
-            let n = try source.read(into: chunk, count: 1 << 16)
+            let n = try source.read(into: chunk, count: size)
             if n == 0 { break }
-            let bytes = UnsafeRawBufferPointer(start: chunk, count: n)
             var lineStart = 0
-            for index in 0..<n where bytes[index] == 0x0A {
-                pending.append(contentsOf: bytes[lineStart..<index])
-                consumed += pending.count + 1
-                body(Substring(String(decoding: pending, as: UTF8.self)))
-                pending.removeAll(keepingCapacity: true)
-                lineStart = index + 1
+            while lineStart < n, let found = memchr(chunk + lineStart, 0x0A, n - lineStart) {
+                let end = chunk.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                let piece = UnsafeBufferPointer(start: chunk + lineStart, count: end - lineStart)
+                if pending.isEmpty {
+                    body(piece)
+                    consumed += piece.count + 1
+                } else {
+                    pending.append(contentsOf: piece)
+                    pending.withUnsafeBufferPointer { body($0) }
+                    consumed += pending.count + 1
+                    pending.removeAll(keepingCapacity: true)
+                }
+                lineStart = end + 1
             }
-            pending.append(contentsOf: bytes[lineStart..<n])
+            pending.append(contentsOf: UnsafeBufferPointer(start: chunk + lineStart, count: n - lineStart))
             // A single line longer than 1 MiB is not a prediction record: drop it rather than grow without bound.
             if pending.count > 1 << 20 { pending.removeAll() }
         }

@@ -54,7 +54,7 @@ struct Drift: ParsableCommand {
             attribution: try lifecycle.registry.attribution(model: lifecycle.modelName))
         let logs = try common.resolve(config.paths.watch) + "/logs"
         for path in try PredictionLogFiles.list(in: logs) {
-            try PredictionLogFiles.forEachLine(in: path) { windows.ingest(line: $0) }
+            try PredictionLogFiles.forEachRawLine(in: path) { windows.ingest(bytes: $0) }
         }
         let version = artifact.versionLabel(fallback: "unregistered")
         var settings = config.drift.checkSettings

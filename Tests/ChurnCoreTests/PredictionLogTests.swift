@@ -194,6 +194,93 @@ struct PredictionLogTests {
         }
     }
 
+    /// The windows read a line from its bytes when it has churnd's plain shape, and through
+    /// `PredictionRecord.parse` otherwise: both ways must keep, skip and count every line alike.
+    @Test func windowsReadFromBytesAgreeWithWindowsReadThroughRecords() throws {
+        var lines: [String] = []
+        for k in 0..<60 {
+            var r = record
+            r.modelVersion = ["3", "4", "models:/churn_model@production", "", "model_v2.pkl", "models:/fraud/1"][k % 6]
+            r.alias = k % 7 == 0 ? "challenger" : nil
+            r.file = k % 5 == 0 ? "drop \(k).csv" : nil
+            r.probability = Double(k) / 60
+            r.timestamp = k % 11 == 0 ? 0 : Double(100 + 10 * k)
+            r.features["avg_session_minutes"] = k % 9 == 0 ? .missing : .number(Double(k) * 1.37)
+            r.features["region"] = .text(["EU", "ÀB", " NA ", "\u{00A0}AF", "x\t"][k % 5])
+            if k % 13 == 0 { r.features["plan_type"] = .number(Double(k) / 2) }
+            if k % 17 == 0 { r.features["extra"] = .text("kept out") }
+            lines.append(try line(r))
+        }
+        lines += [
+            // Churnd's shape with a twist the direct reader must still get right, or leave to the general one.
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":"12","num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"},"ts":5}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a"}}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":1,"tenure_months":2,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"x":1,"x":2,"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","request_id":"a","request_id":"b","probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":3,"probability":0.25,"features":{"tenure_months":-0,"num_complaints":-0.0,"avg_session_minutes":2.5E+2,"plan_type":1e300,"region":7}}"#,
+            #"{"model_version":3.5,"probability":0.25,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","probability":"0.5","features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","probability":null,"features":{}}"#,
+            #"{"model_version":"3","features":{}}"#,
+            #"{"model_version":"3","probability":0.5}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a\"b","region":"b"}}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":true,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","région":"b","region":"c"}}"#,
+            #"{"model_version":"3","alias":null,"probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":-2.5,"plan_type":"a","region":"b"},"ts":200}"#,
+            #"{"model_version":null,"probability":0.5,"features":{"tenure_months":-1,"num_complaints":2,"avg_session_minutes":-0.75,"plan_type":"a","region":"b"},"ts":500}"#,
+            #"{"model_version":"3","alias":7,"probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#,
+            #"{"model_version":"3","alias":null,"probability":0.123456789012345678,"features":{"tenure_months":123456789012345678901,"num_complaints":2,"avg_session_minutes":0.1,"plan_type":"a","region":"b"},"ts":"x"}"#,
+            #" { "model_version" : "4" , "probability" : 1e-3 , "features" : { "tenure_months" : 1 , "num_complaints" : 2 , "avg_session_minutes" : 1 , "plan_type" : null , "region" : "b" } }  "#,
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"avg_session_minutes":1,"plan_type":"a","region":"b"}}"#
+                + "\r",
+            #"{"model_version":"3","probability":0.5,"features":{"tenure_months":1}} trailing"#,
+            "", "   ", "\t\r", "\u{00A0}", "garbage", "[1]", "{",
+        ]
+        let attribution = VersionAttribution(
+            model: "churn_model",
+            moves: [.init(alias: "production", at: 150, version: 3), .init(alias: "production", at: 400, version: 4)])
+        // A small capacity replaces records in place; a large one keeps them all.
+        for capacity in [8, 100] {
+            var direct = PredictionWindows(schema: .reference, capacity: capacity, attribution: attribution)
+            var general = PredictionWindows(schema: .reference, capacity: capacity, attribution: attribution)
+            for text in lines {
+                let bytes = Array(text.utf8)
+                bytes.withUnsafeBufferPointer { direct.ingest(bytes: $0) }
+                general.ingest(parsing: text)
+            }
+            // A byte that is not UTF-8 reads as the replacement character either way.
+            let invalid =
+                Array(#"{"model_version":"3","probability":0.5,"features":{"tenure_months":1,"num_complaints":2,"#.utf8)
+                + Array(#""avg_session_minutes":1,"plan_type":"a"#.utf8) + [0xC3, 0x28]
+                + Array(#"","region":"b"}}"#.utf8)
+            invalid.withUnsafeBufferPointer { direct.ingest(bytes: $0) }
+            general.ingest(parsing: String(decoding: invalid, as: UTF8.self))
+
+            #expect(direct.linesRead == general.linesRead)
+            #expect(direct.skipped == general.skipped)
+            #expect(direct.usable == general.usable)
+            #expect(direct.attributedByTime == general.attributedByTime)
+            #expect(direct.usable.values.reduce(0, +) > 40 && direct.skipped.count > 5)
+            for version in ["3", "4", "5"] {
+                #expect(direct.count(version: version) == general.count(version: version))
+                for shadow in [false, true] {
+                    let window = direct.window(version: version, includeShadow: shadow)
+                    #expect(window == general.window(version: version, includeShadow: shadow), "v\(version)")
+                }
+            }
+            guard capacity == 100 else { continue }
+            // Levels are trimmed (Unicode spaces too), numbers become their text, shadow lines stay out by default.
+            let all = direct.window(version: "3", includeShadow: true)
+            let levels = Set(all.categorical["region"] ?? [])
+            #expect(levels.isSuperset(of: ["NA", "AF", "x", "EU", "ÀB", "7"]) && !levels.contains(" NA "))
+            #expect(all.categorical["plan_type"]?.contains("1e+300") == true)
+            #expect(all.count > direct.window(version: "3").count)
+        }
+    }
+
     @Test func aFullWindowReplacesItsOldestRecordWithoutCopyingTheOthers() throws {
         var windows = PredictionWindows(schema: .reference, capacity: 50)
         for _ in 0..<50 { windows.add(record) }

@@ -2,10 +2,13 @@ import ChurnCore
 
 /// libFuzzer entry point for the prediction-log line parser: any line parses or is skipped with a reason.
 /// A parsed record within what churnd itself writes (a probability in 0…1) must survive a round trip through
-/// the writer: the line churnd would log for it parses back to the same ids, names and values.
+/// the writer: the line churnd would log for it parses back to the same ids, names and values. Drift windows
+/// fed the line's bytes (the direct reader) and its text (the record parser) must keep and count it alike.
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzPredictionRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
-    let line = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    let input = UnsafeBufferPointer(start: data, count: size)
+    let line = String(decoding: input, as: UTF8.self)
+    checkWindows(input, line)
     let record: PredictionRecord
     do {
         record = try PredictionRecord.parse(line)
@@ -45,4 +48,23 @@ func fuzzPredictionRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
     }
     return 0
+}
+
+/// The windows' two ways of reading a line agree.
+func checkWindows(_ bytes: UnsafeBufferPointer<UInt8>, _ line: String) {
+    let attribution = VersionAttribution(
+        model: "churn_model", moves: [.init(alias: "production", at: 100, version: 3)])
+    var direct = PredictionWindows(schema: .reference, capacity: 4, attribution: attribution)
+    var general = direct
+    direct.ingest(bytes: bytes)
+    general.ingest(parsing: line)
+    precondition(direct.linesRead == general.linesRead, "lines read differ: \(line)")
+    precondition(direct.skipped == general.skipped, "skip reasons differ: \(line)")
+    precondition(direct.usable == general.usable && direct.attributedByTime == general.attributedByTime, line)
+    for version in direct.usable.keys {
+        for shadow in [false, true] {
+            let window = direct.window(version: version, includeShadow: shadow)
+            precondition(window == general.window(version: version, includeShadow: shadow), "windows differ: \(line)")
+        }
+    }
 }

@@ -11,24 +11,15 @@
 enum PredictionLine {
     static func parse(_ line: some StringProtocol) -> PredictionRecord? {
         line.utf8.withContiguousStorageIfAvailable { bytes in
-            var reader = Reader(bytes: bytes)
+            var reader = Reader(tokens: LineTokens(bytes: bytes))
             return reader.record()
         } ?? nil
     }
 
-    private enum Scalar {
-        case text(String)
-        case number(Double, integer: Int?)
-        case null
-    }
+    private typealias Scalar = LineTokens.Scalar
 
     private struct Reader {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var at = 0
-
-        init(bytes: UnsafeBufferPointer<UInt8>) {
-            self.bytes = bytes
-        }
+        var tokens: LineTokens
 
         mutating func record() -> PredictionRecord? {
             var requestID: String?
@@ -41,21 +32,21 @@ enum PredictionLine {
             var timestamp: Scalar?
             var features: [String: PredictionRecord.Value]?
             var others: Set<String> = []
-            skipSpace()
-            guard take(UInt8(ascii: "{")) else { return nil }
-            skipSpace()
-            if !take(UInt8(ascii: "}")) {
+            tokens.skipSpace()
+            guard tokens.take(UInt8(ascii: "{")) else { return nil }
+            tokens.skipSpace()
+            if !tokens.take(UInt8(ascii: "}")) {
                 repeat {
-                    skipSpace()
-                    guard let key = string() else { return nil }
-                    skipSpace()
-                    guard take(UInt8(ascii: ":")) else { return nil }
-                    skipSpace()
+                    tokens.skipSpace()
+                    guard let key = tokens.string() else { return nil }
+                    tokens.skipSpace()
+                    guard tokens.take(UInt8(ascii: ":")) else { return nil }
+                    tokens.skipSpace()
                     if key == "features" {
                         guard features == nil, let object = featureObject() else { return nil }
                         features = object
                     } else {
-                        guard let value = scalar() else { return nil }
+                        guard let value = tokens.scalar() else { return nil }
                         switch key {
                         case "request_id":
                             guard requestID == nil else { return nil }
@@ -70,12 +61,12 @@ enum PredictionLine {
                         default: guard others.insert(key).inserted else { return nil }
                         }
                     }
-                    skipSpace()
-                } while take(UInt8(ascii: ","))
-                guard take(UInt8(ascii: "}")) else { return nil }
+                    tokens.skipSpace()
+                } while tokens.take(UInt8(ascii: ","))
+                guard tokens.take(UInt8(ascii: "}")) else { return nil }
             }
-            skipSpace()
-            guard at == bytes.count else { return nil }
+            tokens.skipSpace()
+            guard tokens.atEnd else { return nil }
 
             guard case .number(let probabilityValue, _) = probability, probabilityValue.isFinite,
                 let features
@@ -116,127 +107,29 @@ enum PredictionLine {
         }
 
         private mutating func featureObject() -> [String: PredictionRecord.Value]? {
-            guard take(UInt8(ascii: "{")) else { return nil }
+            guard tokens.take(UInt8(ascii: "{")) else { return nil }
             var values: [String: PredictionRecord.Value] = [:]
             values.reserveCapacity(8)
-            skipSpace()
-            if take(UInt8(ascii: "}")) { return values }
+            tokens.skipSpace()
+            if tokens.take(UInt8(ascii: "}")) { return values }
             repeat {
-                skipSpace()
-                guard let name = string() else { return nil }
-                skipSpace()
-                guard take(UInt8(ascii: ":")) else { return nil }
-                skipSpace()
+                tokens.skipSpace()
+                guard let name = tokens.string() else { return nil }
+                tokens.skipSpace()
+                guard tokens.take(UInt8(ascii: ":")) else { return nil }
+                tokens.skipSpace()
                 let value: PredictionRecord.Value
-                switch scalar() {
+                switch tokens.scalar() {
                 case .text(let text): value = .text(text)
                 case .number(let number, _): value = .number(number)
                 case .null: value = .missing
                 case nil: return nil
                 }
                 guard values.updateValue(value, forKey: name) == nil else { return nil }
-                skipSpace()
-            } while take(UInt8(ascii: ","))
-            guard take(UInt8(ascii: "}")) else { return nil }
+                tokens.skipSpace()
+            } while tokens.take(UInt8(ascii: ","))
+            guard tokens.take(UInt8(ascii: "}")) else { return nil }
             return values
-        }
-
-        private mutating func scalar() -> Scalar? {
-            guard at < bytes.count else { return nil }
-            switch bytes[at] {
-            case UInt8(ascii: "\""): return string().map { .text($0) }
-            case UInt8(ascii: "n"):
-                guard bytes.count - at >= 4, bytes[at + 1] == UInt8(ascii: "u"), bytes[at + 2] == UInt8(ascii: "l"),
-                    bytes[at + 3] == UInt8(ascii: "l")
-                else { return nil }
-                at += 4
-                return .null
-            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return number()
-            default: return nil
-            }
-        }
-
-        /// A string without escapes or control characters.
-        private mutating func string() -> String? {
-            guard take(UInt8(ascii: "\"")) else { return nil }
-            let start = at
-            while at < bytes.count {
-                let byte = bytes[at]
-                if byte == UInt8(ascii: "\"") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
-                    at += 1
-                    return text
-                }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-                at += 1
-            }
-            return nil
-        }
-
-        /// A JSON number. An integer of at most 18 digits is converted as Foundation converts it (exactly, through
-        /// `Int`, so `-0` is 0); one with a fraction or an exponent through `strtod`, which rounds correctly as
-        /// Foundation's conversion does.
-        private mutating func number() -> Scalar? {
-            let start = at
-            var digits = 0
-            var integral = true
-            _ = take(UInt8(ascii: "-"))
-            guard at < bytes.count, isDigit(bytes[at]) else { return nil }
-            if bytes[at] == UInt8(ascii: "0") {
-                at += 1
-                digits = 1
-            } else {
-                while at < bytes.count, isDigit(bytes[at]) {
-                    at += 1
-                    digits += 1
-                }
-            }
-            if take(UInt8(ascii: ".")) {
-                integral = false
-                guard at < bytes.count, isDigit(bytes[at]) else { return nil }
-                while at < bytes.count, isDigit(bytes[at]) { at += 1 }
-            }
-            if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
-                integral = false
-                at += 1
-                if !take(UInt8(ascii: "+")) { _ = take(UInt8(ascii: "-")) }
-                guard at < bytes.count, isDigit(bytes[at]) else { return nil }
-                while at < bytes.count, isDigit(bytes[at]) { at += 1 }
-            }
-            guard at - start < 64 else { return nil }
-            if integral {
-                guard digits <= 18 else { return nil }
-                var value = 0
-                for index in start..<at where isDigit(bytes[index]) { value = value * 10 + Int(bytes[index] &- 0x30) }
-                if bytes[start] == UInt8(ascii: "-") { value = -value }
-                return .number(Double(value), integer: value)
-            }
-            // strtod needs a terminated string: the token is copied (numbers are short).
-            let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: at - start + 1) { buffer -> Double in
-                for index in start..<at { buffer[index - start] = CChar(bitPattern: bytes[index]) }
-                buffer[at - start] = 0
-                return strtod(buffer.baseAddress!, nil)
-            }
-            guard value.isFinite else { return nil }
-            return .number(value, integer: nil)
-        }
-
-        private func isDigit(_ byte: UInt8) -> Bool {
-            byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-        }
-
-        private mutating func take(_ byte: UInt8) -> Bool {
-            guard at < bytes.count, bytes[at] == byte else { return false }
-            at += 1
-            return true
-        }
-
-        private mutating func skipSpace() {
-            while at < bytes.count,
-                bytes[at] == 0x20 || bytes[at] == 0x09 || bytes[at] == 0x0A || bytes[at] == 0x0D
-            {
-                at += 1
-            }
         }
     }
 }

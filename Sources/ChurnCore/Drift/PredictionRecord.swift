@@ -63,7 +63,9 @@ package struct PredictionRecord: Equatable, Sendable {
             throw object["features"] == nil ? .missingField("features") : .wrongType("features")
         }
         var values: [String: Value] = [:]
-        for (name, raw) in features {
+        // In name order: of several unusable features, the one a skipped line is counted under is the same on every
+        // read (a dictionary's order changes from one instance to the next).
+        for (name, raw) in features.sorted(by: { $0.key < $1.key }) {
             switch raw {
             case let string as String: values[name] = .text(string)
             case let number as NSNumber:
@@ -220,141 +222,5 @@ package struct PredictionRecord: Equatable, Sendable {
             }
         }
         try writer.write(byte: UInt8(ascii: "\""))
-    }
-}
-
-/// The last `capacity` usable records per model version, for drift checks: memory stays bounded however
-/// long the logs grow. Records that lack a schema feature or carry the wrong type, and records whose version
-/// cannot be told (see `VersionAttribution`), are counted by reason and skipped.
-package struct PredictionWindows: Sendable {
-    package let schema: Schema
-    package let capacity: Int
-    /// How a line's `model_version` becomes a version; the caller refreshes it as aliases move.
-    package var attribution: VersionAttribution
-    private var rings: [String: Ring] = [:]
-    /// Lines that were not a usable record, by reason.
-    package private(set) var skipped: [String: Int] = [:]
-    /// Non-blank lines offered.
-    package private(set) var linesRead = 0
-    /// Usable records per version, all of them (not only the held ones).
-    package private(set) var usable: [String: Int] = [:]
-    /// Usable records whose `model_version` named no version number: attributed by their `ts`.
-    package private(set) var attributedByTime = 0
-
-    struct Ring: Sendable {
-        var records: [PredictionRecord] = []
-        var next = 0
-
-        /// Appends `record`, or once `capacity` are held, replaces the oldest.
-        mutating func keep(_ record: PredictionRecord, capacity: Int) {
-            if records.count < capacity {
-                records.append(record)
-            } else {
-                records[next] = record
-                next = (next + 1) % capacity
-            }
-        }
-    }
-
-    package init(schema: Schema, capacity: Int, attribution: VersionAttribution = VersionAttribution(model: "")) {
-        self.schema = schema
-        self.capacity = max(1, capacity)
-        self.attribution = attribution
-    }
-
-    /// Parses and keeps one log line.
-    package mutating func ingest(line: some StringProtocol) {
-        guard !line.allSatisfy(\.isWhitespace) else { return }
-        linesRead += 1
-        do {
-            try add(PredictionRecord.parse(line))
-        } catch {
-            let reason: String
-            switch error {
-            case .notJSON: reason = "not JSON"
-            case .missingField(let name): reason = "missing \(name)"
-            case .wrongType(let name): reason = "wrong type for \(name)"
-            }
-            skipped[reason, default: 0] += 1
-        }
-    }
-
-    package mutating func add(_ record: PredictionRecord) {
-        for name in schema.numeric {
-            switch record.features[name] {
-            case .number, .missing: continue
-            case .text: skipped["wrong type for features.\(name)", default: 0] += 1
-            case nil: skipped["missing features.\(name)", default: 0] += 1
-            }
-            return
-        }
-        for name in schema.categorical {
-            switch record.features[name] {
-            case .text, .missing: continue
-            case .number:
-                continue  // tolerated for categories: compared by their text
-            case nil: skipped["missing features.\(name)", default: 0] += 1
-            }
-            return
-        }
-        let version: String
-        let reference = attribution.reference(record.modelVersion)
-        switch attribution.resolve(reference, at: record.timestamp) {
-        case .success(let number):
-            version = String(number)
-            if case .alias = reference { attributedByTime += 1 }
-        case .failure(let failure):
-            skipped[failure.description, default: 0] += 1
-            return
-        }
-        usable[version, default: 0] += 1
-        // Changed in place: a ring copied out of the dictionary and stored back would share its records with the
-        // dictionary's copy while it changes, and copy all `capacity` of them for every line read.
-        rings[version, default: Ring()].keep(record, capacity: capacity)
-    }
-
-    /// The address of `version`'s held records, for tests: a full window replaces its oldest record where it is,
-    /// so the address stays the same from one record to the next.
-    package func storageAddress(version: String) -> UInt? {
-        rings[version]?.records.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } }
-    }
-
-    /// What a check of `version` that used `used` records made of the lines read.
-    package func counts(version: String, used: Int) -> LogLineCounts {
-        LogLineCounts(
-            read: linesRead, used: used, version: version, attributedByTime: attributedByTime, usable: usable,
-            skipped: skipped)
-    }
-
-    /// Number of records held for `version`.
-    package func count(version: String) -> Int {
-        rings[version]?.records.count ?? 0
-    }
-
-    /// The held records of `version` as a drift window. Shadow records (`alias` set) are left out unless
-    /// asked for, so a challenger's predictions do not blur the champion's picture.
-    package func window(version: String, includeShadow: Bool = false) -> DriftWindow {
-        var window = DriftWindow()
-        for record in rings[version]?.records ?? [] where includeShadow || record.alias == nil {
-            var numeric: [String: Double?] = [:]
-            for name in schema.numeric {
-                if case .number(let value) = record.features[name] {
-                    numeric[name] = value
-                } else {
-                    numeric[name] = .some(nil)
-                }
-            }
-            var categorical: [String: String?] = [:]
-            for name in schema.categorical {
-                switch record.features[name] {
-                case .text(let text): categorical[name] = text.trimmingCharacters(in: .whitespaces)
-                case .number(let value):
-                    categorical[name] = value == value.rounded() ? String(Int(value)) : String(value)
-                default: categorical[name] = .some(nil)
-                }
-            }
-            window.append(numeric: numeric, categorical: categorical, probability: record.probability)
-        }
-        return window
     }
 }

@@ -60,12 +60,11 @@ struct PredictionLogFollower {
                 files[key] = position
                 continue
             }
-            var windows = self.windows
-            let end = try? PredictionLogFiles.forEachLine(in: path, from: position.offset, until: stop) { line in
-                windows.ingest(line: line)
+            // Into `self.windows` in place: a copy held meanwhile would make the first line copy every window.
+            let end = try? PredictionLogFiles.forEachRawLine(in: path, from: position.offset, until: stop) { line in
+                self.windows.ingest(bytes: line)
                 lines += 1
             }
-            self.windows = windows
             position.offset = end ?? position.offset
             position.head = head(of: path)
             files[key] = position
