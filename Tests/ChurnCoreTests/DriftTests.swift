@@ -51,6 +51,20 @@ struct DriftCheckTests {
         #expect(report.reason.contains("not enough data"))
     }
 
+    /// A log line may carry any JSON number: the check reports it instead of stopping the process.
+    @Test(arguments: [1e300, -1e308, 9.3e15])
+    func hugeValuesAreReportedNotFatal(value: Double) {
+        let report = DriftCheck().run(
+            window(x: (0..<500).map { $0 % 50 == 0 ? value : Double($0 % 10) }, c: (0..<500).map { _ in "a" }),
+            reference: Self.reference)
+        #expect(report.alert)
+        #expect(report.tests.contains { $0.line.hasPrefix("x mean") && $0.drifted })
+        let page = DriftReportPage(
+            report: report, decision: "none", checkedAt: "now", modelVersion: "1",
+            lines: LogLineCounts(read: 500, used: 500, version: "1", attributedByTime: 0, usable: [:], skipped: [:]))
+        #expect(page.html().contains("</html>"))
+    }
+
     @Test func aWindowLikeTrainingDoesNotAlert() {
         let report = DriftCheck().run(
             window(x: (0..<500).map { Double($0 % 10) }, c: (0..<500).map { $0 % 2 == 0 ? "a" : "b" }),

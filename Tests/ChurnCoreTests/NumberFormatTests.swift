@@ -16,6 +16,16 @@ struct NumberFormatTests {
     func aFigureNearItsThresholdShowsWhichSideItIsOn(value: Double, threshold: Double, shown: String) {
         #expect(NumberFormat.fixed(value, against: threshold, 4) == shown)
     }
+
+    /// Figures come from logs and files: any double prints, none traps.
+    @Test(arguments: [
+        (0.73125, 4, "0.7313"), (-2.5, 1, "-2.5"), (1e300, 2, "1e+300"), (-1e300, 4, "-1e+300"),
+        (9.3e14, 4, "930000000000000.0"), (Double.nan, 2, "nan"), (Double.infinity, 2, "inf"),
+        (1.5e18, 0, "1500000000000000000"),
+    ])
+    func anyValuePrints(value: Double, decimals: Int, shown: String) {
+        #expect(NumberFormat.fixed(value, decimals) == shown)
+    }
 }
 
 /// The probability formatter writes exactly what the general fixed-point formatter writes.

@@ -11,11 +11,13 @@ package enum NumberFormat {
         return value < 0 ? "-" + out : out
     }
 
-    /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313".
+    /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313". A value beyond what fits (or not finite) is printed
+    /// as Swift prints it ("1e+300", "nan"): figures computed from logs and files can be anything.
     package static func fixed(_ value: Double, _ decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()
+        guard scaled < 9e18 else { return "\(value)" }
         let whole = Int(scaled / scale)
         var fraction = String(Int(scaled) - whole * Int(scale))
         while fraction.count < decimals { fraction = "0" + fraction }
