@@ -51,14 +51,22 @@ struct DriftCheckTests {
         #expect(report.reason.contains("not enough data"))
     }
 
-    /// A log line may carry any JSON number: the check reports it instead of stopping the process.
-    @Test(arguments: [1e300, -1e308, 9.3e15])
+    /// A log line may carry any JSON number: the check reports on it instead of stopping the process.
+    /// (Infinities and NaN cannot come from a JSON line; they stand for statistics that overflow.)
+    @Test(arguments: [1e300, -1e308, 9.3e15, .infinity, -.infinity, .nan])
     func hugeValuesAreReportedNotFatal(value: Double) {
-        let report = DriftCheck().run(
-            window(x: (0..<500).map { $0 % 50 == 0 ? value : Double($0 % 10) }, c: (0..<500).map { _ in "a" }),
-            reference: Self.reference)
-        #expect(report.alert)
-        #expect(report.tests.contains { $0.line.hasPrefix("x mean") && $0.drifted })
+        // Both signs: the sums overflow.
+        let values: [Double] = (0..<500).map { (k: Int) -> Double in
+            switch k % 50 {
+            case 0: value
+            case 25: -value
+            default: Double(k % 10)
+            }
+        }
+        let levels: [String?] = (0..<500).map { $0 % 2 == 0 ? "a" : "b" }
+        let report = DriftCheck().run(window(x: values, c: levels), reference: Self.reference)
+        // Before, formatting these figures trapped (`Int(1e302)`, `Int(log10(.nan))`) and took the daemon down.
+        #expect(report.tests.allSatisfy { !$0.line.isEmpty } && !report.reason.isEmpty)
         let page = DriftReportPage(
             report: report, decision: "none", checkedAt: "now", modelVersion: "1",
             lines: LogLineCounts(read: 500, used: 500, version: "1", attributedByTime: 0, usable: [:], skipped: [:]))

@@ -364,7 +364,7 @@ package struct DriftCheck: Sendable {
 
 /// Fixed decimals for messages; statistics can be infinite (a feature constant in training that moved).
 package func format(_ value: Double, _ decimals: Int) -> String {
-    guard value.isFinite else { return value > 0 ? "∞" : "-∞" }
+    guard value.isFinite else { return value.isNaN ? "nan" : value > 0 ? "∞" : "-∞" }
     return NumberFormat.fixed(value, decimals)
 }
 
@@ -372,6 +372,7 @@ package func format(_ value: Double, _ decimals: Int) -> String {
 package func formatP(_ p: Double) -> String {
     if p >= 0.001 { return format(p, 3) }
     if p <= 0 { return "<1e-300" }
+    guard p.isFinite else { return format(p, 3) }  // NaN, from statistics of values that overflow
     var exponent = Int(log10(p).rounded(.down))
     var mantissa = Int((p / pow(10, Double(exponent))).rounded())
     // 0.00096 is 9.6e-4, which rounds to 10e-4: carry into the exponent.
