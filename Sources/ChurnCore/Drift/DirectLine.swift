@@ -2,8 +2,9 @@
 /// (into slots, in schema order), `model_version`, `alias`, `probability` and `ts`, without a record, a
 /// dictionary or a string per key. It takes only lines `PredictionLine` takes, with the same values (so the
 /// two never differ where Foundation's parser would: it rounds some long numbers differently); for any other
-/// line it returns nil and `PredictionWindows` reads the line through `PredictionRecord.parse`. Keys are compared as bytes, so a
-/// key with a non-ASCII byte (which the general parser reads as repaired UTF-8) is left to it too.
+/// line it returns nil and `PredictionWindows` reads the line through `PredictionRecord.parse`. Keys are
+/// compared as bytes, so a key with a non-ASCII byte (which the general parser reads as repaired UTF-8) is left
+/// to it too.
 struct DirectLine {
     struct Fields {
         var modelVersion: String
@@ -12,111 +13,95 @@ struct DirectLine {
         var shadow: Bool
     }
 
-    private var tokens: LineTokens
-    /// The schema's feature names as UTF-8.
-    private let names: [[UInt8]]
+    private var version: LineTokens.Scalar?
+    private var alias: LineTokens.Scalar?
+    private var probability: LineTokens.Scalar?
+    private var timestamp: LineTokens.Scalar?
+    private var seenFeatures = false
+    /// Keys read but not kept: only whether they repeat matters (a repeated key is left to the general parser).
+    private var ignored: [Range<Int>] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, names: [[UInt8]]) {
-        tokens = LineTokens(bytes: bytes)
-        self.names = names
-    }
-
-    /// The fields, with the features in `slots` (which come in all `.absent`); nil when the line is left to the
-    /// general parser.
-    mutating func read(into slots: inout [PredictionWindows.Slot]) -> Fields? {
-        var version: LineTokens.Scalar?
-        var alias: LineTokens.Scalar?
-        var probability: LineTokens.Scalar?
-        var timestamp: LineTokens.Scalar?
-        var seenFeatures = false
-        // Fields read but not kept: only whether they repeat matters (a repeated key is left to the general parser).
-        var ignored: [Range<Int>] = []
-        tokens.skipSpace()
-        guard tokens.take(UInt8(ascii: "{")) else { return nil }
-        tokens.skipSpace()
-        if !tokens.take(UInt8(ascii: "}")) {
-            repeat {
-                tokens.skipSpace()
-                guard let key = tokens.stringRange(), tokens.isASCII(key) else { return nil }
-                tokens.skipSpace()
-                guard tokens.take(UInt8(ascii: ":")) else { return nil }
-                tokens.skipSpace()
-                if tokens.matches(key, "features") {
-                    guard !seenFeatures, features(into: &slots) else { return nil }
-                    seenFeatures = true
-                } else {
-                    guard let value = tokens.scalar() else { return nil }
-                    if tokens.matches(key, "model_version") {
-                        guard set(&version, value) else { return nil }
-                    } else if tokens.matches(key, "probability") {
-                        guard set(&probability, value) else { return nil }
-                    } else if tokens.matches(key, "ts") {
-                        guard set(&timestamp, value) else { return nil }
-                    } else if tokens.matches(key, "alias") {
-                        guard set(&alias, value) else { return nil }
-                    } else {
-                        // A fractional `prediction` is left to the general parser, as `PredictionLine` leaves it.
-                        if case .number(_, nil) = value, tokens.matches(key, "prediction") { return nil }
-                        guard !ignored.contains(where: { tokens.same(key, $0) }) else { return nil }
-                        ignored.append(key)
-                    }
-                }
-                tokens.skipSpace()
-            } while tokens.take(UInt8(ascii: ","))
-            guard tokens.take(UInt8(ascii: "}")) else { return nil }
-        }
-        tokens.skipSpace()
-        guard tokens.atEnd, seenFeatures, case .number(let probabilityValue, _) = probability,
-            probabilityValue.isFinite
+    /// The fields of the line `bytes`, with the features in `slots` (which come in all `.absent`; `names` are
+    /// the schema's feature names as UTF-8); nil when the line is left to the general parser.
+    static func read(
+        _ bytes: UnsafeBufferPointer<UInt8>, names: [[UInt8]], into slots: inout [PredictionWindows.Slot]
+    ) -> Fields? {
+        var line = DirectLine()
+        var tokens = LineTokens(bytes: bytes)
+        guard tokens.line({ tokens, key in line.member(&tokens, key: key, names: names, slots: &slots) }),
+            line.seenFeatures, case .number(let probability, _) = line.probability, probability.isFinite
         else { return nil }
         let versionText: String
-        switch version {
+        switch line.version {
         case .text(let text): versionText = text
         case .number(_, let integer?): versionText = String(integer)
         case .number(_, nil): return nil
         case .null, nil: versionText = ""
         }
         var shadow = false
-        if case .text = alias { shadow = true }
+        if case .text = line.alias { shadow = true }
         var time = 0.0
-        if case .number(let value, _) = timestamp { time = value }
-        return Fields(modelVersion: versionText, timestamp: time, probability: probabilityValue, shadow: shadow)
+        if case .number(let value, _) = line.timestamp { time = value }
+        return Fields(modelVersion: versionText, timestamp: time, probability: probability, shadow: shadow)
     }
 
-    private func set(_ field: inout LineTokens.Scalar?, _ value: LineTokens.Scalar) -> Bool {
+    /// One member of the line's object.
+    private mutating func member(
+        _ tokens: inout LineTokens, key: Range<Int>, names: [[UInt8]], slots: inout [PredictionWindows.Slot]
+    ) -> Bool {
+        guard tokens.isASCII(key) else { return false }
+        if tokens.matches(key, "features") {
+            guard !seenFeatures else { return false }
+            seenFeatures = true
+            return Self.features(&tokens, names: names, into: &slots)
+        }
+        guard let value = tokens.scalar() else { return false }
+        if tokens.matches(key, "model_version") { return Self.set(&version, value) }
+        if tokens.matches(key, "probability") { return Self.set(&probability, value) }
+        if tokens.matches(key, "ts") { return Self.set(&timestamp, value) }
+        if tokens.matches(key, "alias") { return Self.set(&alias, value) }
+        // A fractional `prediction` is left to the general parser, as `PredictionLine` leaves it.
+        if case .number(_, nil) = value, tokens.matches(key, "prediction") { return false }
+        return Self.once(key, in: &ignored, tokens)
+    }
+
+    private static func set(_ field: inout LineTokens.Scalar?, _ value: LineTokens.Scalar) -> Bool {
         guard field == nil else { return false }
         field = value
         return true
     }
 
+    /// Notes `key` in `seen`; false when it was there already.
+    private static func once(_ key: Range<Int>, in seen: inout [Range<Int>], _ tokens: LineTokens) -> Bool {
+        guard !seen.contains(where: { tokens.same(key, $0) }) else { return false }
+        seen.append(key)
+        return true
+    }
+
     /// The `features` object: a schema feature's value goes to its slot; other names are read and dropped.
-    private mutating func features(into slots: inout [PredictionWindows.Slot]) -> Bool {
-        guard tokens.take(UInt8(ascii: "{")) else { return false }
+    private static func features(
+        _ tokens: inout LineTokens, names: [[UInt8]], into slots: inout [PredictionWindows.Slot]
+    ) -> Bool {
         var others: [Range<Int>] = []
-        tokens.skipSpace()
-        if tokens.take(UInt8(ascii: "}")) { return true }
-        repeat {
-            tokens.skipSpace()
-            guard let name = tokens.stringRange(), tokens.isASCII(name) else { return false }
-            tokens.skipSpace()
-            guard tokens.take(UInt8(ascii: ":")) else { return false }
-            tokens.skipSpace()
-            let value: PredictionWindows.Slot
-            switch tokens.scalar() {
-            case .text(let text): value = .text(text)
-            case .number(let number, _): value = .number(number)
-            case .null: value = .missing
-            case nil: return false
+        return tokens.object { tokens, name in
+            guard tokens.isASCII(name), let value = tokens.featureValue() else { return false }
+            guard let index = names.firstIndex(where: { tokens.matches(name, $0) }) else {
+                return once(name, in: &others, tokens)
             }
-            if let index = names.firstIndex(where: { tokens.matches(name, $0) }) {
-                guard slots[index] == .absent else { return false }
-                slots[index] = value
-            } else {
-                guard !others.contains(where: { tokens.same(name, $0) }) else { return false }
-                others.append(name)
-            }
-            tokens.skipSpace()
-        } while tokens.take(UInt8(ascii: ","))
-        return tokens.take(UInt8(ascii: "}"))
+            guard slots[index] == .absent else { return false }
+            slots[index] = value.slot
+            return true
+        }
+    }
+}
+
+extension PredictionRecord.Value {
+    /// The value as a window's slot holds it.
+    var slot: PredictionWindows.Slot {
+        switch self {
+        case .number(let number): .number(number)
+        case .text(let text): .text(text)
+        case .missing: .missing
+        }
     }
 }

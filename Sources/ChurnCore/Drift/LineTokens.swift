@@ -21,6 +21,42 @@ struct LineTokens {
 
     var atEnd: Bool { at == bytes.count }
 
+    /// A whole line: one object (`member` as in `object`) with nothing but white space around it.
+    mutating func line(_ member: (inout LineTokens, Range<Int>) -> Bool) -> Bool {
+        skipSpace()
+        guard object(member) else { return false }
+        skipSpace()
+        return atEnd
+    }
+
+    /// An object: `member` is called with each key (its contents, without the quotes) and the tokens at its
+    /// value, which it reads; false when the object is malformed or `member` says false.
+    mutating func object(_ member: (inout LineTokens, Range<Int>) -> Bool) -> Bool {
+        guard take(UInt8(ascii: "{")) else { return false }
+        skipSpace()
+        if take(UInt8(ascii: "}")) { return true }
+        repeat {
+            skipSpace()
+            guard let key = stringRange() else { return false }
+            skipSpace()
+            guard take(UInt8(ascii: ":")) else { return false }
+            skipSpace()
+            guard member(&self, key) else { return false }
+            skipSpace()
+        } while take(UInt8(ascii: ","))
+        return take(UInt8(ascii: "}"))
+    }
+
+    /// A feature's value: a string, a number or `null` (missing).
+    mutating func featureValue() -> PredictionRecord.Value? {
+        switch scalar() {
+        case .text(let text): .text(text)
+        case .number(let number, _): .number(number)
+        case .null: .missing
+        case nil: nil
+        }
+    }
+
     mutating func scalar() -> Scalar? {
         guard at < bytes.count else { return nil }
         switch bytes[at] {

@@ -11,63 +11,28 @@
 enum PredictionLine {
     static func parse(_ line: some StringProtocol) -> PredictionRecord? {
         line.utf8.withContiguousStorageIfAvailable { bytes in
-            var reader = Reader(tokens: LineTokens(bytes: bytes))
-            return reader.record()
+            var reader = Reader()
+            return reader.record(bytes)
         } ?? nil
     }
 
     private typealias Scalar = LineTokens.Scalar
 
     private struct Reader {
-        var tokens: LineTokens
+        var requestID: String?
+        var version: Scalar?
+        var alias: Scalar?
+        var file: Scalar?
+        var prediction: Scalar?
+        var probability: Scalar?
+        var latency: Scalar?
+        var timestamp: Scalar?
+        var features: [String: PredictionRecord.Value]?
+        var others: Set<String> = []
 
-        mutating func record() -> PredictionRecord? {
-            var requestID: String?
-            var version: Scalar?
-            var alias: Scalar?
-            var file: Scalar?
-            var prediction: Scalar?
-            var probability: Scalar?
-            var latency: Scalar?
-            var timestamp: Scalar?
-            var features: [String: PredictionRecord.Value]?
-            var others: Set<String> = []
-            tokens.skipSpace()
-            guard tokens.take(UInt8(ascii: "{")) else { return nil }
-            tokens.skipSpace()
-            if !tokens.take(UInt8(ascii: "}")) {
-                repeat {
-                    tokens.skipSpace()
-                    guard let key = tokens.string() else { return nil }
-                    tokens.skipSpace()
-                    guard tokens.take(UInt8(ascii: ":")) else { return nil }
-                    tokens.skipSpace()
-                    if key == "features" {
-                        guard features == nil, let object = featureObject() else { return nil }
-                        features = object
-                    } else {
-                        guard let value = tokens.scalar() else { return nil }
-                        switch key {
-                        case "request_id":
-                            guard requestID == nil else { return nil }
-                            if case .text(let text) = value { requestID = text } else { requestID = "" }
-                        case "model_version": guard set(&version, value) else { return nil }
-                        case "alias": guard set(&alias, value) else { return nil }
-                        case "file": guard set(&file, value) else { return nil }
-                        case "prediction": guard set(&prediction, value) else { return nil }
-                        case "probability": guard set(&probability, value) else { return nil }
-                        case "latency_ms": guard set(&latency, value) else { return nil }
-                        case "ts": guard set(&timestamp, value) else { return nil }
-                        default: guard others.insert(key).inserted else { return nil }
-                        }
-                    }
-                    tokens.skipSpace()
-                } while tokens.take(UInt8(ascii: ","))
-                guard tokens.take(UInt8(ascii: "}")) else { return nil }
-            }
-            tokens.skipSpace()
-            guard tokens.atEnd else { return nil }
-
+        mutating func record(_ bytes: UnsafeBufferPointer<UInt8>) -> PredictionRecord? {
+            var tokens = LineTokens(bytes: bytes)
+            guard tokens.line({ tokens, range in member(&tokens, key: tokens.text(range)) }) else { return nil }
             guard case .number(let probabilityValue, _) = probability, probabilityValue.isFinite,
                 let features
             else { return nil }
@@ -91,6 +56,30 @@ enum PredictionLine {
                 timestamp: timestamp.flatMap(Self.number) ?? 0)
         }
 
+        /// One member of the line's object.
+        private mutating func member(_ tokens: inout LineTokens, key: String) -> Bool {
+            if key == "features" {
+                guard features == nil, let object = Self.featureObject(&tokens) else { return false }
+                features = object
+                return true
+            }
+            guard let value = tokens.scalar() else { return false }
+            switch key {
+            case "request_id":
+                guard requestID == nil else { return false }
+                if case .text(let text) = value { requestID = text } else { requestID = "" }
+                return true
+            case "model_version": return set(&version, value)
+            case "alias": return set(&alias, value)
+            case "file": return set(&file, value)
+            case "prediction": return set(&prediction, value)
+            case "probability": return set(&probability, value)
+            case "latency_ms": return set(&latency, value)
+            case "ts": return set(&timestamp, value)
+            default: return others.insert(key).inserted
+            }
+        }
+
         private static func text(_ scalar: Scalar) -> String? {
             if case .text(let text) = scalar { text } else { nil }
         }
@@ -106,30 +95,14 @@ enum PredictionLine {
             return true
         }
 
-        private mutating func featureObject() -> [String: PredictionRecord.Value]? {
-            guard tokens.take(UInt8(ascii: "{")) else { return nil }
+        private static func featureObject(_ tokens: inout LineTokens) -> [String: PredictionRecord.Value]? {
             var values: [String: PredictionRecord.Value] = [:]
             values.reserveCapacity(8)
-            tokens.skipSpace()
-            if tokens.take(UInt8(ascii: "}")) { return values }
-            repeat {
-                tokens.skipSpace()
-                guard let name = tokens.string() else { return nil }
-                tokens.skipSpace()
-                guard tokens.take(UInt8(ascii: ":")) else { return nil }
-                tokens.skipSpace()
-                let value: PredictionRecord.Value
-                switch tokens.scalar() {
-                case .text(let text): value = .text(text)
-                case .number(let number, _): value = .number(number)
-                case .null: value = .missing
-                case nil: return nil
-                }
-                guard values.updateValue(value, forKey: name) == nil else { return nil }
-                tokens.skipSpace()
-            } while tokens.take(UInt8(ascii: ","))
-            guard tokens.take(UInt8(ascii: "}")) else { return nil }
-            return values
+            let read = tokens.object { tokens, name in
+                guard let value = tokens.featureValue() else { return false }
+                return values.updateValue(value, forKey: tokens.text(name)) == nil
+            }
+            return read ? values : nil
         }
     }
 }

@@ -76,8 +76,7 @@ package struct PredictionWindows: Sendable {
         // Blank: only ASCII white space (other white space is left to the general path, which knows it).
         guard bytes.contains(where: { !($0 == 0x20 || (0x09...0x0D).contains($0)) }) else { return }
         for index in slots.indices { slots[index] = .absent }
-        var reader = DirectLine(bytes: bytes, names: featureNames)
-        if let line = reader.read(into: &slots) {
+        if let line = DirectLine.read(bytes, names: featureNames, into: &slots) {
             linesRead += 1
             keep(
                 modelVersion: line.modelVersion, timestamp: line.timestamp, probability: line.probability,
@@ -108,12 +107,7 @@ package struct PredictionWindows: Sendable {
     /// Keeps one parsed record.
     package mutating func add(_ record: PredictionRecord) {
         for (index, name) in schema.features.enumerated() {
-            switch record.features[name] {
-            case .number(let value)?: slots[index] = .number(value)
-            case .text(let text)?: slots[index] = .text(text)
-            case .missing?: slots[index] = .missing
-            case nil: slots[index] = .absent
-            }
+            slots[index] = record.features[name]?.slot ?? .absent
         }
         keep(
             modelVersion: record.modelVersion, timestamp: record.timestamp, probability: record.probability,
