@@ -331,7 +331,7 @@ extension Handlers {
                 if let idColumn {
                     switch cells[row * width + idColumn] {
                     case .string(let start, let end): idText = text(start, end)
-                    case .number(let value): idText = JSONValue.text(value)
+                    case .number(let value): idText = NumberFormat.plain(value)
                     case .null, .bool: idText = nil
                     }
                 }

@@ -52,14 +52,9 @@ package enum JSONValue: Decodable, Equatable, Sendable {
     var idText: String? {
         switch self {
         case .string(let value): return value
-        case .number(let value): return Self.text(value)
+        case .number(let value): return NumberFormat.plain(value)
         default: return nil
         }
-    }
-
-    /// "12", "-1", "12.5": whole numbers without a fraction, as a CSV field would usually be written.
-    static func text(_ value: Double) -> String {
-        Scorer.FieldValue.text(of: value)
     }
 
     var typeName: String {

@@ -51,7 +51,7 @@ extension ModelLifecycle {
 
         /// "30" for whole days, "0.5" otherwise.
         static func days(_ value: Double) -> String {
-            value == value.rounded() ? String(Int(value)) : "\(value)"
+            NumberFormat.plain(value)
         }
     }
 

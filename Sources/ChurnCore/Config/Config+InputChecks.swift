@@ -86,7 +86,8 @@ extension TOMLConfigReader {
         }
         if let lower = bounds.min, let upper = bounds.max, lower > upper {
             throw error(
-                "schema.bounds", key, "the minimum \(Bounds.text(lower)) is above the maximum \(Bounds.text(upper))")
+                "schema.bounds", key,
+                "the minimum \(NumberFormat.plain(lower)) is above the maximum \(NumberFormat.plain(upper))")
         }
         return bounds
     }

@@ -118,15 +118,9 @@ package struct Bounds: Codable, Equatable, Sendable {
 
     /// Why `value` is outside, or nil when it is inside: "above the maximum 200", "below the minimum 0".
     package func violation(_ value: Double) -> String? {
-        if let min, value < min { return "below the minimum \(Self.text(min))" }
-        if let max, value > max { return "above the maximum \(Self.text(max))" }
+        if let min, value < min { return "below the minimum \(NumberFormat.plain(min))" }
+        if let max, value > max { return "above the maximum \(NumberFormat.plain(max))" }
         return nil
-    }
-
-    /// "200", "0.5", "-3": whole numbers without a fraction.
-    static func text(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        return String(value)
     }
 
     /// The bounds as two arrays over `columns` (-∞ and +∞ where open), for a scoring loop.

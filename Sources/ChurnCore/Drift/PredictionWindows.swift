@@ -242,7 +242,7 @@ extension PredictionWindows.Ring {
             else { return text }
             return text.trimmingCharacters(in: .whitespaces)
         case .number(let value):
-            return value == value.rounded() && abs(value) < 1e18 ? String(Int(value)) : String(value)
+            return NumberFormat.plain(value)
         case .missing, .absent:
             return nil
         }

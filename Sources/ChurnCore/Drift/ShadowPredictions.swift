@@ -20,7 +20,7 @@ package enum ShadowPredictions {
             let categorical: [String?] = schema.categorical.map { name in
                 switch record.features[name] {
                 case .text(let text): return text
-                case .number(let value): return value == value.rounded() ? String(Int(value)) : String(value)
+                case .number(let value): return NumberFormat.plain(value)
                 default: return nil
                 }
             }

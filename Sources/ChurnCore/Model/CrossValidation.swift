@@ -69,11 +69,11 @@ package struct ModelSettings: Codable, Equatable, Sendable, CustomStringConverti
     /// 143 rounds".
     package var description: String {
         var parts: [String] = []
-        if let c { parts.append("C \(compact(c))") }
+        if let c { parts.append("C \(NumberFormat.plain(c))") }
         if let maxDepth { parts.append("max_depth \(maxDepth)") }
-        if let minChildWeight { parts.append("min_child_weight \(compact(minChildWeight))") }
-        if let eta { parts.append("eta \(compact(eta))") }
-        if let subsample { parts.append("subsample \(compact(subsample))") }
+        if let minChildWeight { parts.append("min_child_weight \(NumberFormat.plain(minChildWeight))") }
+        if let eta { parts.append("eta \(NumberFormat.plain(eta))") }
+        if let subsample { parts.append("subsample \(NumberFormat.plain(subsample))") }
         if let rounds { parts.append("\(rounds) rounds") }
         if positiveWeight != 1 {
             parts.append(
@@ -82,11 +82,6 @@ package struct ModelSettings: Codable, Equatable, Sendable, CustomStringConverti
         }
         return parts.joined(separator: " · ")
     }
-}
-
-/// "1", "0.1", "0.05": a setting as it would be written in churnd.toml.
-private func compact(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
 }
 
 /// What cross-validation found for one family: the settings it chose, how they did fold by fold, and every

@@ -11,19 +11,13 @@ extension Scorer {
     /// One field of a request as JSON gave it.
     package enum FieldValue: Equatable, Sendable {
         /// A JSON number and its text (for missing markers such as "-1"); an empty text stands for
-        /// `FieldValue.text(of:)` of the number, made only when a check needs it.
+        /// `NumberFormat.plain` of the number, made only when a check needs it.
         case number(Double, text: String)
         case text(String)
         case bool(Bool)
         case null
         /// An array or an object.
         case other(String)
-
-        /// "12", "-1", "12.5": whole numbers without a fraction, as a CSV field would usually be written.
-        package static func text(of value: Double) -> String {
-            if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-            return String(value)
-        }
 
         var typeName: String {
             switch self {
@@ -134,7 +128,7 @@ extension Scorer {
             case .number(let number, let text):
                 if number < lower[k] || number > upper[k] {
                     // A marker such as "-1": missing.
-                    if isMarker(text.isEmpty ? FieldValue.text(of: number) : text) { continue }
+                    if isMarker(text.isEmpty ? NumberFormat.plain(number) : text) { continue }
                     problems.append(.init(field: name, message: outOfBounds(number, k)))
                 } else {
                     numeric[k] = number

@@ -11,6 +11,12 @@ package enum NumberFormat {
         return value < 0 ? "-" + out : out
     }
 
+    /// "200", "0.5", "-3", "1e+300": a whole number below 10¹⁵ without a fraction, any other as Swift prints it
+    /// (a number given where text is expected, a bound, a setting).
+    package static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
     /// Fixed decimals, e.g. `fixed(0.73125, 4)` → "0.7313". A value beyond what fits (or not finite) is printed
     /// as Swift prints it ("1e+300", "nan"): figures computed from logs and files can be anything.
     package static func fixed(_ value: Double, _ decimals: Int) -> String {
