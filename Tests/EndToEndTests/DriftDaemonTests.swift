@@ -69,6 +69,29 @@ struct DriftDaemonTests {
         #expect(!daemon.log.contains("training started"), "\(daemon.log)")
     }
 
+    /// A log line may hold any JSON number. Numbers far beyond what fits an `Int` used to stop the daemon in
+    /// the check (and again at every restart, since the logs are read from their start).
+    @Test func absurdNumbersInTheLogsAreCheckedAndTheDaemonKeepsRunning() throws {
+        let fixture = try DaemonFixture(
+            config: "[drift]\ninterval_seconds = 1\nlast_n = 400\nmin_records = 100\npolicy = \"alert\"\n")
+        let daemon = try fixture.start()
+        let lines = (0..<400).map { k in
+            let (tenure, plan) = k % 2 == 0 ? ("1e300", "-1e300") : ("2e300", "\"basic\"")
+            return #"{"request_id":"r\#(k)","model_version":"1","prediction":1,"probability":0.5,"features":"#
+                + #"{"avg_session_minutes":12.5,"num_complaints":2,"plan_type":\#(plan),"region":"AF","#
+                + #""tenure_months":\#(tenure)},"ts":\#(k)}"#
+        }
+        try dropFile("\(fixture.root)/watch/logs/absurd.jsonl", lines.joined(separator: "\n") + "\n")
+        func reports() -> [String] { ((try? fixture.dir.list("state/reports")) ?? []).filter { $0.hasSuffix(".json") } }
+        try eventually("a check of the absurd lines", timeout: 20) {
+            try reports().contains { try fixture.dir.read("state/reports/\($0)").contains("\"read\" : 400") }
+        }
+        let checked = reports().count
+        try eventually("two more checks", timeout: 20) { reports().count >= checked + 2 }
+        #expect(daemon.log.contains("drift alert"), "\(daemon.log)")
+        #expect(try daemon.stop() == 0)
+    }
+
     @Test func theDaemonLogsASampleOfWhatItScores() throws {
         let fixture = try DaemonFixture(config: "[drift]\nsample_rows_per_file = 100\n")
         let daemon = try fixture.start()
