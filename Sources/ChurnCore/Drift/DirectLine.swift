@@ -29,20 +29,12 @@ struct DirectLine {
         var line = DirectLine()
         var tokens = LineTokens(bytes: bytes)
         guard tokens.line({ tokens, key in line.member(&tokens, key: key, names: names, slots: &slots) }),
-            line.seenFeatures, case .number(let probability, _) = line.probability, probability.isFinite
+            line.seenFeatures, let probability = line.probability?.number, probability.isFinite,
+            let versionText = LineTokens.Scalar.modelVersion(line.version)
         else { return nil }
-        let versionText: String
-        switch line.version {
-        case .text(let text): versionText = text
-        case .number(_, let integer?): versionText = String(integer)
-        case .number(_, nil): return nil
-        case .null, nil: versionText = ""
-        }
-        var shadow = false
-        if case .text = line.alias { shadow = true }
-        var time = 0.0
-        if case .number(let value, _) = line.timestamp { time = value }
-        return Fields(modelVersion: versionText, timestamp: time, probability: probability, shadow: shadow)
+        return Fields(
+            modelVersion: versionText, timestamp: line.timestamp?.number ?? 0, probability: probability,
+            shadow: line.alias?.text != nil)
     }
 
     /// One member of the line's object.
@@ -56,19 +48,13 @@ struct DirectLine {
             return Self.features(&tokens, names: names, into: &slots)
         }
         guard let value = tokens.scalar() else { return false }
-        if tokens.matches(key, "model_version") { return Self.set(&version, value) }
-        if tokens.matches(key, "probability") { return Self.set(&probability, value) }
-        if tokens.matches(key, "ts") { return Self.set(&timestamp, value) }
-        if tokens.matches(key, "alias") { return Self.set(&alias, value) }
+        if tokens.matches(key, "model_version") { return version.setOnce(value) }
+        if tokens.matches(key, "probability") { return probability.setOnce(value) }
+        if tokens.matches(key, "ts") { return timestamp.setOnce(value) }
+        if tokens.matches(key, "alias") { return alias.setOnce(value) }
         // A fractional `prediction` is left to the general parser, as `PredictionLine` leaves it.
         if case .number(_, nil) = value, tokens.matches(key, "prediction") { return false }
         return Self.once(key, in: &ignored, tokens)
-    }
-
-    private static func set(_ field: inout LineTokens.Scalar?, _ value: LineTokens.Scalar) -> Bool {
-        guard field == nil else { return false }
-        field = value
-        return true
     }
 
     /// Notes `key` in `seen`; false when it was there already.

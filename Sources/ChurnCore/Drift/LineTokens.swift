@@ -10,6 +10,25 @@ struct LineTokens {
         case text(String)
         case number(Double, integer: Int?)
         case null
+
+        var text: String? {
+            if case .text(let text) = self { text } else { nil }
+        }
+
+        var number: Double? {
+            if case .number(let value, _) = self { value } else { nil }
+        }
+
+        /// `model_version` as the general parser spells it: text as is, an integer's digits, "" when null or
+        /// absent; nil for a fraction (NSNumber's own spelling, left to the general parser).
+        static func modelVersion(_ scalar: Scalar?) -> String? {
+            switch scalar {
+            case .text(let text): text
+            case .number(_, let integer?): String(integer)
+            case .number(_, nil): nil
+            case .null, nil: ""
+            }
+        }
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
@@ -199,5 +218,14 @@ struct LineTokens {
         while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x09 || bytes[at] == 0x0A || bytes[at] == 0x0D {
             at += 1
         }
+    }
+}
+
+extension Optional where Wrapped == LineTokens.Scalar {
+    /// Sets a field once: false when the key came before (a repeated key is left to the general parser).
+    mutating func setOnce(_ value: LineTokens.Scalar) -> Bool {
+        guard self == nil else { return false }
+        self = value
+        return true
     }
 }

@@ -36,13 +36,7 @@ enum PredictionLine {
             guard case .number(let probabilityValue, _) = probability, probabilityValue.isFinite,
                 let features
             else { return nil }
-            let versionText: String
-            switch version {
-            case .text(let text): versionText = text
-            case .number(_, let integer?): versionText = String(integer)
-            case .number(_, nil): return nil  // NSNumber's own spelling of a fraction: left to the general parser
-            case .null, nil: versionText = ""
-            }
+            guard let versionText = Scalar.modelVersion(version) else { return nil }
             let predictionValue: Int
             switch prediction {
             case .number(_, let integer?): predictionValue = integer
@@ -50,10 +44,9 @@ enum PredictionLine {
             case .text, .null, nil: predictionValue = probabilityValue >= 0.5 ? 1 : 0
             }
             return PredictionRecord(
-                requestID: requestID ?? "", modelVersion: versionText, alias: alias.flatMap(Self.text),
-                file: file.flatMap(Self.text), prediction: predictionValue, probability: probabilityValue,
-                latencyMS: latency.flatMap(Self.number), features: features,
-                timestamp: timestamp.flatMap(Self.number) ?? 0)
+                requestID: requestID ?? "", modelVersion: versionText, alias: alias?.text, file: file?.text,
+                prediction: predictionValue, probability: probabilityValue, latencyMS: latency?.number,
+                features: features, timestamp: timestamp?.number ?? 0)
         }
 
         /// One member of the line's object.
@@ -69,30 +62,15 @@ enum PredictionLine {
                 guard requestID == nil else { return false }
                 if case .text(let text) = value { requestID = text } else { requestID = "" }
                 return true
-            case "model_version": return set(&version, value)
-            case "alias": return set(&alias, value)
-            case "file": return set(&file, value)
-            case "prediction": return set(&prediction, value)
-            case "probability": return set(&probability, value)
-            case "latency_ms": return set(&latency, value)
-            case "ts": return set(&timestamp, value)
+            case "model_version": return version.setOnce(value)
+            case "alias": return alias.setOnce(value)
+            case "file": return file.setOnce(value)
+            case "prediction": return prediction.setOnce(value)
+            case "probability": return probability.setOnce(value)
+            case "latency_ms": return latency.setOnce(value)
+            case "ts": return timestamp.setOnce(value)
             default: return others.insert(key).inserted
             }
-        }
-
-        private static func text(_ scalar: Scalar) -> String? {
-            if case .text(let text) = scalar { text } else { nil }
-        }
-
-        private static func number(_ scalar: Scalar) -> Double? {
-            if case .number(let value, _) = scalar { value } else { nil }
-        }
-
-        /// Sets a field once: a repeated key is left to the general parser.
-        private func set(_ field: inout Scalar?, _ value: Scalar) -> Bool {
-            guard field == nil else { return false }
-            field = value
-            return true
         }
 
         private static func featureObject(_ tokens: inout LineTokens) -> [String: PredictionRecord.Value]? {
