@@ -26,10 +26,12 @@ let package = Package(
             pkgConfig: "xgboost",
             providers: [.apt(["libxgboost-dev"])]
         ),
+        .target(name: "CTreeWalk"),
         .target(
             name: "ChurnCore",
             dependencies: [
                 "CXGBoost",
+                "CTreeWalk",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -154,7 +156,7 @@ let package = Package(
 // dependency (BoringSSL, TOMLKit) for each target.
 if Context.environment["CHURND_FUZZ"] == "1" {
     package.products = []
-    package.targets.removeAll { !["CXGBoost", "ChurnCore"].contains($0.name) }
+    package.targets.removeAll { !["CXGBoost", "CTreeWalk", "ChurnCore"].contains($0.name) }
     // Only ChurnCore's packages: the others would be fetched for nothing, each with an "is not used by any
     // target" warning.
     package.dependencies.removeAll { dependency in

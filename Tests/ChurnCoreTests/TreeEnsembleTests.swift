@@ -95,6 +95,59 @@ struct TreeEnsembleTests {
         #expect(Self.differences(oneByOne, library) == 0)
     }
 
+    /// A booster of `rounds` trees of up to `depth` levels on `width` features, trained on rows where some
+    /// values are missing.
+    static func booster(depth: Int, rounds: Int, width: Int, seed: UInt64) throws -> String {
+        let x = rows(3_000, width: width, missing: 0.05, seed: seed)
+        let labels = (0..<3_000).map { i -> UInt8 in
+            let row = x[i * width..<(i + 1) * width].map { $0.isNaN ? 0 : $0 }
+            return row[0] * row[1] + sin(3 * row[2]) - row[3] > 0.2 ? 1 : 0
+        }
+        var settings = Config.XGBoost()
+        settings.rounds = rounds
+        settings.earlyStoppingRounds = 0
+        settings.maxDepth = depth
+        let values = x.map(Double.init)
+        return try XGBoostModel.fit(
+            train: values, trainLabels: labels, validation: values, validationLabels: labels, width: width,
+            featureNames: (0..<width).map { "f\($0)" }, featureTypes: Array(repeating: "q", count: width),
+            settings: settings, seed: seed, nthread: 2
+        ).booster
+    }
+
+    @Test func theVectorWalkGivesThePortableWalksBitsAtEveryDepth() throws {
+        // Boosters from stumps to the deepest trees the vector walk takes (8 levels) and one past it, whose
+        // trees end at many depths (the shallower leaves are padded in the vector walk's layout), on an odd and
+        // an even number of features (paired in vectors, the odd one padded) and on more features than pair up
+        // (17: gathered);
+        for (depth, width) in [
+            (1, 5), (2, 6), (4, 5), (5, 6), (6, 5), (6, 6), (7, 5), (8, 6), (9, 5), (6, 17), (8, 17),
+        ] {
+            let json = try Self.booster(depth: depth, rounds: 12, width: width, seed: UInt64(depth * width))
+            let vector = try TreeEnsemble(json: json)
+            let portable = try TreeEnsemble(json: json, vectorWalk: false)
+            #expect(!portable.walksVectors)
+            #expect(vector.walksVectors == (TreeEnsemble.vectorWalkAvailable && depth <= 8), "depth \(depth)")
+            let context = "depth \(depth), \(width) features"
+            // rows in every position of a vector and a block (the 64 rows the walk takes at once), without
+            // missing values and with a few (a block holding one goes the portable walk, the others not),
+            for (rows, missing) in [
+                (1, 0.0), (15, 0), (16, 0), (17, 0), (63, 0), (64, 0), (65, 0), (1_000, 0),
+                (1_000, 0.002),
+            ] {
+                let x = Self.rows(rows, width: width + 2, missing: missing, seed: UInt64(rows + depth))
+                    .map { $0.isNaN ? $0 : $0 * 1.3 }
+                let input = x.map(Double.init)
+                // then both walks and the library agree on every bit (rows wider than the model: stride ≠ features).
+                let a = vector.predict(input, width: width + 2), b = portable.predict(input, width: width + 2)
+                #expect(a.count == rows && a == b, "\(context), \(rows) rows, missing \(missing)")
+                let narrow = (0..<rows).flatMap { x[$0 * (width + 2)..<$0 * (width + 2) + width] }
+                let (library, _) = try Self.libraryAndEnsemble(json, narrow, width: width)
+                #expect(Self.differences(a.map(Float.init), library) == 0, "\(context), \(rows) rows")
+            }
+        }
+    }
+
     @Test func modelsItCannotRepresentAreRefusedWithTheReason() throws {
         let booster = try XGBoostTests.expected.get().booster
         for (old, new, reason) in [

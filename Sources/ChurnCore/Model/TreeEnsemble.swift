@@ -1,3 +1,4 @@
+import CTreeWalk
 import Foundation
 
 /// The trees of an XGBoost booster, compiled from its JSON model into flat arrays that churnd walks itself to
@@ -14,6 +15,12 @@ import Foundation
 /// them: a step compiles to five instructions (feature offset, value, comparison, left child, child taken),
 /// but with eight walks in flight the compiler keeps some of the indices on the stack, so a row costs what it
 /// did with 16-byte nodes (about 9,700 instructions for 200 trees of depth 6, `bench/callgrind.sh`).
+///
+/// Where the CPU has AVX-512 (`CTreeWalk`), a block without missing values is walked sixteen rows to a vector
+/// instead, over the same trees padded to perfect ones (`PerfectTrees`): a step picks each lane's node by a
+/// permute rather than a load per row, and its feature value from vectors already in registers. The tests hold
+/// both walks to the C library at every depth the vector walk takes (1 to 8); deeper trees, blocks with a missing
+/// value and other CPUs keep the portable walk.
 ///
 /// The arithmetic is XGBoost's (1.7, `binary:logistic`): leaf values are added in single precision in tree
 /// order to the base margin, then `1 / (1 + expf(-x))`, so the probabilities are XGBoost's to the bit (the tests
@@ -37,17 +44,26 @@ package struct TreeEnsemble: Sendable {
     private let defaultLeft: [Bool]
     /// Index of each tree's root in `nodes`, and the number of steps from it to its deepest leaf.
     private let roots: [(start: Int, depth: Int)]
+    /// The same trees padded to perfect ones, for the AVX-512 walk; nil where it does not run.
+    private let perfect: PerfectTrees?
     /// The base score in margin space: where every row's sum of leaves starts.
     let baseMargin: Float
     /// Input features the trees were trained on.
     package let featureCount: Int
     package var treeCount: Int { roots.count }
 
-    /// Compiles the trees of `json`, XGBoost's JSON model format.
+    /// Whether blocks of rows are walked sixteen to a vector (AVX-512, `CTreeWalk`) on this machine.
+    package static let vectorWalkAvailable = churnd_trees_simd_available() == 1
+
+    /// Whether this ensemble walks blocks of rows with the vector walk.
+    package var walksVectors: Bool { perfect != nil }
+
+    /// Compiles the trees of `json`, XGBoost's JSON model format. `vectorWalk: false` keeps to the portable walk
+    /// (the tests compare the two).
     ///
     /// - Throws: `XGBoostError` naming what this ensemble cannot represent (another objective or booster,
     ///   categorical splits) or why the JSON does not read as a model.
-    package init(json: String) throws(XGBoostError) {
+    package init(json: String, vectorWalk: Bool = vectorWalkAvailable) throws(XGBoostError) {
         let learner = try Self.decode(ModelFile<AllTrees>.self, json).learner
         let (features, base) = try learner.checked()
         featureCount = features
@@ -74,6 +90,9 @@ package struct TreeEnsemble: Sendable {
         self.leafValues = leafValues
         self.defaultLeft = defaultLeft
         self.roots = roots
+        perfect =
+            vectorWalk && Self.vectorWalkAvailable
+            ? PerfectTrees(nodes: nodes, offsets: offsets, leafValues: leafValues, roots: roots) : nil
     }
 
     struct CompileError: Error, CustomStringConvertible {
@@ -260,12 +279,22 @@ package struct TreeEnsemble: Sendable {
         _ x: UnsafePointer<Float>, _ range: Range<Int>, width: Int, into out: UnsafeMutablePointer<Float>
     ) {
         let (group, block, features) = (Self.group, Self.block, featureCount)
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: features * block) { transposed in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: (features + 1) * block) { transposed in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { sums in
                 withTables { tables in
                     var start = range.lowerBound
                     while start < range.upperBound {
                         let rows = min(block, range.upperBound - start)
+                        let sums = sums.baseAddress!
+                        for r in 0..<rows { sums[r] = baseMargin }
+                        if let perfect, !Self.anyMissing(x + start * width, rows: rows, width: width, features) {
+                            perfect.accumulate(
+                                x + start * width, rows: rows, stride: width, features: features,
+                                scratch: transposed.baseAddress!, into: sums)
+                            for r in 0..<rows { out[start + r] = Self.sigmoid(sums[r]) }
+                            start += rows
+                            continue
+                        }
                         let groups = (rows + group - 1) / group
                         // Each group of eight rows feature-major; the last group repeats its last row.
                         var missing = false
@@ -278,8 +307,7 @@ package struct TreeEnsemble: Sendable {
                             }
                         }
                         let blockValues = (UnsafeRawPointer(transposed.baseAddress!), features * group * 4)
-                        let sums = sums.baseAddress!
-                        for r in 0..<groups * group { sums[r] = baseMargin }
+                        for r in rows..<groups * group { sums[r] = baseMargin }
                         if missing {
                             accumulate(tables, blockValues, groups: groups, into: sums, missingGoesLeft: true)
                         } else {
@@ -291,6 +319,17 @@ package struct TreeEnsemble: Sendable {
                 }
             }
         }
+    }
+
+    /// Whether any of the first `features` values of `rows` rows is missing (NaN).
+    @inline(__always)
+    private static func anyMissing(_ x: UnsafePointer<Float>, rows: Int, width: Int, _ features: Int) -> Bool {
+        var missing = false
+        for r in 0..<rows {
+            let row = x + r * width
+            for f in 0..<features { missing = missing || row[f].isNaN }
+        }
+        return missing
     }
 
     /// Adds every tree's leaf to the sums of a block of `groups` groups of rows, tree by tree, so that a tree's
@@ -358,6 +397,71 @@ package struct TreeEnsemble: Sendable {
 }
 
 extension TreeEnsemble {
+    /// The trees for the AVX-512 walk (`churnd_trees_accumulate`): each padded to a perfect tree of the deepest
+    /// tree's depth, breadth first, so that a row's place in a level is all a step needs. Where a leaf is
+    /// shallower than that depth it becomes inner nodes with a NaN threshold (every row goes left) over copies
+    /// of its value; the row ends on one of those copies, so it adds the same value as the compact walk.
+    ///
+    /// Missing values are not handled here: a block with one goes the compact walk, which follows each split's
+    /// default direction.
+    struct PerfectTrees {
+        let thresholds: [Float]
+        let features: [Int32]
+        let leaves: [Float]
+        let depth: Int
+        let count: Int
+
+        /// Nil when the deepest tree is deeper than the kernel walks (2^depth slots per tree).
+        init?(nodes: [Node], offsets: [UInt32], leafValues: [Float], roots: [(start: Int, depth: Int)]) {
+            let depth = max(1, roots.lazy.map(\.depth).max() ?? 1)
+            guard depth <= Int(CHURND_TREES_MAX_DEPTH) else { return nil }
+            let slots = 1 << depth
+            // Each array is followed by the 32 slots the kernel may read past a tree's last.
+            var thresholds = [Float](repeating: .nan, count: roots.count * slots + 32)
+            var features = [Int32](repeating: 0, count: roots.count * slots + 32)
+            var leaves = [Float](repeating: 0, count: roots.count * slots + 32)
+            for (tree, root) in roots.enumerated() {
+                let first = tree * slots
+                /// Fills the subtree at `slot` (breadth first within the perfect tree) from compact node `at`.
+                func fill(_ slot: Int, level: Int, _ at: Int) {
+                    if level == depth {
+                        leaves[first + slot - (slots - 1)] = leafValues[at]
+                        return
+                    }
+                    let node = nodes[at]
+                    let isLeaf = Int(node.left) == at
+                    if !isLeaf {
+                        thresholds[first + slot] = node.threshold
+                        features[first + slot] = Int32(Int(offsets[at]) / (TreeEnsemble.group * 4) * 16)
+                    }
+                    let left = isLeaf ? at : Int(node.left)
+                    fill(2 * slot + 1, level: level + 1, left)
+                    fill(2 * slot + 2, level: level + 1, isLeaf ? at : left + 1)
+                }
+                fill(0, level: 0, root.start)
+            }
+            (self.thresholds, self.features, self.leaves, self.depth, count) =
+                (thresholds, features, leaves, depth, roots.count)
+        }
+
+        /// Adds every tree's leaf to the sums of `rows` rows (at most `block`, none missing a feature).
+        func accumulate(
+            _ x: UnsafePointer<Float>, rows: Int, stride: Int, features width: Int,
+            scratch: UnsafeMutablePointer<Float>,
+            into sums: UnsafeMutablePointer<Float>
+        ) {
+            thresholds.withUnsafeBufferPointer { thresholds in
+                features.withUnsafeBufferPointer { features in
+                    leaves.withUnsafeBufferPointer { leaves in
+                        churnd_trees_accumulate(
+                            x, rows, stride, width, scratch, thresholds.baseAddress, features.baseAddress,
+                            leaves.baseAddress, count, Int32(depth), sums)
+                    }
+                }
+            }
+        }
+    }
+
     /// The number of features `json` expects, checked as `init(json:)` checks the model but without decoding
     /// its trees: for checking an artifact when it is loaded (its trees are compiled once, by the scorer).
     package static func featureCount(json: String) throws(XGBoostError) -> Int {
