@@ -4,7 +4,7 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
-static int detect(void) {
+int churnd_trees_simd_available(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
     unsigned low, high;
@@ -13,12 +13,6 @@ static int detect(void) {
     if ((low & 0xE6) != 0xE6) return 0;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     return (b & bit_AVX512F) != 0;
-}
-
-int churnd_trees_simd_available(void) {
-    static int available = -1;
-    if (available < 0) available = detect();
-    return available;
 }
 
 #define TARGET __attribute__((target("avx512f")))

@@ -9,7 +9,8 @@
 /// The deepest tree `churnd_trees_accumulate` walks.
 #define CHURND_TREES_MAX_DEPTH 8
 
-/// 1 when this CPU and the kernel run AVX-512 (AVX512F), else 0. Checked once; cheap to call.
+/// 1 when this CPU and the kernel run AVX-512 (AVX512F), else 0 (`cpuid` and `xgetbv` at each call: keep the
+/// answer).
 int churnd_trees_simd_available(void);
 
 /// Adds each tree's leaf to the sums of up to 64 rows, tree by tree, in tree order (single precision: the
