@@ -243,17 +243,21 @@ struct ParallelScoringTests {
                 let expected = try scorer.score(
                     path: "in.csv", source: MemorySource(csv), scored: &w1, errors: &e1, progress: nil,
                     sample: &sequentialSample, timestamp: 5)
-                for chunk in [64, 1000, 5000] {
+                // The kept records read again in windows of every size: shorter than a record (each read
+                // alone), a few records, whole ranges.
+                for (chunk, window) in [(64, 1), (64, 40), (1000, 100), (1000, 256 << 10), (5000, 700)] {
                     var parallelSample = PredictionSampler(capacity: capacity, seed: 42)
                     var w2 = ByteWriter { _ in }
                     var e2 = ByteWriter { _ in }
                     let summary = try scorer.scoreInParallel(
                         path: "in.csv", source: MemoryPositionalSource(csv),
-                        parallelism: .init(workers: 3, chunkBytes: chunk, minimumBytes: 0), scored: &w2,
-                        errors: &e2, sample: &parallelSample, timestamp: 5)
+                        parallelism: .init(
+                            workers: 3, chunkBytes: chunk, minimumBytes: 0, sampleWindowBytes: window),
+                        scored: &w2, errors: &e2, sample: &parallelSample, timestamp: 5)
                     #expect(summary == expected)
                     let records = scorer.records(of: parallelSample)
-                    #expect(records == scorer.records(of: sequentialSample), "capacity \(capacity), chunk \(chunk)")
+                    let context = "capacity \(capacity), chunk \(chunk), window \(window)"
+                    #expect(records == scorer.records(of: sequentialSample), "\(context)")
                     #expect(records.count == min(capacity, expected.scored))
                     #expect(try scorer.logLines(of: parallelSample) == (try recordLines(records)))
                 }

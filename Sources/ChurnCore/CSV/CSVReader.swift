@@ -131,6 +131,14 @@ package struct CSVReader: ~Copyable {
         ends.deallocate()
     }
 
+    /// Reads `source` from its start, as a new reader over it would (first line 1, no byte-order mark
+    /// skipped), but with this reader's buffers: for reading many short inputs without allocating for each.
+    package mutating func restart(with source: consuming some ByteSource) {
+        self.source = source
+        (start, end, eof, bomChecked) = (0, 0, false, true)
+        (line, nextLine, bytesConsumed, problem, recordHadQuotes) = (0, 1, 0, nil, false)
+    }
+
     /// Bytes allocated after the buffer's capacity, kept initialised after the last byte read.
     static let padding = 8
 

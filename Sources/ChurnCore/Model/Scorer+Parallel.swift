@@ -19,11 +19,16 @@ extension Scorer {
         package var chunkBytes: Int
         /// Smaller inputs are scored on one thread.
         package var minimumBytes: Int
+        /// Bytes read at once when the records the prediction-log sample takes are read again.
+        package var sampleWindowBytes: Int
 
-        package init(workers: Int, chunkBytes: Int = 2 << 20, minimumBytes: Int = 8 << 20) {
+        package init(
+            workers: Int, chunkBytes: Int = 2 << 20, minimumBytes: Int = 8 << 20, sampleWindowBytes: Int = 256 << 10
+        ) {
             self.workers = workers
             self.chunkBytes = max(1, chunkBytes)
             self.minimumBytes = minimumBytes
+            self.sampleWindowBytes = max(1, sampleWindowBytes)
         }
     }
 
@@ -58,11 +63,19 @@ extension Scorer {
         let worker = single
         let sampling = sample.capacity > 0
         sample.timestamp = timestamp
-        func offer(_ starts: [Int], from base: Int) throws {
-            for offset in starts {
+        var window: [UInt8] = []
+        /// Offers the scored records starting at `starts` (from `base`; the last one ends by `end`) to the sample
+        /// in order, then keeps those it takes, in the same order.
+        func offer(_ starts: [Int], from base: Int, end: Int) throws {
+            var kept: [SampledRecord] = []
+            for (i, offset) in starts.enumerated() {
                 guard let slot = sample.offer() else { continue }
-                try keepRecord(at: base + offset, of: source, layout: layout, at: slot, in: &sample)
+                kept.append(
+                    .init(start: base + offset, end: i + 1 < starts.count ? base + starts[i + 1] : end, slot: slot))
             }
+            try keep(
+                kept, of: source, layout: layout, windowBytes: parallelism.sampleWindowBytes, window: &window,
+                in: &sample)
         }
         let run = ParallelRun(
             start: dataStart, size: source.size, chunkBytes: parallelism.chunkBytes,
@@ -87,7 +100,7 @@ extension Scorer {
                 try write(errors: range.errors, marks: range.marks, linesBefore: linesBefore, into: &errors)
                 linesBefore += range.lines
                 summary.add(range.summary)
-                if sampling { try offer(range.recordStarts, from: range.start) }
+                if sampling { try offer(range.recordStarts, from: range.start, end: range.end) }
                 progress?(range.end)
             case .rest(let start):
                 var reader = CSVReader(
@@ -100,7 +113,7 @@ extension Scorer {
                     path: path, reader: &reader, layout: layout, scored: &scored, errors: &errors, progress: nil,
                     sample: &none, lineMarks: &marks, recordStarts: &starts)
                 summary.add(rest)
-                if let starts { try offer(starts, from: start) }
+                if let starts { try offer(starts, from: start, end: source.size) }
                 progress?(source.size)
             }
             run.written()
@@ -109,6 +122,62 @@ extension Scorer {
         try scored.flush()
         if summary.errorLines > 0 { try errors.flush() }
         return summary
+    }
+
+    /// A scored record the sample takes: its bytes `start..<end` hold it first (then perhaps records with
+    /// errors, or empty lines), and `slot` is where the sample keeps it.
+    struct SampledRecord {
+        var start: Int
+        var end: Int
+        var slot: Int
+    }
+
+    /// Keeps `records` (in input order) in their slots, as the single-threaded path keeps them. They are read
+    /// again in windows of up to `windowBytes` (one `pread` for every record within, `window` reused), each
+    /// parsed by one reader restarted per record; a record longer than a window is read alone.
+    ///
+    /// Reading each record alone cost a reader and a `pread` per record: a 1M-row file with the default sample
+    /// keeps about 56,000 records on the way (a reservoir), and the parallel path took longer than one thread.
+    private func keep<Source: PositionalByteSource>(
+        _ records: [SampledRecord], of source: Source, layout: HeaderLayout, windowBytes: Int, window: inout [UInt8],
+        in sample: inout PredictionSampler
+    ) throws {
+        var i = 0
+        while i < records.count {
+            let first = records[i].start
+            guard records[i].end - first <= windowBytes else {
+                try keepRecord(at: first, of: source, layout: layout, at: records[i].slot, in: &sample)
+                i += 1
+                continue
+            }
+            var j = i + 1
+            while j < records.count, records[j].end - first <= windowBytes { j += 1 }
+            let length = records[j - 1].end - first
+            if window.count < length { window = [UInt8](repeating: 0, count: windowBytes) }
+            var got = 0
+            try window.withUnsafeMutableBytes { raw in
+                while got < length {
+                    let n = try source.read(at: first + got, into: raw.baseAddress! + got, count: length - got)
+                    if n == 0 { break }
+                    got += n
+                }
+            }
+            do {
+                // Shares `window`'s storage until the end of this block, so the next read needs no copy.
+                let bytes = MemoryPositionalSource(window)
+                var reader = CSVReader(
+                    source: MemorySource([]), bufferSize: 1024, maxRecordBytes: maxRecordBytes, skipsBOM: false)
+                for record in records[i..<j] {
+                    reader.restart(
+                        with: RangeSource(bytes, from: record.start - first, to: min(record.end - first, got)))
+                    guard try reader.next(), layout.binding.id != nil else {
+                        throw ChurnError.internalInconsistency("a scored record could not be read again for the sample")
+                    }
+                    keepFields(reader, binding: layout.binding, row: 0, probability: nil, at: record.slot, in: &sample)
+                }
+            }
+            i = j
+        }
     }
 
     /// Keeps the scored record at `offset` in the sample's `slot`, as the single-threaded path keeps it.
