@@ -94,9 +94,11 @@ extension Scorer {
         var summary = Summary()
         var index = 0
         while let outcome = try run.outcome(at: index) {
-            switch outcome {
-            case .scored(let range):
+            // Consumed, so that the written range's buffer has no other owner when it is recycled.
+            switch consume outcome {
+            case .scored(var range):
                 try range.scored.withUnsafeBufferPointer { try scored.write($0) }
+                run.recycle(&range.scored)
                 try write(errors: range.errors, marks: range.marks, linesBefore: linesBefore, into: &errors)
                 linesBefore += range.lines
                 summary.add(range.summary)
@@ -261,6 +263,8 @@ final class ParallelRun: Sendable {
     private let posted = DispatchSemaphore(value: 0)
 
     private let notesRecordStarts: Bool
+    /// Buffers of written ranges, for the next ones (`recycle`).
+    private let spare = Mutex<[[UInt8]]>([])
 
     init(start: Int, size: Int, chunkBytes: Int, window: Int, notesRecordStarts: Bool) {
         self.notesRecordStarts = notesRecordStarts
@@ -286,6 +290,15 @@ final class ParallelRun: Sendable {
         }
     }
 
+    /// Takes back the buffer of a range's scored lines once they are written, for a later range: a fresh one
+    /// for each range cost a page fault every 4 KiB of the output.
+    func recycle(_ bytes: inout [UInt8]) {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        taken.removeAll(keepingCapacity: true)
+        spare.withLock { $0.append(taken) }
+    }
+
     /// The writer is done with one range: another may be scored.
     func written() {
         slots.signal()
@@ -305,7 +318,9 @@ final class ParallelRun: Sendable {
         defer { posted.signal() }
         while true {
             slots.wait()
-            let taken: (index: Int, job: Result<(start: Int, end: Int?), any Error>)? = state.withLock { state in
+            // `read`: the range's bytes are in `scratch` (from its first byte).
+            let taken: (index: Int, job: Result<(start: Int, end: Int?, read: Bool), any Error>)? = state.withLock {
+                state in
                 guard !state.stopped, state.count == nil else { return nil }
                 let index = state.index
                 let start = state.next
@@ -315,10 +330,10 @@ final class ParallelRun: Sendable {
                 }
                 state.index += 1
                 do {
-                    let end = try rangeEnd(from: start, source: source, scratch: &scratch)
+                    let (end, read) = try rangeEnd(from: start, source: source, scratch: &scratch)
                     state.next = end ?? size
                     if state.next >= size { state.count = index + 1 }
-                    return (index, .success((start, end)))
+                    return (index, .success((start, end, read)))
                 } catch {
                     state.count = index + 1
                     return (index, .failure(error))
@@ -329,12 +344,20 @@ final class ParallelRun: Sendable {
                 return
             }
             let outcome = Result { () throws -> Outcome in
-                let (start, end) = try taken.job.get()
+                let (start, end, read) = try taken.job.get()
                 guard let end else { return .rest(start: start) }
-                return .scored(
-                    try Self.score(
-                        start..<end, of: source, path: path, scorer: scorer, layout: layout,
-                        notesRecordStarts: notesRecordStarts))
+                guard read else {
+                    return .scored(
+                        try score(
+                            start..<end, of: source, path: path, scorer: scorer, layout: layout,
+                            notesRecordStarts: notesRecordStarts))
+                }
+                // Scored from the bytes the search for its end read (`scratch` is shared until this returns).
+                var scored = try score(
+                    0..<end - start, of: MemoryPositionalSource(scratch), path: path, scorer: scorer, layout: layout,
+                    notesRecordStarts: notesRecordStarts)
+                (scored.start, scored.end) = (start, end)
+                return .scored(scored)
             }
             state.withLock { $0.outcomes[taken.index] = outcome }
             posted.signal()
@@ -343,14 +366,15 @@ final class ParallelRun: Sendable {
 
     /// The end of the range starting at the record start `start`: the last record boundary within
     /// `chunkBytes`, looking further (up to 8 times as far) when there is none; nil when there is none
-    /// there either. Reads the bytes into `scratch`.
+    /// there either. Reads the bytes into `scratch`; `read` says whether they hold the whole range (not for
+    /// the last range, which ends where the input does).
     private func rangeEnd<Source: PositionalByteSource>(
         from start: Int, source: Source, scratch: inout [UInt8]
-    ) throws -> Int? {
+    ) throws -> (end: Int?, read: Bool) {
         var length = chunkBytes
         while true {
             let limit = min(size, start + length)
-            if limit == size { return size }
+            if limit == size { return (size, false) }
             let count = limit - start
             if scratch.count < count { scratch = [UInt8](repeating: 0, count: count) }
             var got = 0
@@ -361,26 +385,26 @@ final class ParallelRun: Sendable {
                     got += n
                 }
             }
-            if got < count { return size }  // the input shrank: the rest is one range, read as it is
+            if got < count { return (size, false) }  // the input shrank: the rest is one range, read as it is
             if let end = scratch.withUnsafeBufferPointer({
                 RecordRanges.lastRecordEnd(UnsafeBufferPointer(rebasing: $0[0..<count]))
             }) {
-                return start + end
+                return (start + end, true)
             }
-            if length >= 8 * chunkBytes { return nil }
+            if length >= 8 * chunkBytes { return (nil, false) }
             length *= 2
         }
     }
 
     /// Scores the records of `range` into memory.
-    private static func score<Source: PositionalByteSource>(
+    private func score<Source: PositionalByteSource>(
         _ range: Range<Int>, of source: Source, path: String, scorer: Scorer, layout: Scorer.HeaderLayout,
         notesRecordStarts: Bool
     ) throws -> ScoredRange {
         var reader = CSVReader(
             source: RangeSource(source, from: range.lowerBound, to: range.upperBound),
             bufferSize: min(1 << 20, range.count + 64), maxRecordBytes: scorer.maxRecordBytes, skipsBOM: false)
-        var scoredBytes: [UInt8] = []
+        var scoredBytes = spare.withLock { $0.popLast() } ?? []
         var errorBytes: [UInt8] = []
         scoredBytes.reserveCapacity(range.count)
         var scoredWriter = ByteWriter(capacity: 1 << 16) { scoredBytes.append(contentsOf: $0) }
