@@ -58,21 +58,38 @@ extension Scorer {
     }
 
     /// Threads worth scoring one file on: `configured`, but no more than the processors this process may run
-    /// on (`cores`) that other work leaves free (`load`, the 1-minute load average), counting the one this
-    /// thread is on. The ranges are written in input order, so a thread the kernel leaves waiting holds the
-    /// others up; on a machine busier than its cores the parallel path was measured slower than one thread
+    /// on (`cores`) that other work leaves free (`busy`: the other threads ready to run right now), counting the
+    /// one this thread is on. The ranges are written in input order, so a thread the kernel leaves waiting holds
+    /// the others up; on a machine busier than its cores the parallel path was measured slower than one thread
     /// (docs/performance.md), so there the file is scored on this thread.
+    ///
+    /// `busy` is what the machine is doing now, not the 1-minute load average: that average still counts work
+    /// that ended a minute ago (right after a build or another scoring job, an idle machine scored on one
+    /// thread).
     package static func scoringThreads(
-        configured: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount, load: Double? = loadAverage()
+        configured: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount, busy: Int? = otherRunnable()
     ) -> Int {
-        guard let load else { return max(1, min(configured, cores)) }
-        let free = Int((Double(cores) - load).rounded(.down)) + 1
+        guard let busy else { return max(1, min(configured, cores)) }
+        let free = cores - busy + 1
         return max(1, min(configured, cores, free))
     }
 
-    /// The 1-minute load average, or nil when the system does not say.
-    package static func loadAverage() -> Double? {
-        var values = [0.0]
-        return getloadavg(&values, 1) == 1 ? values[0] : nil
+    /// Threads of other work ready to run right now (the kernel's count of runnable tasks, in
+    /// `/proc/loadavg`, less this one), or nil when the system does not say.
+    package static func otherRunnable() -> Int? {
+        let fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 128)
+        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n > 0 else { return nil }
+        return runnable(inLoadavg: bytes[0..<n]).map { max(0, $0 - 1) }
+    }
+
+    /// The runnable count of a `/proc/loadavg` line ("0.52 0.58 0.59 3/467 12345": 3).
+    package static func runnable(inLoadavg line: ArraySlice<UInt8>) -> Int? {
+        let fields = line.split(separator: UInt8(ascii: " "))
+        guard fields.count >= 4, let slash = fields[3].firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        return Int(String(decoding: fields[3][..<slash], as: UTF8.self))
     }
 }
