@@ -59,6 +59,7 @@ extension Scorer {
         // Each range is one thread's work: its trees predict on that thread, in small batches (memory).
         var single = self
         single.nthread = 1
+        single.pipelinesTrees = false
         single.batchRows = min(batchRows, 8192)
         let worker = single
         let sampling = sample.capacity > 0

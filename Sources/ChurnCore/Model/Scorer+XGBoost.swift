@@ -51,7 +51,8 @@ extension Scorer {
             throw ChurnError.artifact(path: path, message: "cannot score with this xgboost model: \(error.message)")
         case .success(let ensemble):
             return TreeBatch(
-                ensemble: ensemble, nthread: nthread, width: layout.width, capacity: max(1, batchRows), hasID: hasID,
+                ensemble: ensemble, nthread: nthread, pipelined: pipelinesTrees, width: layout.width,
+                capacity: max(1, batchRows), hasID: hasID,
                 passthroughCount: passthroughCount,
                 threshold: artifact.threshold, version: Array(versionLabel.utf8),
                 challenger: split.map { ($0.challenger.artifact.threshold, Array($0.challenger.versionLabel.utf8)) })

@@ -36,6 +36,9 @@ package struct Scorer: Sendable {
     package let logFormat: PredictionColumns.Format
     /// Rows encoded before the compiled trees predict them together.
     package var batchRows = 65_536
+    /// Trees predict a batch on a thread of their own while the next batch is parsed (`TreeBatch`); the parallel
+    /// path's workers, one per processor already, predict on theirs.
+    var pipelinesTrees = true
     /// A/B serving: the rows this split gives the challenger are scored by it and labeled with its version.
     /// The split's challenger must read the same columns (same schema).
     package var split: ServingSplit?

@@ -6,10 +6,13 @@ import Synchronization
 ///
 /// Scoring is pipelined: a full batch is predicted on a serial queue (`nthread` threads) while the scoring
 /// thread parses the next one; its lines are written, in input order, when the next batch is handed over or
-/// at `finish`. At most two batches are alive, so memory stays bounded whatever the file size.
+/// at `finish`. At most two batches are alive, so memory stays bounded whatever the file size. Without
+/// `pipelined` (the parallel path's workers, one per processor already) a batch is predicted and written on
+/// the scoring thread when it is handed over.
 struct TreeBatch {
     let ensemble: TreeEnsemble
     let nthread: Int
+    let pipelined: Bool
     let width: Int
     let capacity: Int
     let hasID: Bool
@@ -48,11 +51,12 @@ struct TreeBatch {
     private let queue = DispatchQueue(label: "churnd.trees.predict")
 
     init(
-        ensemble: TreeEnsemble, nthread: Int, width: Int, capacity: Int, hasID: Bool, passthroughCount: Int,
-        threshold: Double, version: [UInt8], challenger: (threshold: Double, version: [UInt8])?
+        ensemble: TreeEnsemble, nthread: Int, pipelined: Bool = true, width: Int, capacity: Int, hasID: Bool,
+        passthroughCount: Int, threshold: Double, version: [UInt8], challenger: (threshold: Double, version: [UInt8])?
     ) {
         self.ensemble = ensemble
         self.nthread = nthread
+        self.pipelined = pipelined
         self.width = width
         self.capacity = capacity
         self.hasID = hasID
@@ -90,6 +94,17 @@ struct TreeBatch {
     mutating func submit(writingPreviousTo scored: inout ByteWriter) throws {
         try drain(into: &scored)
         guard !current.rowNumbers.isEmpty else { return }
+        guard pipelined else {
+            var probabilities = [Float](repeating: 0, count: current.rowNumbers.count)
+            current.features.withUnsafeBufferPointer { input in
+                probabilities.withUnsafeMutableBufferPointer {
+                    self.ensemble.predict(input, rows: $0.count, width: self.width, into: $0, threads: self.nthread)
+                }
+            }
+            try write(current, probabilities, into: &scored)
+            current.clear()
+            return
+        }
         let outcome = Outcome()
         // The closure gets its own reference to the features (arrays are values); the next batch fills `spare`.
         let features = current.features, rows = current.rowNumbers.count, width = self.width
