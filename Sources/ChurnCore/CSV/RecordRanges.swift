@@ -13,6 +13,19 @@ package protocol PositionalByteSource: Sendable {
     func read(at offset: Int, into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int
 }
 
+extension PositionalByteSource {
+    /// Reads `count` bytes at `offset` into `buffer`, fewer only where the input ends; returns how many.
+    package func read(fully count: Int, at offset: Int, into buffer: UnsafeMutableRawPointer) throws -> Int {
+        var got = 0
+        while got < count {
+            let n = try read(at: offset + got, into: buffer + got, count: count - got)
+            if n == 0 { break }
+            got += n
+        }
+        return got
+    }
+}
+
 /// Serves positional reads from an array (tests, small inputs held in memory).
 package struct MemoryPositionalSource: PositionalByteSource {
     private let bytes: [UInt8]

@@ -157,13 +157,8 @@ extension Scorer {
             while j < records.count, records[j].end - first <= windowBytes { j += 1 }
             let length = records[j - 1].end - first
             if window.count < length { window = [UInt8](repeating: 0, count: windowBytes) }
-            var got = 0
-            try window.withUnsafeMutableBytes { raw in
-                while got < length {
-                    let n = try source.read(at: first + got, into: raw.baseAddress! + got, count: length - got)
-                    if n == 0 { break }
-                    got += n
-                }
+            let got = try window.withUnsafeMutableBytes {
+                try source.read(fully: length, at: first, into: $0.baseAddress!)
             }
             do {
                 // Shares `window`'s storage until the end of this block, so the next read needs no copy.
@@ -378,13 +373,8 @@ final class ParallelRun: Sendable {
             if limit == size { return (size, false) }
             let count = limit - start
             if scratch.count < count { scratch = [UInt8](repeating: 0, count: count) }
-            var got = 0
-            try scratch.withUnsafeMutableBytes { raw in
-                while got < count {
-                    let n = try source.read(at: start + got, into: raw.baseAddress! + got, count: count - got)
-                    if n == 0 { break }
-                    got += n
-                }
+            let got = try scratch.withUnsafeMutableBytes {
+                try source.read(fully: count, at: start, into: $0.baseAddress!)
             }
             if got < count { return (size, false) }  // the input shrank: the rest is one range, read as it is
             if let end = scratch.withUnsafeBufferPointer({
