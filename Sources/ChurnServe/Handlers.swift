@@ -133,21 +133,26 @@ package struct Handlers: Sendable {
         let shadow = settings.shadow
         // One customer is scored where the request was read (its event loop); a large batch elsewhere.
         guard bytes.count > Self.onLoopBytes else {
-            return predict(
-                bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started, context: context)
+            return predict(bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started).response
         }
         return await offLoop {
-            predict(bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started, context: context)
+            predict(bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started).response
         }
     }
 
     /// Request bodies up to this size are scored on the connection's event loop.
-    static let onLoopBytes = 64 << 10
+    package static let onLoopBytes = 64 << 10
+
+    /// `POST /predict`'s answer to a body read whole by `PredictFastPath`, on the connection's event loop.
+    func predict(_ bytes: [UInt8], headerID: String?, started: ContinuousClock.Instant) -> JSONResponse.Answer {
+        guard let snapshot = models.current else { return notServingAnswer() }
+        return predict(bytes, snapshot: snapshot, shadow: config().shadow, headerID: headerID, started: started)
+    }
 
     private func predict(
         _ bytes: [UInt8], snapshot: ServingModels.Snapshot, shadow: Config.Shadow, headerID: String?,
-        started: ContinuousClock.Instant, context: ServeContext
-    ) -> Response {
+        started: ContinuousClock.Instant
+    ) -> JSONResponse.Answer {
         do {
             guard !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
                 throw RequestProblem.emptyBody
@@ -254,16 +259,20 @@ package struct Handlers: Sendable {
                 answer.write(to: &json)
             }
             if batch { json.byte(UInt8(ascii: "]")) }
-            return JSONResponse.make(.ok, bytes: json.bytes, headers: [.requestID: id])
+            return JSONResponse.answer(.ok, bytes: json.bytes, headers: [.requestID: id])
         } catch let problem as RequestProblem {
-            return JSONResponse.problem(problem, context: context)
+            return JSONResponse.problemAnswer(problem)
         } catch {
-            return JSONResponse.detail(.internalServerError, "\(error)")
+            return JSONResponse.detailAnswer(.internalServerError, "\(error)")
         }
     }
 
     func notServing() -> Response {
-        JSONResponse.detail(.serviceUnavailable, models.notReady ?? "no production model loaded yet")
+        notServingAnswer().response
+    }
+
+    func notServingAnswer() -> JSONResponse.Answer {
+        JSONResponse.detailAnswer(.serviceUnavailable, models.notReady ?? "no production model loaded yet")
     }
 
     /// A random (version 4) UUID in lowercase, as `UUID().uuidString.lowercased()` gives, formatted directly.

@@ -19,20 +19,41 @@ enum JSONResponse {
         return encoder
     }
 
-    static func make(_ status: HTTPResponse.Status, bytes: some Sequence<UInt8>, headers: HTTPFields = [:])
-        -> Response
+    /// A JSON answer before it is a Hummingbird `Response`: what `/predict`'s fast path (`PredictFastPath`),
+    /// which writes its answers on the connection itself, shares with the routes.
+    struct Answer {
+        var status: HTTPResponse.Status
+        /// With the content type.
+        var headers: HTTPFields
+        var body: ByteBuffer
+
+        var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
+    }
+
+    static func answer(_ status: HTTPResponse.Status, bytes: some Sequence<UInt8>, headers: HTTPFields = [:])
+        -> Answer
     {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Answer(status: status, headers: fields, body: ByteBuffer(bytes: bytes))
+    }
+
+    static func answer(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Answer {
+        do {
+            return answer(status, bytes: try encoder.encode(value), headers: headers)
+        } catch {
+            return detailAnswer(.internalServerError, "cannot encode the response: \(error)")
+        }
+    }
+
+    static func make(_ status: HTTPResponse.Status, bytes: some Sequence<UInt8>, headers: HTTPFields = [:])
+        -> Response
+    {
+        answer(status, bytes: bytes, headers: headers).response
     }
 
     static func make(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) -> Response {
-        do {
-            return make(status, bytes: try encoder.encode(value), headers: headers)
-        } catch {
-            return detail(.internalServerError, "cannot encode the response: \(error)")
-        }
+        answer(status, value, headers: headers).response
     }
 
     /// Readable JSON (sorted keys, indented): the registry views, as the CLI's `--json` prints them.
@@ -46,12 +67,25 @@ enum JSONResponse {
 
     /// `{"detail": "message"}`.
     static func detail(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
+        detailAnswer(status, message, headers: headers).response
+    }
+
+    static func detailAnswer(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Answer {
         struct Body: Encodable { var detail: String }
-        return make(status, Body(detail: message), headers: headers)
+        return answer(status, Body(detail: message), headers: headers)
     }
 
     /// The response for a request problem on churnd's own routes.
     static func problem(_ problem: RequestProblem, context: ServeContext) -> Response {
+        switch problem {
+        case .tooLarge, .timedOut: context.closeAfterResponse()
+        default: break
+        }
+        return problemAnswer(problem).response
+    }
+
+    /// `problem(_:context:)`'s answer; the caller closes the connection after a 413 or 408.
+    static func problemAnswer(_ problem: RequestProblem) -> Answer {
         switch problem {
         case .emptyBody:
             return fields([.init(loc: [.key("body")], msg: "request body is empty; expected JSON", type: "missing")])
@@ -60,26 +94,24 @@ enum JSONResponse {
         case .invalidFields(let errors):
             return fields(errors)
         case .tooLarge(let limit):
-            context.closeAfterResponse()
-            return detail(
+            return detailAnswer(
                 .contentTooLarge, "request body larger than \(limit) bytes ([http] max_body_bytes)",
                 headers: [.connection: "close"])
         case .timedOut(let seconds):
-            context.closeAfterResponse()
-            return detail(
+            return detailAnswer(
                 .requestTimeout,
                 "request body not received within \(NumberFormat.fixed(seconds, 1)) s ([http] request_timeout_seconds)",
                 headers: [.connection: "close"])
         case .unsupportedMediaType(let type):
-            return detail(.unsupportedMediaType, "unsupported content type \"\(type)\"; send application/json")
+            return detailAnswer(.unsupportedMediaType, "unsupported content type \"\(type)\"; send application/json")
         case .badRequest(let message):
-            return detail(.badRequest, message)
+            return detailAnswer(.badRequest, message)
         }
     }
 
     /// 422 `{"detail": [{"loc": ["body", "tenure_months"], "msg": "…", "type": "…"}, …]}`, FastAPI's shape.
-    static func fields(_ errors: [RequestProblem.FieldError]) -> Response {
-        make(.unprocessableContent, FieldErrors(detail: errors.map(FieldErrorJSON.init)))
+    static func fields(_ errors: [RequestProblem.FieldError]) -> Answer {
+        answer(.unprocessableContent, FieldErrors(detail: errors.map(FieldErrorJSON.init)))
     }
 
     /// MLflow's error body: `{"error_code": "BAD_REQUEST", "message": "…"}`, with field errors under `detail`.
