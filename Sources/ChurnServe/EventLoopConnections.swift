@@ -9,12 +9,23 @@ import NIOCore
 /// loop), which cost more than the scoring itself. With the event loop as the connection task's executor
 /// preference, reading, routing, scoring and writing happen on the thread that owns the socket. Work that
 /// blocks or takes long (registry reads, large bodies) moves back to the global executor (`offLoop`).
+///
+/// With `fastPath`, `POST /predict` requests that arrive whole are answered in the pipeline itself
+/// (`PredictFastPath`), after Hummingbird's connection state handler.
 struct EventLoopBoundChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
     let inner: Inner
+    let fastPath: (@Sendable () -> PredictFastPath)?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        inner.setup(channel: channel, logger: logger)
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            if let fastPath {
+                let pipeline = channel.pipeline.syncOperations
+                let state = try pipeline.context(handlerType: HTTPConnectionStateHandler.self)
+                try pipeline.addHandler(fastPath(), position: .after(state.handler))
+            }
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -40,9 +51,12 @@ final class EventLoopTaskExecutor: TaskExecutor {
 
 extension HTTPServerBuilder {
     /// HTTP/1 with each connection's requests on its event loop (`EventLoopBoundChannel`).
-    static func http1OnEventLoop(configuration: HTTP1Channel.Configuration) -> HTTPServerBuilder {
+    static func http1OnEventLoop(
+        configuration: HTTP1Channel.Configuration, fastPath: (@Sendable () -> PredictFastPath)? = nil
+    ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            EventLoopBoundChannel(inner: HTTP1Channel(responder: responder, configuration: configuration))
+            EventLoopBoundChannel(
+                inner: HTTP1Channel(responder: responder, configuration: configuration), fastPath: fastPath)
         }
     }
 }

@@ -97,10 +97,12 @@ package final class HTTPServer: Service, Sendable {
     /// The Hummingbird application alone (tests run it with HummingbirdTesting).
     package func makeApplication(host: String, port: Int, http: Config.HTTP) -> some ApplicationProtocol {
         let router = Routes.router(handlers)
+        let handlers = self.handlers
         return Application(
             router: router,
             server: .http1OnEventLoop(
-                configuration: .init(idleTimeout: .milliseconds(Int64(http.idleTimeoutSeconds * 1000)))),
+                configuration: .init(idleTimeout: .milliseconds(Int64(http.idleTimeoutSeconds * 1000))),
+                fastPath: { PredictFastPath(handlers: handlers, serverName: "churnd") }),
             configuration: .init(
                 // Connections past max_connections wait in the kernel's accept queue (up to somaxconn).
                 address: .hostname(host, port: port), serverName: "churnd", backlog: 4096,

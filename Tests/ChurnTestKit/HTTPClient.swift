@@ -21,6 +21,10 @@ package struct HTTPClient: Sendable {
         package var headers: [String: String]
         package var body: [UInt8]
 
+        package init(status: Int, headers: [String: String], body: [UInt8]) {
+            (self.status, self.headers, self.body) = (status, headers, body)
+        }
+
         package var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The body as a JSON object (empty when it is not one).
@@ -256,7 +260,7 @@ package final class Socket: @unchecked Sendable {
         return HTTPClient.Response(status: status, headers: headers, body: body)
     }
 
-    static func find(_ needle: [UInt8], in data: [UInt8]) -> Int? {
+    package static func find(_ needle: [UInt8], in data: [UInt8]) -> Int? {
         guard data.count >= needle.count else { return nil }
         for i in 0...(data.count - needle.count) where data[i] == needle[0] {
             if Array(data[i..<(i + needle.count)]) == needle { return i }
