@@ -8,7 +8,7 @@ import NIOHTTPTypes
 /// `POST /predict` answered in the connection's pipeline, on its event loop, when the whole request arrived in
 /// one read: one customer's request is then read, scored, logged and answered without Hummingbird's async
 /// request and response streams (tasks, async sequences, the router), which cost more than the scoring.
-/// Measured against the route alone with `wrk` on the 2-core machine: about 1.45× the requests per second.
+/// Measured against the route alone with `wrk` on the 2-core machine: 1.41× the requests per second.
 ///
 /// The handler sits after Hummingbird's `HTTPConnectionStateHandler`, so keep-alive, `Connection: close`, the
 /// idle timeout and graceful shutdown see these requests and answers as any other. Answers go out in the order
