@@ -144,9 +144,11 @@ package struct Handlers: Sendable {
     package static let onLoopBytes = 64 << 10
 
     /// `POST /predict`'s answer to a body read whole by `PredictFastPath`, on the connection's event loop.
-    func predict(_ bytes: [UInt8], headerID: String?, started: ContinuousClock.Instant) -> JSONResponse.Answer {
+    func predict(
+        _ bytes: [UInt8], shadow: Config.Shadow, headerID: String?, started: ContinuousClock.Instant
+    ) -> JSONResponse.Answer {
         guard let snapshot = models.current else { return notServingAnswer() }
-        return predict(bytes, snapshot: snapshot, shadow: config().shadow, headerID: headerID, started: started)
+        return predict(bytes, snapshot: snapshot, shadow: shadow, headerID: headerID, started: started)
     }
 
     private func predict(

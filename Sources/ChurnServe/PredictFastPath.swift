@@ -21,7 +21,7 @@ import NIOHTTPTypes
 /// - or whose body has not all arrived by the end of the read: its parts so far are handed on, and
 ///   Hummingbird reads the rest with its body timeout (slow clients get their 408 as before).
 ///
-/// The answer is the route's (`Handlers.predict(_:headerID:started:)`), with the headers Hummingbird adds
+/// The answer is the route's (`Handlers.predict(_:shadow:headerID:started:)`), with the headers Hummingbird adds
 /// (`Content-Length`, `Date`, `Server`), and it is counted in the same request metrics, as route `/predict`.
 package final class PredictFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = HTTPRequestPart
@@ -37,8 +37,10 @@ package final class PredictFastPath: ChannelDuplexHandler, RemovableChannelHandl
         case idle
         /// A request for Hummingbird: its parts go on until its end.
         case passing
-        /// A `/predict` request being read in this read: its head and body parts so far.
-        case reading(head: HTTPRequest, parts: [HTTPRequestPart], started: ContinuousClock.Instant)
+        /// A `/predict` request being read in this read: its head and body parts so far, and the shadow
+        /// settings in force when it came (the configuration is read once per request).
+        case reading(
+            head: HTTPRequest, parts: [HTTPRequestPart], shadow: Config.Shadow, started: ContinuousClock.Instant)
     }
 
     private var state = State.idle
@@ -57,30 +59,30 @@ package final class PredictFastPath: ChannelDuplexHandler, RemovableChannelHandl
         let part = unwrapInboundIn(data)
         switch state {
         case .idle:
-            guard case .head(let head) = part, handedOn == 0, qualifies(head) else {
+            guard case .head(let head) = part, handedOn == 0, let shadow = qualifies(head) else {
                 if case .head = part {
                     state = .passing
                     handedOn += 1
                 }
                 return context.fireChannelRead(data)
             }
-            state = .reading(head: head, parts: [part], started: .now)
+            state = .reading(head: head, parts: [part], shadow: shadow, started: .now)
         case .passing:
             if case .end = part { state = .idle }
             context.fireChannelRead(data)
-        case .reading(let head, var parts, let started):
+        case .reading(let head, var parts, let shadow, let started):
             guard case .end = part else {
                 parts.append(part)
-                state = .reading(head: head, parts: parts, started: started)
+                state = .reading(head: head, parts: parts, shadow: shadow, started: started)
                 return
             }
             state = .idle
-            answer(head, parts, started: started, context: context)
+            answer(head, parts, shadow: shadow, started: started, context: context)
         }
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
-        if case .reading(_, let parts, _) = state {
+        if case .reading(_, let parts, _, _) = state {
             // The body is not all here: Hummingbird reads the rest, with its timeout.
             state = .passing
             handedOn += 1
@@ -99,23 +101,25 @@ package final class PredictFastPath: ChannelDuplexHandler, RemovableChannelHandl
         context.write(data, promise: promise)
     }
 
-    /// A `POST /predict` whose declared body is small enough to score on the event loop.
-    private func qualifies(_ head: HTTPRequest) -> Bool {
+    /// For a `POST /predict` whose declared body is small enough to score on the event loop, the shadow
+    /// settings to score it with; nil for any other request.
+    private func qualifies(_ head: HTTPRequest) -> Config.Shadow? {
         guard head.method == .post, let path = head.path, path == "/predict" || path.hasPrefix("/predict?"),
             head.headerFields[.expect] == nil,
             let length = head.headerFields[.contentLength].flatMap({ Int($0) })
-        else { return false }
-        return length <= min(Handlers.onLoopBytes, handlers.config().http.maxBodyBytes)
+        else { return nil }
+        let settings = handlers.config()
+        return length <= min(Handlers.onLoopBytes, settings.http.maxBodyBytes) ? settings.shadow : nil
     }
 
     private func answer(
-        _ head: HTTPRequest, _ parts: [HTTPRequestPart], started: ContinuousClock.Instant,
+        _ head: HTTPRequest, _ parts: [HTTPRequestPart], shadow: Config.Shadow, started: ContinuousClock.Instant,
         context: ChannelHandlerContext
     ) {
         var bytes: [UInt8] = []
         for case .body(let buffer) in parts { bytes.append(contentsOf: buffer.readableBytesView) }
         let headerID = head.headerFields[.requestID].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
-        let answer = handlers.predict(bytes, headerID: headerID, started: started)
+        let answer = handlers.predict(bytes, shadow: shadow, headerID: headerID, started: started)
         var fields = answer.headers
         fields[.contentLength] = String(answer.body.readableBytes)
         fields[.date] = date.now()
@@ -124,10 +128,8 @@ package final class PredictFastPath: ChannelDuplexHandler, RemovableChannelHandl
         context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         unflushed = true
-        let elapsed = ContinuousClock.now - started
         MetricsExport.recordRequest(
-            route: "/predict", status: answer.status.code,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            route: "/predict", status: answer.status.code, seconds: Handlers.milliseconds(since: started) / 1e3)
     }
 }
 
