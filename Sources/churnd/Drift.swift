@@ -5,6 +5,7 @@ import Foundation
 
 struct Drift: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "drift",
         abstract: "Check recent predictions for drift against the model's training statistics.",
         discussion: """
             Reads the last --last-n records of the model's version from every *.log / *.jsonl in watch/logs,

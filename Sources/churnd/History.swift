@@ -5,6 +5,7 @@ import ChurnStore
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "history",
         abstract: "The audit log of alias moves, newest first: time, alias, from → to, kind, actor, reason.")
 
     @OptionGroup var common: CommonOptions

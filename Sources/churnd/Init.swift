@@ -4,6 +4,7 @@ import ChurnStore
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create the folder layout and a commented default churnd.toml.")
 
     @Argument(help: "Root directory to set up (default: current directory).")

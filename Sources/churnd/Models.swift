@@ -5,6 +5,7 @@ import ChurnStore
 
 struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "models",
         abstract: "List registered model versions with their test metrics and aliases; * marks the serving one.")
 
     @OptionGroup var common: CommonOptions

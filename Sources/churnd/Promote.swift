@@ -5,6 +5,7 @@ import ChurnStore
 
 struct Promote: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "promote",
         abstract: "Point an alias (default: production) at a model version; audited.")
 
     @OptionGroup var common: CommonOptions

@@ -5,6 +5,7 @@ import ChurnStore
 
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rollback",
         abstract: "Move production back: to VERSION, or to the version that served before the current one.",
         discussion: """
             Without VERSION, walks back through the alias history; a version that was rolled back from is skipped \

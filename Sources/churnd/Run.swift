@@ -7,6 +7,7 @@ import Logging
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run the daemon in the foreground: score inbox/ into outbox/, retrain on new watch/data/ files.",
         discussion: """
             Logs to standard error (journald priorities under systemd). SIGTERM/SIGINT: stop claiming, let files \

@@ -5,6 +5,7 @@ import ChurnStore
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "runs",
         abstract: "Training runs, newest first: time, outcome, version, family, rows, cross-validated and test F1, "
             + "input files, duration, reason.",
         discussion: """

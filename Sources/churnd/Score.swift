@@ -10,6 +10,7 @@ import Logging
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "score",
         abstract: "Score a CSV file: OUTDIR/<stem>.scored.csv, plus <stem>.errors.csv for rejected rows.",
         discussion: """
             Like the daemon, it appends a uniform sample of the scored rows ([drift] sample_rows_per_file; 0 = \

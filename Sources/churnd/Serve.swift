@@ -9,6 +9,7 @@ import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the production model over HTTP only: no watching, no training (a stateless replica).",
         discussion: """
             Listens on [http] listen (default 127.0.0.1:8080; --listen overrides it) and follows the registry's \

@@ -5,6 +5,7 @@ import ChurnStore
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "The serving version and since when, the last training run, and counts of versions and runs.")
 
     @OptionGroup var common: CommonOptions

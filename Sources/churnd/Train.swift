@@ -9,6 +9,7 @@ import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train every configured model family on labeled CSVs, register the best when it passes the gate, "
             + "promote it when it beats the serving one.",
         discussion: """
