@@ -4,9 +4,9 @@ import ChurnCore
 /// were rejected, `errors.csv`; or `error.txt` when the file cannot be scored at all. `churnd score` publishes
 /// them at once (`run`); the daemon commits them under its claim.
 package struct ScoreJob {
-    package enum Outcome: Equatable, Sendable {
-        /// `predictions`: the sample of scored rows asked for, as prediction-log records.
-        case scored(Scorer.Summary, scoredPath: String, errorsPath: String?, predictions: [PredictionRecord])
+    package enum Outcome: Sendable {
+        /// `sample`: the scored rows kept for the prediction log (empty unless asked for).
+        case scored(Scorer.Summary, scoredPath: String, errorsPath: String?, sample: Sample)
         /// The file could not be scored; the report says why.
         case refused(reason: String, reportPath: String)
     }
@@ -79,7 +79,7 @@ package struct ScoreJob {
     }
 
     /// Scores `inputPath` into `outputDirectory` and publishes the outputs at once (`churnd score`), keeping up
-    /// to `sampleRows` scored rows as prediction-log records stamped `timestamp` and the input's file name.
+    /// to `sampleRows` scored rows for prediction-log lines stamped `timestamp` and the input's file name.
     /// Outputs appear atomically; a name clash adds a numeric suffix (`<stem>-1.scored.csv`); nothing is
     /// overwritten. Throws only for failures of the output side (disk full, permissions); in that case nothing
     /// is published and the input is untouched.
@@ -97,8 +97,7 @@ package struct ScoreJob {
         switch staged.result {
         case .scored(let summary):
             return .scored(
-                summary, scoredPath: paths[.scored] ?? "", errorsPath: paths[.errors],
-                predictions: staged.sample.predictions())
+                summary, scoredPath: paths[.scored] ?? "", errorsPath: paths[.errors], sample: staged.sample)
         case .refused(let reason):
             return .refused(reason: reason, reportPath: paths[.report] ?? "")
         }

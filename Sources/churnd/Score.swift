@@ -53,7 +53,7 @@ struct Score: ParsableCommand {
             sampleRows: logged, timestamp: Date().timeIntervalSince1970)
         progress?.finish()
         switch outcome {
-        case .scored(let summary, let scoredPath, let errorsPath, let predictions):
+        case .scored(let summary, let scoredPath, let errorsPath, let sample):
             let with = artifact.version.map { " with v\($0)" } ?? ""
             var text = "scored \(grouped(summary.scored)) of \(grouped(summary.rows)) rows\(with) → \(scoredPath)"
             if let unseen = summary.unseenLevelsText {
@@ -65,8 +65,8 @@ struct Score: ParsableCommand {
                     + "(\(counted(summary.errorLines, "problem", "problems"))) → \(errorsPath)"
             }
             print(text)
-            if !predictions.isEmpty {
-                log(predictions, config: config)
+            if sample.count > 0 {
+                log(sample, config: config)
             } else if !noLog, artifact.version == nil, config.drift.sampleRowsPerFile > 0 {
                 print("not added to the prediction log: the model is not a registered version")
             }
@@ -79,7 +79,7 @@ struct Score: ParsableCommand {
 extension Score {
     /// Appends the sample to the prediction log through the daemon's writer; a failure is a warning (the scored
     /// file is there), not a failed command.
-    func log(_ predictions: [PredictionRecord], config: Config) {
+    func log(_ sample: ScoreJob.Sample, config: Config) {
         do {
             let directory = try common.resolve(config.paths.watch) + "/logs"
             let maxBytes = config.drift.logMaxBytes
@@ -87,8 +87,8 @@ extension Score {
                 directory: directory, fileName: config.drift.logFile, maxBytes: { maxBytes },
                 logger: Logger(label: "churnd.score"))
             try FileSystem.makeDirectory(directory)
-            try writer.appendLines(predictions)
-            print("logged \(grouped(predictions.count)) sampled rows → \(writer.path)")
+            try writer.appendLines(try sample.lines())
+            print("logged \(grouped(sample.count)) sampled rows → \(writer.path)")
         } catch {
             writeStandardError(
                 "warning: the scored file is complete, but its sample was not added to the prediction log: \(error)\n")
