@@ -1,16 +1,18 @@
-import Dispatch
+import AsyncHTTPClient
 import Foundation
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// A small client of MLflow's REST API (`/api/2.0/mlflow/...`) and of the tracking server's artifact proxy
 /// (`/api/2.0/mlflow-artifacts/artifacts/...`, served when the server runs with `--artifacts-destination`).
 ///
-/// It speaks plain JSON over HTTP through Foundation's `URLSession` (libcurl underneath on Linux): the calls
-/// are few, small and sequential, so no event-loop client is needed. Calls block the calling thread (callers
-/// run them off the daemon's scoring threads) and give up after `timeout` seconds.
+/// It speaks plain JSON over HTTP or HTTPS through the process's shared `HTTPClient` (SwiftNIO): the calls are
+/// few, small and sequential. Calls block the calling thread (callers run them off the daemon's scoring threads
+/// and off SwiftNIO's event loops) and give up after `timeout` seconds.
+///
+/// Not Foundation's `URLSession`: on Linux it is libcurl, whose libraries (TLS, Kerberos, LDAP…) every churnd
+/// command loaded at start-up, about 10 ms of each `churnd score`, for the few that talk to MLflow.
 package struct MLflowClient: Sendable {
     /// `http://host:port`, without a trailing slash.
     package let baseURL: String
@@ -252,37 +254,36 @@ package struct MLflowClient: Sendable {
         var body: Data
     }
 
-    /// One session for the process: on Linux each `URLSession` holds libcurl state that outlives its
-    /// invalidation, so a session per call leaked a little with every call of a long-running daemon. Each
-    /// request carries its own timeout (`URLRequest.timeoutInterval`: no byte for that long ends it).
-    private static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        return URLSession(configuration: configuration)
+    /// One client for the process. A connection that cannot be made fails the call at once (the shared
+    /// client's default retries until the call's deadline), so an outage is seen and logged as one even when
+    /// it is shorter than `timeout`.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
     /// One HTTP exchange; an error status becomes `MLflowError.api` (MLflow's error code and message when the
     /// body says so) and a body that is not JSON on an error status `MLflowError.notJSON`.
     func send(_ method: String, _ endpoint: String, body: Data?, contentType: String?) throws -> Response {
         let address = baseURL + "/api/2.0/" + endpoint
-        guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https" else {
+        guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw MLflowError.badURI(baseURL)
         }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-        request.httpMethod = method
-        request.httpBody = body
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        let box = ExchangeBox()
-        let task = Self.session.dataTask(with: request) { data, response, error in
-            box.finish(data: data, response: response, error: error)
+        var headers = HTTPHeaders()
+        if let contentType { headers.add(name: "Content-Type", value: contentType) }
+        let answer: HTTPClient.Response
+        do {
+            let request = try HTTPClient.Request(
+                url: address, method: HTTPMethod(rawValue: method), headers: headers, body: body.map { .bytes($0) })
+            answer = try Self.http.execute(
+                request: request, deadline: .now() + .nanoseconds(Int64(timeout * 1e9))
+            ).wait()
+        } catch {
+            throw MLflowError.unreachable(url: address, detail: Self.explain(error, timeout: timeout))
         }
-        task.resume()
-        let (data, response, error) = box.wait()
-        if let error {
-            throw MLflowError.unreachable(url: address, detail: error.localizedDescription)
-        }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let bytes = data ?? Data()
+        let status = Int(answer.status.code)
+        let bytes = answer.body.map { Data($0.readableBytesView) } ?? Data()
         guard (200..<300).contains(status) else {
             guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
                 throw MLflowError.notJSON(url: address, status: status, start: Self.start(of: bytes))
@@ -293,6 +294,24 @@ package struct MLflowClient: Sendable {
                 url: address)
         }
         return Response(status: status, body: bytes)
+    }
+
+    /// What a failed exchange says to a person: the deadline in seconds, else the client's own words.
+    static func explain(_ error: any Error, timeout: Double) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            return "no answer within \(timeout) s"
+        case let error as HTTPClientError where error == .connectTimeout:
+            return "could not connect within \(timeout) s"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode))  // "Connection refused"
+        case let error as NIOConnectionError:
+            if let failure = error.connectionErrors.first { return explain(failure.error, timeout: timeout) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve \(error.host)" }
+            return "\(error)"
+        default:
+            return "\(error)"
+        }
     }
 
     static func start(of body: Data) -> String {
@@ -336,22 +355,6 @@ package struct MLflowClient: Sendable {
         return ModelVersion(
             version: version, runID: object["run_id"] as? String ?? "", source: object["source"] as? String ?? "",
             tags: tags, aliases: object["aliases"] as? [String] ?? [])
-    }
-}
-
-/// Carries a URLSession completion to the waiting thread.
-private final class ExchangeBox: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: (Data?, URLResponse?, (any Error)?) = (nil, nil, nil)
-
-    func finish(data: Data?, response: URLResponse?, error: (any Error)?) {
-        result = (data, response, error)
-        done.signal()
-    }
-
-    func wait() -> (Data?, URLResponse?, (any Error)?) {
-        done.wait()
-        return result
     }
 }
 
