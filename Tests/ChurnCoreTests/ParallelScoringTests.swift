@@ -1,3 +1,4 @@
+import ChurnTestKit
 import Foundation
 import Testing
 
@@ -263,6 +264,58 @@ struct ParallelScoringTests {
                 }
             }
         }
+    }
+
+    @Test func theLoggedProbabilityOfARowWithAMissingCategoryIsTheScoredOne() throws {
+        // A logistic model trained with missing plan types has a weight for them. The parallel path's sample
+        // has no probabilities: its log lines compute them from the kept fields, and must say what the
+        // sequential path's lines say with the probabilities file scoring computed.
+        let generator = Generator()
+        var labeled: [UInt8] = []
+        var writer = ByteWriter { labeled.append(contentsOf: $0) }
+        try generator.write(rows: 3000, seed: 5, to: &writer)
+        try writer.flush()
+        var data = LabeledData(schema: .reference)
+        try data.append(
+            path: "g", source: MemorySource(Self.withoutPlans(labeled, every: 7)), maxMissingFraction: 0.5)
+        var config = Config().singleSplit
+        config.training.families = [.logisticRegression]
+        let scorer = Scorer(
+            artifact: try Trainer(config: config).train(data, now: 0, elapsed: { 0 }).artifact, versionLabel: "3")
+        let csv = Self.withoutPlans(try Self.generated(rows: 300, seed: 8), every: 5)
+        var sequential = PredictionSampler(capacity: 100, seed: 1)
+        var parallel = PredictionSampler(capacity: 100, seed: 1)
+        var scored = ByteWriter { _ in }
+        var errors = ByteWriter { _ in }
+        _ = try scorer.score(
+            path: "x", source: MemorySource(csv), scored: &scored, errors: &errors, progress: nil,
+            sample: &sequential, timestamp: 5)
+        _ = try scorer.scoreInParallel(
+            path: "x", source: MemoryPositionalSource(csv),
+            parallelism: .init(workers: 2, chunkBytes: 500, minimumBytes: 0), scored: &scored, errors: &errors,
+            sample: &parallel, timestamp: 5)
+        #expect(sequential.rows.probabilities.allSatisfy { $0 != nil })
+        #expect(parallel.rows.probabilities.allSatisfy { $0 == nil })
+        let missing = scorer.records(of: sequential).filter { $0.features["plan_type"] == .missing }
+        #expect(missing.count > 10)
+        #expect(try scorer.logLines(of: parallel) == scorer.logLines(of: sequential))
+    }
+
+    /// `csv` with the plan type (the fifth field) of every `every`th record after the header left empty.
+    static func withoutPlans(_ csv: [UInt8], every: Int) -> [UInt8] {
+        let lines = csv.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var out: [UInt8] = []
+        for (index, line) in lines.enumerated() {
+            if index > 0, index % every == 0, !line.isEmpty {
+                var fields = line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+                fields[4] = []
+                out += Array(fields.joined(separator: [UInt8(ascii: ",")]))
+            } else {
+                out += line
+            }
+            if index < lines.count - 1 { out.append(UInt8(ascii: "\n")) }
+        }
+        return out
     }
 
     @Test func quotesAreCountedAsAByteLoopCountsThem() {

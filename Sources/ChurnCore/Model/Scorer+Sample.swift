@@ -39,7 +39,8 @@ extension Scorer {
 
     /// The log lines of the rows `sample` kept, exactly as `PredictionRecord.write` writes `records(of:file:)`
     /// (tested), written column by column (`PredictionColumns`, as a request's rows are): no record, dictionary
-    /// or `String` per row, except the values of rows whose probability is computed here.
+    /// or `String` per row. A logistic model's missing probabilities are computed from the values read for the
+    /// columns; trees' from the rows' values, in one call.
     package func logLines(of sample: PredictionSampler, file: String? = nil) throws -> [UInt8] {
         let rows = sample.rows
         guard rows.count > 0 else { return [] }
@@ -51,25 +52,43 @@ extension Scorer {
         var columns = PredictionColumns(format: logFormat, timestamp: sample.timestamp, file: file)
         columns.reserveCapacity(rows.count)
         var numeric = [Double?](repeating: nil, count: numericCount)
+        // Each categorical value's level as `probability(numeric:levels:encoding:)` takes it: -1 unknown, -2 missing.
+        var rowLevels = [Int](repeating: -1, count: levels.count)
+        let linear = trees == nil
+        var probabilities = rows.probabilities.map { $0 ?? .nan }
+        var noEncoding: [Float] = []
+        var categories = [PredictionColumns.Category](repeating: .missing, count: levels.count)
         for slot in 0..<rows.count {
             for k in 0..<numericCount { numeric[k] = number(rows, slot: slot, k) }
-            // As `keepColumns`: a level that reads as itself by its index, any other value by its text.
-            func category(_ k: Int) -> PredictionColumns.Category {
-                rows.withField(numericCount + k, of: slot) { raw in
+            // As `keepColumns`: a level that reads as itself by its index, any other value by its text. (Read
+            // here, not in the closure `appendRow` calls: a closure capturing `rows` copied it for every row.)
+            for k in categories.indices {
+                categories[k] = rows.withField(numericCount + k, of: slot) { raw in
                     let value = FieldCheck.trimmed(raw)
-                    if missing.contains(value) { return .missing }
+                    if missing.contains(value) {
+                        rowLevels[k] = -2
+                        return .missing
+                    }
                     let index = normalizations[k].index(of: value, in: levels[k])
+                    rowLevels[k] = max(index, -1)
                     if index >= 0, plainLevels[k][index] { return .level(index) }
                     return .text(normalizations[k].apply(String(decoding: value, as: UTF8.self)))
                 }
             }
             if rows.hasID[slot] {
-                rows.withField(-1, of: slot) { columns.appendRow(id: $0, numeric: numeric, category: category) }
+                rows.withField(-1, of: slot) {
+                    columns.appendRow(id: $0, numeric: numeric, category: { categories[$0] })
+                }
             } else {
-                columns.appendRow(id: String(rows.rowNumbers[slot]), numeric: numeric, category: category)
+                columns.appendRow(id: String(rows.rowNumbers[slot]), numeric: numeric, category: { categories[$0] })
+            }
+            if linear, rows.probabilities[slot] == nil {
+                probabilities[slot] = probability(numeric: numeric, levels: rowLevels, encoding: &noEncoding)
             }
         }
-        let probabilities = sampledProbabilities(rows, values: { sampledValues(rows, slot: $0, missing: missing) })
+        if !linear {
+            probabilities = sampledProbabilities(rows, values: { sampledValues(rows, slot: $0, missing: missing) })
+        }
         let version = columns.versionCode(versionLabel)
         let threshold = artifact.threshold
         for (slot, probability) in probabilities.enumerated() {
