@@ -7,9 +7,9 @@ import NIOPosix
 /// A small client of MLflow's REST API (`/api/2.0/mlflow/...`) and of the tracking server's artifact proxy
 /// (`/api/2.0/mlflow-artifacts/artifacts/...`, served when the server runs with `--artifacts-destination`).
 ///
-/// It speaks plain JSON over HTTP or HTTPS through the process's shared `HTTPClient` (SwiftNIO): the calls are
-/// few, small and sequential. Calls block the calling thread (callers run them off the daemon's scoring threads
-/// and off SwiftNIO's event loops) and give up after `timeout` seconds.
+/// It speaks plain JSON over HTTP or HTTPS through one AsyncHTTPClient `HTTPClient` for the process (SwiftNIO):
+/// the calls are few, small and sequential. Calls block the calling thread (callers run them off the daemon's
+/// scoring threads and off SwiftNIO's event loops) and give up after `timeout` seconds, the whole exchange.
 ///
 /// Not Foundation's `URLSession`: on Linux it is libcurl, whose libraries (TLS, Kerberos, LDAP…) every churnd
 /// command loaded at start-up, about 10 ms of each `churnd score`, for the few that talk to MLflow.

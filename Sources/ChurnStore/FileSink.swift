@@ -10,13 +10,13 @@ extension ByteWriter {
             self.init(capacity: capacity) { bytes in try FileSystem.writeAll(fd, bytes, path: path) }
             return
         }
-        var unflushed = 0
+        var sinceWriteback = 0
         self.init(capacity: capacity) { bytes in
             try FileSystem.writeAll(fd, bytes, path: path)
-            unflushed += bytes.count
-            if unflushed >= writebackEvery {
+            sinceWriteback += bytes.count
+            if sinceWriteback >= writebackEvery {
                 FileSystem.startWriteback(fd)
-                unflushed = 0
+                sinceWriteback = 0
             }
         }
     }
