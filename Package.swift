@@ -23,11 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CXGBoost",
-            pkgConfig: "xgboost",
-            providers: [.apt(["libxgboost-dev"])]
-        ),
+        // XGBoost's C API, opened on first use (see its header): churnd does not link libxgboost.
+        .target(name: "CXGBoost"),
         .target(name: "CTreeWalk"),
         .target(
             name: "ChurnCore",

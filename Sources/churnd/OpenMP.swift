@@ -7,18 +7,15 @@
 /// scoring workers need (when libxgboost still predicted for churnd, passive waiting cut scoring 1M rows with
 /// 200 trees from 2.7 s to 1.9–2.1 s beside the parser). `churnd train` cross-validates small data with many
 /// short boosting runs, each a few parallel regions per round: with the spinning default and another busy
-/// process on the machine, a 5,000-row training took 386 s where passive waiting took 18–25 s. libgomp reads `OMP_WAIT_POLICY` in its load-time
-/// constructor, before `main`, so the only way to set it from inside is to set it and start over: this
-/// re-executes churnd once with `OMP_WAIT_POLICY=PASSIVE`. A value the user set is kept; when re-executing
-/// fails, churnd simply goes on with the default.
+/// process on the machine, a 5,000-row training took 386 s where passive waiting took 18–25 s.
+///
+/// libgomp reads `OMP_WAIT_POLICY` in its load-time constructor. It is loaded with libxgboost, which churnd
+/// opens at its first call to XGBoost (CXGBoost), so setting the variable before that is enough; a value the
+/// user set is kept. (Until libxgboost was opened on first use, it was loaded before `main`, and churnd started
+/// itself over with the variable set.)
 enum OpenMP {
     static func preferPassiveWaiting() {
         guard getenv("OMP_WAIT_POLICY") == nil else { return }
         setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
-        var arguments: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
-        arguments.append(nil)
-        execv("/proc/self/exe", arguments)
-        // Only reached when execv failed: carry on in this process.
-        for pointer in arguments { free(pointer) }
     }
 }

@@ -12,7 +12,7 @@ package struct XGBoostError: Error, CustomStringConvertible, Equatable {
 
     /// XGBoost's last error for this thread, without the timestamp, source location and stack trace it carries.
     static func last(_ operation: String) -> XGBoostError {
-        XGBoostError(operation: operation, message: trim(String(cString: XGBGetLastError())))
+        XGBoostError(operation: operation, message: trim(String(cString: churnd_XGBGetLastError())))
     }
 
     /// `[12:00:00] /build/src/learner.cc:123: Invalid Input: 'x'\nStack trace:\n  [bt] (0) …` → `Invalid Input: 'x'`.
@@ -42,7 +42,7 @@ package struct XGBoostError: Error, CustomStringConvertible, Equatable {
 /// XGBoost's version, e.g. "1.7.4".
 package func xgboostLibraryVersion() -> String {
     var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
-    XGBoostVersion(&major, &minor, &patch)
+    churnd_XGBoostVersion(&major, &minor, &patch)
     return "\(major).\(minor).\(patch)"
 }
 
@@ -60,20 +60,20 @@ final class XGBoostMatrix {
             let address = UInt(bitPattern: buffer.baseAddress)
             let interface =
                 "{\"data\": [\(address), true], \"shape\": [\(rows), \(width)], \"typestr\": \"<f8\", \"version\": 3}"
-            return XGDMatrixCreateFromDense(interface, "{\"missing\": NaN, \"nthread\": \(nthread)}", &out)
+            return churnd_XGDMatrixCreateFromDense(interface, "{\"missing\": NaN, \"nthread\": \(nthread)}", &out)
         }
         guard status == 0, let out else { throw XGBoostError.last("copying \(rows) rows into a DMatrix") }
         handle = out
         self.rows = rows
         if let labels {
             let floats = labels.map(Float.init)
-            guard XGDMatrixSetFloatInfo(handle, "label", floats, UInt64(floats.count)) == 0 else {
+            guard churnd_XGDMatrixSetFloatInfo(handle, "label", floats, UInt64(floats.count)) == 0 else {
                 throw XGBoostError.last("setting labels")
             }
         }
     }
 
-    deinit { XGDMatrixFree(handle) }
+    deinit { churnd_XGDMatrixFree(handle) }
 }
 
 /// Owns one XGBoost booster and is the only place that calls XGBoost's C API for it.
@@ -89,12 +89,12 @@ package final class XGBoostBooster: @unchecked Sendable {
     init(cache: [XGBoostMatrix], parameters: [(String, String)]) throws(XGBoostError) {
         var out: BoosterHandle?
         var handles: [DMatrixHandle?] = cache.map(\.handle)
-        guard XGBoosterCreate(&handles, UInt64(handles.count), &out) == 0, let out else {
+        guard churnd_XGBoosterCreate(&handles, UInt64(handles.count), &out) == 0, let out else {
             throw XGBoostError.last("creating a booster")
         }
         handle = out
         for (name, value) in parameters {
-            guard XGBoosterSetParam(handle, name, value) == 0 else {
+            guard churnd_XGBoosterSetParam(handle, name, value) == 0 else {
                 throw XGBoostError.last("setting parameter \(name) = \(value)")
             }
         }
@@ -103,25 +103,25 @@ package final class XGBoostBooster: @unchecked Sendable {
     /// Loads a booster saved in XGBoost's JSON model format; `nthread` threads for prediction.
     package init(json: String, nthread: Int) throws(XGBoostError) {
         var out: BoosterHandle?
-        guard XGBoosterCreate(nil, 0, &out) == 0, let out else { throw XGBoostError.last("creating a booster") }
+        guard churnd_XGBoosterCreate(nil, 0, &out) == 0, let out else { throw XGBoostError.last("creating a booster") }
         handle = out
         var bytes = Array(json.utf8)
         let status = bytes.withUnsafeMutableBytes {
-            XGBoosterLoadModelFromBuffer(handle, $0.baseAddress, UInt64($0.count))
+            churnd_XGBoosterLoadModelFromBuffer(handle, $0.baseAddress, UInt64($0.count))
         }
         guard status == 0 else { throw XGBoostError.last("loading the booster JSON") }
-        guard XGBoosterSetParam(handle, "nthread", String(max(1, nthread))) == 0 else {
+        guard churnd_XGBoosterSetParam(handle, "nthread", String(max(1, nthread))) == 0 else {
             throw XGBoostError.last("setting nthread")
         }
     }
 
     private init(handle: BoosterHandle) { self.handle = handle }
 
-    deinit { XGBoosterFree(handle) }
+    deinit { churnd_XGBoosterFree(handle) }
 
     /// Runs one boosting round on `train`.
     func update(round: Int, train: XGBoostMatrix) throws(XGBoostError) {
-        let status = lock.withLock { _ in XGBoosterUpdateOneIter(handle, Int32(round), train.handle) }
+        let status = lock.withLock { _ in churnd_XGBoosterUpdateOneIter(handle, Int32(round), train.handle) }
         guard status == 0 else { throw XGBoostError.last("training round \(round)") }
     }
 
@@ -131,7 +131,9 @@ package final class XGBoostBooster: @unchecked Sendable {
         let result: String? = name.withCString { cName in
             var names: [UnsafePointer<CChar>?] = [cName]
             var out: UnsafePointer<CChar>?
-            let status = lock.withLock { _ in XGBoosterEvalOneIter(handle, Int32(round), &handles, &names, 1, &out) }
+            let status = lock.withLock { _ in
+                churnd_XGBoosterEvalOneIter(handle, Int32(round), &handles, &names, 1, &out)
+            }
             guard status == 0, let out else { return nil }
             return String(cString: out)  // copied before the next call reuses XGBoost's buffer
         }
@@ -142,7 +144,7 @@ package final class XGBoostBooster: @unchecked Sendable {
     /// A new booster holding only the trees of rounds `0..<rounds`.
     func sliced(rounds: Int) throws(XGBoostError) -> XGBoostBooster {
         var out: BoosterHandle?
-        let status = lock.withLock { _ in XGBoosterSlice(handle, 0, Int32(rounds), 1, &out) }
+        let status = lock.withLock { _ in churnd_XGBoosterSlice(handle, 0, Int32(rounds), 1, &out) }
         guard status == 0, let out else { throw XGBoostError.last("keeping the first \(rounds) rounds") }
         return XGBoostBooster(handle: out)
     }
@@ -151,7 +153,7 @@ package final class XGBoostBooster: @unchecked Sendable {
     func setFeatures(names: [String], types: [String]) throws(XGBoostError) {
         for (field, values) in [("feature_name", names), ("feature_type", types)] {
             let status = Self.withCStrings(values) { pointers in
-                lock.withLock { _ in XGBoosterSetStrFeatureInfo(handle, field, pointers, UInt64(values.count)) }
+                lock.withLock { _ in churnd_XGBoosterSetStrFeatureInfo(handle, field, pointers, UInt64(values.count)) }
             }
             guard status == 0 else { throw XGBoostError.last("setting \(field)") }
         }
@@ -162,7 +164,8 @@ package final class XGBoostBooster: @unchecked Sendable {
         let text: String? = lock.withLock { _ in
             var length: UInt64 = 0
             var pointer: UnsafePointer<CChar>?
-            guard XGBoosterSaveModelToBuffer(handle, "{\"format\": \"json\"}", &length, &pointer) == 0, let pointer
+            guard churnd_XGBoosterSaveModelToBuffer(handle, "{\"format\": \"json\"}", &length, &pointer) == 0,
+                let pointer
             else { return nil }
             let bytes = UnsafeRawBufferPointer(start: pointer, count: Int(length))
             return String(decoding: bytes, as: UTF8.self)
@@ -174,7 +177,7 @@ package final class XGBoostBooster: @unchecked Sendable {
     /// Number of input features the model expects.
     package func featureCount() throws(XGBoostError) -> Int {
         var count: UInt64 = 0
-        let status = lock.withLock { _ in XGBoosterGetNumFeature(handle, &count) }
+        let status = lock.withLock { _ in churnd_XGBoosterGetNumFeature(handle, &count) }
         guard status == 0 else { throw XGBoostError.last("reading the feature count") }
         return Int(count)
     }
@@ -182,7 +185,7 @@ package final class XGBoostBooster: @unchecked Sendable {
     /// Number of boosting rounds in the model.
     package func rounds() throws(XGBoostError) -> Int {
         var count: Int32 = 0
-        let status = lock.withLock { _ in XGBoosterBoostedRounds(handle, &count) }
+        let status = lock.withLock { _ in churnd_XGBoosterBoostedRounds(handle, &count) }
         guard status == 0 else { throw XGBoostError.last("reading the number of rounds") }
         return Int(count)
     }
@@ -206,7 +209,7 @@ package final class XGBoostBooster: @unchecked Sendable {
             var shape: UnsafePointer<UInt64>?
             var dimension: UInt64 = 0
             var result: UnsafePointer<Float>?
-            guard XGBoosterPredictFromDense(handle, interface, config, nil, &shape, &dimension, &result) == 0,
+            guard churnd_XGBoosterPredictFromDense(handle, interface, config, nil, &shape, &dimension, &result) == 0,
                 let result
             else { return false }
             // Copy out before the lock is released: the next call on this booster reuses the buffer.
