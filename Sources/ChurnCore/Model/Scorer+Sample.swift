@@ -54,8 +54,13 @@ extension Scorer {
         var numeric = [Double?](repeating: nil, count: numericCount)
         // Each categorical value's level as `probability(numeric:levels:encoding:)` takes it: -1 unknown, -2 missing.
         var rowLevels = [Int](repeating: -1, count: levels.count)
-        let linear = trees == nil
-        var probabilities = rows.probabilities.map { $0 ?? .nan }
+        // Trees: every missing probability in one call, first; a logistic model's are computed in the loop.
+        let probabilities: [Double?] =
+            trees == nil
+            ? rows.probabilities
+            : sampledProbabilities(rows, values: { sampledValues(rows, slot: $0, missing: missing) }).map { $0 }
+        let version = columns.versionCode(versionLabel)
+        let threshold = artifact.threshold
         var noEncoding: [Float] = []
         var categories = [PredictionColumns.Category](repeating: .missing, count: levels.count)
         for slot in 0..<rows.count {
@@ -82,16 +87,8 @@ extension Scorer {
             } else {
                 columns.appendRow(id: String(rows.rowNumbers[slot]), numeric: numeric, category: { categories[$0] })
             }
-            if linear, rows.probabilities[slot] == nil {
-                probabilities[slot] = probability(numeric: numeric, levels: rowLevels, encoding: &noEncoding)
-            }
-        }
-        if !linear {
-            probabilities = sampledProbabilities(rows, values: { sampledValues(rows, slot: $0, missing: missing) })
-        }
-        let version = columns.versionCode(versionLabel)
-        let threshold = artifact.threshold
-        for (slot, probability) in probabilities.enumerated() {
+            let probability =
+                probabilities[slot] ?? probability(numeric: numeric, levels: rowLevels, encoding: &noEncoding)
             columns.setOutcome(
                 slot, version: version, prediction: probability >= threshold ? 1 : 0, probability: probability)
         }
